@@ -1,0 +1,165 @@
+#include "common/ConfigNode.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+
+#include "common/Duration.h"
+#include "common/Error.h"
+
+namespace oncegate {
+
+namespace {
+std::string lineOf(const std::string& origin, const YAML::Mark& mark) {
+  if (mark.is_null()) return origin;
+  return origin + ":" + std::to_string(mark.line + 1);
+}
+}  // namespace
+
+ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const std::string> origin)
+    : node_(std::move(node)), origin_(std::move(origin)) {}
+
+ConfigNode ConfigNode::loadFile(const std::filesystem::path& path) {
+  auto origin = std::make_shared<const std::string>(path.string());
+  try {
+    return ConfigNode(YAML::LoadFile(path.string()), origin);
+  } catch (const YAML::BadFile&) {
+    throw Error(ErrorCode::InvalidConfig, *origin + ": cannot read the file");
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorCode::InvalidConfig, lineOf(*origin, e.mark) + ": " + e.msg);
+  }
+}
+
+ConfigNode ConfigNode::parse(std::string_view text, std::string origin) {
+  auto name = std::make_shared<const std::string>(std::move(origin));
+  try {
+    return ConfigNode(YAML::Load(std::string(text)), name);
+  } catch (const YAML::Exception& e) {
+    throw Error(ErrorCode::InvalidConfig, lineOf(*name, e.mark) + ": " + e.msg);
+  }
+}
+
+void ConfigNode::fail(std::string_view reason) const {
+  throw Error(ErrorCode::InvalidConfig, location() + ": " + std::string(reason));
+}
+
+std::string ConfigNode::location() const {
+  return lineOf(*origin_, node_.IsDefined() ? node_.Mark() : YAML::Mark::null_mark());
+}
+
+void ConfigNode::allowOnlyKeys(std::initializer_list<std::string_view> allowed) const {
+  if (!node_.IsMap()) fail("expected a mapping");
+  for (const auto& entry : node_) {
+    const auto name = entry.first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      ConfigNode(entry.first, origin_).fail("unknown key '" + name + "'");
+    }
+  }
+}
+
+ConfigNode ConfigNode::at(std::string_view key) const {
+  auto value = find(key);
+  if (!value) fail("missing required key '" + std::string(key) + "'");
+  return *value;
+}
+
+std::optional<ConfigNode> ConfigNode::find(std::string_view key) const {
+  if (!node_.IsMap()) fail("expected a mapping");
+  for (const auto& entry : node_) {
+    if (entry.first.Scalar() == key) {
+      if (entry.second.IsNull()) return std::nullopt;
+      return ConfigNode(entry.second, origin_);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string ConfigNode::asString() const {
+  if (!node_.IsScalar() || node_.Scalar().empty()) fail("expected a non-empty string");
+  return node_.Scalar();
+}
+
+std::string ConfigNode::asExpandedString() const {
+  try {
+    return expandEnvironment(asString());
+  } catch (const Error& e) {
+    fail(e.message());
+  }
+}
+
+std::int64_t ConfigNode::asInt(std::int64_t min, std::int64_t max) const {
+  std::int64_t number = 0;
+  if (!node_.IsScalar() || !YAML::convert<std::int64_t>::decode(node_, number)) {
+    fail("expected a whole number");
+  }
+  if (number < min || number > max) {
+    fail("expected a number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return number;
+}
+
+bool ConfigNode::asBool() const {
+  bool flag = false;
+  if (!node_.IsScalar() || !YAML::convert<bool>::decode(node_, flag)) fail("expected true or false");
+  return flag;
+}
+
+std::chrono::milliseconds ConfigNode::asDuration() const {
+  auto duration = node_.IsScalar() ? parseDuration(node_.Scalar()) : std::nullopt;
+  if (!duration) fail("expected a duration such as 500ms, 2s, 10m, 1h or 1d");
+  return *duration;
+}
+
+std::uint64_t ConfigNode::asByteSize() const {
+  auto size = node_.IsScalar() ? parseByteSize(node_.Scalar()) : std::nullopt;
+  if (!size) fail("expected a size such as 65536, 64KiB or 1MiB");
+  return *size;
+}
+
+std::vector<std::string> ConfigNode::asStringList() const {
+  std::vector<std::string> out;
+  for (const auto& item : items()) out.push_back(item.asString());
+  return out;
+}
+
+std::vector<ConfigNode> ConfigNode::items() const {
+  if (!node_.IsSequence()) fail("expected a list");
+  std::vector<ConfigNode> out;
+  out.reserve(node_.size());
+  for (const auto& element : node_) out.emplace_back(element, origin_);
+  return out;
+}
+
+std::vector<std::pair<std::string, ConfigNode>> ConfigNode::entries() const {
+  if (!node_.IsMap()) fail("expected a mapping");
+  std::vector<std::pair<std::string, ConfigNode>> out;
+  for (const auto& entry : node_) {
+    out.emplace_back(entry.first.Scalar(), ConfigNode(entry.second, origin_));
+  }
+  return out;
+}
+
+std::string expandEnvironment(std::string_view text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+      const auto close = text.find('}', i + 2);
+      if (close == std::string_view::npos) {
+        throw Error(ErrorCode::InvalidConfig, "unterminated ${ in a value");
+      }
+      const std::string name(text.substr(i + 2, close - i - 2));
+      const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
+      if (value == nullptr) {
+        throw Error(ErrorCode::InvalidConfig, "environment variable '" + name + "' is not set");
+      }
+      out += value;
+      i = close + 1;
+    } else {
+      out.push_back(text[i++]);
+    }
+  }
+  return out;
+}
+
+}  // namespace oncegate

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oncegate {
+
+class Value;
+
+// The project's one JSON writer: appends straight into a string buffer (no DOM) and places the
+// commas itself. Strings are escaped and invalid UTF-8 is replaced by U+FFFD, so the output is
+// always valid JSON whatever a source returned.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  JsonWriter& beginObject();
+  JsonWriter& endObject();
+  JsonWriter& beginArray();
+  JsonWriter& endArray();
+  // Inside an object: the next value's key.
+  JsonWriter& key(std::string_view name);
+
+  JsonWriter& string(std::string_view text);
+  JsonWriter& integer(std::int64_t number);
+  JsonWriter& number(double number);  // fixed, up to 6 significant decimals trimmed
+  JsonWriter& boolean(bool flag);
+  JsonWriter& null();
+  // Strings, decimals, dates and datetimes as JSON strings; ints as numbers; bools as true/false.
+  JsonWriter& value(const Value& value);
+  // Already-serialised JSON, inserted as one value.
+  JsonWriter& raw(std::string_view json);
+
+  // Appends `text` JSON-escaped (without quotes) to `out`.
+  static void escape(std::string_view text, std::string& out);
+
+ private:
+  void separate();
+
+  std::string& out_;
+  // One entry per open container: true until its first element is written.
+  std::vector<bool> first_;
+  bool afterKey_ = false;
+};
+
+}  // namespace oncegate

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/Value.h"
+
+namespace oncegate {
+
+// One row returned by a dataset query: column names as the source reported them, and values.
+// Rows are small (a handful of columns), so lookup is a linear, case-insensitive scan:
+// PostgreSQL folds unquoted names to lower case while SQLite keeps them as written.
+struct Row {
+  std::vector<std::string> columns;
+  std::vector<Value> values;
+
+  // The value of `column`, or nullptr when the row has no such column.
+  const Value* find(std::string_view column) const;
+
+  friend bool operator==(const Row& a, const Row& b) = default;
+};
+
+}  // namespace oncegate

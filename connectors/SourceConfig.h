@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ConfigNode.h"
+
+namespace oncegate {
+
+// One department database as configured under `sources:`.
+struct SourceConfig {
+  static constexpr int kDefaultPool = 4;
+  static constexpr int kMaxPool = 64;
+  static constexpr std::chrono::milliseconds kDefaultTimeout{2000};
+  static constexpr std::chrono::milliseconds kDefaultRetry{1000};
+
+  std::string id;
+  std::string department;
+  std::string odbc;  // the expanded connection string: holds secrets, never log it
+  int pool = kDefaultPool;
+  std::chrono::milliseconds timeout = kDefaultTimeout;  // per query
+  // After a failed connect the source answers unavailable at once for this long, then tries again.
+  std::chrono::milliseconds retry = kDefaultRetry;
+  std::string location;  // "file:line" of the entry, for errors found later
+};
+
+// Parses the `sources:` list; rejects unknown keys, bad or duplicate ids and out-of-range values
+// with an InvalidConfig error naming file and line.
+std::vector<SourceConfig> parseSources(const ConfigNode& list);
+
+// The connection string with PWD= and Password= values replaced by "***", for error reports.
+std::string redactConnectionString(std::string_view connection);
+
+}  // namespace oncegate

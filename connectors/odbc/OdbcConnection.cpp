@@ -1,0 +1,65 @@
+#include "connectors/odbc/OdbcConnection.h"
+
+#include "common/Error.h"
+#include "connectors/SourceConfig.h"
+#include "connectors/odbc/OdbcError.h"
+
+namespace oncegate::odbc {
+
+OdbcConnection::OdbcConnection(std::shared_ptr<OdbcEnvironment> environment,
+                               const std::string& connection, std::chrono::seconds loginTimeout,
+                               std::string_view sourceId)
+    : environment_(std::move(environment)),
+      handle_(SQL_HANDLE_DBC, environment_->get()),
+      sourceId_(sourceId) {
+  // ODBC passes the integer attribute through its pointer parameter.
+  SQLSetConnectAttr(handle_.get(), SQL_ATTR_LOGIN_TIMEOUT,
+                    reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(loginTimeout.count())), 0);
+  std::string text = connection;
+  SQLSMALLINT outLength = 0;
+  const SQLRETURN rc = SQLDriverConnect(
+      handle_.get(), nullptr, reinterpret_cast<SQLCHAR*>(text.data()),
+      static_cast<SQLSMALLINT>(text.size()), nullptr, 0, &outLength, SQL_DRIVER_NOPROMPT);
+  if (!succeeded(rc)) {
+    const auto diagnostics = OdbcDiagnostics::read(handle_);
+    throw Error(
+        ErrorCode::SourceUnavailable, "source '" + sourceId_ + "' cannot be reached",
+        "connect with \"" + redactConnectionString(connection) + "\" failed: " + diagnostics.text,
+        diagnostics.sqlstate);
+  }
+}
+
+OdbcConnection::~OdbcConnection() {
+  statements_.clear();  // statement handles go before their connection
+  SQLDisconnect(handle_.get());
+}
+
+std::optional<Row> OdbcConnection::run(const SourceQuery& query, std::chrono::seconds timeout) {
+  fresh_ = false;
+  try {
+    return statement(query.sql).run(query.params, static_cast<SQLULEN>(timeout.count()));
+  } catch (const Error& error) {
+    // A statement that failed is prepared again next time: PostgreSQL invalidates prepared plans
+    // when a table changes, and a cancelled statement may be left in an odd state.
+    statements_.erase(query.sql);
+    if (serverGone(error.sqlstate())) broken_ = true;
+    throw;
+  }
+}
+
+OdbcStatement& OdbcConnection::statement(const std::string& sql) {
+  if (auto found = statements_.find(sql); found != statements_.end()) return *found->second;
+  if (statements_.size() >= kMaxStatements) statements_.erase(statements_.begin());
+  auto prepared = std::make_unique<OdbcStatement>(handle_.get(), sql, sourceId_);
+  return *statements_.emplace(sql, std::move(prepared)).first->second;
+}
+
+bool OdbcConnection::serverGone(std::string_view sqlstate) const {
+  if (isConnectionLostState(sqlstate)) return true;
+  SQLUINTEGER dead = SQL_CD_FALSE;
+  const SQLRETURN rc =
+      SQLGetConnectAttr(handle_.get(), SQL_ATTR_CONNECTION_DEAD, &dead, SQL_IS_UINTEGER, nullptr);
+  return succeeded(rc) && dead == SQL_CD_TRUE;
+}
+
+}  // namespace oncegate::odbc

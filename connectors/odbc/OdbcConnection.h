@@ -1,0 +1,52 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/Row.h"
+#include "connectors/SourceQuery.h"
+#include "connectors/odbc/OdbcEnvironment.h"
+#include "connectors/odbc/OdbcHandle.h"
+#include "connectors/odbc/OdbcStatement.h"
+
+namespace oncegate::odbc {
+
+// One open connection to a source, with its statements prepared once and cached by SQL text.
+// It notices when the server is gone, so that its owner replaces it instead of reusing it.
+class OdbcConnection {
+ public:
+  // Connects with SQLDriverConnect; throws Error(SourceUnavailable, "source 'x' cannot be
+  // reached") whose detail names the redacted connection string and the driver's text.
+  OdbcConnection(std::shared_ptr<OdbcEnvironment> environment, const std::string& connection,
+                 std::chrono::seconds loginTimeout, std::string_view sourceId);
+  ~OdbcConnection();
+  OdbcConnection(const OdbcConnection&) = delete;
+  OdbcConnection& operator=(const OdbcConnection&) = delete;
+
+  // Runs one query; throws Error on failure (and then broken() tells whether to replace this).
+  std::optional<Row> run(const SourceQuery& query, std::chrono::seconds timeout);
+
+  bool broken() const { return broken_; }
+  // True until the first query has run: a fresh connection failing is not a stale one.
+  bool fresh() const { return fresh_; }
+
+ private:
+  OdbcStatement& statement(const std::string& sql);
+  bool serverGone(std::string_view sqlstate) const;
+
+  // Ad-hoc SQL (admin dry runs) must not grow the cache without bound.
+  static constexpr std::size_t kMaxStatements = 128;
+
+  std::shared_ptr<OdbcEnvironment> environment_;
+  OdbcHandle handle_;
+  std::string sourceId_;
+  std::unordered_map<std::string, std::unique_ptr<OdbcStatement>> statements_;
+  bool broken_ = false;
+  bool fresh_ = true;
+};
+
+}  // namespace oncegate::odbc

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/SourceConfig.h"
+#include "gateway/GatewayConfig.h"
+#include "mappings/MappingCatalog.h"
+#include "policies/ClientDirectory.h"
+#include "policies/PolicySet.h"
+
+namespace oncegate {
+
+// One whole, validated configuration: gateway settings, sources, mappings, clients and
+// policies. Immutable once loaded; a reload builds a new one.
+struct Configuration {
+  GatewayConfig gateway;
+  std::vector<SourceConfig> sources;
+  MappingCatalog mappings;
+  ClientDirectory clients;
+  PolicySet policies;
+};
+
+// The one configuration loader: reads DIR/gateway.yaml and every file its `include` globs name,
+// hands each top-level key to the module that owns it, and validates the whole. Throws
+// Error(InvalidConfig) naming file, line and reason.
+Configuration loadConfiguration(const std::filesystem::path& directory,
+                                const std::optional<std::string>& listenOverride = std::nullopt);
+
+}  // namespace oncegate

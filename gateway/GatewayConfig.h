@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ConfigNode.h"
+#include "gateway/audit/AuditConfig.h"
+#include "gateway/http/HttpServerConfig.h"
+
+namespace oncegate {
+
+// An admin token of gateway.yaml: only its SHA-256 is stored.
+struct AdminToken {
+  std::string name;
+  std::string role;  // dba | security_officer | auditor | admin
+  std::string tokenSha256;
+};
+
+// gateway.yaml: the process-wide settings. Its defaults are the member initialisers below and in
+// HttpServerConfig; the schema (parseGatewayConfig) never repeats them.
+struct GatewayConfig {
+  std::filesystem::path baseDir;  // the directory of gateway.yaml: relative paths start here
+  HttpServerConfig http;
+  std::optional<std::string> redis;  // redis://host:port/db; absent = in-process cache only
+  AuditConfig audit;
+  std::size_t maxFields = 500;
+  std::chrono::milliseconds requestTimeout{5000};
+  // Secret for keyed hashes (cache keys, the `hash` mask). Instances sharing Redis share it.
+  std::string hashKey;
+  std::vector<AdminToken> adminTokens;
+  std::string store;  // control store ODBC connection string (admin plane)
+  std::vector<std::string> include;
+};
+
+// Parses gateway.yaml (already loaded); `listenOverride` is --listen HOST:PORT when given.
+GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesystem::path& baseDir,
+                                 const std::optional<std::string>& listenOverride);
+
+}  // namespace oncegate

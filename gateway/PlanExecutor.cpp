@@ -1,0 +1,254 @@
+#include "gateway/PlanExecutor.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <optional>
+
+#include "common/Error.h"
+#include "gateway/InflightQueries.h"
+#include "gateway/SourceSet.h"
+#include "gateway/cache/CacheKey.h"
+#include "gateway/cache/DatasetCache.h"
+#include "gateway/cache/RowCodec.h"
+#include "gateway/http/EventLoops.h"
+#include "mappings/MappingCatalog.h"
+
+namespace oncegate {
+
+namespace net = boost::asio;
+using State = DatasetOutcome::State;
+
+// The state of one plan execution. It lives on one loop thread: every completion (cache reply,
+// source answer, timer) is brought back to that thread before touching it, so it needs no lock.
+class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run> {
+ public:
+  Run(PlanExecutor& executor, const MappingCatalog& catalog, const SourceSet& sources,
+      const ResolutionPlan& plan, Value subjectKey, Clock::time_point deadline, Done done)
+      : executor_(executor),
+        catalog_(catalog),
+        sources_(sources),
+        plan_(plan),
+        subjectKey_(std::move(subjectKey)),
+        deadline_(deadline),
+        done_(std::move(done)),
+        outcomes_(plan.datasets.size()),
+        keys_(plan.datasets.size()),
+        loop_(currentLoop()) {}
+
+  void start() { startStage(0); }
+
+ private:
+  static net::io_context& currentLoop() {
+    auto* loop = EventLoops::current();
+    if (loop == nullptr) throw Error(ErrorCode::Internal, "PlanExecutor::run called off an I/O thread");
+    return *loop;
+  }
+
+  // Binds a dataset's parameters: the subject key, or a field of an upstream dataset's row.
+  // nullopt when the dataset cannot be asked (upstream missing or unavailable): its outcome is
+  // then already set.
+  std::optional<std::vector<Value>> bind(std::size_t index) {
+    const Dataset& dataset = *plan_.datasets[index].dataset;
+    std::vector<Value> params;
+    params.reserve(dataset.params().size());
+    for (const auto& param : dataset.params()) {
+      if (param.kind == DatasetParam::Kind::SubjectKey) {
+        params.push_back(subjectKey_);
+        continue;
+      }
+      const Field* field = catalog_.field(param.ref);
+      const DatasetOutcome* upstream = field ? outcomeOfDataset(field->dataset()) : nullptr;
+      if (upstream == nullptr || upstream->state == State::Unavailable) {
+        settle(index, State::Unavailable, "the dataset that yields its key is unavailable");
+        return std::nullopt;
+      }
+      if (upstream->state == State::NotFound) {
+        settle(index, State::NotFound, {});
+        return std::nullopt;
+      }
+      try {
+        Value value = field->valueFrom(upstream->row);
+        if (value.isNull()) {
+          settle(index, State::NotFound, {});
+          return std::nullopt;
+        }
+        params.push_back(std::move(value));
+      } catch (const Error& e) {
+        settle(index, State::Unavailable, e.message());
+        return std::nullopt;
+      }
+    }
+    return params;
+  }
+
+  const DatasetOutcome* outcomeOfDataset(const std::string& datasetId) const {
+    for (std::size_t i = 0; i < plan_.datasets.size(); ++i) {
+      if (plan_.datasets[i].dataset->id() == datasetId) return &outcomes_[i];
+    }
+    return nullptr;
+  }
+
+  void startStage(int stage) {
+    stage_ = stage;
+    std::vector<std::size_t> lookup;
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < plan_.datasets.size(); ++i) {
+      if (plan_.datasets[i].stage != stage) continue;
+      auto params = bind(i);
+      if (!params) continue;
+      const Dataset& dataset = *plan_.datasets[i].dataset;
+      keys_[i] = makeCacheKey(dataset.id(), dataset.fingerprint(), *params, executor_.hashKey_);
+      params_.emplace_back(i, std::move(*params));
+      lookup.push_back(i);
+      keys.push_back(keys_[i]);
+    }
+    if (lookup.empty()) return finishStage();
+    pending_ = lookup.size();
+    executor_.cache_.lookup(keys, [self = shared_from_this(), lookup](auto cached) {
+      self->onCacheLookup(lookup, std::move(cached));
+    });
+  }
+
+  void onCacheLookup(const std::vector<std::size_t>& indexes,
+                     std::vector<std::optional<std::string>> cached) {
+    for (std::size_t k = 0; k < indexes.size(); ++k) {
+      const std::size_t index = indexes[k];
+      auto decoded = k < cached.size() && cached[k] ? decodeCachedRow(*cached[k]) : std::nullopt;
+      if (decoded) {
+        outcomes_[index].fromCache = true;
+        if (*decoded) {
+          outcomes_[index].row = std::move(**decoded);
+          complete(index, State::Found, {});
+        } else {
+          complete(index, State::NotFound, {});
+        }
+      } else {
+        query(index);
+      }
+    }
+  }
+
+  void query(std::size_t index) {
+    const Dataset& dataset = *plan_.datasets[index].dataset;
+    Source* source = sources_.find(dataset.source());
+    if (source == nullptr) return complete(index, State::Unavailable, "source is not configured");
+    armTimer();
+    std::vector<Value> params;
+    for (auto& [i, bound] : params_) {
+      if (i == index) params = bound;
+    }
+    auto self = shared_from_this();
+    const bool leader = executor_.inflight_->join(
+        keys_[index], [self, index, loop = &loop_](const QueryOutcome& outcome) {
+          net::post(*loop, [self, index, outcome] { self->onQuery(index, outcome); });
+        });
+    if (!leader) return;
+    leads_.push_back(index);
+    source->execute(SourceQuery{dataset.sql(), std::move(params)}, deadline_,
+                    [inflight = executor_.inflight_, key = keys_[index]](QueryOutcome outcome) {
+                      inflight->complete(key, outcome);
+                    });
+  }
+
+  void onQuery(std::size_t index, const QueryOutcome& outcome) {
+    const bool led = std::find(leads_.begin(), leads_.end(), index) != leads_.end();
+    const Dataset& dataset = *plan_.datasets[index].dataset;
+    // The leader fills the cache even when the request has already given up on this dataset:
+    // the answer is still good for the next request.
+    if (led && !outcome.error) {
+      executor_.cache_.store(keys_[index], encodeCachedRow(outcome.row),
+                             outcome.row ? dataset.ttl() : dataset.notFoundTtl());
+    }
+    if (finished_ || outcomes_[index].state != State::Pending) return;
+    if (outcome.error) {
+      return complete(index, State::Unavailable, outcome.error->message());
+    }
+    if (outcome.row) {
+      outcomes_[index].row = *outcome.row;
+      return complete(index, State::Found, {});
+    }
+    complete(index, State::NotFound, {});
+  }
+
+  // Sets an outcome decided while binding (no cache or source round trip is pending for it).
+  void settle(std::size_t index, State state, std::string problem) {
+    outcomes_[index].state = state;
+    outcomes_[index].problem = std::move(problem);
+  }
+
+  void complete(std::size_t index, State state, std::string problem) {
+    settle(index, state, std::move(problem));
+    if (--pending_ == 0) finishStage();
+  }
+
+  void finishStage() {
+    if (finished_) return;
+    int next = -1;
+    for (const auto& dataset : plan_.datasets) {
+      if (dataset.stage > stage_ && (next < 0 || dataset.stage < next)) next = dataset.stage;
+    }
+    if (next >= 0) return startStage(next);
+    finish();
+  }
+
+  void armTimer() {
+    if (timer_) return;
+    timer_.emplace(loop_, deadline_);
+    timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      for (auto& outcome : self->outcomes_) {
+        if (outcome.state == State::Pending) {
+          outcome.state = State::Unavailable;
+          outcome.problem = "no answer within the request budget";
+        }
+      }
+      self->finish();
+    });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (timer_) timer_->cancel();
+    for (auto& outcome : outcomes_) {
+      if (outcome.state == State::Pending) outcome.state = State::Unavailable;
+    }
+    auto done = std::move(done_);
+    done(std::move(outcomes_));
+  }
+
+  PlanExecutor& executor_;
+  const MappingCatalog& catalog_;
+  const SourceSet& sources_;
+  const ResolutionPlan& plan_;
+  Value subjectKey_;
+  Clock::time_point deadline_;
+  Done done_;
+  std::vector<DatasetOutcome> outcomes_;
+  std::vector<std::string> keys_;
+  std::vector<std::pair<std::size_t, std::vector<Value>>> params_;
+  std::vector<std::size_t> leads_;
+  net::io_context& loop_;
+  std::optional<net::steady_timer> timer_;
+  std::size_t pending_ = 0;
+  int stage_ = 0;
+  bool finished_ = false;
+};
+
+PlanExecutor::PlanExecutor(DatasetCache& cache, std::string hashKey)
+    : cache_(cache), hashKey_(std::move(hashKey)), inflight_(std::make_shared<InflightQueries>()) {}
+
+PlanExecutor::~PlanExecutor() = default;
+
+void PlanExecutor::run(const MappingCatalog& catalog, const SourceSet& sources,
+                       const ResolutionPlan& plan, Value subjectKey, Clock::time_point deadline,
+                       Done done) {
+  std::make_shared<Run>(*this, catalog, sources, plan, std::move(subjectKey), deadline,
+                        std::move(done))
+      ->start();
+}
+
+}  // namespace oncegate

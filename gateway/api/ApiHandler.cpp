@@ -1,0 +1,427 @@
+#include "gateway/api/ApiHandler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+#include <random>
+#include <string_view>
+#include <unordered_set>
+
+#include "common/Error.h"
+#include "common/JsonWriter.h"
+#include "gateway/GatewaySnapshot.h"
+#include "gateway/PlanExecutor.h"
+#include "gateway/api/DataRequestParser.h"
+#include "gateway/audit/AuditLog.h"
+#include "gateway/http/HttpStatusMapping.h"
+#include "policies/Mask.h"
+
+namespace oncegate {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Kind = DataRequestParser::Kind;
+
+std::string newRequestId() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  auto bits = random();
+  for (auto& c : id) {
+    c = kHex[bits & 0xF];
+    bits >>= 4;
+  }
+  return id;
+}
+
+// W3C trace context: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>".
+std::string traceIdOf(std::string_view traceparent) {
+  if (traceparent.size() != 55 || traceparent[2] != '-' || traceparent[35] != '-' ||
+      traceparent[52] != '-') {
+    return {};
+  }
+  const auto hex = traceparent.substr(3, 32);
+  if (hex.find_first_not_of("0123456789abcdef") != std::string_view::npos) return {};
+  return std::string(hex);
+}
+
+std::string utcNow() {
+  const auto now = std::chrono::system_clock::now();
+  const auto seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis));
+  return buffer;
+}
+
+std::string_view bearerToken(std::string_view authorization) {
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (authorization.size() <= kPrefix.size() || authorization.substr(0, kPrefix.size()) != kPrefix) {
+    return {};
+  }
+  return authorization.substr(kPrefix.size());
+}
+
+std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
+
+const char* outcomeName(DatasetOutcome::State state) {
+  switch (state) {
+    case DatasetOutcome::State::Found:
+      return "found";
+    case DatasetOutcome::State::NotFound:
+      return "not_found";
+    default:
+      return "unavailable";
+  }
+}
+
+}  // namespace
+
+// Everything known about one request while it is being served.
+struct ApiExchange {
+  HttpRequest request;
+  HttpHandler::Respond respond;
+  std::string requestId = newRequestId();
+  std::string traceId;
+  std::string route;
+  Clock::time_point started = Clock::now();
+  std::shared_ptr<const GatewaySnapshot> snapshot;
+  const Client* client = nullptr;
+  DataRequest data;
+  // Per requested field: its status and what the audit trail records about it.
+  struct FieldAnswer {
+    std::string id;
+    const Field* field = nullptr;
+    PolicyDecision decision;
+    std::string status;  // "" while it waits for its dataset
+    std::size_t plan = 0;
+    std::string claim;  // verify only
+  };
+  std::vector<FieldAnswer> answers;
+  ResolutionPlan plan;
+  std::vector<DatasetOutcome> outcomes;
+};
+
+ApiHandler::ApiHandler(std::shared_ptr<const GatewaySnapshot> snapshot, PlanExecutor& executor,
+                       AuditLog& audit)
+    : snapshot_(std::move(snapshot)), executor_(executor), audit_(audit) {}
+
+ApiHandler::~ApiHandler() = default;
+
+void ApiHandler::install(std::shared_ptr<const GatewaySnapshot> snapshot) {
+  std::lock_guard lock(snapshotMutex_);
+  snapshot_ = std::move(snapshot);
+}
+
+std::shared_ptr<const GatewaySnapshot> ApiHandler::snapshot() const {
+  std::lock_guard lock(snapshotMutex_);
+  return snapshot_;
+}
+
+HttpResponse ApiHandler::refuse(unsigned status, std::string_view code, std::string_view message) {
+  HttpResponse response;
+  response.status = status;
+  response.requestId = newRequestId();
+  JsonWriter json(response.body);
+  json.beginObject().key("error").string(code).key("message").string(message);
+  json.key("request_id").string(response.requestId).endObject();
+  spdlog::info("request {} refused status={} reason={}", response.requestId, status, code);
+  return response;
+}
+
+void ApiHandler::handle(HttpRequest request, Respond respond) {
+  auto exchange = std::make_shared<ApiExchange>();
+  exchange->request = std::move(request);
+  exchange->respond = std::move(respond);
+  exchange->traceId = traceIdOf(exchange->request.traceparent);
+  exchange->snapshot = snapshot();
+  requests_.fetch_add(1, std::memory_order_relaxed);
+
+  const auto path = pathOf(exchange->request.target);
+  const auto& method = exchange->request.method;
+  exchange->route = std::string(path);
+  struct Route {
+    std::string_view path;
+    std::string_view method;
+  };
+  static constexpr Route kRoutes[] = {{"/v1/resolve", "POST"}, {"/v1/verify", "POST"},
+                                      {"/healthz", "GET"},     {"/readyz", "GET"},
+                                      {"/metrics", "GET"}};
+  const Route* route = nullptr;
+  for (const auto& candidate : kRoutes) {
+    if (candidate.path == path) route = &candidate;
+  }
+  if (route == nullptr) return fail(exchange, 404, "not_found", "no such endpoint");
+  if (route->method != method) {
+    return fail(exchange, 405, "method_not_allowed",
+                "use " + std::string(route->method) + " for " + std::string(route->path));
+  }
+  if (path == "/v1/resolve") return serveData(exchange, static_cast<int>(Kind::Resolve));
+  if (path == "/v1/verify") return serveData(exchange, static_cast<int>(Kind::Verify));
+  if (path == "/metrics") return serveMetrics(exchange);
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject().key("status").string(path == "/healthz" ? "ok" : "ready");
+  json.key("request_id").string(exchange->requestId).endObject();
+  finish(exchange, std::move(response));
+}
+
+void ApiHandler::fail(const std::shared_ptr<ApiExchange>& exchange, unsigned status,
+                      std::string_view code, std::string_view message) {
+  HttpResponse response;
+  response.status = status;
+  JsonWriter json(response.body);
+  json.beginObject().key("error").string(code).key("message").string(message);
+  json.key("request_id").string(exchange->requestId).endObject();
+  finish(exchange, std::move(response));
+}
+
+void ApiHandler::finish(const std::shared_ptr<ApiExchange>& exchange, HttpResponse response) {
+  response.requestId = exchange->requestId;
+  response.traceparent = exchange->traceId.empty() ? std::string() : exchange->request.traceparent;
+  if (response.status >= 500) {
+    serverErrors_.fetch_add(1, std::memory_order_relaxed);
+  } else if (response.status >= 400) {
+    clientErrors_.fetch_add(1, std::memory_order_relaxed);
+  }
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
+                                                                            exchange->started);
+  // Never the subject, never a value: request id, who, what route, how it ended, how long.
+  spdlog::info("request {} {} {} client={} status={} latency_us={}", exchange->requestId,
+               exchange->request.method, exchange->route,
+               exchange->client ? exchange->client->id : "-", response.status, micros.count());
+  exchange->respond(std::move(response));
+}
+
+void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {
+  HttpResponse response;
+  response.contentType = "text/plain; version=0.0.4";
+  auto& out = response.body;
+  out += "# TYPE oncegate_requests_total counter\n";
+  out += "oncegate_requests_total " + std::to_string(requests_.load()) + "\n";
+  out += "# TYPE oncegate_responses_client_errors_total counter\n";
+  out += "oncegate_responses_client_errors_total " + std::to_string(clientErrors_.load()) + "\n";
+  out += "# TYPE oncegate_responses_server_errors_total counter\n";
+  out += "oncegate_responses_server_errors_total " + std::to_string(serverErrors_.load()) + "\n";
+  out += "# TYPE oncegate_source_queries_total counter\n";
+  std::string failures = "# TYPE oncegate_source_failures_total counter\n";
+  std::string connects = "# TYPE oncegate_source_connects_total counter\n";
+  for (const auto& [id, source] : exchange->snapshot->sources.all()) {
+    const auto stats = source->stats();
+    const std::string label = "{source=\"" + id + "\"} ";
+    out += "oncegate_source_queries_total" + label + std::to_string(stats.queries) + "\n";
+    failures += "oncegate_source_failures_total" + label + std::to_string(stats.failures) + "\n";
+    connects += "oncegate_source_connects_total" + label + std::to_string(stats.connects) + "\n";
+  }
+  out += failures + connects;
+  finish(exchange, std::move(response));
+}
+
+namespace {
+
+// The audit line of a data request: who asked what about whom, for which purpose and case, what
+// was decided for each field, and where each dataset came from.
+std::string auditRecord(const ApiExchange& exchange, unsigned status) {
+  std::string out;
+  JsonWriter json(out);
+  json.beginObject().key("time").string(utcNow()).key("request_id").string(exchange.requestId);
+  if (!exchange.traceId.empty()) json.key("trace_id").string(exchange.traceId);
+  json.key("route").string(exchange.route).key("status").integer(status);
+  json.key("client");
+  exchange.client ? json.string(exchange.client->id) : json.null();
+  json.key("purpose").string(exchange.data.purpose);
+  json.key("case").string(exchange.data.caseNumber);
+  json.key("subject").beginObject().key("type").string(exchange.data.subjectType);
+  for (const auto& [key, value] : exchange.data.subjectKeys) json.key(key).string(value);
+  json.endObject();
+  json.key("fields").beginObject();
+  for (const auto& answer : exchange.answers) {
+    json.key(answer.id).string(answer.status.empty() ? "not_asked" : answer.status);
+  }
+  json.endObject();
+  json.key("datasets").beginArray();
+  for (std::size_t i = 0; i < exchange.plan.datasets.size() && i < exchange.outcomes.size(); ++i) {
+    const auto& dataset = *exchange.plan.datasets[i].dataset;
+    const auto& outcome = exchange.outcomes[i];
+    json.beginObject().key("id").string(dataset.id()).key("source").string(dataset.source());
+    json.key("from").string(outcome.fromCache ? "cache" : "source");
+    json.key("outcome").string(outcomeName(outcome.state)).endObject();
+  }
+  json.endArray().endObject();
+  return out;
+}
+
+// The subject's key value after checking the subject type and the key's pattern.
+std::string subjectKeyOf(const ApiExchange& exchange, const SubjectType& type) {
+  for (const auto& [key, value] : exchange.data.subjectKeys) {
+    if (key != type.key()) {
+      throw Error(ErrorCode::BadRequest, "subject." + key + " is not a key of subject type '" +
+                                             type.id() + "' (its key is " + type.key() + ")");
+    }
+  }
+  for (const auto& [key, value] : exchange.data.subjectKeys) {
+    if (!type.accepts(value)) {
+      // Say which rule failed, never echo the value: it identifies a person.
+      throw Error(ErrorCode::BadRequest, "subject." + key + " does not match the pattern of '" +
+                                             type.id() + "': " + type.pattern());
+    }
+    return value;
+  }
+  throw Error(ErrorCode::BadRequest, "subject." + type.key() + " is required");
+}
+
+}  // namespace
+
+void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, int kindValue) {
+  const auto kind = static_cast<Kind>(kindValue);
+  const GatewaySnapshot& snapshot = *exchange->snapshot;
+  const Configuration& config = snapshot.config;
+  std::string subjectKey;
+  try {
+    exchange->client = config.clients.authenticate(bearerToken(exchange->request.authorization));
+    if (exchange->client == nullptr) {
+      throw Error(ErrorCode::Unauthenticated, "a valid API key is required: Authorization: Bearer <key>");
+    }
+    exchange->data = DataRequestParser::parse(exchange->request.body, kind);
+    if (!exchange->client->allowsPurpose(exchange->data.purpose)) {
+      throw Error(ErrorCode::Forbidden, "purpose '" + exchange->data.purpose +
+                                            "' is not allowed for client '" +
+                                            exchange->client->id + "'");
+    }
+    const SubjectType* type = config.mappings.subject(exchange->data.subjectType);
+    if (type == nullptr) {
+      throw Error(ErrorCode::BadRequest, "unknown subject type '" + exchange->data.subjectType + "'");
+    }
+    subjectKey = subjectKeyOf(*exchange, *type);
+    const auto now = std::chrono::system_clock::now();
+    if (exchange->data.caseNumber.empty() &&
+        config.policies.requiresCase(exchange->client->id, exchange->data.purpose, now)) {
+      throw Error(ErrorCode::Forbidden, "a case number (\"case\") is required for purpose '" +
+                                            exchange->data.purpose + "'");
+    }
+    const std::size_t asked =
+        kind == Kind::Resolve ? exchange->data.fields.size() : exchange->data.claims.size();
+    if (asked > config.gateway.maxFields) {
+      throw Error(ErrorCode::BadRequest, "too many fields: " + std::to_string(asked) +
+                                             " asked, limits.max_fields is " +
+                                             std::to_string(config.gateway.maxFields));
+    }
+
+    // Decide every field first, then plan only those that may be read: a denied field costs
+    // no query.
+    std::unordered_set<std::string_view> seen;
+    std::vector<std::string> planned;
+    auto decideField = [&](const std::string& id, std::string claim) {
+      if (!seen.insert(id).second) return;
+      ApiExchange::FieldAnswer answer;
+      answer.id = id;
+      answer.claim = std::move(claim);
+      answer.field = config.mappings.field(id);
+      const Dataset* dataset = answer.field ? config.mappings.dataset(answer.field->dataset()) : nullptr;
+      if (dataset == nullptr || dataset->subject() != type->id()) {
+        answer.status = "unknown_field";
+      } else {
+        answer.decision = config.policies.decide(exchange->client->id, exchange->data.purpose, id,
+                                                 answer.field->sharing(), now);
+        using Effect = PolicyDecision::Effect;
+        if (answer.decision.effect == Effect::Deny) {
+          answer.status = "denied";
+        } else if (answer.decision.effect == Effect::VerifyOnly && kind == Kind::Resolve) {
+          answer.status = "verify_only";
+        } else {
+          planned.push_back(id);
+        }
+      }
+      exchange->answers.push_back(std::move(answer));
+    };
+    if (kind == Kind::Resolve) {
+      exchange->answers.reserve(exchange->data.fields.size());
+      for (const auto& id : exchange->data.fields) decideField(id, {});
+    } else {
+      exchange->answers.reserve(exchange->data.claims.size());
+      for (const auto& [id, claim] : exchange->data.claims) decideField(id, claim);
+    }
+    exchange->plan = snapshot.planner.plan(type->id(), planned);
+  } catch (const Error& e) {
+    const unsigned status = httpStatusFor(e.code());
+    if (status == 401 || status == 403) {
+      audit_.append(auditRecord(*exchange, status), [] {});
+    }
+    return fail(exchange, status, errorCodeName(e.code()), e.message());
+  }
+
+  for (std::size_t i = 0; i < exchange->plan.datasets.size(); ++i) {
+    for (const Field* field : exchange->plan.datasets[i].fields) {
+      for (auto& answer : exchange->answers) {
+        if (answer.field == field && answer.status.empty()) answer.plan = i;
+      }
+    }
+  }
+  const auto deadline = Clock::now() + config.gateway.requestTimeout;
+  executor_.run(config.mappings, snapshot.sources, exchange->plan, Value::string(subjectKey),
+                deadline, [this, exchange, kind](std::vector<DatasetOutcome> outcomes) {
+                  exchange->outcomes = std::move(outcomes);
+                  HttpResponse response;
+                  JsonWriter json(response.body);
+                  json.beginObject().key("request_id").string(exchange->requestId);
+                  json.key("fields").beginObject();
+                  const auto& hashKey = exchange->snapshot->config.gateway.hashKey;
+                  for (auto& answer : exchange->answers) {
+                    json.key(answer.id).beginObject();
+                    std::optional<Value> value;
+                    const Dataset* dataset = nullptr;
+                    if (answer.status.empty()) {
+                      const auto& outcome = exchange->outcomes[answer.plan];
+                      dataset = exchange->plan.datasets[answer.plan].dataset;
+                      if (outcome.state == DatasetOutcome::State::Found) {
+                        try {
+                          value = answer.field->valueFrom(outcome.row);
+                          answer.status = value->isNull() ? "not_found" : "ok";
+                        } catch (const Error& e) {
+                          spdlog::warn("request {} field {}: {}", exchange->requestId, answer.id,
+                                       e.message());
+                          answer.status = "unavailable";
+                        }
+                      } else {
+                        answer.status = outcome.state == DatasetOutcome::State::NotFound
+                                            ? "not_found"
+                                            : "unavailable";
+                        if (outcome.state == DatasetOutcome::State::Unavailable) {
+                          spdlog::warn("request {} dataset {}: {}", exchange->requestId,
+                                       dataset->id(), outcome.problem);
+                        }
+                      }
+                    }
+                    json.key("status").string(answer.status);
+                    if (answer.status == "ok" && kind == Kind::Resolve) {
+                      json.key("value").value(applyMask(answer.decision.mask, *value, hashKey));
+                    } else if (answer.status == "ok") {
+                      json.key("match").boolean(value->toString() == answer.claim);
+                    } else if (answer.status == "denied") {
+                      json.key("reason").string(answer.decision.reason);
+                    } else if (answer.status == "verify_only") {
+                      json.key("reason").string("verify-only grant: ask /v1/verify with a claim");
+                    }
+                    if (dataset != nullptr) {
+                      json.key("source").string(dataset->source());
+                      json.key("cached").boolean(exchange->outcomes[answer.plan].fromCache);
+                    }
+                    json.endObject();
+                  }
+                  json.endObject().endObject();
+                  // With strict durability the answer leaves only once its audit line is on disk.
+                  audit_.append(auditRecord(*exchange, 200),
+                                [this, exchange, response = std::move(response)]() mutable {
+                                  finish(exchange, std::move(response));
+                                });
+                });
+}
+
+}  // namespace oncegate

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gateway/http/HttpExchange.h"
+
+namespace oncegate {
+
+class AuditLog;
+class PlanExecutor;
+struct GatewaySnapshot;
+struct ApiExchange;
+
+// The /v1 API, health and metrics: routes a request, authenticates the client, resolves or
+// verifies the fields under policy, audits the access and answers. Errors leave here as
+// {"error","message","request_id"} with the status from httpStatusFor().
+class ApiHandler : public HttpHandler {
+ public:
+  ApiHandler(std::shared_ptr<const GatewaySnapshot> snapshot, PlanExecutor& executor,
+             AuditLog& audit);
+  ~ApiHandler() override;
+
+  void handle(HttpRequest request, Respond respond) override;
+  HttpResponse refuse(unsigned status, std::string_view code, std::string_view message) override;
+
+  // Swaps the configuration in force; requests already running keep theirs.
+  void install(std::shared_ptr<const GatewaySnapshot> snapshot);
+  std::shared_ptr<const GatewaySnapshot> snapshot() const;
+
+ private:
+  void serveData(const std::shared_ptr<ApiExchange>& exchange, int kind);
+  void serveMetrics(const std::shared_ptr<ApiExchange>& exchange);
+  void finish(const std::shared_ptr<ApiExchange>& exchange, HttpResponse response);
+  void fail(const std::shared_ptr<ApiExchange>& exchange, unsigned status, std::string_view code,
+            std::string_view message);
+
+  mutable std::mutex snapshotMutex_;
+  std::shared_ptr<const GatewaySnapshot> snapshot_;
+  PlanExecutor& executor_;
+  AuditLog& audit_;
+  std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> clientErrors_{0};
+  std::atomic<std::uint64_t> serverErrors_{0};
+};
+
+}  // namespace oncegate

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+#include "gateway/api/DataRequest.h"
+
+namespace oncegate {
+
+// Parses request bodies with simdjson On-Demand, straight from the buffer the server read.
+// Throws Error(BadRequest) with a message that says what is wrong; never anything else.
+// `body` must have simdjson::SIMDJSON_PADDING bytes of spare capacity (the server reserves it).
+class DataRequestParser {
+ public:
+  enum class Kind { Resolve, Verify, Prefill };
+
+  static DataRequest parse(std::string& body, Kind kind);
+};
+
+}  // namespace oncegate

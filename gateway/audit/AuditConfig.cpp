@@ -1,0 +1,37 @@
+#include "gateway/audit/AuditConfig.h"
+
+namespace oncegate {
+
+namespace {
+std::filesystem::path resolve(const std::filesystem::path& path,
+                              const std::filesystem::path& baseDir) {
+  return (path.is_absolute() ? path : baseDir / path).lexically_normal();
+}
+}  // namespace
+
+AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path& baseDir) {
+  node.allowOnlyKeys({"path", "durability"});
+  AuditConfig config = defaultAuditConfig(baseDir);
+  if (auto path = node.find("path")) {
+    const std::string text = path->asExpandedString();
+    if (text.back() == '/') path->fail("audit path must name a file, not a directory");
+    config.path = resolve(text, baseDir);
+  }
+  if (auto durability = node.find("durability")) {
+    const std::string text = durability->asString();
+    if (text == "strict") {
+      config.durability = AuditConfig::Durability::Strict;
+    } else if (text == "batch") {
+      config.durability = AuditConfig::Durability::Batch;
+    } else {
+      durability->fail("durability must be strict or batch, not '" + text + "'");
+    }
+  }
+  return config;
+}
+
+AuditConfig defaultAuditConfig(const std::filesystem::path& baseDir) {
+  return AuditConfig{resolve(kDefaultAuditPath, baseDir), kDefaultAuditDurability};
+}
+
+}  // namespace oncegate

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <filesystem>
+
+#include "common/ConfigNode.h"
+
+namespace oncegate {
+
+// gateway.yaml's `audit: { path: var/audit.jsonl, durability: strict }`.
+struct AuditConfig {
+  // strict: no answer leaves before its audit record is fsynced (group commit keeps it cheap).
+  // batch: records are fsynced in the background at most every 200 ms; a crash may lose the
+  // last fraction of a second of records.
+  enum class Durability { Strict, Batch };
+
+  std::filesystem::path path;  // absolute, or relative to the process' working directory
+  Durability durability = Durability::Strict;
+};
+
+inline constexpr std::string_view kDefaultAuditPath = "var/audit.jsonl";
+inline constexpr AuditConfig::Durability kDefaultAuditDurability = AuditConfig::Durability::Strict;
+
+// Parses the value of `audit:`. A relative path is taken relative to `baseDir` (the directory of
+// gateway.yaml); ${VAR} references in it are expanded. Unknown keys and a durability other than
+// strict or batch are rejected with file:line.
+AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path& baseDir);
+
+// The configuration used when gateway.yaml has no `audit:`.
+AuditConfig defaultAuditConfig(const std::filesystem::path& baseDir);
+
+}  // namespace oncegate

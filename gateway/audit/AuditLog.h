@@ -1,0 +1,23 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace oncegate {
+
+// Append-only, hash-chained audit trail: one JSON object per line. A dedicated writer thread
+// appends records; each line gets "prev", the SHA-256 of the line before it, so that editing or
+// removing a line breaks the chain (verifiable offline).
+class AuditLog {
+ public:
+  using Durable = std::function<void()>;
+
+  virtual ~AuditLog() = default;
+
+  // `record` is one complete JSON object. With strict durability `durable` runs (on the writer
+  // thread) once the line is written and fsynced; with batch durability it runs at once, on the
+  // caller's thread, and the writer flushes and fsyncs in the background.
+  virtual void append(std::string record, Durable durable) = 0;
+};
+
+}  // namespace oncegate

@@ -1,0 +1,237 @@
+#include "gateway/audit/FileAuditLog.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "common/Digest.h"
+#include "common/Error.h"
+#include "gateway/audit/AuditLine.h"
+
+namespace oncegate {
+
+namespace {
+
+// How many times a failing write is retried when the log is being closed, before the remaining
+// records are given up (and reported) so that shutdown cannot hang forever on a full disk.
+constexpr int kShutdownAttempts = 3;
+constexpr std::size_t kTailChunk = 4096;
+
+[[noreturn]] void failOpen(const std::filesystem::path& path, std::string_view what, int error) {
+  throw Error(ErrorCode::InvalidConfig, "audit log " + path.string() + ": " + std::string(what) +
+                                            ": " + std::strerror(error));
+}
+
+// The last line of the file (without its newline), read backwards in chunks; `complete` is false
+// when the file does not end with a newline (a write torn by a crash).
+std::string readLastLine(int fd, off_t size, bool& complete) {
+  std::string line;
+  complete = true;
+  if (size == 0) return line;
+  char last = 0;
+  if (pread(fd, &last, 1, size - 1) != 1) return line;
+  complete = last == '\n';
+  off_t end = complete ? size - 1 : size;
+  std::string chunk;
+  while (end > 0) {
+    const auto length = static_cast<std::size_t>(std::min<off_t>(end, kTailChunk));
+    chunk.resize(length);
+    const off_t start = end - static_cast<off_t>(length);
+    if (pread(fd, chunk.data(), length, start) != static_cast<ssize_t>(length)) break;
+    const auto newline = chunk.rfind('\n');
+    if (newline != std::string::npos) {
+      line.insert(0, chunk, newline + 1);
+      break;
+    }
+    line.insert(0, chunk);
+    end = start;
+  }
+  return line;
+}
+
+void syncDirectory(const std::filesystem::path& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  fsync(fd);
+  close(fd);
+}
+
+}  // namespace
+
+FileAuditLog::FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability)
+    : path_(std::move(path)), durability_(durability) {
+  open();
+  writer_ = std::thread([this] { writerLoop(); });
+}
+
+FileAuditLog::FileAuditLog(const AuditConfig& config)
+    : FileAuditLog(config.path, config.durability) {}
+
+FileAuditLog::~FileAuditLog() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+  close(fd_);
+}
+
+void FileAuditLog::open() {
+  const auto directory = path_.parent_path();
+  if (!directory.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(directory, error);
+    if (error) failOpen(path_, "cannot create its directory", error.value());
+  }
+  const bool existed = std::filesystem::exists(path_);
+  fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) failOpen(path_, "cannot open", errno);
+  // Two writers would interleave lines and break the chain.
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    close(fd_);
+    failOpen(path_, error == EWOULDBLOCK ? "in use by another process" : "cannot lock", error);
+  }
+  if (!existed) syncDirectory(directory.empty() ? std::filesystem::path(".") : directory);
+
+  struct stat info {};
+  if (fstat(fd_, &info) != 0) {
+    const int error = errno;
+    close(fd_);
+    failOpen(path_, "cannot read", error);
+  }
+  bool complete = true;
+  const std::string last = readLastLine(fd_, info.st_size, complete);
+  prev_ = last.empty() && info.st_size == 0 ? std::string(AuditLine::kFirstPrev) : sha256Hex(last);
+  if (!complete) {
+    // Keep the torn bytes (removing them would hide what happened) and start a fresh line;
+    // the verifier reports the torn line.
+    spdlog::warn("audit log {}: the last line was incomplete (crash during a write?)",
+                 path_.string());
+    std::size_t written = 0;
+    if (!writeAndSync("\n", written)) {
+      close(fd_);
+      failOpen(path_, "cannot write", errno);
+    }
+  }
+}
+
+void FileAuditLog::append(std::string record, Durable durable) {
+  std::string prepared = AuditLine::prepare(std::move(record));
+  if (durability_ == AuditConfig::Durability::Batch) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(Pending{std::move(prepared), {}});
+      ++appended_;
+    }
+    if (durable) durable();
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(Pending{std::move(prepared), std::move(durable)});
+    ++appended_;
+  }
+  wake_.notify_one();
+}
+
+void FileAuditLog::flush() {
+  std::unique_lock lock(mutex_);
+  const auto target = appended_;
+  flushRequested_ = true;
+  wake_.notify_one();
+  synced_.wait(lock, [&] { return durable_ >= target; });
+}
+
+bool FileAuditLog::healthy() const {
+  std::lock_guard lock(mutex_);
+  return healthy_;
+}
+
+bool FileAuditLog::writeAndSync(const std::string& bytes, std::size_t& written) {
+  while (written < bytes.size()) {
+    const ssize_t count = write(fd_, bytes.data() + written, bytes.size() - written);
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("audit log {}: write failed: {}", path_.string(), std::strerror(errno));
+      return false;
+    }
+    written += static_cast<std::size_t>(count);
+  }
+  if (fdatasync(fd_) != 0) {
+    spdlog::error("audit log {}: fdatasync failed: {}", path_.string(), std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+void FileAuditLog::writerLoop() {
+  const bool strict = durability_ == AuditConfig::Durability::Strict;
+  std::unique_lock lock(mutex_);
+  while (true) {
+    if (strict) {
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    } else {
+      wake_.wait_for(lock, kBatchSyncInterval, [&] { return stopping_ || flushRequested_; });
+    }
+    flushRequested_ = false;
+    if (queue_.empty()) {
+      if (stopping_) return;
+      continue;
+    }
+    std::deque<Pending> batch;
+    batch.swap(queue_);
+    const auto last = appended_;
+    lock.unlock();
+
+    std::string bytes;
+    for (const auto& pending : batch) {
+      std::string line = AuditLine::chain(pending.record, prev_);
+      prev_ = sha256Hex(line);
+      bytes.append(line);
+      bytes.push_back('\n');
+    }
+    std::size_t written = 0;
+    int failures = 0;
+    while (!writeAndSync(bytes, written)) {
+      ++failures;
+      bool giveUp = false;
+      {
+        std::lock_guard state(mutex_);
+        healthy_ = false;
+        giveUp = stopping_ && failures >= kShutdownAttempts;
+      }
+      if (giveUp) {
+        spdlog::critical("audit log {}: closing with {} of {} bytes of audit records unwritten",
+                         path_.string(), bytes.size() - written, bytes.size());
+        break;
+      }
+      std::this_thread::sleep_for(kRetryDelay);
+    }
+    // Records given up are not durable: their answers must not leave.
+    for (auto& pending : batch) {
+      if (!pending.durable || written != bytes.size()) continue;
+      try {
+        pending.durable();
+      } catch (const std::exception& e) {
+        spdlog::error("audit log: a durable callback threw: {}", e.what());
+      } catch (...) {
+        spdlog::error("audit log: a durable callback threw");
+      }
+    }
+
+    lock.lock();
+    if (written == bytes.size()) healthy_ = true;
+    durable_ = last;
+    synced_.notify_all();
+  }
+}
+
+}  // namespace oncegate

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway/audit/AuditConfig.h"
+#include "gateway/audit/AuditLog.h"
+
+namespace oncegate {
+
+// The AuditLog on a local file (JSON lines, hash-chained), written by one writer thread.
+// Strict: the writer takes every queued record, writes them, fdatasyncs once for the batch (group
+// commit) and then runs their `durable` callbacks. Batch: `durable` runs inside append() and the
+// writer writes and syncs at most every kBatchSyncInterval.
+// The file is opened append-only, created 0600 (with its directories), and locked so that a
+// second process cannot interleave lines; on open the chain continues from the file's last line.
+// A failed write or sync is retried (records are never dropped while running); the destructor
+// drains the queue.
+class FileAuditLog : public AuditLog {
+ public:
+  static constexpr std::chrono::milliseconds kBatchSyncInterval{200};
+  static constexpr std::chrono::milliseconds kRetryDelay{1000};
+
+  // Throws Error(InvalidConfig) naming the path when the file cannot be created, opened or
+  // locked.
+  FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability);
+  explicit FileAuditLog(const AuditConfig& config);
+  ~FileAuditLog() override;
+
+  FileAuditLog(const FileAuditLog&) = delete;
+  FileAuditLog& operator=(const FileAuditLog&) = delete;
+
+  // Throws Error(Internal) when `record` is not one JSON object (a bug of the caller).
+  void append(std::string record, Durable durable) override;
+
+  // Blocks until every record appended before the call is written and synced.
+  void flush();
+
+  // False while writes or syncs fail (disk full, I/O error): for /readyz.
+  bool healthy() const;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  struct Pending {
+    std::string record;
+    Durable durable;
+  };
+
+  void open();
+  void writerLoop();
+  // Writes `bytes` from `written` on and syncs; false after a failure (already logged).
+  bool writeAndSync(const std::string& bytes, std::size_t& written);
+
+  std::filesystem::path path_;
+  AuditConfig::Durability durability_;
+  int fd_ = -1;
+  std::string prev_;  // writer thread only (after open)
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable synced_;
+  std::deque<Pending> queue_;
+  std::uint64_t appended_ = 0;
+  std::uint64_t durable_ = 0;
+  bool flushRequested_ = false;
+  bool stopping_ = false;
+  bool healthy_ = true;
+  std::thread writer_;
+};
+
+}  // namespace oncegate

@@ -1,0 +1,81 @@
+#include "gateway/cache/MemoryCache.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace oncegate {
+
+MemoryCache::MemoryCache(std::size_t maxEntries)
+    : maxPerShard_(std::max<std::size_t>(1, maxEntries / kShardCount)) {}
+
+MemoryCache::Shard& MemoryCache::shardOf(const std::string& key) {
+  return shards_[std::hash<std::string>{}(key) % kShardCount];
+}
+
+void MemoryCache::lookup(const std::vector<std::string>& keys, LookupDone done) {
+  std::vector<std::optional<std::string>> result(keys.size());
+  const auto now = Clock::now();
+  std::uint64_t found = 0;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto& shard = shardOf(keys[i]);
+    std::lock_guard lock(shard.mutex);
+    auto entry = shard.entries.find(keys[i]);
+    if (entry == shard.entries.end()) continue;
+    if (entry->second.expires <= now) {
+      shard.entries.erase(entry);
+      continue;
+    }
+    result[i] = entry->second.bytes;
+    ++found;
+  }
+  hits_ += found;
+  misses_ += keys.size() - found;
+  done(std::move(result));
+}
+
+void MemoryCache::store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) {
+  if (ttl <= std::chrono::milliseconds::zero()) return;
+  const auto now = Clock::now();
+  const auto expires = now + ttl;
+  auto& shard = shardOf(key);
+  std::lock_guard lock(shard.mutex);
+  auto existing = shard.entries.find(key);
+  if (existing != shard.entries.end()) {
+    existing->second = Entry{std::move(bytes), expires};
+  } else {
+    if (shard.entries.size() >= maxPerShard_) makeRoom(shard, now);
+    shard.entries.emplace(key, Entry{std::move(bytes), expires});
+  }
+  shard.earliestExpiry = std::min(shard.earliestExpiry, expires);
+}
+
+void MemoryCache::makeRoom(Shard& shard, Clock::time_point now) {
+  if (shard.earliestExpiry <= now) {
+    auto earliest = Clock::time_point::max();
+    std::erase_if(shard.entries, [&](const auto& item) {
+      if (item.second.expires <= now) return true;
+      earliest = std::min(earliest, item.second.expires);
+      return false;
+    });
+    shard.earliestExpiry = earliest;
+  }
+  if (shard.entries.size() >= maxPerShard_) shard.entries.erase(shard.entries.begin());
+}
+
+std::size_t MemoryCache::size() const {
+  std::size_t total = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    total += shard.entries.size();
+  }
+  return total;
+}
+
+CacheStats MemoryCache::stats() const {
+  CacheStats out;
+  out.hits = hits_.load();
+  out.misses = misses_.load();
+  return out;
+}
+
+}  // namespace oncegate

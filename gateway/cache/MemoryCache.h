@@ -1,0 +1,57 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "gateway/cache/CacheStats.h"
+#include "gateway/cache/DatasetCache.h"
+
+namespace oncegate {
+
+// The in-process DatasetCache, used when gateway.yaml has no `redis:`. Thread-safe: keys are
+// spread over shards, each with its own mutex, so I/O threads rarely wait on one another.
+// Lookups complete inline. Entries expire when read after their TTL; the entry count is bounded,
+// and a full shard drops its expired entries first, then an arbitrary one.
+class MemoryCache : public DatasetCache {
+ public:
+  static constexpr std::size_t kDefaultMaxEntries = 100000;
+
+  explicit MemoryCache(std::size_t maxEntries = kDefaultMaxEntries);
+
+  void lookup(const std::vector<std::string>& keys, LookupDone done) override;
+  void store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) override;
+
+  std::size_t size() const;
+  CacheStats stats() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::size_t kShardCount = 16;
+
+  struct Entry {
+    std::string bytes;
+    Clock::time_point expires;
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, Entry> entries;
+    // No entry expires before this: lets a full shard skip a useless scan for expired entries.
+    Clock::time_point earliestExpiry = Clock::time_point::max();
+  };
+
+  Shard& shardOf(const std::string& key);
+  void makeRoom(Shard& shard, Clock::time_point now);
+
+  std::size_t maxPerShard_;
+  std::array<Shard, kShardCount> shards_;
+  std::atomic<std::uint64_t> hits_{0};
+  std::atomic<std::uint64_t> misses_{0};
+};
+
+}  // namespace oncegate

@@ -1,0 +1,400 @@
+#include "gateway/cache/RedisCache.h"
+
+#include <async.h>
+#include <hiredis.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <thread>
+
+#include "gateway/cache/RedisAsioAdapter.h"
+
+namespace oncegate {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+constexpr milliseconds kFirstReconnectDelay{100};
+constexpr milliseconds kMaxReconnectDelay{2000};
+// A connect that neither succeeds nor fails (a host that drops SYNs) is abandoned after this.
+constexpr milliseconds kConnectTimeout{2000};
+}  // namespace
+
+struct RedisCache::Counters {
+  std::atomic<std::uint64_t> hits{0};
+  std::atomic<std::uint64_t> misses{0};
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<std::uint64_t> timeouts{0};
+};
+
+// One hiredis connection, living on one loop: every member is touched on that loop's thread only
+// (apart from thread_, read by other threads to find their own connection).
+class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(asio::io_context& loop, RedisEndpoint endpoint, milliseconds timeout,
+             std::shared_ptr<Counters> counters)
+      : loop_(loop),
+        endpoint_(std::move(endpoint)),
+        timeout_(timeout),
+        counters_(std::move(counters)),
+        reconnectTimer_(loop),
+        connectTimer_(loop) {}
+
+  // Runs on the loop: from now on this thread's lookups use this connection.
+  void start() {
+    thread_.store(std::this_thread::get_id());
+    connect();
+  }
+
+  bool ownedByThisThread() const { return thread_.load() == std::this_thread::get_id(); }
+
+  void lookup(const std::vector<std::string>& keys, LookupDone done);
+  void store(const std::string& key, const std::string& bytes, milliseconds ttl);
+
+  // Called by the cache's destructor, with the loop stopped.
+  void close() {
+    closed_ = true;
+    reconnectTimer_.cancel();
+    connectTimer_.cancel();
+    drop();
+  }
+
+ private:
+  // One MGET in flight. The reply callback and the timeout race; whichever comes first finishes.
+  struct PendingLookup {
+    PendingLookup(asio::io_context& loop, std::size_t keyCount, LookupDone completion)
+        : count(keyCount), done(std::move(completion)), timer(loop) {}
+    std::size_t count;
+    LookupDone done;
+    asio::steady_timer timer;
+    bool finished = false;
+  };
+
+  enum class State { Down, Connecting, Connected };
+
+  void connect();
+  void drop();
+  void scheduleReconnect();
+  void markDown(const char* why);
+  void markHealthy() { reconnectDelay_ = kFirstReconnectDelay; }
+  void finish(PendingLookup& pending, std::vector<std::optional<std::string>> result);
+  void finishWithMisses(PendingLookup& pending, bool timedOut);
+
+  static void onConnect(const redisAsyncContext* context, int status);
+  static void onDisconnect(const redisAsyncContext* context, int status);
+  static void onSetupReply(redisAsyncContext* context, void* reply, void* privdata);
+  static void onLookupReply(redisAsyncContext* context, void* reply, void* privdata);
+  static void onStoreReply(redisAsyncContext* context, void* reply, void* privdata);
+
+  asio::io_context& loop_;
+  RedisEndpoint endpoint_;
+  milliseconds timeout_;
+  std::shared_ptr<Counters> counters_;
+  std::atomic<std::thread::id> thread_{};
+  redisAsyncContext* context_ = nullptr;
+  State state_ = State::Down;
+  bool closed_ = false;
+  bool reconnectPending_ = false;
+  bool reportedDown_ = false;
+  milliseconds reconnectDelay_ = kFirstReconnectDelay;
+  asio::steady_timer reconnectTimer_;
+  asio::steady_timer connectTimer_;
+};
+
+void RedisCache::Connection::connect() {
+  if (closed_ || context_ != nullptr) return;
+  // hiredis resolves the host name here, synchronously: configure an address, not a DNS name,
+  // where resolution may be slow.
+  redisAsyncContext* context = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
+  if (context == nullptr) {
+    markDown("out of memory");
+    return;
+  }
+  if (context->err != 0) {
+    const std::string why = context->errstr;
+    redisAsyncFree(context);
+    markDown(why.c_str());
+    return;
+  }
+  if (!RedisAsioAdapter::attach(loop_, context)) {
+    redisAsyncFree(context);
+    markDown("cannot watch the socket");
+    return;
+  }
+  context->data = this;
+  context_ = context;
+  state_ = State::Connecting;
+  redisAsyncSetConnectCallback(context, &Connection::onConnect);
+  redisAsyncSetDisconnectCallback(context, &Connection::onDisconnect);
+
+  // Sent at once: hiredis writes them first when the socket connects, ahead of any lookup.
+  if (!endpoint_.password.empty()) {
+    if (endpoint_.username.empty()) {
+      redisAsyncCommand(context, &Connection::onSetupReply, nullptr, "AUTH %b",
+                        endpoint_.password.data(), endpoint_.password.size());
+    } else {
+      redisAsyncCommand(context, &Connection::onSetupReply, nullptr, "AUTH %b %b",
+                        endpoint_.username.data(), endpoint_.username.size(),
+                        endpoint_.password.data(), endpoint_.password.size());
+    }
+  }
+  if (endpoint_.database != 0) {
+    redisAsyncCommand(context, &Connection::onSetupReply, nullptr, "SELECT %d", endpoint_.database);
+  }
+  if (!endpoint_.clientName.empty()) {
+    redisAsyncCommand(context, &Connection::onSetupReply, nullptr, "CLIENT SETNAME %b",
+                      endpoint_.clientName.data(), endpoint_.clientName.size());
+  }
+
+  connectTimer_.expires_after(kConnectTimeout);
+  connectTimer_.async_wait(
+      [self = shared_from_this(), context](const boost::system::error_code& error) {
+        if (error || self->context_ != context || self->state_ != State::Connecting) return;
+        self->drop();
+        self->markDown("connect timed out");
+      });
+}
+
+// Frees the hiredis context: its pending callbacks run with no reply, so their lookups complete
+// with misses (unless closing). Safe to call at any time, but not from inside a hiredis callback.
+void RedisCache::Connection::drop() {
+  redisAsyncContext* context = context_;
+  if (context == nullptr) return;
+  context_ = nullptr;
+  state_ = State::Down;
+  connectTimer_.cancel();
+  redisAsyncFree(context);
+}
+
+void RedisCache::Connection::markDown(const char* why) {
+  state_ = State::Down;
+  if (!reportedDown_ && !closed_) {
+    reportedDown_ = true;
+    spdlog::warn("redis cache {}:{} unavailable ({}); serving misses and reconnecting",
+                 endpoint_.host, endpoint_.port, why);
+  }
+  scheduleReconnect();
+}
+
+void RedisCache::Connection::scheduleReconnect() {
+  if (closed_ || reconnectPending_) return;
+  reconnectPending_ = true;
+  reconnectTimer_.expires_after(reconnectDelay_);
+  reconnectDelay_ = std::min(reconnectDelay_ * 2, kMaxReconnectDelay);
+  reconnectTimer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+    self->reconnectPending_ = false;
+    if (!error) self->connect();
+  });
+}
+
+void RedisCache::Connection::onConnect(const redisAsyncContext* context, int status) {
+  auto* self = static_cast<Connection*>(context->data);
+  if (self->context_ != context) return;
+  if (status != REDIS_OK) {
+    // hiredis frees the context right after this callback.
+    self->context_ = nullptr;
+    self->connectTimer_.cancel();
+    self->markDown(context->errstr);
+    return;
+  }
+  self->state_ = State::Connected;
+  self->connectTimer_.cancel();
+  if (self->reportedDown_) {
+    self->reportedDown_ = false;
+    spdlog::info("redis cache {}:{} connected", self->endpoint_.host, self->endpoint_.port);
+  }
+}
+
+void RedisCache::Connection::onDisconnect(const redisAsyncContext* context, int status) {
+  auto* self = static_cast<Connection*>(context->data);
+  if (self->context_ != context) return;  // dropped on purpose: drop() already cleared it
+  self->context_ = nullptr;
+  self->markDown(status == REDIS_OK ? "connection closed" : context->errstr);
+}
+
+void RedisCache::Connection::onSetupReply(redisAsyncContext* context, void* reply, void*) {
+  auto* self = static_cast<Connection*>(context->data);
+  const auto* answer = static_cast<const redisReply*>(reply);
+  if (answer == nullptr || answer->type != REDIS_REPLY_ERROR) return;
+  // A refused AUTH or SELECT would turn every lookup into an error reply: start over instead.
+  spdlog::error("redis cache {}:{}: setup command refused: {}", self->endpoint_.host,
+                self->endpoint_.port, std::string(answer->str, answer->len));
+  self->counters_->errors++;
+  if (self->context_ == context) redisAsyncDisconnect(context);
+}
+
+void RedisCache::Connection::lookup(const std::vector<std::string>& keys, LookupDone done) {
+  auto pending = std::make_shared<PendingLookup>(loop_, keys.size(), std::move(done));
+  if (context_ == nullptr || state_ == State::Down) {
+    finishWithMisses(*pending, false);
+    return;
+  }
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  argv.reserve(keys.size() + 1);
+  lengths.reserve(keys.size() + 1);
+  argv.push_back("MGET");
+  lengths.push_back(4);
+  for (const auto& key : keys) {
+    argv.push_back(key.data());
+    lengths.push_back(key.size());
+  }
+  // hiredis owns this pointer until it calls onLookupReply, which it always does exactly once
+  // (with no reply when the connection goes away).
+  auto* privdata = new std::shared_ptr<PendingLookup>(pending);
+  if (redisAsyncCommandArgv(context_, &Connection::onLookupReply, privdata,
+                            static_cast<int>(argv.size()), argv.data(),
+                            lengths.data()) != REDIS_OK) {
+    delete privdata;
+    finishWithMisses(*pending, false);
+    return;
+  }
+  pending->timer.expires_after(timeout_);
+  pending->timer.async_wait(
+      [self = shared_from_this(), pending](const boost::system::error_code& error) {
+        if (error || pending->finished) return;
+        self->finishWithMisses(*pending, true);
+        // Replies come in order, so everything queued behind this one is late too.
+        self->drop();
+        self->markDown("a lookup timed out");
+      });
+}
+
+void RedisCache::Connection::onLookupReply(redisAsyncContext* context, void* reply,
+                                           void* privdata) {
+  std::unique_ptr<std::shared_ptr<PendingLookup>> holder(
+      static_cast<std::shared_ptr<PendingLookup>*>(privdata));
+  auto* self = static_cast<Connection*>(context->data);
+  PendingLookup& pending = **holder;
+  if (pending.finished) return;  // answered after its timeout: nobody waits for it any more
+  const auto* answer = static_cast<const redisReply*>(reply);
+  if (answer == nullptr || answer->type != REDIS_REPLY_ARRAY || answer->elements != pending.count) {
+    self->finishWithMisses(pending, false);
+    return;
+  }
+  self->markHealthy();
+  std::vector<std::optional<std::string>> result(pending.count);
+  std::uint64_t hits = 0;
+  for (std::size_t i = 0; i < pending.count; ++i) {
+    const redisReply* element = answer->element[i];
+    if (element != nullptr && element->type == REDIS_REPLY_STRING) {
+      result[i].emplace(element->str, element->len);
+      ++hits;
+    }
+  }
+  self->counters_->hits += hits;
+  self->counters_->misses += pending.count - hits;
+  self->finish(pending, std::move(result));
+}
+
+void RedisCache::Connection::finishWithMisses(PendingLookup& pending, bool timedOut) {
+  (timedOut ? counters_->timeouts : counters_->errors)++;
+  counters_->misses += pending.count;
+  finish(pending, std::vector<std::optional<std::string>>(pending.count));
+}
+
+void RedisCache::Connection::finish(PendingLookup& pending,
+                                    std::vector<std::optional<std::string>> result) {
+  pending.finished = true;
+  pending.timer.cancel();
+  LookupDone done = std::move(pending.done);
+  if (closed_ || !done) return;
+  // The completion may run inside a hiredis callback (C code): no exception may cross it.
+  try {
+    done(std::move(result));
+  } catch (const std::exception& e) {
+    spdlog::error("redis cache: a lookup completion threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("redis cache: a lookup completion threw");
+  }
+}
+
+void RedisCache::Connection::store(const std::string& key, const std::string& bytes,
+                                   milliseconds ttl) {
+  if (context_ == nullptr || state_ == State::Down) {
+    counters_->errors++;
+    return;
+  }
+  if (redisAsyncCommand(context_, &Connection::onStoreReply, nullptr, "SET %b %b PX %lld",
+                        key.data(), key.size(), bytes.data(), bytes.size(),
+                        static_cast<long long>(ttl.count())) != REDIS_OK) {
+    counters_->errors++;
+  }
+}
+
+void RedisCache::Connection::onStoreReply(redisAsyncContext* context, void* reply, void*) {
+  auto* self = static_cast<Connection*>(context->data);
+  const auto* answer = static_cast<const redisReply*>(reply);
+  if (answer == nullptr || answer->type == REDIS_REPLY_ERROR) self->counters_->errors++;
+}
+
+RedisCache::RedisCache(const RedisEndpoint& endpoint, const std::vector<asio::io_context*>& loops,
+                       milliseconds timeout)
+    : counters_(std::make_shared<Counters>()) {
+  connections_.reserve(loops.size());
+  for (auto* loop : loops) {
+    if (loop == nullptr) continue;
+    auto connection = std::make_shared<Connection>(*loop, endpoint, timeout, counters_);
+    connections_.push_back(connection);
+    // Registers the loop's thread and connects, both on that thread.
+    asio::post(*loop, [connection] { connection->start(); });
+  }
+}
+
+RedisCache::~RedisCache() {
+  for (auto& connection : connections_) {
+    try {
+      connection->close();
+    } catch (const std::exception& e) {  // a timer that cannot be cancelled: nothing to do
+      spdlog::error("redis cache: closing a connection failed: {}", e.what());
+    }
+  }
+}
+
+RedisCache::Connection* RedisCache::connectionOfThisThread() const {
+  for (const auto& connection : connections_) {
+    if (connection->ownedByThisThread()) return connection.get();
+  }
+  return nullptr;
+}
+
+void RedisCache::lookup(const std::vector<std::string>& keys, LookupDone done) {
+  if (keys.empty()) {
+    done({});
+    return;
+  }
+  Connection* connection = connectionOfThisThread();
+  if (connection == nullptr) {
+    counters_->errors++;
+    counters_->misses += keys.size();
+    done(std::vector<std::optional<std::string>>(keys.size()));
+    return;
+  }
+  connection->lookup(keys, std::move(done));
+}
+
+void RedisCache::store(const std::string& key, std::string bytes, milliseconds ttl) {
+  if (ttl <= milliseconds::zero()) return;
+  Connection* connection = connectionOfThisThread();
+  if (connection == nullptr) {
+    counters_->errors++;
+    return;
+  }
+  connection->store(key, bytes, ttl);
+}
+
+CacheStats RedisCache::stats() const {
+  CacheStats out;
+  out.hits = counters_->hits.load();
+  out.misses = counters_->misses.load();
+  out.errors = counters_->errors.load();
+  out.timeouts = counters_->timeouts.load();
+  return out;
+}
+
+}  // namespace oncegate

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/cache/CacheStats.h"
+#include "gateway/cache/DatasetCache.h"
+#include "gateway/cache/RedisEndpoint.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace oncegate {
+
+// The DatasetCache shared by gateway instances, on Redis through hiredis' async API, with one
+// connection per I/O loop so that a lookup never leaves its thread.
+//
+// Call lookup() and store() from an I/O thread, i.e. from a handler running on one of `loops`:
+// the call uses that loop's connection and the completion runs on that same thread. A call from
+// any other thread (or before the loop has run once) is answered with misses at once.
+//
+// A lookup is one MGET. One that gets no answer within `timeout` completes with misses, and the
+// connection is reset (a stalled connection delays every reply queued behind it). While a
+// connection is down, lookups complete at once with misses and stores are dropped; it reconnects
+// in the background, waiting 100 ms after a failure, doubling up to 2 s. Nothing here blocks a
+// loop (connect is async) or throws to the caller.
+//
+// Destroy only after the loops have stopped running (I/O threads joined) and before the
+// io_contexts themselves are destroyed. Lookups still pending then are never completed.
+class RedisCache : public DatasetCache {
+ public:
+  RedisCache(const RedisEndpoint& endpoint, const std::vector<boost::asio::io_context*>& loops,
+             std::chrono::milliseconds timeout);
+  ~RedisCache() override;
+
+  RedisCache(const RedisCache&) = delete;
+  RedisCache& operator=(const RedisCache&) = delete;
+
+  void lookup(const std::vector<std::string>& keys, LookupDone done) override;
+  void store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) override;
+
+  CacheStats stats() const;
+
+ private:
+  struct Counters;
+  class Connection;
+
+  Connection* connectionOfThisThread() const;
+
+  std::shared_ptr<Counters> counters_;
+  std::vector<std::shared_ptr<Connection>> connections_;
+};
+
+}  // namespace oncegate

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace oncegate {
+
+// One HTTP request as the API layer sees it: Beast stays inside HttpServer.cpp.
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query, as sent
+  std::string authorization;
+  std::string traceparent;
+  std::string changeComment;  // X-Change-Comment, for admin changes
+  std::string remoteAddress;
+  // The body, with spare capacity reserved after it for simdjson's padding.
+  std::string body;
+};
+
+// One HTTP response; the server adds Content-Length, Connection and X-Request-Id.
+struct HttpResponse {
+  unsigned status = 200;
+  std::string contentType = "application/json";
+  std::string body;
+  std::string requestId;
+  std::string traceparent;  // echoed when the request carried one
+};
+
+// The application side of the server: answers a request through `respond`, exactly once, from
+// any thread (the server moves the response back onto the connection's own thread).
+class HttpHandler {
+ public:
+  using Respond = std::function<void(HttpResponse)>;
+  virtual ~HttpHandler() = default;
+  virtual void handle(HttpRequest request, Respond respond) = 0;
+  // The response for a request the server itself refuses (body too large, malformed HTTP).
+  virtual HttpResponse refuse(unsigned status, std::string_view code, std::string_view message) = 0;
+};
+
+}  // namespace oncegate

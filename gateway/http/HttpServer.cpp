@@ -1,0 +1,225 @@
+#include "gateway/http/HttpServer.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <simdjson.h>
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "common/Error.h"
+#include "gateway/http/EventLoops.h"
+
+namespace oncegate {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// One client connection. Every handler runs on the connection's own loop (one thread per loop),
+// so the session needs no strand. do_X starts an operation, on_X handles its completion.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, const HttpServerConfig& config, HttpHandler& handler)
+      : stream_(std::move(socket)), config_(config), handler_(handler) {}
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->doRead(); });
+  }
+
+ private:
+  void doRead() {
+    parser_.emplace();
+    parser_->header_limit(config_.maxHeader);
+    parser_->body_limit(config_.maxBody);
+    // Idle keep-alive connections get idleTimeout for the next request; once bytes arrive the
+    // whole request must come within readTimeout (set again in onHeader).
+    stream_.expires_after(firstRequest_ ? config_.readTimeout : config_.idleTimeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->onHeader(ec);
+                            });
+  }
+
+  void onHeader(beast::error_code ec) {
+    if (ec) return onReadError(ec);
+    stream_.expires_after(config_.readTimeout);
+    const auto length = parser_->content_length();
+    if (length && *length > config_.maxBody) {
+      return refuse(413, "payload_too_large", "the request body is larger than limits.max_body");
+    }
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end: reserve them once, up front.
+    parser_->get().body().reserve(static_cast<std::size_t>(length.value_or(0)) +
+                                  simdjson::SIMDJSON_PADDING);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code readEc, std::size_t) {
+                       self->onRead(readEc);
+                     });
+  }
+
+  void onReadError(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      return refuse(413, "payload_too_large", "the request body is larger than limits.max_body");
+    }
+    if (ec == http::error::header_limit) {
+      return refuse(431, "bad_request", "the request headers are too large");
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::connection_reset || ec == net::error::eof ||
+        ec == net::error::operation_aborted) {
+      return close();
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      return refuse(400, "bad_request", "malformed HTTP request");
+    }
+    close();
+  }
+
+  void onRead(beast::error_code ec) {
+    if (ec) return onReadError(ec);
+    firstRequest_ = false;
+    stream_.expires_never();
+    auto message = parser_->release();
+    keepAlive_ = message.keep_alive();
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.authorization = std::string(message[http::field::authorization]);
+    request.traceparent = std::string(message["traceparent"]);
+    request.changeComment = std::string(message["X-Change-Comment"]);
+    beast::error_code endpointEc;
+    const auto remote = stream_.socket().remote_endpoint(endpointEc);
+    if (!endpointEc) request.remoteAddress = remote.address().to_string();
+    request.body = std::move(message.body());
+    handler_.handle(std::move(request), [self = shared_from_this()](HttpResponse response) {
+      auto executor = self->stream_.get_executor();
+      net::dispatch(executor, [self, response = std::move(response)]() mutable {
+        self->doWrite(std::move(response));
+      });
+    });
+  }
+
+  void refuse(unsigned status, std::string_view code, std::string_view message) {
+    keepAlive_ = false;
+    doWrite(handler_.refuse(status, code, message));
+  }
+
+  void doWrite(HttpResponse response) {
+    response_.emplace();
+    response_->result(response.status);
+    response_->version(11);
+    response_->set(http::field::server, "oncegate");
+    response_->set(http::field::content_type, response.contentType);
+    if (!response.requestId.empty()) response_->set("X-Request-Id", response.requestId);
+    if (!response.traceparent.empty()) response_->set("traceparent", response.traceparent);
+    response_->keep_alive(keepAlive_);
+    response_->body() = std::move(response.body);
+    response_->prepare_payload();
+    stream_.expires_after(config_.readTimeout);
+    http::async_write(stream_, *response_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->onWrite(ec);
+                      });
+  }
+
+  void onWrite(beast::error_code ec) {
+    if (ec || !keepAlive_) return close();
+    response_.reset();
+    doRead();
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  const HttpServerConfig config_;  // a copy: a session may outlive a reloaded server config
+  HttpHandler& handler_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  bool keepAlive_ = true;
+  bool firstRequest_ = true;
+};
+
+}  // namespace
+
+class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Listener> {
+ public:
+  Listener(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler)
+      : config_(config), loops_(loops), handler_(handler), acceptor_(loops.at(0)) {}
+
+  void open() {
+    beast::error_code ec;
+    const auto address = net::ip::make_address(config_.host, ec);
+    if (ec) throw Error(ErrorCode::InvalidConfig, "listen: '" + config_.host + "' is not an IP address");
+    const tcp::endpoint endpoint(address, config_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw Error(ErrorCode::InvalidConfig, "cannot listen on " + config_.host + ":" +
+                                                std::to_string(config_.port) + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+  }
+
+  void doAccept() {
+    auto& loop = loops_.at(next_++ % loops_.size());
+    acceptor_.async_accept(loop, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+      self->onAccept(ec, std::move(socket));
+    });
+  }
+
+  void onAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), config_, handler_)->start();
+    }
+    doAccept();
+  }
+
+  void close() {
+    net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  HttpServerConfig config_;
+  EventLoops& loops_;
+  HttpHandler& handler_;
+  tcp::acceptor acceptor_;
+  std::size_t next_ = 0;
+  std::uint16_t port_ = 0;
+};
+
+HttpServer::HttpServer(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler)
+    : listener_(std::make_shared<Listener>(config, loops, handler)) {}
+
+HttpServer::~HttpServer() { stopAccepting(); }
+
+void HttpServer::start() {
+  listener_->open();
+  listener_->doAccept();
+}
+
+void HttpServer::stopAccepting() { listener_->close(); }
+
+std::uint16_t HttpServer::port() const { return listener_->port(); }
+
+}  // namespace oncegate

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "gateway/http/HttpExchange.h"
+#include "gateway/http/HttpServerConfig.h"
+
+namespace oncegate {
+
+class EventLoops;
+
+// HTTP/1.1 server on Boost.Beast: accepts on the first loop, spreads connections over all loops,
+// reads each request with a header limit, a body limit and a timeout, and hands it to the
+// handler. Keep-alive connections that stay idle past idleTimeout are closed.
+class HttpServer {
+ public:
+  HttpServer(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting; throws Error(InvalidConfig) when the address cannot be bound.
+  void start();
+  // Stops accepting new connections (open ones finish their current request).
+  void stopAccepting();
+  // The bound port (useful with port 0).
+  std::uint16_t port() const;
+
+ private:
+  class Listener;
+  std::shared_ptr<Listener> listener_;
+};
+
+}  // namespace oncegate

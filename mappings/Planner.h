@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mappings/MappingCatalog.h"
+#include "mappings/ResolutionPlan.h"
+
+namespace oncegate {
+
+// Turns requested field ids into the fewest queries that answer them: one DatasetPlan per
+// dataset however many of its fields are asked, plus the upstream datasets that chained ones
+// need. Pure: no I/O, no policy. The catalog must outlive the planner and its plans.
+class Planner {
+ public:
+  explicit Planner(const MappingCatalog& catalog) : catalog_(catalog) {}
+
+  // Fields unknown to the catalog, or about another subject type, go to unknownFields (each
+  // once). Requested duplicates are planned once. An unknown subject type makes every field
+  // unknown.
+  ResolutionPlan plan(std::string_view subjectType, const std::vector<std::string>& fieldIds) const;
+
+ private:
+  const MappingCatalog& catalog_;
+};
+
+}  // namespace oncegate

@@ -1,0 +1,43 @@
+#include "policies/Client.h"
+
+#include <algorithm>
+
+namespace oncegate {
+
+namespace {
+constexpr std::size_t kSha256HexLength = 64;
+
+bool isLowerHex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+}  // namespace
+
+Client Client::parse(const ConfigNode& item) {
+  item.allowOnlyKeys({"id", "department", "api_key_sha256", "purposes", "description"});
+  Client client;
+  client.id = item.at("id").asString();
+  client.location = item.location();
+  if (auto department = item.find("department")) client.department = department->asString();
+  const auto hash = item.at("api_key_sha256");
+  client.apiKeySha256 = hash.asString();
+  if (client.apiKeySha256.size() != kSha256HexLength || !isLowerHex(client.apiKeySha256)) {
+    hash.fail("api_key_sha256 must be 64 lower-case hex digits (oncegatectl hash-key prints it)");
+  }
+  const auto purposes = item.at("purposes");
+  client.purposes = purposes.asStringList();
+  if (client.purposes.empty()) purposes.fail("a client needs at least one purpose");
+  return client;
+}
+
+bool Client::allowsPurpose(std::string_view purpose) const {
+  return std::find(purposes.begin(), purposes.end(), purpose) != purposes.end();
+}
+
+std::vector<Client> parseClients(const ConfigNode& list) {
+  std::vector<Client> clients;
+  for (const auto& item : list.items()) clients.push_back(Client::parse(item));
+  return clients;
+}
+
+}  // namespace oncegate

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ConfigNode.h"
+
+namespace oncegate {
+
+// A calling system: who it is, which department runs it, the SHA-256 of its API key (the key
+// itself is never stored) and the purposes it may ask for.
+struct Client {
+  std::string id;
+  std::string department;
+  std::string apiKeySha256;  // 64 lower-case hex digits
+  std::vector<std::string> purposes;
+  std::string location;  // file:line of its definition
+
+  // One item of a `clients:` list: { id, department, api_key_sha256, purposes, description }.
+  static Client parse(const ConfigNode& item);
+
+  bool allowsPurpose(std::string_view purpose) const;
+};
+
+// Every item of a `clients:` list.
+std::vector<Client> parseClients(const ConfigNode& list);
+
+}  // namespace oncegate

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string_view>
+
+#include "common/Value.h"
+#include "policies/MaskKind.h"
+
+namespace oncegate {
+
+// The value a caller sees under `kind`. Masked values are strings; null stays null; None leaves
+// the value as it is. Characters are counted in UTF-8 code points, never bytes. Values too short
+// to keep anything hidden are masked whole: show_last_4 on 4 characters or fewer, and
+// show_first_1 on one character, give only '*'s. year_only on a value that is not a date or
+// datetime gives "***" (it fails closed). `hashKey` is the gateway's mask key, the same on every
+// instance so that hashes stay comparable.
+Value applyMask(MaskKind kind, const Value& value, std::string_view hashKey);
+
+}  // namespace oncegate

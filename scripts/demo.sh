@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs the oncegate demo from nothing: installs what is missing, builds the gateway, generates six
+# department databases, makes sure Redis answers on 127.0.0.1:6379, prints a request to try, and
+# runs the gateway in the foreground on config/ (Ctrl-C stops it). Works from any directory.
+# Usage: scripts/demo.sh            (ONCEGATE_LISTEN, ONCEGATE_DATA, ONCEGATE_HASH_KEY override)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_dir=${ONCEGATE_BUILD_DIR:-$root/build}
+listen=${ONCEGATE_LISTEN:-127.0.0.1:8080}
+redis_port=6379
+
+bash "$root/scripts/install-deps.sh"
+if ! command -v python3 >/dev/null; then
+  echo "demo: python3 is needed to generate the demo data (apt-get install python3)" >&2
+  exit 1
+fi
+bash "$root/scripts/build.sh" RelWithDebInfo oncegate
+
+# The sources' connection strings name $ONCEGATE_DATA; SQLite resolves a relative path against the
+# gateway's working directory, so it is made absolute here.
+export ONCEGATE_DATA=${ONCEGATE_DATA:-$root/var/demo}
+mkdir -p "$ONCEGATE_DATA"
+ONCEGATE_DATA=$(cd "$ONCEGATE_DATA" && pwd)
+# A fixed key so the demo runs with no setup. Production sets its own secret (32+ characters,
+# the same on every instance) from a secret store, never this one.
+export ONCEGATE_HASH_KEY=${ONCEGATE_HASH_KEY:-oncegate-demo-hash-key-not-for-production-use}
+bash "$root/scripts/make-demo-data.sh" "$ONCEGATE_DATA"
+
+# The gateway works without Redis (slower: every miss goes to the source), so failing to start one
+# is a warning, not an error.
+if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+  echo "demo: using the Redis already answering on 127.0.0.1:$redis_port"
+else
+  mkdir -p "$root/var"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+    --pidfile "$root/var/redis-demo.pid" --logfile "$root/var/redis-demo.log" || true
+  for _ in $(seq 50); do
+    redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+    echo "demo: started redis-server on 127.0.0.1:$redis_port" \
+      "(stop it with: redis-cli -p $redis_port shutdown nosave)"
+  else
+    echo "demo: warning: no Redis on 127.0.0.1:$redis_port (see $root/var/redis-demo.log);" \
+      "the gateway will run on its in-process cache" >&2
+  fi
+fi
+
+cat <<EXAMPLE
+
+oncegate demo: retirement case, 35 indicators, 33 shared by six departments (docs/demo.md).
+Demo API key: demo-retirement-key-0001   Example person: 330102196603150131 (张建国)
+In another terminal, try:
+
+curl -s http://$listen/v1/resolve \\
+  -H 'Authorization: Bearer demo-retirement-key-0001' \\
+  -H 'Content-Type: application/json' \\
+  -d '{"purpose":"retirement","case":"LS-2026-000123",
+       "subject":{"type":"person","id_card":"330102196603150131"},
+       "fields":["person.name","person.id_card","fund.balance","person.phone","person.health.notes","nope"]}'
+
+EXAMPLE
+
+cd "$root"
+exec "$build_dir/gateway/oncegate" --config "$root/config" --listen "$listen"

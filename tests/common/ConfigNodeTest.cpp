@@ -1,0 +1,74 @@
+#include "common/ConfigNode.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "common/Error.h"
+
+namespace oncegate {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string errorOf(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    return e.message();
+  }
+  ADD_FAILURE() << "no error";
+  return {};
+}
+
+TEST(ConfigNodeTest, RejectsUnknownKeysNamingFileAndLine) {
+  auto doc = ConfigNode::parse("a: 1\nbogus: 2\n", "x.yaml");
+  EXPECT_THAT(errorOf([&] { doc.allowOnlyKeys({"a"}); }),
+              HasSubstr("x.yaml:2: unknown key 'bogus'"));
+}
+
+TEST(ConfigNodeTest, ReportsMissingRequiredKey) {
+  auto doc = ConfigNode::parse("a: 1\n", "x.yaml");
+  EXPECT_THAT(errorOf([&] { doc.at("b"); }), HasSubstr("missing required key 'b'"));
+}
+
+TEST(ConfigNodeTest, ReportsYamlSyntaxErrorsWithLine) {
+  EXPECT_THAT(errorOf([] { ConfigNode::parse("a: [1, 2\nb: 3\n", "bad.yaml"); }),
+              HasSubstr("bad.yaml:"));
+}
+
+TEST(ConfigNodeTest, ParsesTypedScalars) {
+  auto doc = ConfigNode::parse("n: 7\nt: 2s\ns: 1MiB\nf: true\nl: [a, b]\n", "x.yaml");
+  EXPECT_EQ(doc.at("n").asInt(1, 10), 7);
+  EXPECT_EQ(doc.at("t").asDuration(), std::chrono::seconds(2));
+  EXPECT_EQ(doc.at("s").asByteSize(), 1048576U);
+  EXPECT_TRUE(doc.at("f").asBool());
+  EXPECT_EQ(doc.at("l").asStringList(), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(ConfigNodeTest, RejectsOutOfRangeAndMalformedScalars) {
+  auto doc = ConfigNode::parse("n: 70\nt: soon\nf: maybe\n", "x.yaml");
+  EXPECT_THAT(errorOf([&] { doc.at("n").asInt(1, 10); }), HasSubstr("x.yaml:1: expected a number"));
+  EXPECT_THAT(errorOf([&] { doc.at("t").asDuration(); }), HasSubstr("x.yaml:2: expected a duration"));
+  EXPECT_THAT(errorOf([&] { doc.at("f").asBool(); }), HasSubstr("x.yaml:3: expected true or false"));
+}
+
+TEST(ConfigNodeTest, ExpandsEnvironmentAndNamesMissingVariables) {
+  ::setenv("ONCEGATE_TEST_SECRET", "s3cret", 1);
+  auto doc = ConfigNode::parse("odbc: \"Pwd=${ONCEGATE_TEST_SECRET};x\"\nmissing: ${NOPE_NOT_SET}\n",
+                               "x.yaml");
+  EXPECT_EQ(doc.at("odbc").asExpandedString(), "Pwd=s3cret;x");
+  EXPECT_THAT(errorOf([&] { doc.at("missing").asExpandedString(); }),
+              HasSubstr("x.yaml:2: environment variable 'NOPE_NOT_SET' is not set"));
+}
+
+TEST(ConfigNodeTest, ParsesJsonBodiesToo) {
+  auto doc = ConfigNode::parse(R"({"id": "hr", "pool": 2})", "request body");
+  EXPECT_EQ(doc.at("id").asString(), "hr");
+  EXPECT_EQ(doc.at("pool").asInt(1, 64), 2);
+}
+
+}  // namespace
+}  // namespace oncegate

@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+
+#include <future>
+#include <regex>
+#include <thread>
+
+#include "TestServers.h"
+#include "common/Error.h"
+#include "connectors/odbc/OdbcSource.h"
+
+namespace oncegate {
+namespace {
+
+using namespace std::chrono_literals;
+
+// psqlODBC against the test PostgreSQL server (scripts/test-servers.sh).
+class OdbcSourcePostgresTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    testing::runPostgresSql(
+        "DROP TABLE IF EXISTS conn_test_person;\n"
+        "CREATE TABLE conn_test_person (id_card text PRIMARY KEY, name varchar(40), note text,\n"
+        "  age integer, big bigint, salary numeric(12,2), birth_date date, updated_at timestamp,\n"
+        "  active boolean);\n"
+        "INSERT INTO conn_test_person VALUES\n"
+        "  ('330102196001010011', '张三', '退休人员，工龄三十五年', 64, 9007199254740993,\n"
+        "   108618.50, '1960-01-01', '2026-01-31 08:00:00', true),\n"
+        "  ('330102199605060022', 'Li Si', NULL, NULL, NULL, NULL, NULL,\n"
+        "   '2026-02-01 09:30:15.25', false);\n");
+  }
+
+  static void TearDownTestSuite() {
+    testing::runPostgresSql("DROP TABLE IF EXISTS conn_test_person;");
+  }
+
+  static SourceConfig config(int pool = 2) {
+    SourceConfig config;
+    config.id = "pg";
+    config.department = "Test";
+    config.odbc = testing::postgresOdbc();
+    config.pool = pool;
+    config.timeout = 2s;
+    config.retry = 1s;
+    return config;
+  }
+
+  static QueryOutcome run(Source& source, std::string sql, std::vector<Value> params = {},
+                          Source::Clock::duration budget = 10s) {
+    std::promise<QueryOutcome> promise;
+    auto future = promise.get_future();
+    source.execute(SourceQuery{std::move(sql), std::move(params)}, Source::Clock::now() + budget,
+                   [&promise](QueryOutcome outcome) { promise.set_value(std::move(outcome)); });
+    EXPECT_EQ(future.wait_for(20s), std::future_status::ready);
+    return future.get();
+  }
+
+  static Value column(const QueryOutcome& outcome, std::string_view name) {
+    EXPECT_FALSE(outcome.error) << outcome.error->message() << " / " << outcome.error->detail();
+    if (!outcome.row) {
+      ADD_FAILURE() << "no row";
+      return Value::string("<no row>");
+    }
+    const Value* value = outcome.row->find(name);
+    if (value == nullptr) {
+      ADD_FAILURE() << "no column " << name;
+      return Value::string("<no column>");
+    }
+    return *value;
+  }
+};
+
+TEST_F(OdbcSourcePostgresTest, FetchesEachTypeExactly) {
+  OdbcSource source(config());
+  const auto outcome = run(source,
+                           "SELECT id_card, name, note, age, big, salary, birth_date, updated_at, "
+                           "active FROM conn_test_person WHERE id_card = ?",
+                           {Value::string("330102196001010011")});
+  EXPECT_EQ(column(outcome, "id_card"), Value::string("330102196001010011"));
+  EXPECT_EQ(column(outcome, "name"), Value::string("张三"));
+  EXPECT_EQ(column(outcome, "note"), Value::string("退休人员，工龄三十五年"));
+  EXPECT_EQ(column(outcome, "age"), Value::integer(64));
+  EXPECT_EQ(column(outcome, "big"), Value::integer(9007199254740993));
+  EXPECT_EQ(column(outcome, "salary"), Value::decimal("108618.50"));
+  EXPECT_EQ(column(outcome, "birth_date"), Value::date("1960-01-01"));
+  EXPECT_EQ(column(outcome, "updated_at"), Value::datetime("2026-01-31T08:00:00"));
+  EXPECT_EQ(column(outcome, "active"), Value::boolean(true));
+}
+
+TEST_F(OdbcSourcePostgresTest, NullsAndFractionsOfSeconds) {
+  OdbcSource source(config());
+  const auto outcome = run(source,
+                           "SELECT note, age, big, salary, birth_date, updated_at, active "
+                           "FROM conn_test_person WHERE id_card = ?",
+                           {Value::string("330102199605060022")});
+  EXPECT_EQ(column(outcome, "note"), Value::null());
+  EXPECT_EQ(column(outcome, "age"), Value::null());
+  EXPECT_EQ(column(outcome, "big"), Value::null());
+  EXPECT_EQ(column(outcome, "salary"), Value::null());
+  EXPECT_EQ(column(outcome, "birth_date"), Value::null());
+  EXPECT_EQ(column(outcome, "updated_at"), Value::datetime("2026-02-01T09:30:15.250"));
+  EXPECT_EQ(column(outcome, "active"), Value::boolean(false));
+}
+
+TEST_F(OdbcSourcePostgresTest, BindsEachKindOfParameter) {
+  OdbcSource source(config());
+  EXPECT_EQ(column(run(source, "SELECT id_card FROM conn_test_person WHERE name = ?",
+                       {Value::string("张三")}),
+                   "id_card"),
+            Value::string("330102196001010011"));
+  EXPECT_EQ(
+      column(run(source, "SELECT name FROM conn_test_person WHERE age = ?", {Value::integer(64)}),
+             "name"),
+      Value::string("张三"));
+  EXPECT_EQ(column(run(source, "SELECT name FROM conn_test_person WHERE salary = ?",
+                       {Value::decimal("108618.50")}),
+                   "name"),
+            Value::string("张三"));
+  EXPECT_EQ(column(run(source, "SELECT name FROM conn_test_person WHERE birth_date = ?",
+                       {Value::date("1960-01-01")}),
+                   "name"),
+            Value::string("张三"));
+  EXPECT_EQ(column(run(source, "SELECT name FROM conn_test_person WHERE active = ?",
+                       {Value::boolean(false)}),
+                   "name"),
+            Value::string("Li Si"));
+  EXPECT_EQ(column(run(source, "SELECT coalesce(?, 'was null') AS v", {Value::null()}), "v"),
+            Value::string("was null"));
+}
+
+TEST_F(OdbcSourcePostgresTest, InjectionTextIsBoundNeverSpliced) {
+  OdbcSource source(config());
+  const auto outcome = run(source, "SELECT name FROM conn_test_person WHERE id_card = ?",
+                           {Value::string("' OR 1=1 --")});
+  EXPECT_FALSE(outcome.error);
+  EXPECT_FALSE(outcome.row);
+}
+
+TEST_F(OdbcSourcePostgresTest, MoreThanOneRowIsAnError) {
+  OdbcSource source(config());
+  const auto outcome = run(source, "SELECT name FROM conn_test_person");
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->code(), ErrorCode::SourceUnavailable);
+  EXPECT_NE(outcome.error->message().find("more than one row"), std::string::npos);
+}
+
+TEST_F(OdbcSourcePostgresTest, SlowQueryTimesOutWithSqlstate) {
+  auto settings = config(1);
+  settings.timeout = 1s;
+  OdbcSource source(settings);
+  const auto start = Source::Clock::now();
+  const auto outcome = run(source, "SELECT pg_sleep(5)");
+  const auto elapsed = Source::Clock::now() - start;
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->code(), ErrorCode::SourceTimeout) << outcome.error->detail();
+  EXPECT_FALSE(outcome.error->sqlstate().empty());
+  EXPECT_EQ(outcome.error->message(), "source 'pg' did not answer in time");
+  EXPECT_LT(elapsed, 3s);
+  // The source keeps working after a timeout.
+  EXPECT_EQ(column(run(source, "SELECT 1 AS one"), "one"), Value::integer(1));
+  EXPECT_EQ(source.stats().failures, 1u);
+}
+
+TEST_F(OdbcSourcePostgresTest, KilledBackendConnectionIsReplaced) {
+  OdbcSource source(config(1));
+  const Value pid = column(run(source, "SELECT pg_backend_pid() AS pid"), "pid");
+  ASSERT_EQ(pid.kind(), ValueKind::Int);
+  EXPECT_EQ(source.stats().connects, 1u);
+
+  testing::runPostgresSql("SELECT pg_terminate_backend(" + pid.toString() + ");");
+  std::this_thread::sleep_for(100ms);
+
+  const Value next = column(run(source, "SELECT pg_backend_pid() AS pid"), "pid");
+  ASSERT_EQ(next.kind(), ValueKind::Int);
+  EXPECT_NE(next, pid);
+  EXPECT_EQ(source.stats().connects, 2u);
+}
+
+TEST_F(OdbcSourcePostgresTest, WrongPortGivesSourceUnavailableQuicklyWithoutThePassword) {
+  auto settings = config(1);
+  settings.odbc = std::regex_replace(testing::postgresOdbc(), std::regex("Port=[0-9]+"), "Port=1") +
+                  ";PWD=topsecret";
+  const auto start = Source::Clock::now();
+  OdbcSource source(settings);
+  const auto outcome = run(source, "SELECT 1");
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->code(), ErrorCode::SourceUnavailable);
+  EXPECT_EQ(outcome.error->message(), "source 'pg' cannot be reached");
+  EXPECT_FALSE(outcome.error->sqlstate().empty());
+  EXPECT_EQ(outcome.error->detail().find("topsecret"), std::string::npos)
+      << outcome.error->detail();
+  EXPECT_NE(outcome.error->detail().find("Port=1"), std::string::npos) << outcome.error->detail();
+  EXPECT_LT(Source::Clock::now() - start, 2s);
+  EXPECT_EQ(source.stats().connects, 0u);
+}
+
+}  // namespace
+}  // namespace oncegate

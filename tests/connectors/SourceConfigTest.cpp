@@ -1,0 +1,168 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "common/Error.h"
+#include "connectors/SourceConfig.h"
+
+namespace oncegate {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<SourceConfig> parseText(const std::string& text) {
+  const auto document = ConfigNode::parse(text, "sources/hr.yaml");
+  return parseSources(document.at("sources"));
+}
+
+// The InvalidConfig message a document gives, or "" when it parses.
+std::string rejection(const std::string& text) {
+  try {
+    parseText(text);
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::InvalidConfig);
+    return error.message();
+  }
+  return {};
+}
+
+const char* const kMinimal =
+    "sources:\n"
+    "  - id: hr\n"
+    "    department: Human Resources\n"
+    "    odbc: \"Driver=SQLite3;Database=/tmp/hr.db\"\n";
+
+TEST(SourceConfigTest, MinimalEntryTakesDefaults) {
+  const auto sources = parseText(kMinimal);
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_EQ(sources[0].id, "hr");
+  EXPECT_EQ(sources[0].department, "Human Resources");
+  EXPECT_EQ(sources[0].odbc, "Driver=SQLite3;Database=/tmp/hr.db");
+  EXPECT_EQ(sources[0].pool, 4);
+  EXPECT_EQ(sources[0].timeout, 2s);
+  EXPECT_EQ(sources[0].retry, 1s);
+  EXPECT_EQ(sources[0].location, "sources/hr.yaml:2");
+}
+
+TEST(SourceConfigTest, ExplicitValuesAreKept) {
+  const auto sources = parseText(
+      "sources:\n"
+      "  - { id: fund.db-2, department: Fund, odbc: x, pool: 64, timeout: 250ms, retry: 5s }\n"
+      "  - { id: tax_1, department: Tax, odbc: y, pool: 1, retry: 0ms }\n");
+  ASSERT_EQ(sources.size(), 2u);
+  EXPECT_EQ(sources[0].id, "fund.db-2");
+  EXPECT_EQ(sources[0].pool, 64);
+  EXPECT_EQ(sources[0].timeout, 250ms);
+  EXPECT_EQ(sources[0].retry, 5s);
+  EXPECT_EQ(sources[1].id, "tax_1");
+  EXPECT_EQ(sources[1].pool, 1);
+  EXPECT_EQ(sources[1].retry, 0ms);
+}
+
+TEST(SourceConfigTest, ExpandsEnvironmentVariablesInTheConnectionString) {
+  ::setenv("ONCEGATE_TEST_DATA_DIR", "/srv/data", 1);
+  ::setenv("ONCEGATE_TEST_HR_PWD", "s3cret", 1);
+  const auto sources = parseText(
+      "sources:\n"
+      "  - id: hr\n"
+      "    department: HR\n"
+      "    odbc: "
+      "\"Driver=SQLite3;Database=${ONCEGATE_TEST_DATA_DIR}/hr.db;PWD=${ONCEGATE_TEST_HR_PWD}\"\n");
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_EQ(sources[0].odbc, "Driver=SQLite3;Database=/srv/data/hr.db;PWD=s3cret");
+}
+
+TEST(SourceConfigTest, RejectsUnsetEnvironmentVariableWithoutLeakingOthers) {
+  ::unsetenv("ONCEGATE_TEST_UNSET_VAR");
+  const auto message = rejection(
+      "sources:\n"
+      "  - id: hr\n"
+      "    department: HR\n"
+      "    odbc: \"Database=${ONCEGATE_TEST_UNSET_VAR}\"\n");
+  EXPECT_EQ(message,
+            "sources/hr.yaml:4: environment variable 'ONCEGATE_TEST_UNSET_VAR' is not set");
+}
+
+TEST(SourceConfigTest, RejectsUnknownKey) {
+  EXPECT_EQ(rejection(std::string(kMinimal) + "    poolsize: 3\n"),
+            "sources/hr.yaml:5: unknown key 'poolsize'");
+}
+
+TEST(SourceConfigTest, RejectsMissingRequiredKeys) {
+  EXPECT_EQ(rejection("sources:\n  - { department: HR, odbc: x }\n"),
+            "sources/hr.yaml:2: missing required key 'id'");
+  EXPECT_EQ(rejection("sources:\n  - { id: hr, odbc: x }\n"),
+            "sources/hr.yaml:2: missing required key 'department'");
+  EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR }\n"),
+            "sources/hr.yaml:2: missing required key 'odbc'");
+}
+
+TEST(SourceConfigTest, RejectsBadId) {
+  const auto message = rejection("sources:\n  - { id: HR Main, department: HR, odbc: x }\n");
+  EXPECT_NE(message.find("sources/hr.yaml:2: source id 'HR Main' may only use"), std::string::npos)
+      << message;
+  EXPECT_NE(rejection("sources:\n  - { id: \"hr/1\", department: HR, odbc: x }\n"), "");
+}
+
+TEST(SourceConfigTest, RejectsDuplicateId) {
+  const auto message = rejection(
+      "sources:\n"
+      "  - { id: hr, department: HR, odbc: x }\n"
+      "  - { id: tax, department: Tax, odbc: y }\n"
+      "  - { id: hr, department: HR again, odbc: z }\n");
+  EXPECT_EQ(message,
+            "sources/hr.yaml:4: duplicate source id 'hr' (first declared at sources/hr.yaml:2)");
+}
+
+TEST(SourceConfigTest, RejectsPoolOutOfRange) {
+  EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR, odbc: x, pool: 0 }\n"),
+            "sources/hr.yaml:2: expected a number from 1 to 64");
+  EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR, odbc: x, pool: 65 }\n"),
+            "sources/hr.yaml:2: expected a number from 1 to 64");
+}
+
+TEST(SourceConfigTest, RejectsPoolThatIsNotANumber) {
+  EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR, odbc: x, pool: many }\n"),
+            "sources/hr.yaml:2: expected a whole number");
+}
+
+TEST(SourceConfigTest, RejectsMalformedDurations) {
+  EXPECT_NE(rejection("sources:\n  - { id: hr, department: HR, odbc: x, timeout: soon }\n")
+                .find("expected a duration"),
+            std::string::npos);
+  EXPECT_NE(rejection("sources:\n  - { id: hr, department: HR, odbc: x, retry: 2 }\n")
+                .find("expected a duration"),
+            std::string::npos);
+}
+
+TEST(SourceConfigTest, RejectsZeroTimeout) {
+  EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR, odbc: x, timeout: 0s }\n"),
+            "sources/hr.yaml:2: timeout must be longer than 0");
+}
+
+TEST(SourceConfigTest, RejectsEmptyConnectionStringAfterExpansion) {
+  ::setenv("ONCEGATE_TEST_EMPTY", "", 1);
+  EXPECT_EQ(
+      rejection("sources:\n  - { id: hr, department: HR, odbc: \"${ONCEGATE_TEST_EMPTY}\" }\n"),
+      "sources/hr.yaml:2: the odbc connection string is empty");
+}
+
+TEST(SourceConfigTest, RejectsWrongShapes) {
+  EXPECT_EQ(rejection("sources:\n  id: hr\n"), "sources/hr.yaml:2: expected a list");
+  EXPECT_EQ(rejection("sources:\n  - hr\n"), "sources/hr.yaml:2: expected a mapping");
+}
+
+TEST(SourceConfigTest, RedactsPasswords) {
+  EXPECT_EQ(
+      redactConnectionString("Driver=PostgreSQL Unicode;Server=db;Uid=hr;PWD=s3cret;Port=5432"),
+      "Driver=PostgreSQL Unicode;Server=db;Uid=hr;PWD=***;Port=5432");
+  EXPECT_EQ(redactConnectionString("password=abc"), "password=***");
+  EXPECT_EQ(redactConnectionString("Uid=a; Pwd = {x;y=z} ;Database=d"),
+            "Uid=a; Pwd =***;Database=d");
+  EXPECT_EQ(redactConnectionString("Driver=SQLite3;Database=/tmp/a.db;"),
+            "Driver=SQLite3;Database=/tmp/a.db;");
+  EXPECT_EQ(redactConnectionString("DSN=hr"), "DSN=hr");
+}
+
+}  // namespace
+}  // namespace oncegate

@@ -1,0 +1,97 @@
+#include "gateway/api/DataRequestParser.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/Error.h"
+
+namespace oncegate {
+namespace {
+
+using ::testing::HasSubstr;
+using Kind = DataRequestParser::Kind;
+
+std::string errorOf(std::string body, Kind kind = Kind::Resolve) {
+  try {
+    DataRequestParser::parse(body, kind);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::BadRequest);
+    return e.message();
+  }
+  return "<no error>";
+}
+
+TEST(DataRequestParserTest, ParsesAResolveRequest) {
+  std::string body = R"({"purpose":"retirement","case":"LS-1",
+    "subject":{"type":"person","id_card":"11010519491231002X"},
+    "fields":["person.name","fund.balance"]})";
+  const auto request = DataRequestParser::parse(body, Kind::Resolve);
+  EXPECT_EQ(request.purpose, "retirement");
+  EXPECT_EQ(request.caseNumber, "LS-1");
+  EXPECT_EQ(request.subjectType, "person");
+  ASSERT_EQ(request.subjectKeys.size(), 1U);
+  EXPECT_EQ(request.subjectKeys[0].first, "id_card");
+  EXPECT_EQ(request.subjectKeys[0].second, "11010519491231002X");
+  EXPECT_EQ(request.fields, (std::vector<std::string>{"person.name", "fund.balance"}));
+}
+
+TEST(DataRequestParserTest, ParsesClaimsAsCanonicalText) {
+  std::string body = R"({"purpose":"p","subject":{"type":"t","k":"v"},
+    "claims":{"a":"张三","b":12,"c":true,"d":"\u5f20"}})";
+  const auto request = DataRequestParser::parse(body, Kind::Verify);
+  ASSERT_EQ(request.claims.size(), 4U);
+  EXPECT_EQ(request.claims[0].second, "张三");
+  EXPECT_EQ(request.claims[1].second, "12");
+  EXPECT_EQ(request.claims[2].second, "true");
+  EXPECT_EQ(request.claims[3].second, "张");
+}
+
+TEST(DataRequestParserTest, SaysWhatIsMissingOrWrong) {
+  EXPECT_THAT(errorOf(R"({"subject":{"type":"t"},"fields":[]})"), HasSubstr("purpose is required"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","fields":[]})"), HasSubstr("subject is required"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","subject":{"type":"t"}})"), HasSubstr("fields is required"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","subject":{"k":"v"},"fields":[]})"),
+              HasSubstr("subject.type is required"));
+  EXPECT_THAT(errorOf(R"({"purpose":1})"), HasSubstr("purpose has the wrong type"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","fields":[1]})"), HasSubstr("wrong type"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","extra":1})"), HasSubstr("unknown key 'extra'"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","claims":{}})"), HasSubstr("unknown key 'claims'"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","claims":{"a":null},"subject":{"type":"t"}})", Kind::Verify),
+              HasSubstr("claim 'a' must be"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p"} x)"), HasSubstr("malformed JSON"));
+  EXPECT_THAT(errorOf(""), HasSubstr("malformed JSON"));
+}
+
+// JSONTestSuite (shared/test-data): every document the suite calls invalid is refused with a
+// BadRequest and no other exception; valid and implementation-defined ones never crash either.
+TEST(DataRequestParserTest, SurvivesJsonTestSuite) {
+  const auto parsing = std::filesystem::path(ONCEGATE_SOURCE_DIR) / ".." / "shared" / "test-data" /
+                       "JSONTestSuite" / "test_parsing";
+  ASSERT_TRUE(std::filesystem::is_directory(parsing)) << parsing << " is missing";
+  int invalid = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(parsing)) {
+    const auto name = entry.path().filename().string();
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    std::string body = content.str();
+    try {
+      DataRequestParser::parse(body, Kind::Resolve);
+      ADD_FAILURE() << name << " was accepted as a resolve request";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::BadRequest) << name;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << name << " threw " << e.what();
+    }
+    if (name.rfind("n_", 0) == 0) ++invalid;
+  }
+  EXPECT_GT(invalid, 100);
+}
+
+}  // namespace
+}  // namespace oncegate

@@ -1,0 +1,231 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "AuditTestFiles.h"
+#include "common/Digest.h"
+#include "common/Error.h"
+#include "gateway/audit/AuditChainVerifier.h"
+#include "gateway/audit/FileAuditLog.h"
+
+namespace oncegate {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::readFile;
+using testing::readLines;
+using testing::TempDir;
+using Durability = AuditConfig::Durability;
+
+const std::string kZeros(64, '0');
+
+TEST(FileAuditLogTest, StrictRunsDurableOnlyOnceTheLineIsInTheFile) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  FileAuditLog log(path, Durability::Strict);
+  std::vector<std::promise<std::string>> seen(3);
+  for (int i = 0; i < 3; ++i) {
+    log.append(R"({"n":)" + std::to_string(i) + "}", [&, i] {
+      // What is in the file at the moment durable runs.
+      seen[i].set_value(readFile(path));
+    });
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto future = seen[i].get_future();
+    ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
+    EXPECT_NE(future.get().find(R"({"n":)" + std::to_string(i) + R"(,"prev":")"), std::string::npos)
+        << "durable ran before record " << i << " was written";
+  }
+}
+
+TEST(FileAuditLogTest, StrictRunsDurableOnTheWriterThread) {
+  TempDir dir;
+  FileAuditLog log(dir.path() / "audit.jsonl", Durability::Strict);
+  std::promise<std::thread::id> ran;
+  log.append(R"({"a":1})", [&] { ran.set_value(std::this_thread::get_id()); });
+  auto future = ran.get_future();
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
+  EXPECT_NE(future.get(), std::this_thread::get_id());
+}
+
+TEST(FileAuditLogTest, LinesCarryTheHashOfTheLineBefore) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  {
+    FileAuditLog log(path, Durability::Strict);
+    log.append(R"({"who":"retirement-app","subject":"x"})", {});
+    log.append(R"({"who":"b"})", {});
+    log.append("{}", {});
+    log.flush();
+  }
+  const auto lines = readLines(path);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], R"({"who":"retirement-app","subject":"x","prev":")" + kZeros + "\"}");
+  EXPECT_EQ(lines[1], R"({"who":"b","prev":")" + sha256Hex(lines[0]) + "\"}");
+  EXPECT_EQ(lines[2], R"({"prev":")" + sha256Hex(lines[1]) + "\"}");
+}
+
+TEST(FileAuditLogTest, RecordsAreKeptOnOneLine) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  {
+    FileAuditLog log(path, Durability::Strict);
+    log.append("  {\n  \"a\": 1,\r\n  \"b\": \"x\"\n}\n", {});
+  }
+  const auto lines = readLines(path);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "{   \"a\": 1,    \"b\": \"x\" ,\"prev\":\"" + kZeros + "\"}");
+}
+
+TEST(FileAuditLogTest, RejectsARecordThatIsNotAnObject) {
+  TempDir dir;
+  FileAuditLog log(dir.path() / "audit.jsonl", Durability::Strict);
+  for (const char* record : {"", "   ", "[1,2]", "\"text\"", "{\"a\":1", "\"a\":1}"}) {
+    EXPECT_THROW(log.append(record, {}), Error) << record;
+  }
+}
+
+TEST(FileAuditLogTest, ChainContinuesAcrossReopen) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  {
+    FileAuditLog log(path, Durability::Strict);
+    log.append(R"({"run":1})", {});
+    log.append(R"({"run":1})", {});
+  }
+  {
+    FileAuditLog log(path, Durability::Batch);
+    log.append(R"({"run":2})", {});
+  }
+  const auto lines = readLines(path);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2], R"({"run":2,"prev":")" + sha256Hex(lines[1]) + "\"}");
+  const auto report = verifyAuditChain(path);
+  EXPECT_TRUE(report.intact) << report.problem;
+  EXPECT_EQ(report.lines, 3u);
+}
+
+TEST(FileAuditLogTest, DestructorDrainsTheQueue) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  std::atomic<int> durable{0};
+  {
+    FileAuditLog log(path, Durability::Strict);
+    for (int i = 0; i < 500; ++i)
+      log.append(R"({"i":)" + std::to_string(i) + "}", [&] { ++durable; });
+  }
+  EXPECT_EQ(durable.load(), 500);
+  const auto lines = readLines(path);
+  ASSERT_EQ(lines.size(), 500u);
+  EXPECT_EQ(lines[499].substr(0, 9), R"({"i":499,)");
+  EXPECT_TRUE(verifyAuditChain(path).intact);
+}
+
+TEST(FileAuditLogTest, ConcurrentAppendsFormOneChain) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  std::atomic<int> durable{0};
+  {
+    FileAuditLog log(path, Durability::Strict);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 100; ++i) {
+          log.append(R"({"t":)" + std::to_string(t) + "}", [&] { ++durable; });
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    log.flush();
+    EXPECT_EQ(durable.load(), 400);
+  }
+  const auto report = verifyAuditChain(path);
+  EXPECT_TRUE(report.intact) << report.problem;
+  EXPECT_EQ(report.lines, 400u);
+}
+
+TEST(FileAuditLogTest, BatchRunsDurableAtOnceAndWritesSoonAfter) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  FileAuditLog log(path, Durability::Batch);
+  bool durable = false;
+  log.append(R"({"batch":true})", [&] { durable = true; });
+  EXPECT_TRUE(durable) << "batch mode runs durable inside append()";
+
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (readLines(path).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(readLines(path).size(), 1u) << "the background writer never wrote the record";
+  EXPECT_EQ(readLines(path)[0], R"({"batch":true,"prev":")" + kZeros + "\"}");
+
+  log.append(R"({"batch":2})", {});
+  log.flush();
+  EXPECT_EQ(readLines(path).size(), 2u);
+}
+
+TEST(FileAuditLogTest, CreatesDirectoriesAndAPrivateFile) {
+  TempDir dir;
+  const auto path = dir.path() / "var" / "log" / "audit.jsonl";
+  FileAuditLog log(path, Durability::Strict);
+  struct stat info {};
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+TEST(FileAuditLogTest, ASecondWriterIsRefused) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  FileAuditLog first(path, Durability::Strict);
+  try {
+    FileAuditLog second(path, Durability::Strict);
+    FAIL() << "two writers on one file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    EXPECT_NE(e.message().find("in use"), std::string::npos) << e.message();
+  }
+}
+
+TEST(FileAuditLogTest, UnopenablePathIsAClearError) {
+  TempDir dir;
+  const auto blocker = dir.path() / "file";
+  testing::writeLines(blocker, {"x"});
+  try {
+    FileAuditLog log(blocker / "audit.jsonl", Durability::Strict);
+    FAIL() << "opened a file under a regular file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    EXPECT_NE(e.message().find((blocker / "audit.jsonl").string()), std::string::npos)
+        << e.message();
+  }
+}
+
+TEST(FileAuditLogTest, ATornLastLineIsKeptAndTheChainGoesOnFromIt) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  {
+    FileAuditLog log(path, Durability::Strict);
+    log.append(R"({"a":1})", {});
+  }
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    out << R"({"torn":)";
+  }
+  {
+    FileAuditLog log(path, Durability::Strict);
+    log.append(R"({"a":2})", {});
+  }
+  const auto lines = readLines(path);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[1], R"({"torn":)");
+  EXPECT_EQ(lines[2], R"({"a":2,"prev":")" + sha256Hex(lines[1]) + "\"}");
+  const auto report = verifyAuditChain(path);
+  EXPECT_FALSE(report.intact);
+  EXPECT_EQ(report.firstBrokenLine, 2u);
+}
+
+}  // namespace
+}  // namespace oncegate

@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "gateway/cache/MemoryCache.h"
+
+namespace oncegate {
+namespace {
+
+using namespace std::chrono_literals;
+using Values = std::vector<std::optional<std::string>>;
+
+// MemoryCache completes inline, so the result is there when lookup returns.
+Values lookupNow(MemoryCache& cache, const std::vector<std::string>& keys) {
+  Values out;
+  bool called = false;
+  cache.lookup(keys, [&](Values values) {
+    out = std::move(values);
+    called = true;
+  });
+  EXPECT_TRUE(called) << "lookup did not complete inline";
+  return out;
+}
+
+bool holds(MemoryCache& cache, const std::string& key) {
+  return lookupNow(cache, {key})[0].has_value();
+}
+
+// Finds keys that land in the same shard as `first`, observed through a cache that holds one
+// entry per shard: storing a same-shard key evicts `first`.
+std::vector<std::string> keysSharingAShardWith(const std::string& first, std::size_t wanted) {
+  std::vector<std::string> found;
+  for (int i = 0; found.size() < wanted && i < 10000; ++i) {
+    const std::string candidate = "probe-" + std::to_string(i);
+    MemoryCache probe(1);
+    probe.store(first, "x", 1h);
+    probe.store(candidate, "x", 1h);
+    if (!holds(probe, first)) found.push_back(candidate);
+  }
+  return found;
+}
+
+TEST(MemoryCacheTest, StoredBytesComeBackInKeyOrder) {
+  MemoryCache cache;
+  cache.store("a", std::string("bytes\0with nul", 14), 1min);
+  cache.store("b", "张三", 1min);
+  const auto values = lookupNow(cache, {"b", "missing", "a"});
+  ASSERT_EQ(values.size(), 3u);
+  EXPECT_EQ(values[0], "张三");
+  EXPECT_FALSE(values[1].has_value());
+  EXPECT_EQ(values[2], std::string("bytes\0with nul", 14));
+  EXPECT_EQ(cache.stats().hits, 2u);
+  EXPECT_EQ(cache.stats().misses, 1u);
+}
+
+TEST(MemoryCacheTest, StoreReplacesAnEntry) {
+  MemoryCache cache;
+  cache.store("a", "old", 1min);
+  cache.store("a", "new", 1min);
+  EXPECT_EQ(lookupNow(cache, {"a"})[0], "new");
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(MemoryCacheTest, EntriesExpireAfterTheirTtl) {
+  MemoryCache cache;
+  cache.store("short", "x", 30ms);
+  cache.store("long", "y", 1min);
+  EXPECT_TRUE(holds(cache, "short"));
+  std::this_thread::sleep_for(80ms);
+  EXPECT_FALSE(holds(cache, "short"));
+  EXPECT_TRUE(holds(cache, "long"));
+  EXPECT_EQ(cache.size(), 1u) << "an expired entry should be removed when read";
+}
+
+TEST(MemoryCacheTest, NonPositiveTtlStoresNothing) {
+  MemoryCache cache;
+  cache.store("a", "x", 0ms);
+  cache.store("b", "x", -5ms);
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(MemoryCacheTest, EntryCountIsBounded) {
+  MemoryCache cache(64);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    cache.store(key, "v", 1min);
+    ASSERT_TRUE(holds(cache, key)) << "the entry just stored must be there";
+  }
+  EXPECT_LE(cache.size(), 64u);
+  EXPECT_GE(cache.size(), 16u);
+}
+
+TEST(MemoryCacheTest, AFullShardDropsExpiredEntriesFirst) {
+  const auto sameShard = keysSharingAShardWith("first", 2);
+  ASSERT_EQ(sameShard.size(), 2u);
+  // Two entries per shard: "first" expires, the live one must survive the third store.
+  MemoryCache cache(2 * 16);
+  cache.store("first", "x", 20ms);
+  cache.store(sameShard[0], "live", 1h);
+  std::this_thread::sleep_for(50ms);
+  cache.store(sameShard[1], "new", 1h);
+  EXPECT_TRUE(holds(cache, sameShard[0]));
+  EXPECT_TRUE(holds(cache, sameShard[1]));
+  EXPECT_FALSE(holds(cache, "first"));
+}
+
+TEST(MemoryCacheTest, AFullShardWithoutExpiredEntriesDropsOne) {
+  const auto sameShard = keysSharingAShardWith("first", 2);
+  ASSERT_EQ(sameShard.size(), 2u);
+  MemoryCache cache(2 * 16);
+  cache.store("first", "x", 1h);
+  cache.store(sameShard[0], "x", 1h);
+  cache.store(sameShard[1], "x", 1h);
+  EXPECT_TRUE(holds(cache, sameShard[1]));
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(MemoryCacheTest, ConcurrentUseFromManyThreads) {
+  MemoryCache cache(1000);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const std::string key = "t" + std::to_string(t) + "-" + std::to_string(i % 100);
+        cache.store(key, key, 1min);
+        cache.lookup({key}, [&](Values values) {
+          if (values[0] && *values[0] != key) ++wrong;
+        });
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LE(cache.size(), 1000u);
+  EXPECT_EQ(cache.stats().hits + cache.stats().misses, 8000u);
+}
+
+}  // namespace
+}  // namespace oncegate

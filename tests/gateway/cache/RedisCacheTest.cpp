@@ -1,0 +1,375 @@
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <hiredis.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "TestServers.h"
+#include "gateway/cache/RedisCache.h"
+
+namespace oncegate {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using Values = std::vector<std::optional<std::string>>;
+
+// An I/O thread as the gateway runs them: one io_context, run by one thread.
+class LoopThread {
+ public:
+  LoopThread() : guard_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+  ~LoopThread() { stop(); }
+
+  void stop() {
+    guard_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  asio::io_context& io() { return io_; }
+  std::thread::id id() const { return thread_.get_id(); }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::thread thread_;
+};
+
+struct LookupOutcome {
+  Values values;
+  std::thread::id thread;
+  Clock::duration elapsed{};
+};
+
+// Runs cache.lookup on `loop` (as a session would) and waits for its completion.
+LookupOutcome lookupOn(LoopThread& loop, RedisCache& cache, std::vector<std::string> keys) {
+  auto promise = std::make_shared<std::promise<LookupOutcome>>();
+  auto future = promise->get_future();
+  asio::post(loop.io(), [&cache, promise, keys = std::move(keys)] {
+    const auto start = Clock::now();
+    cache.lookup(keys, [promise, start](Values values) {
+      promise->set_value(
+          LookupOutcome{std::move(values), std::this_thread::get_id(), Clock::now() - start});
+    });
+  });
+  if (future.wait_for(10s) != std::future_status::ready) {
+    ADD_FAILURE() << "lookup never completed";
+    return {};
+  }
+  return future.get();
+}
+
+void storeOn(LoopThread& loop, RedisCache& cache, std::string key, std::string bytes,
+             std::chrono::milliseconds ttl) {
+  std::promise<void> posted;
+  asio::post(loop.io(), [&] {
+    cache.store(key, bytes, ttl);
+    posted.set_value();
+  });
+  posted.get_future().wait();
+}
+
+// A plain synchronous connection to the test Redis, to look at what the cache did.
+class Inspector {
+ public:
+  Inspector() {
+    const auto address = testing::redisAddress();
+    const auto colon = address.rfind(':');
+    context_ = redisConnect(address.substr(0, colon).c_str(), std::stoi(address.substr(colon + 1)));
+    if (context_ == nullptr || context_->err != 0) {
+      throw std::runtime_error("cannot connect to the test Redis at " + address);
+    }
+  }
+  ~Inspector() { redisFree(context_); }
+
+  // Runs a command; returns its string/status reply, or the integer as text.
+  std::string run(const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    for (const auto& arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    auto* reply = static_cast<redisReply*>(
+        redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+    if (reply == nullptr) throw std::runtime_error("the test Redis connection failed");
+    std::string out;
+    if (reply->type == REDIS_REPLY_INTEGER) {
+      out = std::to_string(reply->integer);
+    } else if (reply->str != nullptr) {
+      out.assign(reply->str, reply->len);
+    }
+    freeReplyObject(reply);
+    return out;
+  }
+
+  long long mgetCalls() {
+    const std::string stats = run({"INFO", "commandstats"});
+    const std::string marker = "cmdstat_mget:calls=";
+    const auto at = stats.find(marker);
+    if (at == std::string::npos) return 0;
+    return std::stoll(stats.substr(at + marker.size()));
+  }
+
+  // Ids of the clients connected under `name` (CLIENT LIST).
+  std::vector<std::string> clientIds(const std::string& name) {
+    std::istringstream lines(run({"CLIENT", "LIST"}));
+    std::vector<std::string> ids;
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.find(" name=" + name + " ") == std::string::npos) continue;
+      const auto start = line.find("id=") + 3;
+      ids.push_back(line.substr(start, line.find(' ', start) - start));
+    }
+    return ids;
+  }
+
+ private:
+  redisContext* context_ = nullptr;
+};
+
+// Keys and client names unique to this process and test, since other tests share this Redis.
+std::string unique(const std::string& what) {
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  return "og:test:" + std::to_string(getpid()) + ":" + test->name() + ":" + what;
+}
+
+RedisEndpoint testEndpoint() {
+  auto endpoint = RedisEndpoint::parse("redis://" + testing::redisAddress());
+  if (!endpoint) throw std::runtime_error("ONCEGATE_TEST_REDIS is not host:port");
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  endpoint->clientName = "oncegate-test-" + std::to_string(getpid()) + "-" + test->name();
+  return *endpoint;
+}
+
+// A port on which nothing listens: bound, then released.
+std::uint16_t closedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Polls until a lookup of `key` on `loop` returns `expected`.
+bool eventuallyReads(LoopThread& loop, RedisCache& cache, const std::string& key,
+                     const std::string& expected) {
+  const auto deadline = Clock::now() + 8s;
+  while (Clock::now() < deadline) {
+    const auto outcome = lookupOn(loop, cache, {key});
+    if (!outcome.values.empty() && outcome.values[0] == expected) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+class RedisCacheTest : public ::testing::Test {
+ protected:
+  void start(RedisEndpoint endpoint, std::chrono::milliseconds timeout, int loops = 1) {
+    std::vector<asio::io_context*> contexts;
+    for (int i = 0; i < loops; ++i) {
+      loops_.push_back(std::make_unique<LoopThread>());
+      contexts.push_back(&loops_.back()->io());
+    }
+    cache_ = std::make_unique<RedisCache>(std::move(endpoint), contexts, timeout);
+  }
+
+  // The cache goes after its loops stop and before they are destroyed.
+  void TearDown() override {
+    for (auto& loop : loops_) loop->stop();
+    cache_.reset();
+    loops_.clear();
+  }
+
+  LoopThread& loop(std::size_t i = 0) { return *loops_[i]; }
+
+  std::vector<std::unique_ptr<LoopThread>> loops_;
+  std::unique_ptr<RedisCache> cache_;
+};
+
+TEST_F(RedisCacheTest, StoredBytesComeBack) {
+  start(testEndpoint(), 2s);
+  const std::string bytes("\x01\x00张三\xff", 9);
+  const auto key = unique("a");
+  storeOn(loop(), *cache_, key, bytes, 60s);
+  const auto outcome = lookupOn(loop(), *cache_, {key, unique("missing"), key});
+  ASSERT_EQ(outcome.values.size(), 3u);
+  EXPECT_EQ(outcome.values[0], bytes);
+  EXPECT_FALSE(outcome.values[1].has_value());
+  EXPECT_EQ(outcome.values[2], bytes);
+  EXPECT_EQ(cache_->stats().hits, 2u);
+  EXPECT_EQ(cache_->stats().misses, 1u);
+  EXPECT_EQ(cache_->stats().errors, 0u);
+  Inspector().run({"DEL", key});
+}
+
+TEST_F(RedisCacheTest, ManyKeysAreOneMget) {
+  start(testEndpoint(), 2s);
+  Inspector inspector;
+  lookupOn(loop(), *cache_, {unique("warm-up")});  // connected, setup commands done
+  const auto before = inspector.mgetCalls();
+  const auto outcome =
+      lookupOn(loop(), *cache_, {unique("1"), unique("2"), unique("3"), unique("4")});
+  EXPECT_EQ(outcome.values.size(), 4u);
+  EXPECT_EQ(inspector.mgetCalls() - before, 1);
+}
+
+TEST_F(RedisCacheTest, StoreSetsTheTtl) {
+  start(testEndpoint(), 2s);
+  const auto key = unique("ttl");
+  storeOn(loop(), *cache_, key, "x", 60s);
+  lookupOn(loop(), *cache_, {key});  // replies come in order: the SET is done
+  const auto pttl = std::stoll(Inspector().run({"PTTL", key}));
+  EXPECT_GT(pttl, 55000);
+  EXPECT_LE(pttl, 60000);
+  Inspector().run({"DEL", key});
+}
+
+TEST_F(RedisCacheTest, NoServerMeansQuickMisses) {
+  auto endpoint = testEndpoint();
+  endpoint.port = closedPort();
+  start(endpoint, 3s);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    storeOn(loop(), *cache_, unique("k"), "x", 60s);
+    const auto outcome = lookupOn(loop(), *cache_, {unique("k"), unique("l")});
+    ASSERT_EQ(outcome.values.size(), 2u);
+    EXPECT_FALSE(outcome.values[0].has_value());
+    EXPECT_FALSE(outcome.values[1].has_value());
+    EXPECT_LT(outcome.elapsed, 500ms) << "misses must not wait for the 3 s timeout";
+  }
+  EXPECT_EQ(cache_->stats().timeouts, 0u);
+  EXPECT_GE(cache_->stats().errors, 3u);
+  EXPECT_EQ(cache_->stats().misses, 6u);
+}
+
+TEST_F(RedisCacheTest, StalledServerTimesOutWithMissesThenRecovers) {
+  start(testEndpoint(), 200ms);
+  const auto key = unique("k");
+  storeOn(loop(), *cache_, key, "v", 60s);
+  ASSERT_TRUE(eventuallyReads(loop(), *cache_, key, "v"));
+
+  Inspector().run({"CLIENT", "PAUSE", "800", "ALL"});
+  const auto outcome = lookupOn(loop(), *cache_, {key});
+  ASSERT_EQ(outcome.values.size(), 1u);
+  EXPECT_FALSE(outcome.values[0].has_value());
+  EXPECT_GE(outcome.elapsed, 150ms);
+  EXPECT_LT(outcome.elapsed, 600ms);
+  EXPECT_EQ(cache_->stats().timeouts, 1u);
+
+  EXPECT_TRUE(eventuallyReads(loop(), *cache_, key, "v"));
+  Inspector().run({"DEL", key});
+}
+
+TEST_F(RedisCacheTest, ReconnectsAfterTheServerDropsTheConnection) {
+  const auto endpoint = testEndpoint();
+  start(endpoint, 2s);
+  const auto key = unique("k");
+  storeOn(loop(), *cache_, key, "v", 60s);
+  ASSERT_TRUE(eventuallyReads(loop(), *cache_, key, "v"));
+
+  Inspector inspector;
+  const auto before = inspector.clientIds(endpoint.clientName);
+  ASSERT_EQ(before.size(), 1u);
+  // Only this cache's connection: other tests share the server.
+  EXPECT_EQ(inspector.run({"CLIENT", "KILL", "ID", before[0]}), "1");
+
+  EXPECT_TRUE(eventuallyReads(loop(), *cache_, key, "v"));
+  const auto after = inspector.clientIds(endpoint.clientName);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_NE(after[0], before[0]);
+  inspector.run({"DEL", key});
+}
+
+TEST_F(RedisCacheTest, EachLoopHasItsConnectionAndItsCompletions) {
+  const auto endpoint = testEndpoint();
+  start(endpoint, 2s, 2);
+  const auto key = unique("k");
+  storeOn(loop(0), *cache_, key, "v", 60s);
+  ASSERT_TRUE(eventuallyReads(loop(0), *cache_, key, "v"));
+  ASSERT_TRUE(eventuallyReads(loop(1), *cache_, key, "v"));
+
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto outcome = lookupOn(loop(i), *cache_, {key});
+    EXPECT_EQ(outcome.thread, loop(i).id()) << "loop " << i;
+    EXPECT_EQ(outcome.values.at(0), "v");
+  }
+  EXPECT_EQ(Inspector().clientIds(endpoint.clientName).size(), 2u);
+  Inspector().run({"DEL", key});
+}
+
+TEST_F(RedisCacheTest, SelectsTheConfiguredDatabase) {
+  auto endpoint = testEndpoint();
+  endpoint.database = 5;
+  start(endpoint, 2s);
+  const auto key = unique("k");
+  storeOn(loop(), *cache_, key, "in-db-5", 60s);
+  ASSERT_TRUE(eventuallyReads(loop(), *cache_, key, "in-db-5"));
+  Inspector inspector;
+  EXPECT_EQ(inspector.run({"EXISTS", key}), "0") << "the key went to database 0";
+  inspector.run({"SELECT", "5"});
+  EXPECT_EQ(inspector.run({"GET", key}), "in-db-5");
+  inspector.run({"DEL", key});
+}
+
+TEST_F(RedisCacheTest, AuthenticatesAsTheConfiguredUser) {
+  auto endpoint = testEndpoint();
+  endpoint.username = "og-test-" + std::to_string(getpid());
+  endpoint.password = "pw with spaces";
+  Inspector inspector;
+  inspector.run({"ACL", "SETUSER", endpoint.username, "reset", "on", ">" + endpoint.password,
+                 "~og:test:*", "+@all"});
+  start(endpoint, 2s);
+  const auto key = unique("k");
+  storeOn(loop(), *cache_, key, "v", 60s);
+  EXPECT_TRUE(eventuallyReads(loop(), *cache_, key, "v"));
+  const auto list = inspector.run({"CLIENT", "LIST"});
+  EXPECT_NE(list.find("name=" + endpoint.clientName + " "), std::string::npos);
+  EXPECT_NE(list.find("user=" + endpoint.username), std::string::npos);
+  inspector.run({"DEL", key});
+  inspector.run({"ACL", "DELUSER", endpoint.username});
+}
+
+TEST_F(RedisCacheTest, AWrongPasswordGivesMissesAndErrors) {
+  auto endpoint = testEndpoint();
+  endpoint.username = "og-test-nobody-" + std::to_string(getpid());
+  endpoint.password = "wrong";
+  start(endpoint, 2s);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto outcome = lookupOn(loop(), *cache_, {unique("k")});
+    ASSERT_EQ(outcome.values.size(), 1u);
+    EXPECT_FALSE(outcome.values[0].has_value());
+  }
+  EXPECT_GE(cache_->stats().errors, 1u);
+  EXPECT_EQ(cache_->stats().hits, 0u);
+}
+
+TEST_F(RedisCacheTest, CallsFromOtherThreadsGetMissesInline) {
+  start(testEndpoint(), 2s);
+  const auto key = unique("k");
+  storeOn(loop(), *cache_, key, "v", 60s);
+  ASSERT_TRUE(eventuallyReads(loop(), *cache_, key, "v"));
+
+  bool called = false;
+  cache_->lookup({key}, [&](Values values) {
+    called = true;
+    EXPECT_FALSE(values.at(0).has_value());
+  });
+  EXPECT_TRUE(called);
+  Inspector().run({"DEL", key});
+}
+
+}  // namespace
+}  // namespace oncegate

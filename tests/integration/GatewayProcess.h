@@ -1,0 +1,42 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace oncegate::testing {
+
+// A configuration directory written by a test: file name (relative) to content.
+using ConfigFiles = std::map<std::string, std::string>;
+
+// The real gateway binary, started on a free loopback port with a configuration the test wrote,
+// and stopped (SIGTERM) when the object goes. Its stderr is kept for assertions on the logs.
+class GatewayProcess {
+ public:
+  explicit GatewayProcess(const ConfigFiles& files, std::map<std::string, std::string> env = {});
+  ~GatewayProcess();
+  GatewayProcess(const GatewayProcess&) = delete;
+  GatewayProcess& operator=(const GatewayProcess&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  const std::filesystem::path& directory() const { return directory_; }
+  std::string logs() const;
+  // Stops the process and returns its exit code.
+  int stop();
+
+  // Runs the binary on a configuration, waits for it to exit, returns exit code and stderr.
+  static std::pair<int, std::string> runToExit(const ConfigFiles& files);
+
+  static std::filesystem::path makeDirectory(const ConfigFiles& files);
+  static std::filesystem::path binary();
+
+ private:
+  std::filesystem::path directory_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace oncegate::testing

@@ -1,0 +1,96 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/Error.h"
+#include "mappings/SubjectType.h"
+
+namespace oncegate {
+namespace {
+
+using ::testing::HasSubstr;
+
+SubjectType parseFirst(const char* text) {
+  return SubjectType::parse(ConfigNode::parse(text, "test.yaml").items().front());
+}
+
+std::string errorOf(const char* text) {
+  try {
+    parseFirst(text);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    return e.message();
+  }
+  return "no error";
+}
+
+TEST(SubjectTypeTest, ParsesIdKeyAndPattern) {
+  const auto subject = parseFirst(R"(- id: person
+  key: id_card
+  pattern: "^[0-9]{17}[0-9X]$"
+)");
+  EXPECT_EQ(subject.id(), "person");
+  EXPECT_EQ(subject.key(), "id_card");
+  EXPECT_EQ(subject.pattern(), "^[0-9]{17}[0-9X]$");
+  EXPECT_EQ(subject.location(), "test.yaml:1");
+}
+
+TEST(SubjectTypeTest, AcceptsOnlyWholeMatches) {
+  const auto subject = parseFirst(R"(- id: person
+  key: id_card
+  pattern: "^[0-9]{17}[0-9X]$"
+)");
+  EXPECT_TRUE(subject.accepts("330102196001010011"));
+  EXPECT_TRUE(subject.accepts("33010219600101001X"));
+  EXPECT_FALSE(subject.accepts("33010219600101001x"));
+  EXPECT_FALSE(subject.accepts("3301021960010100111"));
+  EXPECT_FALSE(subject.accepts("33010219600101001"));
+  EXPECT_FALSE(subject.accepts("330102196001010011\n"));
+  EXPECT_FALSE(subject.accepts(""));
+}
+
+TEST(SubjectTypeTest, PatternWithoutAnchorsStillMatchesTheWholeKey) {
+  const auto subject = parseFirst(R"(- id: org
+  key: credit_code
+  pattern: "[0-9A-Z]{3}"
+)");
+  EXPECT_TRUE(subject.accepts("91A"));
+  EXPECT_FALSE(subject.accepts("91A3"));
+  EXPECT_FALSE(subject.accepts("x91A"));
+}
+
+TEST(SubjectTypeTest, RefusesOverlongKeysWithoutMatching) {
+  const auto subject = parseFirst(R"(- id: any
+  key: k
+  pattern: "^.*$"
+)");
+  EXPECT_TRUE(subject.accepts(std::string(SubjectType::kMaxKeyLength, 'a')));
+  EXPECT_FALSE(subject.accepts(std::string(SubjectType::kMaxKeyLength + 1, 'a')));
+}
+
+TEST(SubjectTypeTest, RejectsPatternThatDoesNotCompile) {
+  EXPECT_THAT(errorOf(R"(- id: person
+  key: id_card
+  pattern: "^[0-9{17}$"
+)"),
+              HasSubstr("test.yaml:3: pattern does not compile"));
+}
+
+TEST(SubjectTypeTest, RejectsUnknownKey) {
+  EXPECT_THAT(errorOf(R"(- id: person
+  key: id_card
+  patern: "^[0-9]+$"
+)"),
+              HasSubstr("test.yaml:3: unknown key 'patern'"));
+}
+
+TEST(SubjectTypeTest, RejectsMissingKeyName) {
+  EXPECT_THAT(errorOf(R"(- id: person
+  pattern: "^[0-9]+$"
+)"),
+              HasSubstr("test.yaml:1: missing required key 'key'"));
+}
+
+}  // namespace
+}  // namespace oncegate

@@ -1,0 +1,114 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/Digest.h"
+#include "common/Error.h"
+#include "policies/ClientDirectory.h"
+
+namespace oncegate {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::vector<Client> clientsFrom(const std::string& text) {
+  return parseClients(ConfigNode::parse(text, "test.yaml"));
+}
+
+std::string clientYaml(const std::string& id, const std::string& key,
+                       const std::string& purposes = "[retirement]") {
+  return "- id: " + id + "\n  department: Organisation Department\n  api_key_sha256: \"" +
+         sha256Hex(key) + "\"\n  purposes: " + purposes + "\n";
+}
+
+std::string errorOf(const std::string& text) {
+  try {
+    ClientDirectory::build(clientsFrom(text));
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    return e.message();
+  }
+  return "no error";
+}
+
+TEST(ClientDirectoryTest, ParsesClient) {
+  const auto clients = clientsFrom(clientYaml("retirement-app", "k1", "[retirement, pension]"));
+  ASSERT_EQ(clients.size(), 1u);
+  EXPECT_EQ(clients[0].id, "retirement-app");
+  EXPECT_EQ(clients[0].department, "Organisation Department");
+  EXPECT_EQ(clients[0].apiKeySha256, sha256Hex("k1"));
+  EXPECT_THAT(clients[0].purposes, ElementsAre("retirement", "pension"));
+  EXPECT_EQ(clients[0].location, "test.yaml:1");
+  EXPECT_TRUE(clients[0].allowsPurpose("pension"));
+  EXPECT_FALSE(clients[0].allowsPurpose("audit"));
+}
+
+TEST(ClientDirectoryTest, AuthenticatesByTheHashOfThePresentedKey) {
+  const auto directory = ClientDirectory::build(
+      clientsFrom(clientYaml("retirement-app", "key-one") + clientYaml("audit-app", "key-two")));
+  const Client* first = directory.authenticate("key-one");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->id, "retirement-app");
+  const Client* second = directory.authenticate("key-two");
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->id, "audit-app");
+  EXPECT_EQ(directory.authenticate("key-three"), nullptr);
+  EXPECT_EQ(directory.authenticate(""), nullptr);
+  // The stored hash itself is not a key.
+  EXPECT_EQ(directory.authenticate(sha256Hex("key-one")), nullptr);
+}
+
+TEST(ClientDirectoryTest, FindsById) {
+  const auto directory = ClientDirectory::build(clientsFrom(clientYaml("retirement-app", "k")));
+  ASSERT_NE(directory.find("retirement-app"), nullptr);
+  EXPECT_EQ(directory.find("retirement-app")->apiKeySha256, sha256Hex("k"));
+  EXPECT_EQ(directory.find("other"), nullptr);
+  EXPECT_EQ(directory.clients().size(), 1u);
+}
+
+TEST(ClientDirectoryTest, RejectsDuplicateId) {
+  EXPECT_EQ(errorOf(clientYaml("app", "k1") + clientYaml("app", "k2")),
+            "test.yaml:5: duplicate client id 'app' (first defined at test.yaml:1)");
+}
+
+TEST(ClientDirectoryTest, RejectsSharedKeyHash) {
+  EXPECT_EQ(errorOf(clientYaml("a", "same") + clientYaml("b", "same")),
+            "test.yaml:5: client 'b' has the same api_key_sha256 as client 'a': each client "
+            "needs its own key");
+}
+
+TEST(ClientDirectoryTest, ReportsAllDuplicatesTogether) {
+  const auto message =
+      errorOf(clientYaml("a", "k1") + clientYaml("a", "k2") + clientYaml("c", "k1"));
+  EXPECT_THAT(message, HasSubstr("test.yaml:5: duplicate client id 'a'"));
+  EXPECT_THAT(message, HasSubstr("\ntest.yaml:9: client 'c' has the same api_key_sha256"));
+}
+
+TEST(ClientDirectoryTest, RejectsHashThatIsNotLowerCaseHex) {
+  std::string upper = sha256Hex("k");
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_THAT(errorOf("- id: a\n  api_key_sha256: \"" + upper + "\"\n  purposes: [x]\n"),
+              HasSubstr("test.yaml:2: api_key_sha256 must be 64 lower-case hex digits"));
+  EXPECT_THAT(errorOf("- id: a\n  api_key_sha256: abc123\n  purposes: [x]\n"),
+              HasSubstr("test.yaml:2: api_key_sha256 must be 64 lower-case hex digits"));
+}
+
+TEST(ClientDirectoryTest, RejectsClientWithoutPurposes) {
+  EXPECT_THAT(errorOf("- id: a\n  api_key_sha256: \"" + sha256Hex("k") + "\"\n  purposes: []\n"),
+              HasSubstr("test.yaml:3: a client needs at least one purpose"));
+}
+
+TEST(ClientDirectoryTest, RejectsMissingKeyHash) {
+  EXPECT_THAT(errorOf("- id: a\n  purposes: [x]\n"),
+              HasSubstr("test.yaml:1: missing required key 'api_key_sha256'"));
+}
+
+TEST(ClientDirectoryTest, RejectsUnknownKey) {
+  EXPECT_THAT(errorOf(clientYaml("a", "k") + "  api_key: plain-text\n"),
+              HasSubstr("test.yaml:5: unknown key 'api_key'"));
+}
+
+}  // namespace
+}  // namespace oncegate

@@ -1,0 +1,48 @@
+#include "TestServers.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include <unistd.h>
+
+namespace oncegate::testing {
+
+namespace {
+std::string requireEnv(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    throw std::runtime_error(std::string(name) +
+                             " is not set: start the servers with scripts/test-servers.sh start "
+                             "and eval \"$(scripts/test-servers.sh env)\", or run scripts/test.sh");
+  }
+  return value;
+}
+}  // namespace
+
+std::string redisAddress() { return requireEnv("ONCEGATE_TEST_REDIS"); }
+
+std::string postgresOdbc() { return requireEnv("ONCEGATE_TEST_PG_ODBC"); }
+
+void runPostgresSql(const std::string& sql) {
+  const std::string bin = requireEnv("ONCEGATE_TEST_PG_BIN");
+  const std::string port = requireEnv("ONCEGATE_TEST_PG_PORT");
+  char path[] = "/tmp/oncegate-sql-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  {
+    std::ofstream out(path);
+    out << sql;
+  }
+  const std::string command = bin + "/psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + port +
+                              " -U postgres -d oncegate_test -f " + path + " >/dev/null";
+  const int status = std::system(command.c_str());
+  std::remove(path);
+  ASSERT_EQ(status, 0) << "psql failed on:\n" << sql;
+}
+
+}  // namespace oncegate::testing
