@@ -1,10 +1,9 @@
 #include "gateway/PlanExecutor.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <algorithm>
 #include <optional>
 
 #include "common/Error.h"
@@ -14,7 +13,6 @@
 #include "gateway/cache/DatasetCache.h"
 #include "gateway/cache/RowCodec.h"
 #include "gateway/http/EventLoops.h"
-#include "mappings/MappingCatalog.h"
 
 namespace oncegate {
 
@@ -25,10 +23,9 @@ using State = DatasetOutcome::State;
 // source answer, timer) is brought back to that thread before touching it, so it needs no lock.
 class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run> {
  public:
-  Run(PlanExecutor& executor, const MappingCatalog& catalog, const SourceSet& sources,
-      const ResolutionPlan& plan, Value subjectKey, Clock::time_point deadline, Done done)
+  Run(PlanExecutor& executor, const SourceSet& sources, const ResolutionPlan& plan,
+      Value subjectKey, Clock::time_point deadline, Done done)
       : executor_(executor),
-        catalog_(catalog),
         sources_(sources),
         plan_(plan),
         subjectKey_(std::move(subjectKey)),
@@ -43,34 +40,36 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
  private:
   static net::io_context& currentLoop() {
     auto* loop = EventLoops::current();
-    if (loop == nullptr) throw Error(ErrorCode::Internal, "PlanExecutor::run called off an I/O thread");
+    if (loop == nullptr)
+      throw Error(ErrorCode::Internal, "PlanExecutor::run called off an I/O thread");
     return *loop;
   }
 
-  // Binds a dataset's parameters: the subject key, or a field of an upstream dataset's row.
-  // nullopt when the dataset cannot be asked (upstream missing or unavailable): its outcome is
-  // then already set.
+  // Binds a dataset's parameters as the plan says: the subject key, or a field of the row of an
+  // upstream plan (an earlier stage, already settled). nullopt when the dataset cannot be asked
+  // (upstream without a row, or unavailable): its outcome is then already set.
   std::optional<std::vector<Value>> bind(std::size_t index) {
-    const Dataset& dataset = *plan_.datasets[index].dataset;
+    const DatasetPlan& plan = plan_.datasets[index];
     std::vector<Value> params;
-    params.reserve(dataset.params().size());
-    for (const auto& param : dataset.params()) {
-      if (param.kind == DatasetParam::Kind::SubjectKey) {
+    params.reserve(plan.bindings.size());
+    for (const auto& binding : plan.bindings) {
+      if (binding.field == nullptr) {
         params.push_back(subjectKey_);
         continue;
       }
-      const Field* field = catalog_.field(param.ref);
-      const DatasetOutcome* upstream = field ? outcomeOfDataset(field->dataset()) : nullptr;
-      if (upstream == nullptr || upstream->state == State::Unavailable) {
-        settle(index, State::Unavailable, "the dataset that yields its key is unavailable");
-        return std::nullopt;
-      }
-      if (upstream->state == State::NotFound) {
+      // Plans are ordered by stage and an upstream plan has a lower stage, so it sits earlier.
+      const DatasetOutcome* upstream =
+          binding.upstream < index ? &outcomes_[binding.upstream] : nullptr;
+      if (upstream != nullptr && upstream->state == State::NotFound) {
         settle(index, State::NotFound, {});
         return std::nullopt;
       }
+      if (upstream == nullptr || upstream->state != State::Found) {
+        settle(index, State::Unavailable, "the dataset that yields its key is unavailable");
+        return std::nullopt;
+      }
       try {
-        Value value = field->valueFrom(upstream->row);
+        Value value = binding.field->valueFrom(upstream->row);
         if (value.isNull()) {
           settle(index, State::NotFound, {});
           return std::nullopt;
@@ -82,13 +81,6 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
       }
     }
     return params;
-  }
-
-  const DatasetOutcome* outcomeOfDataset(const std::string& datasetId) const {
-    for (std::size_t i = 0; i < plan_.datasets.size(); ++i) {
-      if (plan_.datasets[i].dataset->id() == datasetId) return &outcomes_[i];
-    }
-    return nullptr;
   }
 
   void startStage(int stage) {
@@ -221,7 +213,6 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
   }
 
   PlanExecutor& executor_;
-  const MappingCatalog& catalog_;
   const SourceSet& sources_;
   const ResolutionPlan& plan_;
   Value subjectKey_;
@@ -243,11 +234,10 @@ PlanExecutor::PlanExecutor(DatasetCache& cache, std::string hashKey)
 
 PlanExecutor::~PlanExecutor() = default;
 
-void PlanExecutor::run(const MappingCatalog& catalog, const SourceSet& sources,
+void PlanExecutor::run(const MappingCatalog& /*catalog*/, const SourceSet& sources,
                        const ResolutionPlan& plan, Value subjectKey, Clock::time_point deadline,
                        Done done) {
-  std::make_shared<Run>(*this, catalog, sources, plan, std::move(subjectKey), deadline,
-                        std::move(done))
+  std::make_shared<Run>(*this, sources, plan, std::move(subjectKey), deadline, std::move(done))
       ->start();
 }
 

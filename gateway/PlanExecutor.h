@@ -32,7 +32,8 @@ class PlanExecutor {
   PlanExecutor& operator=(const PlanExecutor&) = delete;
 
   // `catalog`, `sources` and `plan` must stay alive until `done` has run (the caller holds the
-  // configuration snapshot they belong to).
+  // configuration snapshot they belong to). The plan's bindings already resolve every reference,
+  // so `catalog` is not read; it only names what the plan points into.
   void run(const MappingCatalog& catalog, const SourceSet& sources, const ResolutionPlan& plan,
            Value subjectKey, Clock::time_point deadline, Done done);
 

@@ -29,6 +29,7 @@ class Dataset {
   // One entry per `?` of sql(), in order (a name used twice appears twice).
   const std::vector<DatasetParam>& params() const { return params_; }
   std::chrono::milliseconds ttl() const { return ttl_; }
+  // Never longer than ttl(): when not_found_ttl is not written it is min(30s, ttl).
   std::chrono::milliseconds notFoundTtl() const { return notFoundTtl_; }
   // sha256 hex of the source, the SQL and the parameter references: part of cache keys, so that
   // editing a query makes its old cache entries unreachable.

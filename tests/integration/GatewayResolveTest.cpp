@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -96,7 +97,7 @@ class GatewayResolveTest : public ::testing::Test {
         "    odbc: \"" + postgresOdbc() + "\"\n"
         "    pool: 3\n"
         "    timeout: 1s\n"
-        "  - { id: archive, odbc: \"Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=1;"
+        "  - { id: archive, department: 档案馆, odbc: \"Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=1;"
         "Database=none;Uid=none\", retry: 5s }\n";
     files["mappings/org.yaml"] =
         "subjects:\n"
@@ -415,10 +416,11 @@ TEST_F(GatewayResolveTest, RefusesToStartOnAnInvalidConfiguration) {
   EXPECT_THAT(text, HasSubstr("no.such.dataset"));
 
   files = config(false);
+  const auto line = std::count(files["gateway.yaml"].begin(), files["gateway.yaml"].end(), '\n') + 1;
   files["gateway.yaml"] += "surprise: 1\n";
   std::tie(code, text) = GatewayProcess::runToExit(files);
-  EXPECT_NE(code, 0);
-  EXPECT_THAT(text, HasSubstr("gateway.yaml:8: unknown key 'surprise'"));
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(text, HasSubstr("gateway.yaml:" + std::to_string(line) + ": unknown key 'surprise'"));
 }
 
 }  // namespace
