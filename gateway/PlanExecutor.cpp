@@ -1,6 +1,5 @@
 #include "gateway/PlanExecutor.h"
 
-#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -106,6 +105,8 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
 
   void onCacheLookup(const std::vector<std::size_t>& indexes,
                      std::vector<std::optional<std::string>> cached) {
+    // A cache that answers after the deadline: the request is gone, and so may be its plan.
+    if (finished_) return;
     for (std::size_t k = 0; k < indexes.size(); ++k) {
       const std::size_t index = indexes[k];
       auto decoded = k < cached.size() && cached[k] ? decodeCachedRow(*cached[k]) : std::nullopt;
@@ -138,22 +139,26 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
           net::post(*loop, [self, index, outcome] { self->onQuery(index, outcome); });
         });
     if (!leader) return;
-    leads_.push_back(index);
+    // The leader fills the cache even when its request has already given up on this dataset: the
+    // answer is still good for the next request. That store is posted from the completion, not
+    // made by this Run, whose plan may be gone by then; it is posted before the waiters are
+    // woken, so a request that has its answer also finds it in the cache.
     source->execute(SourceQuery{dataset.sql(), std::move(params)}, deadline_,
-                    [inflight = executor_.inflight_, key = keys_[index]](QueryOutcome outcome) {
+                    [inflight = executor_.inflight_, cache = &executor_.cache_, loop = &loop_,
+                     key = keys_[index], ttl = dataset.ttl(),
+                     notFoundTtl = dataset.notFoundTtl()](QueryOutcome outcome) {
+                      if (!outcome.error) {
+                        net::post(*loop, [cache, key, bytes = encodeCachedRow(outcome.row),
+                                          lifetime = outcome.row ? ttl : notFoundTtl] {
+                          cache->store(key, bytes, lifetime);
+                        });
+                      }
                       inflight->complete(key, outcome);
                     });
   }
 
+  // Runs on the loop; after finish() the request is gone and so may be its plan.
   void onQuery(std::size_t index, const QueryOutcome& outcome) {
-    const bool led = std::find(leads_.begin(), leads_.end(), index) != leads_.end();
-    const Dataset& dataset = *plan_.datasets[index].dataset;
-    // The leader fills the cache even when the request has already given up on this dataset:
-    // the answer is still good for the next request.
-    if (led && !outcome.error) {
-      executor_.cache_.store(keys_[index], encodeCachedRow(outcome.row),
-                             outcome.row ? dataset.ttl() : dataset.notFoundTtl());
-    }
     if (finished_ || outcomes_[index].state != State::Pending) return;
     if (outcome.error) {
       return complete(index, State::Unavailable, outcome.error->message());
@@ -221,7 +226,6 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
   std::vector<DatasetOutcome> outcomes_;
   std::vector<std::string> keys_;
   std::vector<std::pair<std::size_t, std::vector<Value>>> params_;
-  std::vector<std::size_t> leads_;
   net::io_context& loop_;
   std::optional<net::steady_timer> timer_;
   std::size_t pending_ = 0;

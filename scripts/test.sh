@@ -13,4 +13,4 @@ eval "$(scripts/test-servers.sh env)"
 
 export ONCEGATE_BUILD_DIR=${ONCEGATE_BUILD_DIR:-$root/build}
 scripts/build.sh RelWithDebInfo
-ctest --test-dir "$ONCEGATE_BUILD_DIR" --output-on-failure --timeout 300 "$@"
+ctest --test-dir "$ONCEGATE_BUILD_DIR" --output-on-failure --timeout 300 -j2 "$@"

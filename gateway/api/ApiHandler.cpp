@@ -351,10 +351,15 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, int kin
     exchange->plan = snapshot.planner.plan(type->id(), planned);
   } catch (const Error& e) {
     const unsigned status = httpStatusFor(e.code());
-    if (status == 401 || status == 403) {
-      audit_.append(auditRecord(*exchange, status), [] {});
+    if (status != 401 && status != 403) {
+      return fail(exchange, status, errorCodeName(e.code()), e.message());
     }
-    return fail(exchange, status, errorCodeName(e.code()), e.message());
+    // A refused access is an access too: audited, and (strict) on disk before the answer.
+    audit_.append(auditRecord(*exchange, status),
+                  [this, exchange, status, code = errorCodeName(e.code()), message = e.message()] {
+                    fail(exchange, status, code, message);
+                  });
+    return;
   }
 
   for (std::size_t i = 0; i < exchange->plan.datasets.size(); ++i) {
