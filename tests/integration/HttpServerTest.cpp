@@ -1,0 +1,139 @@
+// The HTTP layer of the real binary: keep-alive, limits and timeouts on every read.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "GatewayProcess.h"
+#include "HttpClient.h"
+
+namespace oncegate::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// A raw connection, for what HttpClient deliberately does not do (keep-alive, slow writes).
+class RawConnection {
+ public:
+  explicit RawConnection(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  }
+  ~RawConnection() { ::close(fd_); }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  void send(const std::string& bytes) {
+    EXPECT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  // Reads until `marker` arrives or the peer closes; returns what was read.
+  std::string readUntil(const std::string& marker) {
+    std::string data;
+    char buffer[4096];
+    while (data.find(marker) == std::string::npos) {
+      const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      data.append(buffer, static_cast<std::size_t>(n));
+    }
+    return data;
+  }
+  // True when the server closed the connection (recv returns 0) within the socket timeout.
+  bool closedByPeer() {
+    char byte = 0;
+    return ::recv(fd_, &byte, 1, 0) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+ConfigFiles minimalConfig() {
+  return {{"gateway.yaml",
+           "threads: 2\n"
+           "hash_key: 0123456789abcdef0123456789abcdef\n"
+           "audit: { path: audit.jsonl, durability: batch }\n"
+           "limits: { max_body: 1KiB, read_timeout: 400ms, idle_timeout: 700ms }\n"}};
+}
+
+TEST(HttpServerTest, ServesSeveralRequestsOnOneKeepAliveConnection) {
+  GatewayProcess gateway(minimalConfig());
+  RawConnection connection(gateway.port());
+  for (int i = 0; i < 3; ++i) {
+    connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto answer = connection.readUntil("}");
+    EXPECT_THAT(answer, StartsWith("HTTP/1.1 200"));
+    EXPECT_THAT(answer, HasSubstr("\"status\":\"ok\""));
+  }
+}
+
+TEST(HttpServerTest, ClosesAConnectionThatSendsItsRequestTooSlowly) {
+  GatewayProcess gateway(minimalConfig());
+  RawConnection connection(gateway.port());
+  const auto started = std::chrono::steady_clock::now();
+  connection.send("GET /healthz HTTP/1.1\r\nHo");  // and never the rest
+  EXPECT_TRUE(connection.closedByPeer());
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, std::chrono::milliseconds(300));
+  EXPECT_LT(waited, std::chrono::seconds(4));
+}
+
+TEST(HttpServerTest, ClosesAnIdleKeepAliveConnection) {
+  GatewayProcess gateway(minimalConfig());
+  RawConnection connection(gateway.port());
+  connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_THAT(connection.readUntil("}"), StartsWith("HTTP/1.1 200"));
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(connection.closedByPeer());
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+}
+
+TEST(HttpServerTest, RefusesOversizedBodiesAndHeadersAndMalformedRequests) {
+  GatewayProcess gateway(minimalConfig());
+  HttpClient client(gateway.port());
+  // Declared too large: refused from the headers, before the body is read.
+  auto declared = client.raw("POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n");
+  EXPECT_EQ(declared.status, 413);
+  EXPECT_THAT(declared.body, HasSubstr("\"error\":\"payload_too_large\""));
+  // Chunked, no length up front: refused when the body passes the limit.
+  std::string chunked = "POST /v1/resolve HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) chunked += "200\r\n" + std::string(512, 'a') + "\r\n";
+  chunked += "0\r\n\r\n";
+  EXPECT_EQ(client.raw(chunked).status, 413);
+  auto headers = client.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') +
+                            "\r\n\r\n");
+  EXPECT_EQ(headers.status, 431);
+  auto malformed = client.raw("THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_THAT(malformed.body, HasSubstr("\"error\":\"bad_request\""));
+  // The server is still fine afterwards.
+  EXPECT_EQ(client.get("/healthz").status, 200);
+}
+
+TEST(HttpServerTest, EchoesAValidTraceparentAndAlwaysSetsARequestId) {
+  GatewayProcess gateway(minimalConfig());
+  HttpClient client(gateway.port());
+  const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto answer = client.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: " +
+                           traceparent + "\r\n\r\n");
+  EXPECT_EQ(answer.headers["traceparent"], traceparent);
+  EXPECT_EQ(answer.headers["x-request-id"].size(), 16U);
+  auto invalid = client.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: junk\r\n\r\n");
+  EXPECT_EQ(invalid.headers.count("traceparent"), 0U);
+}
+
+}  // namespace
+}  // namespace oncegate::testing
