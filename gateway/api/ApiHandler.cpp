@@ -277,6 +277,57 @@ std::string subjectKeyOf(const ApiExchange& exchange, const SubjectType& type) {
   throw Error(ErrorCode::BadRequest, "subject." + type.key() + " is required");
 }
 
+// Settles each planned field from its dataset's outcome and writes the answer body: values
+// masked for resolve, a match for verify, reasons for refusals.
+std::string answerFields(ApiExchange& exchange, Kind kind) {
+  std::string body;
+  JsonWriter json(body);
+  json.beginObject().key("request_id").string(exchange.requestId).key("fields").beginObject();
+  const auto& hashKey = exchange.snapshot->config.gateway.hashKey;
+  for (auto& answer : exchange.answers) {
+    json.key(answer.id).beginObject();
+    std::optional<Value> value;
+    const DatasetOutcome* outcome = nullptr;
+    const Dataset* dataset = nullptr;
+    if (answer.status.empty()) {
+      outcome = &exchange.outcomes[answer.plan];
+      dataset = exchange.plan.datasets[answer.plan].dataset;
+      switch (outcome->state) {
+        case DatasetOutcome::State::Found:
+          try {
+            value = answer.field->valueFrom(outcome->row);
+            answer.status = value->isNull() ? "not_found" : "ok";
+          } catch (const Error& e) {
+            spdlog::warn("request {} field {}: {}", exchange.requestId, answer.id, e.message());
+            answer.status = "unavailable";
+          }
+          break;
+        case DatasetOutcome::State::NotFound:
+          answer.status = "not_found";
+          break;
+        default:
+          answer.status = "unavailable";
+      }
+    }
+    json.key("status").string(answer.status);
+    if (answer.status == "ok" && kind == Kind::Resolve) {
+      json.key("value").value(applyMask(answer.decision.mask, *value, hashKey));
+    } else if (answer.status == "ok") {
+      json.key("match").boolean(value->toString() == answer.claim);
+    } else if (answer.status == "denied") {
+      json.key("reason").string(answer.decision.reason);
+    } else if (answer.status == "verify_only") {
+      json.key("reason").string("verify-only grant: ask /v1/verify with a claim");
+    }
+    if (dataset != nullptr) {
+      json.key("source").string(dataset->source()).key("cached").boolean(outcome->fromCache);
+    }
+    json.endObject();
+  }
+  json.endObject().endObject();
+  return body;
+}
+
 }  // namespace
 
 void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, int kindValue) {
@@ -374,53 +425,7 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, int kin
                 deadline, [this, exchange, kind](std::vector<DatasetOutcome> outcomes) {
                   exchange->outcomes = std::move(outcomes);
                   HttpResponse response;
-                  JsonWriter json(response.body);
-                  json.beginObject().key("request_id").string(exchange->requestId);
-                  json.key("fields").beginObject();
-                  const auto& hashKey = exchange->snapshot->config.gateway.hashKey;
-                  for (auto& answer : exchange->answers) {
-                    json.key(answer.id).beginObject();
-                    std::optional<Value> value;
-                    const Dataset* dataset = nullptr;
-                    if (answer.status.empty()) {
-                      const auto& outcome = exchange->outcomes[answer.plan];
-                      dataset = exchange->plan.datasets[answer.plan].dataset;
-                      if (outcome.state == DatasetOutcome::State::Found) {
-                        try {
-                          value = answer.field->valueFrom(outcome.row);
-                          answer.status = value->isNull() ? "not_found" : "ok";
-                        } catch (const Error& e) {
-                          spdlog::warn("request {} field {}: {}", exchange->requestId, answer.id,
-                                       e.message());
-                          answer.status = "unavailable";
-                        }
-                      } else {
-                        answer.status = outcome.state == DatasetOutcome::State::NotFound
-                                            ? "not_found"
-                                            : "unavailable";
-                        if (outcome.state == DatasetOutcome::State::Unavailable) {
-                          spdlog::warn("request {} dataset {}: {}", exchange->requestId,
-                                       dataset->id(), outcome.problem);
-                        }
-                      }
-                    }
-                    json.key("status").string(answer.status);
-                    if (answer.status == "ok" && kind == Kind::Resolve) {
-                      json.key("value").value(applyMask(answer.decision.mask, *value, hashKey));
-                    } else if (answer.status == "ok") {
-                      json.key("match").boolean(value->toString() == answer.claim);
-                    } else if (answer.status == "denied") {
-                      json.key("reason").string(answer.decision.reason);
-                    } else if (answer.status == "verify_only") {
-                      json.key("reason").string("verify-only grant: ask /v1/verify with a claim");
-                    }
-                    if (dataset != nullptr) {
-                      json.key("source").string(dataset->source());
-                      json.key("cached").boolean(exchange->outcomes[answer.plan].fromCache);
-                    }
-                    json.endObject();
-                  }
-                  json.endObject().endObject();
+                  response.body = answerFields(*exchange, kind);
                   // With strict durability the answer leaves only once its audit line is on disk.
                   audit_.append(auditRecord(*exchange, 200),
                                 [this, exchange, response = std::move(response)]() mutable {

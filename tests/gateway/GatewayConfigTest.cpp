@@ -1,5 +1,3 @@
-#include "gateway/GatewayConfig.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +6,7 @@
 #include <thread>
 
 #include "common/Error.h"
+#include "gateway/GatewayConfig.h"
 
 namespace oncegate {
 namespace {
@@ -124,8 +123,7 @@ TEST(GatewayConfigTest, RejectsAnUnknownKey) {
 
 TEST(GatewayConfigTest, RejectsAMalformedListen) {
   for (const char* listen : {"localhost", "127.0.0.1:http", "127.0.0.1:70000", ":80"}) {
-    const auto message =
-        rejection(std::string(kHashKeyLine) + "listen: \"" + listen + "\"\n");
+    const auto message = rejection(std::string(kHashKeyLine) + "listen: \"" + listen + "\"\n");
     EXPECT_THAT(message, HasSubstr("gateway.yaml:2")) << listen;
     EXPECT_THAT(message, HasSubstr("listen must be HOST:PORT")) << listen;
   }
@@ -183,8 +181,8 @@ TEST(GatewayConfigTest, RejectsAnAdminTokenWithAnUnknownRole) {
 }
 
 TEST(GatewayConfigTest, RejectsAnAdminTokenWithABadHash) {
-  for (const std::string& hash : {std::string(63, 'c'), std::string(64, 'C'),
-                                  std::string(63, 'c') + "g"}) {
+  for (const std::string& hash :
+       {std::string(63, 'c'), std::string(64, 'C'), std::string(63, 'c') + "g"}) {
     const auto message = rejection(std::string(kHashKeyLine) +
                                    "admin:\n"
                                    "  tokens:\n"
@@ -211,8 +209,7 @@ TEST(GatewayConfigTest, RejectsAShortHashKey) {
 
 TEST(GatewayConfigTest, RejectsAHashKeyNamingAnUnsetVariable) {
   unsetenv("ONCEGATE_TEST_UNSET_HASH_KEY");
-  const auto message =
-      rejection("threads: 2\n\nhash_key: \"${ONCEGATE_TEST_UNSET_HASH_KEY}\"\n");
+  const auto message = rejection("threads: 2\n\nhash_key: \"${ONCEGATE_TEST_UNSET_HASH_KEY}\"\n");
   EXPECT_THAT(message, HasSubstr("gateway.yaml:3"));
   EXPECT_THAT(message, HasSubstr("ONCEGATE_TEST_UNSET_HASH_KEY"));
 }
