@@ -100,7 +100,8 @@ std::int64_t ConfigNode::asInt(std::int64_t min, std::int64_t max) const {
 
 bool ConfigNode::asBool() const {
   bool flag = false;
-  if (!node_.IsScalar() || !YAML::convert<bool>::decode(node_, flag)) fail("expected true or false");
+  if (!node_.IsScalar() || !YAML::convert<bool>::decode(node_, flag))
+    fail("expected true or false");
   return flag;
 }
 

@@ -50,10 +50,10 @@ class ConfigNode {
   std::string asExpandedString() const;
   std::int64_t asInt(std::int64_t min, std::int64_t max) const;
   bool asBool() const;
-  std::chrono::milliseconds asDuration() const;  // "250ms", "2s", "10m", ...
-  std::uint64_t asByteSize() const;              // "1MiB", ...
-  std::vector<std::string> asStringList() const;  // a sequence of scalars
-  std::vector<ConfigNode> items() const;          // a sequence's elements
+  std::chrono::milliseconds asDuration() const;                     // "250ms", "2s", "10m", ...
+  std::uint64_t asByteSize() const;                                 // "1MiB", ...
+  std::vector<std::string> asStringList() const;                    // a sequence of scalars
+  std::vector<ConfigNode> items() const;                            // a sequence's elements
   std::vector<std::pair<std::string, ConfigNode>> entries() const;  // a map's entries, in order
 
   const YAML::Node& yaml() const { return node_; }

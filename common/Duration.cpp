@@ -20,8 +20,9 @@ bool splitNumber(std::string_view text, std::uint64_t& number, std::string_view&
 }
 
 template <std::size_t N>
-std::optional<std::uint64_t> scale(std::uint64_t number, std::string_view unit,
-                                   const std::array<std::pair<std::string_view, std::uint64_t>, N>& units) {
+std::optional<std::uint64_t> scale(
+    std::uint64_t number, std::string_view unit,
+    const std::array<std::pair<std::string_view, std::uint64_t>, N>& units) {
   for (const auto& [name, factor] : units) {
     if (name == unit) {
       if (number > std::numeric_limits<std::uint64_t>::max() / factor) return std::nullopt;
@@ -34,8 +35,8 @@ std::optional<std::uint64_t> scale(std::uint64_t number, std::string_view unit,
 }  // namespace
 
 std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> kUnits{{
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
+  static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 5> kUnits{
+      {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
   std::uint64_t number = 0;
   std::string_view unit;
   if (!splitNumber(text, number, unit)) return std::nullopt;
@@ -47,14 +48,14 @@ std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
 }
 
 std::optional<std::uint64_t> parseByteSize(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 7> kUnits{{
-      {"", 1},
-      {"KiB", 1024},
-      {"MiB", 1024 * 1024},
-      {"GiB", 1024 * 1024 * 1024},
-      {"KB", 1000},
-      {"MB", 1000 * 1000},
-      {"GB", 1000 * 1000 * 1000}}};
+  static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 7> kUnits{
+      {{"", 1},
+       {"KiB", 1024},
+       {"MiB", 1024 * 1024},
+       {"GiB", 1024 * 1024 * 1024},
+       {"KB", 1000},
+       {"MB", 1000 * 1000},
+       {"GB", 1000 * 1000 * 1000}}};
   std::uint64_t number = 0;
   std::string_view unit;
   if (!splitNumber(text, number, unit)) return std::nullopt;

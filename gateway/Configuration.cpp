@@ -1,7 +1,8 @@
 #include "gateway/Configuration.h"
 
-#include <algorithm>
 #include <fnmatch.h>
+
+#include <algorithm>
 #include <set>
 
 #include "common/ConfigNode.h"
@@ -78,8 +79,9 @@ Configuration loadConfiguration(const std::filesystem::path& directory,
           auto parsed = parsePolicies(value);
           policies.insert(policies.end(), parsed.begin(), parsed.end());
         } else {
-          value.fail("unknown top-level key '" + key +
-                     "' (expected sources, subjects, datasets, fields, forms, clients or policies)");
+          value.fail(
+              "unknown top-level key '" + key +
+              "' (expected sources, subjects, datasets, fields, forms, clients or policies)");
         }
       }
     }
@@ -88,7 +90,8 @@ Configuration loadConfiguration(const std::filesystem::path& directory,
   std::set<std::string> sourceIds;
   for (const auto& source : sources) {
     if (!sourceIds.insert(source.id).second) {
-      throw Error(ErrorCode::InvalidConfig, source.location + ": duplicate source id '" + source.id + "'");
+      throw Error(ErrorCode::InvalidConfig,
+                  source.location + ": duplicate source id '" + source.id + "'");
     }
   }
   auto catalog = MappingCatalog::build(std::move(mappings), sourceIds);

@@ -11,9 +11,9 @@ struct DatasetOutcome {
   enum class State { Pending, Found, NotFound, Unavailable };
 
   State state = State::Pending;
-  Row row;                // when Found
+  Row row;  // when Found
   bool fromCache = false;
-  std::string problem;    // when Unavailable: for the log and the audit trail, never the client
+  std::string problem;  // when Unavailable: for the log and the audit trail, never the client
 };
 
 }  // namespace oncegate

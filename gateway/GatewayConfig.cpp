@@ -65,25 +65,28 @@ void parseAdmin(const ConfigNode& node, GatewayConfig& config) {
 
 GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesystem::path& baseDir,
                                  const std::optional<std::string>& listenOverride) {
-  document.allowOnlyKeys({"listen", "threads", "redis", "audit", "limits", "admin", "store",
-                          "include", "hash_key"});
+  document.allowOnlyKeys(
+      {"listen", "threads", "redis", "audit", "limits", "admin", "store", "include", "hash_key"});
   GatewayConfig config;
   config.baseDir = baseDir;
   if (auto listen = document.find("listen")) {
     if (!splitListen(listen->asString(), config.http)) listen->fail("listen must be HOST:PORT");
   }
   if (listenOverride && !splitListen(*listenOverride, config.http)) {
-    throw Error(ErrorCode::InvalidConfig, "--listen must be HOST:PORT, got '" + *listenOverride + "'");
+    throw Error(ErrorCode::InvalidConfig,
+                "--listen must be HOST:PORT, got '" + *listenOverride + "'");
   }
   unsigned threads = 0;
   if (auto v = document.find("threads")) threads = static_cast<unsigned>(v->asInt(0, kMaxThreads));
   config.http.threads = threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency());
   if (auto v = document.find("redis")) {
     config.redis = v->asExpandedString();
-    if (config.redis->rfind("redis://", 0) != 0) v->fail("redis must be a redis://host:port/db URL");
+    if (config.redis->rfind("redis://", 0) != 0)
+      v->fail("redis must be a redis://host:port/db URL");
   }
-  config.audit = document.find("audit") ? parseAuditConfig(*document.find("audit"), baseDir)
-                                         : parseAuditConfig(ConfigNode::parse("{}", document.origin()), baseDir);
+  config.audit = document.find("audit")
+                     ? parseAuditConfig(*document.find("audit"), baseDir)
+                     : parseAuditConfig(ConfigNode::parse("{}", document.origin()), baseDir);
   if (auto v = document.find("limits")) parseLimits(*v, config);
   if (auto v = document.find("admin")) parseAdmin(*v, config);
   if (auto v = document.find("store")) config.store = v->asExpandedString();

@@ -63,7 +63,8 @@ std::string utcNow() {
 
 std::string_view bearerToken(std::string_view authorization) {
   constexpr std::string_view kPrefix = "Bearer ";
-  if (authorization.size() <= kPrefix.size() || authorization.substr(0, kPrefix.size()) != kPrefix) {
+  if (authorization.size() <= kPrefix.size() ||
+      authorization.substr(0, kPrefix.size()) != kPrefix) {
     return {};
   }
   return authorization.substr(kPrefix.size());
@@ -151,8 +152,10 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
     std::string_view path;
     std::string_view method;
   };
-  static constexpr Route kRoutes[] = {{"/v1/resolve", "POST"}, {"/v1/verify", "POST"},
-                                      {"/healthz", "GET"},     {"/readyz", "GET"},
+  static constexpr Route kRoutes[] = {{"/v1/resolve", "POST"},
+                                      {"/v1/verify", "POST"},
+                                      {"/healthz", "GET"},
+                                      {"/readyz", "GET"},
                                       {"/metrics", "GET"}};
   const Route* route = nullptr;
   for (const auto& candidate : kRoutes) {
@@ -191,8 +194,8 @@ void ApiHandler::finish(const std::shared_ptr<ApiExchange>& exchange, HttpRespon
   } else if (response.status >= 400) {
     clientErrors_.fetch_add(1, std::memory_order_relaxed);
   }
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
-                                                                            exchange->started);
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - exchange->started);
   // Never the subject, never a value: request id, who, what route, how it ended, how long.
   spdlog::info("request {} {} {} client={} status={} latency_us={}", exchange->requestId,
                exchange->request.method, exchange->route,
@@ -338,17 +341,19 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, int kin
   try {
     exchange->client = config.clients.authenticate(bearerToken(exchange->request.authorization));
     if (exchange->client == nullptr) {
-      throw Error(ErrorCode::Unauthenticated, "a valid API key is required: Authorization: Bearer <key>");
+      throw Error(ErrorCode::Unauthenticated,
+                  "a valid API key is required: Authorization: Bearer <key>");
     }
     exchange->data = DataRequestParser::parse(exchange->request.body, kind);
     if (!exchange->client->allowsPurpose(exchange->data.purpose)) {
       throw Error(ErrorCode::Forbidden, "purpose '" + exchange->data.purpose +
-                                            "' is not allowed for client '" +
-                                            exchange->client->id + "'");
+                                            "' is not allowed for client '" + exchange->client->id +
+                                            "'");
     }
     const SubjectType* type = config.mappings.subject(exchange->data.subjectType);
     if (type == nullptr) {
-      throw Error(ErrorCode::BadRequest, "unknown subject type '" + exchange->data.subjectType + "'");
+      throw Error(ErrorCode::BadRequest,
+                  "unknown subject type '" + exchange->data.subjectType + "'");
     }
     subjectKey = subjectKeyOf(*exchange, *type);
     const auto now = std::chrono::system_clock::now();
@@ -375,7 +380,8 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, int kin
       answer.id = id;
       answer.claim = std::move(claim);
       answer.field = config.mappings.field(id);
-      const Dataset* dataset = answer.field ? config.mappings.dataset(answer.field->dataset()) : nullptr;
+      const Dataset* dataset =
+          answer.field ? config.mappings.dataset(answer.field->dataset()) : nullptr;
       if (dataset == nullptr || dataset->subject() != type->id()) {
         answer.status = "unknown_field";
       } else {

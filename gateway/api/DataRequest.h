@@ -15,8 +15,8 @@ struct DataRequest {
   std::string subjectType;
   // The subject's identifying keys as sent ({"id_card": "..."}), without "type".
   std::vector<std::pair<std::string, std::string>> subjectKeys;
-  std::vector<std::string> fields;                              // resolve
-  std::vector<std::pair<std::string, std::string>> claims;      // verify
+  std::vector<std::string> fields;                          // resolve
+  std::vector<std::pair<std::string, std::string>> claims;  // verify
 };
 
 }  // namespace oncegate

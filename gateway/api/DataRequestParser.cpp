@@ -39,8 +39,7 @@ std::string claimText(od::value value, std::string_view field) {
       return std::string(check(value.get_string(), field));
     case od::json_type::boolean:
       return check(value.get_bool(), field) ? "true" : "false";
-    case od::json_type::number:
-    {
+    case od::json_type::number: {
       // The number as written ("12", "1.50"): the token may carry trailing white space.
       std::string_view token = value.raw_json_token();
       token = token.substr(0, token.find_last_not_of(" \t\r\n") + 1);

@@ -1,12 +1,12 @@
 #include "gateway/http/HttpServer.h"
 
+#include <simdjson.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <simdjson.h>
-
 #include <optional>
 #include <utility>
 #include <vector>
@@ -42,10 +42,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // Idle keep-alive connections get idleTimeout for the next request; once bytes arrive the
     // whole request must come within readTimeout (set again in onHeader).
     stream_.expires_after(firstRequest_ ? config_.readTimeout : config_.idleTimeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->onHeader(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
   }
 
   void onHeader(beast::error_code ec) {
@@ -123,10 +122,9 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->body() = std::move(response.body);
     response_->prepare_payload();
     stream_.expires_after(config_.readTimeout);
-    http::async_write(stream_, *response_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->onWrite(ec);
-                      });
+    http::async_write(
+        stream_, *response_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onWrite(ec); });
   }
 
   void onWrite(beast::error_code ec) {
@@ -161,7 +159,8 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
   void open() {
     beast::error_code ec;
     const auto address = net::ip::make_address(config_.host, ec);
-    if (ec) throw Error(ErrorCode::InvalidConfig, "listen: '" + config_.host + "' is not an IP address");
+    if (ec)
+      throw Error(ErrorCode::InvalidConfig, "listen: '" + config_.host + "' is not an IP address");
     const tcp::endpoint endpoint(address, config_.port);
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
@@ -176,9 +175,10 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
 
   void doAccept() {
     auto& loop = loops_.at(next_++ % loops_.size());
-    acceptor_.async_accept(loop, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-      self->onAccept(ec, std::move(socket));
-    });
+    acceptor_.async_accept(loop,
+                           [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                             self->onAccept(ec, std::move(socket));
+                           });
   }
 
   void onAccept(beast::error_code ec, tcp::socket socket) {

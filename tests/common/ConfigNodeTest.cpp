@@ -1,10 +1,9 @@
-#include "common/ConfigNode.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
+#include "common/ConfigNode.h"
 #include "common/Error.h"
 
 namespace oncegate {
@@ -51,14 +50,16 @@ TEST(ConfigNodeTest, ParsesTypedScalars) {
 TEST(ConfigNodeTest, RejectsOutOfRangeAndMalformedScalars) {
   auto doc = ConfigNode::parse("n: 70\nt: soon\nf: maybe\n", "x.yaml");
   EXPECT_THAT(errorOf([&] { doc.at("n").asInt(1, 10); }), HasSubstr("x.yaml:1: expected a number"));
-  EXPECT_THAT(errorOf([&] { doc.at("t").asDuration(); }), HasSubstr("x.yaml:2: expected a duration"));
-  EXPECT_THAT(errorOf([&] { doc.at("f").asBool(); }), HasSubstr("x.yaml:3: expected true or false"));
+  EXPECT_THAT(errorOf([&] { doc.at("t").asDuration(); }),
+              HasSubstr("x.yaml:2: expected a duration"));
+  EXPECT_THAT(errorOf([&] { doc.at("f").asBool(); }),
+              HasSubstr("x.yaml:3: expected true or false"));
 }
 
 TEST(ConfigNodeTest, ExpandsEnvironmentAndNamesMissingVariables) {
   ::setenv("ONCEGATE_TEST_SECRET", "s3cret", 1);
-  auto doc = ConfigNode::parse("odbc: \"Pwd=${ONCEGATE_TEST_SECRET};x\"\nmissing: ${NOPE_NOT_SET}\n",
-                               "x.yaml");
+  auto doc = ConfigNode::parse(
+      "odbc: \"Pwd=${ONCEGATE_TEST_SECRET};x\"\nmissing: ${NOPE_NOT_SET}\n", "x.yaml");
   EXPECT_EQ(doc.at("odbc").asExpandedString(), "Pwd=s3cret;x");
   EXPECT_THAT(errorOf([&] { doc.at("missing").asExpandedString(); }),
               HasSubstr("x.yaml:2: environment variable 'NOPE_NOT_SET' is not set"));

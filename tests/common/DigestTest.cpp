@@ -1,6 +1,6 @@
-#include "common/Digest.h"
-
 #include <gtest/gtest.h>
+
+#include "common/Digest.h"
 
 namespace oncegate {
 namespace {

@@ -1,6 +1,6 @@
-#include "common/Duration.h"
-
 #include <gtest/gtest.h>
+
+#include "common/Duration.h"
 
 namespace oncegate {
 namespace {
@@ -16,7 +16,8 @@ TEST(DurationTest, ParsesEveryUnit) {
 }
 
 TEST(DurationTest, RejectsMalformedDurations) {
-  for (const char* text : {"", "10", "s", "-1s", "1.5s", "10 m", "10min", "99999999999999999999d"}) {
+  for (const char* text :
+       {"", "10", "s", "-1s", "1.5s", "10 m", "10min", "99999999999999999999d"}) {
     EXPECT_FALSE(parseDuration(text)) << text;
   }
 }

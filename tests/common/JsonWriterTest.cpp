@@ -1,7 +1,6 @@
-#include "common/JsonWriter.h"
-
 #include <gtest/gtest.h>
 
+#include "common/JsonWriter.h"
 #include "common/Value.h"
 
 namespace oncegate {

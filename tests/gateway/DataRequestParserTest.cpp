@@ -1,5 +1,3 @@
-#include "gateway/api/DataRequestParser.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -9,6 +7,7 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "gateway/api/DataRequestParser.h"
 
 namespace oncegate {
 namespace {
@@ -54,15 +53,17 @@ TEST(DataRequestParserTest, ParsesClaimsAsCanonicalText) {
 TEST(DataRequestParserTest, SaysWhatIsMissingOrWrong) {
   EXPECT_THAT(errorOf(R"({"subject":{"type":"t"},"fields":[]})"), HasSubstr("purpose is required"));
   EXPECT_THAT(errorOf(R"({"purpose":"p","fields":[]})"), HasSubstr("subject is required"));
-  EXPECT_THAT(errorOf(R"({"purpose":"p","subject":{"type":"t"}})"), HasSubstr("fields is required"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","subject":{"type":"t"}})"),
+              HasSubstr("fields is required"));
   EXPECT_THAT(errorOf(R"({"purpose":"p","subject":{"k":"v"},"fields":[]})"),
               HasSubstr("subject.type is required"));
   EXPECT_THAT(errorOf(R"({"purpose":1})"), HasSubstr("purpose has the wrong type"));
   EXPECT_THAT(errorOf(R"({"purpose":"p","fields":[1]})"), HasSubstr("wrong type"));
   EXPECT_THAT(errorOf(R"({"purpose":"p","extra":1})"), HasSubstr("unknown key 'extra'"));
   EXPECT_THAT(errorOf(R"({"purpose":"p","claims":{}})"), HasSubstr("unknown key 'claims'"));
-  EXPECT_THAT(errorOf(R"({"purpose":"p","claims":{"a":null},"subject":{"type":"t"}})", Kind::Verify),
-              HasSubstr("claim 'a' must be"));
+  EXPECT_THAT(
+      errorOf(R"({"purpose":"p","claims":{"a":null},"subject":{"type":"t"}})", Kind::Verify),
+      HasSubstr("claim 'a' must be"));
   EXPECT_THAT(errorOf(R"({"purpose":"p"} x)"), HasSubstr("malformed JSON"));
   EXPECT_THAT(errorOf(""), HasSubstr("malformed JSON"));
 }
@@ -91,6 +92,30 @@ TEST(DataRequestParserTest, SurvivesJsonTestSuite) {
     if (name.rfind("n_", 0) == 0) ++invalid;
   }
   EXPECT_GT(invalid, 100);
+}
+
+// Every document the suite calls valid, placed where a claim's value goes, is read as JSON: it is
+// either accepted (a scalar) or refused for its type, never as malformed JSON.
+TEST(DataRequestParserTest, AcceptsEveryValidJsonTestSuiteDocumentAsAValue) {
+  const auto parsing = std::filesystem::path(ONCEGATE_SOURCE_DIR) / ".." / "shared" / "test-data" /
+                       "JSONTestSuite" / "test_parsing";
+  int valid = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(parsing)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind("y_", 0) != 0) continue;
+    ++valid;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    std::string body =
+        R"({"purpose":"p","subject":{"type":"t"},"claims":{"a":)" + content.str() + "}}";
+    try {
+      DataRequestParser::parse(body, Kind::Verify);
+    } catch (const Error& e) {
+      EXPECT_THAT(e.message(), ::testing::Not(HasSubstr("malformed"))) << name;
+    }
+  }
+  EXPECT_GT(valid, 90);
 }
 
 }  // namespace

@@ -93,8 +93,8 @@ int GatewayProcess::stop() {
 std::pair<int, std::string> GatewayProcess::runToExit(const ConfigFiles& files) {
   const auto directory = makeDirectory(files);
   const auto log = directory / "stderr.log";
-  const std::string command = binary().string() + " --config " + directory.string() + " 2>" +
-                              log.string() + " >/dev/null";
+  const std::string command =
+      binary().string() + " --config " + directory.string() + " 2>" + log.string() + " >/dev/null";
   const int status = std::system(command.c_str());
   auto text = readFile(log);
   std::error_code ec;

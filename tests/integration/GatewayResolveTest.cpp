@@ -23,7 +23,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::string kKey = "permit-key-0001";        // sha256 below
+const std::string kKey = "permit-key-0001";  // sha256 below
 const std::string kOtherKey = "other-key-0002";
 const std::string kCompany = "91330100MA27XK1234";  // in every department
 const std::string kNoTax = "91330100MA27XK5678";    // registered, unknown to tax
@@ -56,11 +56,17 @@ class GatewayResolveTest : public ::testing::Test {
         "CREATE TABLE company (credit_code TEXT PRIMARY KEY, name TEXT, founded DATE, "
         "capital NUMERIC(12,2), staff INTEGER, legal_rep TEXT, phone TEXT, tax_no TEXT, "
         "secret_note TEXT);"
-        "INSERT INTO company VALUES ('" + kCompany + "', '杭州云栖科技有限公司', '2015-06-01', "
+        "INSERT INTO company VALUES ('" +
+        kCompany +
+        "', '杭州云栖科技有限公司', '2015-06-01', "
         "108618.5, 120, '王小明', '0571-88880000', 'TX001', 'hidden');"
-        "INSERT INTO company VALUES ('" + kNoTax + "', '宁波港口物流有限公司', '2001-01-31', "
+        "INSERT INTO company VALUES ('" +
+        kNoTax +
+        "', '宁波港口物流有限公司', '2001-01-31', "
         "5000000, 9, '李四', NULL, 'TX404', NULL);"
-        "INSERT INTO company VALUES ('" + kNullish + "', NULL, NULL, NULL, NULL, NULL, NULL, "
+        "INSERT INTO company VALUES ('" +
+        kNullish +
+        "', NULL, NULL, NULL, NULL, NULL, NULL, "
         "NULL, NULL);";
     const std::string command = "sqlite3 " + registryDb_ + " \"" + sql + "\"";
     ASSERT_EQ(std::system(command.c_str()), 0);
@@ -68,7 +74,9 @@ class GatewayResolveTest : public ::testing::Test {
         "DROP TABLE IF EXISTS it_tax_status, it_tax_detail;"
         "CREATE TABLE it_tax_status (credit_code varchar(18) PRIMARY KEY, grade text, "
         "overdue boolean, last_filed timestamp, paid numeric(14,2));"
-        "INSERT INTO it_tax_status VALUES ('" + kCompany + "', 'A级', false, "
+        "INSERT INTO it_tax_status VALUES ('" +
+        kCompany +
+        "', 'A级', false, "
         "'2026-03-31 17:45:10', 1234567.80);"
         "CREATE TABLE it_tax_detail (tax_no text PRIMARY KEY, office text, employees bigint);"
         "INSERT INTO it_tax_detail VALUES ('TX001', '西湖区税务局', 118);"
@@ -86,18 +94,24 @@ class GatewayResolveTest : public ::testing::Test {
         (redis ? "redis: redis://" + redisAddress() + "/0\n" : std::string()) +
         "audit: { path: audit/trail.jsonl, durability: strict }\n"
         "limits: { max_body: 4KiB, max_fields: 20, request_timeout: 1500ms }\n"
-        "hash_key: " + randomHex(40) + "\n"
+        "hash_key: " +
+        randomHex(40) +
+        "\n"
         "include: [sources.yaml, mappings/*.yaml, access.yaml]\n";
     files["sources.yaml"] =
         "sources:\n"
         "  - { id: registry, department: 市场监督管理局, odbc: \"Driver=SQLite3;Database=" +
-        registryDb_ + "\", pool: 2 }\n"
+        registryDb_ +
+        "\", pool: 2 }\n"
         "  - id: tax\n"
         "    department: 税务局\n"
-        "    odbc: \"" + postgresOdbc() + "\"\n"
+        "    odbc: \"" +
+        postgresOdbc() +
+        "\"\n"
         "    pool: 3\n"
         "    timeout: 1s\n"
-        "  - { id: archive, department: 档案馆, odbc: \"Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=1;"
+        "  - { id: archive, department: 档案馆, odbc: \"Driver=PostgreSQL "
+        "Unicode;Server=127.0.0.1;Port=1;"
         "Database=none;Uid=none\", retry: 5s }\n";
     files["mappings/org.yaml"] =
         "subjects:\n"
@@ -113,7 +127,8 @@ class GatewayResolveTest : public ::testing::Test {
         "  - id: tax.status\n"
         "    source: tax\n"
         "    subject: org\n"
-        "    query: SELECT grade, overdue, last_filed, paid FROM it_tax_status WHERE credit_code = :c\n"
+        "    query: SELECT grade, overdue, last_filed, paid FROM it_tax_status WHERE credit_code = "
+        ":c\n"
         "    params: { c: subject.credit_code }\n"
         "  - id: tax.detail\n"
         "    source: tax\n"
@@ -128,7 +143,8 @@ class GatewayResolveTest : public ::testing::Test {
         "fields:\n"
         "  - { id: org.name, dataset: registry.company, column: name }\n"
         "  - { id: org.founded, dataset: registry.company, column: founded, type: date }\n"
-        "  - { id: org.capital, dataset: registry.company, column: capital, type: decimal, scale: 2 }\n"
+        "  - { id: org.capital, dataset: registry.company, column: capital, type: decimal, scale: "
+        "2 }\n"
         "  - { id: org.staff, dataset: registry.company, column: staff, type: int }\n"
         "  - { id: org.legal_rep, dataset: registry.company, column: legal_rep }\n"
         "  - { id: org.phone, dataset: registry.company, column: phone }\n"
@@ -141,12 +157,16 @@ class GatewayResolveTest : public ::testing::Test {
         "  - { id: org.tax.office, dataset: tax.detail, column: office }\n"
         "  - { id: org.tax.employees, dataset: tax.detail, column: employees, type: int }\n"
         "  - { id: org.archive.shelf, dataset: archive.record, column: shelf }\n"
-        "  - { id: org.public_name, dataset: registry.company, column: name, sharing: unconditional }\n";
+        "  - { id: org.public_name, dataset: registry.company, column: name, sharing: "
+        "unconditional }\n";
     files["access.yaml"] =
         "clients:\n"
-        "  - { id: permit-app, department: 商务局, api_key_sha256: " + sha256(kKey) +
+        "  - { id: permit-app, department: 商务局, api_key_sha256: " +
+        sha256(kKey) +
         ", purposes: [permit] }\n"
-        "  - { id: other-app, api_key_sha256: " + sha256(kOtherKey) + ", purposes: [other] }\n"
+        "  - { id: other-app, api_key_sha256: " +
+        sha256(kOtherKey) +
+        ", purposes: [other] }\n"
         "policies:\n"
         "  - id: permit-grant\n"
         "    clients: [permit-app]\n"
@@ -162,8 +182,9 @@ class GatewayResolveTest : public ::testing::Test {
 
   static std::string resolveBody(const std::string& code, const std::vector<std::string>& fields,
                                  const std::string& extra = R"("case":"CASE-1",)") {
-    std::string body = "{" + extra + R"("purpose":"permit","subject":{"type":"org","credit_code":")" +
-                       code + R"("},"fields":[)";
+    std::string body = "{" + extra +
+                       R"("purpose":"permit","subject":{"type":"org","credit_code":")" + code +
+                       R"("},"fields":[)";
     for (std::size_t i = 0; i < fields.size(); ++i) body += (i ? ",\"" : "\"") + fields[i] + "\"";
     return body + "]}";
   }
@@ -181,10 +202,10 @@ class GatewayResolveTest : public ::testing::Test {
 
 std::string GatewayResolveTest::registryDb_;
 
-const std::vector<std::string> kTwelve = {
-    "org.name", "org.founded", "org.capital", "org.staff", "org.legal_rep", "org.public_name",
-    "org.tax.grade", "org.tax.overdue", "org.tax.last_filed", "org.tax.paid", "org.tax.office",
-    "org.tax.employees"};
+const std::vector<std::string> kTwelve = {"org.name",      "org.founded",     "org.capital",
+                                          "org.staff",     "org.legal_rep",   "org.public_name",
+                                          "org.tax.grade", "org.tax.overdue", "org.tax.last_filed",
+                                          "org.tax.paid",  "org.tax.office",  "org.tax.employees"};
 
 TEST_F(GatewayResolveTest, ResolvesTypedValuesFromSqliteAndPostgresWithChainAndMask) {
   GatewayProcess gateway(config(true));
@@ -253,14 +274,16 @@ TEST_F(GatewayResolveTest, ReportsNotFoundForMissingRowsNullsAndBrokenChains) {
   GatewayProcess gateway(config(true));
   HttpClient client(gateway.port());
   auto response = client.post(
-      "/v1/resolve", resolveBody(kNoTax, {"org.name", "org.phone", "org.tax.grade", "org.tax.office"}), kKey);
+      "/v1/resolve",
+      resolveBody(kNoTax, {"org.name", "org.phone", "org.tax.grade", "org.tax.office"}), kKey);
   ASSERT_EQ(response.status, 200);
   TestJson json(response.body);
   EXPECT_EQ(json.at("/fields/org.name/value"), "宁波港口物流有限公司");
-  EXPECT_EQ(json.at("/fields/org.tax.grade/status"), "not_found");   // no row in tax
+  EXPECT_EQ(json.at("/fields/org.tax.grade/status"), "not_found");     // no row in tax
   EXPECT_EQ(json.at("/fields/org.tax.office/value"), "北仑区税务局");  // chain still works
 
-  auto nulls = client.post("/v1/resolve", resolveBody(kNullish, {"org.name", "org.tax.office", "org.capital"}), kKey);
+  auto nulls = client.post(
+      "/v1/resolve", resolveBody(kNullish, {"org.name", "org.tax.office", "org.capital"}), kKey);
   TestJson nullJson(nulls.body);
   EXPECT_EQ(nullJson.at("/fields/org.name/status"), "not_found");
   EXPECT_EQ(nullJson.at("/fields/org.capital/status"), "not_found");
@@ -277,7 +300,8 @@ TEST_F(GatewayResolveTest, AppliesPolicyDecisionsFieldByField) {
   HttpClient client(gateway.port());
   auto response = client.post(
       "/v1/resolve",
-      resolveBody(kCompany, {"org.secret.note", "org.phone", "org.tax_no", "nope", "org.name"}), kKey);
+      resolveBody(kCompany, {"org.secret.note", "org.phone", "org.tax_no", "nope", "org.name"}),
+      kKey);
   ASSERT_EQ(response.status, 200);
   TestJson json(response.body);
   EXPECT_EQ(json.at("/fields/org.secret.note/status"), "denied");
@@ -308,15 +332,15 @@ TEST_F(GatewayResolveTest, UnconditionalFieldsNeedNoGrantButConditionalOnesDo) {
 TEST_F(GatewayResolveTest, VerifiesClaimsAgainstUnmaskedValues) {
   GatewayProcess gateway(config(true));
   HttpClient client(gateway.port());
-  const std::string body = R"({"purpose":"permit","case":"C-9","subject":{"type":"org","credit_code":")" +
-                           kCompany +
-                           R"("},"claims":{"org.phone":"0571-88880000","org.legal_rep":"王小明",)"
-                           R"("org.staff":121,"org.secret.note":"hidden","org.zzz":"x"}})";
+  const std::string body =
+      R"({"purpose":"permit","case":"C-9","subject":{"type":"org","credit_code":")" + kCompany +
+      R"("},"claims":{"org.phone":"0571-88880000","org.legal_rep":"王小明",)"
+      R"("org.staff":121,"org.secret.note":"hidden","org.zzz":"x"}})";
   auto response = client.post("/v1/verify", body, kKey);
   ASSERT_EQ(response.status, 200) << response.body;
   TestJson json(response.body);
-  EXPECT_EQ(json.at("/fields/org.phone/match"), "true");       // verify-only field
-  EXPECT_EQ(json.at("/fields/org.legal_rep/match"), "true");   // masked field, unmasked compare
+  EXPECT_EQ(json.at("/fields/org.phone/match"), "true");      // verify-only field
+  EXPECT_EQ(json.at("/fields/org.legal_rep/match"), "true");  // masked field, unmasked compare
   EXPECT_EQ(json.at("/fields/org.staff/match"), "false");
   EXPECT_EQ(json.at("/fields/org.secret.note/status"), "denied");
   EXPECT_EQ(json.at("/fields/org.secret.note/match"), "<missing>");
@@ -351,21 +375,33 @@ TEST_F(GatewayResolveTest, RejectsBadRequestsWithClearErrors) {
   };
   std::vector<Case> cases = {
       {"no key", client.post("/v1/resolve", resolveBody(kCompany, fields)), 401, "unauthenticated"},
-      {"bad key", client.post("/v1/resolve", resolveBody(kCompany, fields), "nope"), 401, "unauthenticated"},
-      {"purpose", client.post("/v1/resolve", resolveBody(kCompany, fields), kOtherKey), 403, "forbidden"},
-      {"no case", client.post("/v1/resolve", resolveBody(kCompany, fields, ""), kKey), 403, "forbidden"},
+      {"bad key", client.post("/v1/resolve", resolveBody(kCompany, fields), "nope"), 401,
+       "unauthenticated"},
+      {"purpose", client.post("/v1/resolve", resolveBody(kCompany, fields), kOtherKey), 403,
+       "forbidden"},
+      {"no case", client.post("/v1/resolve", resolveBody(kCompany, fields, ""), kKey), 403,
+       "forbidden"},
       {"pattern", client.post("/v1/resolve", resolveBody("123", fields), kKey), 400, "bad_request"},
-      {"injection", client.post("/v1/resolve", resolveBody("' OR 1=1 --", fields), kKey), 400, "bad_request"},
+      {"injection", client.post("/v1/resolve", resolveBody("' OR 1=1 --", fields), kKey), 400,
+       "bad_request"},
       {"malformed", client.post("/v1/resolve", "{\"purpose\":", kKey), 400, "bad_request"},
       {"not object", client.post("/v1/resolve", "[1,2]", kKey), 400, "bad_request"},
-      {"unknown key", client.post("/v1/resolve", R"({"purpose":"permit","x":1})", kKey), 400, "bad_request"},
-      {"subject type", client.post("/v1/resolve", R"({"purpose":"permit","case":"c","subject":{"type":"ship","id":"1"},"fields":[]})", kKey), 400, "bad_request"},
-      {"too large", client.post("/v1/resolve", std::string(8000, ' '), kKey), 413, "payload_too_large"},
+      {"unknown key", client.post("/v1/resolve", R"({"purpose":"permit","x":1})", kKey), 400,
+       "bad_request"},
+      {"subject type",
+       client.post(
+           "/v1/resolve",
+           R"({"purpose":"permit","case":"c","subject":{"type":"ship","id":"1"},"fields":[]})",
+           kKey),
+       400, "bad_request"},
+      {"too large", client.post("/v1/resolve", std::string(8000, ' '), kKey), 413,
+       "payload_too_large"},
       {"route", client.get("/v1/nothing"), 404, "not_found"},
       {"method", client.get("/v1/resolve"), 405, "method_not_allowed"},
   };
   std::vector<std::string> many(21, "org.name");
-  cases.push_back({"max fields", client.post("/v1/resolve", resolveBody(kCompany, many), kKey), 400, "bad_request"});
+  cases.push_back({"max fields", client.post("/v1/resolve", resolveBody(kCompany, many), kKey), 400,
+                   "bad_request"});
   for (const auto& c : cases) {
     EXPECT_EQ(c.result.status, c.status) << c.name << ": " << c.result.body;
     if (c.result.status == 0) continue;
@@ -381,7 +417,9 @@ TEST_F(GatewayResolveTest, RejectsBadRequestsWithClearErrors) {
 TEST_F(GatewayResolveTest, AuditsEveryRequestAndKeepsSubjectsOutOfTheLog) {
   GatewayProcess gateway(config(true));
   HttpClient client(gateway.port());
-  ASSERT_EQ(client.post("/v1/resolve", resolveBody(kCompany, {"org.name", "org.secret.note"}), kKey).status, 200);
+  ASSERT_EQ(client.post("/v1/resolve", resolveBody(kCompany, {"org.name", "org.secret.note"}), kKey)
+                .status,
+            200);
   ASSERT_EQ(client.post("/v1/resolve", resolveBody(kCompany, {"org.name"}), "wrong").status, 401);
   std::ifstream in(gateway.directory() / "audit" / "trail.jsonl");
   std::vector<std::string> lines;
@@ -416,7 +454,8 @@ TEST_F(GatewayResolveTest, RefusesToStartOnAnInvalidConfiguration) {
   EXPECT_THAT(text, HasSubstr("no.such.dataset"));
 
   files = config(false);
-  const auto line = std::count(files["gateway.yaml"].begin(), files["gateway.yaml"].end(), '\n') + 1;
+  const auto line =
+      std::count(files["gateway.yaml"].begin(), files["gateway.yaml"].end(), '\n') + 1;
   files["gateway.yaml"] += "surprise: 1\n";
   std::tie(code, text) = GatewayProcess::runToExit(files);
   EXPECT_EQ(code, 2);

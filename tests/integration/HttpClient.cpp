@@ -77,7 +77,8 @@ HttpResult HttpClient::post(const std::string& path, const std::string& body,
                             const std::string& bearer,
                             const std::map<std::string, std::string>& headers) const {
   std::string request = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  request +=
+      "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   if (!bearer.empty()) request += "Authorization: Bearer " + bearer + "\r\n";
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   return exchange(port_, request + "\r\n" + body);

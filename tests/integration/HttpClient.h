@@ -18,8 +18,8 @@ class HttpClient {
  public:
   explicit HttpClient(std::uint16_t port) : port_(port) {}
 
-  HttpResult post(const std::string& path, const std::string& body,
-                  const std::string& bearer = {}, const std::map<std::string, std::string>& headers = {}) const;
+  HttpResult post(const std::string& path, const std::string& body, const std::string& bearer = {},
+                  const std::map<std::string, std::string>& headers = {}) const;
   HttpResult get(const std::string& path, const std::string& bearer = {}) const;
   // Sends `raw` bytes as they are and reads one response (for malformed-request tests).
   HttpResult raw(const std::string& raw) const;

@@ -1,12 +1,11 @@
 // The HTTP layer of the real binary: keep-alive, limits and timeouts on every read.
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
@@ -105,16 +104,18 @@ TEST(HttpServerTest, RefusesOversizedBodiesAndHeadersAndMalformedRequests) {
   GatewayProcess gateway(minimalConfig());
   HttpClient client(gateway.port());
   // Declared too large: refused from the headers, before the body is read.
-  auto declared = client.raw("POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n");
+  auto declared =
+      client.raw("POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n");
   EXPECT_EQ(declared.status, 413);
   EXPECT_THAT(declared.body, HasSubstr("\"error\":\"payload_too_large\""));
   // Chunked, no length up front: refused when the body passes the limit.
-  std::string chunked = "POST /v1/resolve HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string chunked =
+      "POST /v1/resolve HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 3; ++i) chunked += "200\r\n" + std::string(512, 'a') + "\r\n";
   chunked += "0\r\n\r\n";
   EXPECT_EQ(client.raw(chunked).status, 413);
-  auto headers = client.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') +
-                            "\r\n\r\n");
+  auto headers = client.raw(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') + "\r\n\r\n");
   EXPECT_EQ(headers.status, 431);
   auto malformed = client.raw("THIS IS NOT HTTP\r\n\r\n");
   EXPECT_EQ(malformed.status, 400);
@@ -127,11 +128,13 @@ TEST(HttpServerTest, EchoesAValidTraceparentAndAlwaysSetsARequestId) {
   GatewayProcess gateway(minimalConfig());
   HttpClient client(gateway.port());
   const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-  auto answer = client.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: " +
-                           traceparent + "\r\n\r\n");
+  auto answer = client.raw(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: " + traceparent +
+      "\r\n\r\n");
   EXPECT_EQ(answer.headers["traceparent"], traceparent);
   EXPECT_EQ(answer.headers["x-request-id"].size(), 16U);
-  auto invalid = client.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: junk\r\n\r\n");
+  auto invalid = client.raw(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\ntraceparent: junk\r\n\r\n");
   EXPECT_EQ(invalid.headers.count("traceparent"), 0U);
 }
 

@@ -1,13 +1,12 @@
 #include "TestServers.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
-
-#include <unistd.h>
 
 namespace oncegate::testing {
 
