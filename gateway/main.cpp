@@ -1,6 +1,7 @@
 // oncegate: the gateway process and its composition root, the one place that names concrete
 // types (ODBC sources, Redis or in-process cache, the audit file) and wires them together.
 
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -30,6 +31,8 @@ constexpr std::string_view kUsage =
     "usage: oncegate --config DIR [--listen HOST:PORT]\n"
     "  --config DIR        directory holding gateway.yaml and the files it includes\n"
     "  --listen HOST:PORT  overrides listen: in gateway.yaml\n";
+
+constexpr std::size_t kLogQueueSize = 8192;
 
 // How long a Redis round trip may take before the request treats it as misses.
 constexpr std::chrono::milliseconds kRedisTimeout{100};
@@ -67,8 +70,14 @@ std::unique_ptr<oncegate::DatasetCache> makeCache(const oncegate::GatewayConfig&
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_default_logger(spdlog::stderr_color_mt("oncegate"));
+  // Logs go through a background thread: an I/O thread formats its line and moves on, and under
+  // overload the oldest lines are dropped rather than blocking a request on stderr.
+  spdlog::init_thread_pool(kLogQueueSize, 1);
+  spdlog::set_default_logger(spdlog::create_async_nb<spdlog::sinks::stderr_color_sink_mt>("oncegate"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  struct FlushLogsAtExit {
+    ~FlushLogsAtExit() { spdlog::shutdown(); }
+  } flushLogsAtExit;
   const auto options = parseOptions(argc, argv);
   if (!options) {
     std::cerr << kUsage;
