@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -14,16 +15,23 @@ namespace oncegate {
 // for a key leads (runs the query), later callers wait for its outcome. Thread-safe.
 class InflightQueries {
  public:
+  using Clock = std::chrono::steady_clock;
   using Waiter = std::function<void(const QueryOutcome&)>;
 
-  // Registers `waiter` for `key`; true when the caller is the first and must run the query.
-  bool join(const std::string& key, Waiter waiter);
+  // Registers `waiter` for `key`; true when the caller is the first and must run the query by
+  // `deadline`. A query still in flight past its deadline no longer gathers waiters: the next
+  // caller leads a fresh one, so one stuck query cannot make a key unavailable for good.
+  bool join(const std::string& key, Clock::time_point deadline, Waiter waiter);
   // Removes `key` and hands `outcome` to every waiter registered for it.
   void complete(const std::string& key, const QueryOutcome& outcome);
 
  private:
   std::mutex mutex_;
-  std::unordered_map<std::string, std::vector<Waiter>> waiting_;
+  struct Flight {
+    Clock::time_point deadline;
+    std::vector<Waiter> waiters;
+  };
+  std::unordered_map<std::string, Flight> waiting_;
 };
 
 }  // namespace oncegate

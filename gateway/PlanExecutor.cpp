@@ -1,5 +1,7 @@
 #include "gateway/PlanExecutor.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +19,21 @@ namespace oncegate {
 
 namespace net = boost::asio;
 using State = DatasetOutcome::State;
+
+namespace {
+
+// Logs a failed dataset query once (by the leader, not per waiting request). The driver's text is
+// logged only for connection and timeout errors: a data error's text can quote the bound value,
+// which may identify a person, so for those the SQLSTATE has to do.
+void logSourceFailure(const std::string& datasetId, const Error& error) {
+  const auto& state = error.sqlstate();
+  const bool safeDetail = state.empty() || state.rfind("08", 0) == 0 || state.rfind("HYT", 0) == 0;
+  spdlog::warn("dataset {}: {} (sqlstate {}){}{}", datasetId, error.message(),
+               state.empty() ? "-" : state, safeDetail && !error.detail().empty() ? ": " : "",
+               safeDetail ? error.detail() : std::string());
+}
+
+}  // namespace
 
 // The state of one plan execution. It lives on one loop thread: every completion (cache reply,
 // source answer, timer) is brought back to that thread before touching it, so it needs no lock.
@@ -135,19 +152,21 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
     }
     auto self = shared_from_this();
     const bool leader = executor_.inflight_->join(
-        keys_[index], [self, index, loop = &loop_](const QueryOutcome& outcome) {
+        keys_[index], deadline_, [self, index, loop = &loop_](const QueryOutcome& outcome) {
           net::post(*loop, [self, index, outcome] { self->onQuery(index, outcome); });
         });
     if (!leader) return;
     // The leader fills the cache even when its request has already given up on this dataset: the
     // answer is still good for the next request. That store is posted from the completion, not
     // made by this Run, whose plan may be gone by then; it is posted before the waiters are
-    // woken, so a request that has its answer also finds it in the cache.
+    // woken, so on this loop a request that has its answer also finds it in the cache.
     source->execute(SourceQuery{dataset.sql(), std::move(params)}, deadline_,
                     [inflight = executor_.inflight_, cache = &executor_.cache_, loop = &loop_,
-                     key = keys_[index], ttl = dataset.ttl(),
-                     notFoundTtl = dataset.notFoundTtl()](QueryOutcome outcome) {
-                      if (!outcome.error) {
+                     key = keys_[index], ttl = dataset.ttl(), notFoundTtl = dataset.notFoundTtl(),
+                     datasetId = dataset.id()](QueryOutcome outcome) {
+                      if (outcome.error) {
+                        logSourceFailure(datasetId, *outcome.error);
+                      } else {
                         net::post(*loop, [cache, key, bytes = encodeCachedRow(outcome.row),
                                           lifetime = outcome.row ? ttl : notFoundTtl] {
                           cache->store(key, bytes, lifetime);

@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   // Logs go through a background thread: an I/O thread formats its line and moves on, and under
   // overload the oldest lines are dropped rather than blocking a request on stderr.
   spdlog::init_thread_pool(kLogQueueSize, 1);
-  spdlog::set_default_logger(spdlog::create_async_nb<spdlog::sinks::stderr_color_sink_mt>("oncegate"));
+  spdlog::set_default_logger(
+      spdlog::create_async_nb<spdlog::sinks::stderr_color_sink_mt>("oncegate"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   struct FlushLogsAtExit {
     ~FlushLogsAtExit() { spdlog::shutdown(); }
