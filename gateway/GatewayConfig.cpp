@@ -41,6 +41,19 @@ void parseLimits(const ConfigNode& node, GatewayConfig& config) {
   if (auto v = node.find("idle_timeout")) config.http.idleTimeout = v->asDuration();
 }
 
+void parseCache(const ConfigNode& node, LocalCacheConfig& cache) {
+  node.allowOnlyKeys({"local", "local_entries", "local_ttl"});
+  if (auto v = node.find("local")) cache.enabled = v->asBool();
+  if (auto v = node.find("local_entries")) {
+    cache.entries = static_cast<std::size_t>(v->asInt(1, 100'000'000));
+  }
+  if (auto v = node.find("local_ttl")) {
+    cache.ttl = v->asDuration();
+    if (cache.ttl.count() == 0)
+      v->fail("local_ttl must be above 0 (use local: false to turn the tier off)");
+  }
+}
+
 void parseAdmin(const ConfigNode& node, GatewayConfig& config) {
   node.allowOnlyKeys({"tokens"});
   const auto tokens = node.find("tokens");
@@ -65,8 +78,8 @@ void parseAdmin(const ConfigNode& node, GatewayConfig& config) {
 
 GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesystem::path& baseDir,
                                  const std::optional<std::string>& listenOverride) {
-  document.allowOnlyKeys(
-      {"listen", "threads", "redis", "audit", "limits", "admin", "store", "include", "hash_key"});
+  document.allowOnlyKeys({"listen", "threads", "redis", "cache", "audit", "limits", "admin",
+                          "store", "include", "hash_key"});
   GatewayConfig config;
   config.baseDir = baseDir;
   if (auto listen = document.find("listen")) {
@@ -84,9 +97,9 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
     if (config.redis->rfind("redis://", 0) != 0)
       v->fail("redis must be a redis://host:port/db URL");
   }
-  config.audit = document.find("audit")
-                     ? parseAuditConfig(*document.find("audit"), baseDir)
-                     : parseAuditConfig(ConfigNode::parse("{}", document.origin()), baseDir);
+  if (auto v = document.find("cache")) parseCache(*v, config.localCache);
+  const auto audit = document.find("audit");
+  config.audit = audit ? parseAuditConfig(*audit, baseDir) : defaultAuditConfig(baseDir);
   if (auto v = document.find("limits")) parseLimits(*v, config);
   if (auto v = document.find("admin")) parseAdmin(*v, config);
   if (auto v = document.find("store")) config.store = v->asExpandedString();

@@ -9,6 +9,7 @@
 
 #include "common/ConfigNode.h"
 #include "gateway/audit/AuditConfig.h"
+#include "gateway/cache/MemoryCache.h"
 #include "gateway/http/HttpServerConfig.h"
 
 namespace oncegate {
@@ -20,12 +21,21 @@ struct AdminToken {
   std::string tokenSha256;
 };
 
+// gateway.yaml `cache:`: the in-process tier. Without `redis:` it is the whole cache; with Redis
+// it sits in front of it (a hot row costs no round trip) unless `local: false`.
+struct LocalCacheConfig {
+  bool enabled = true;
+  std::size_t entries = MemoryCache::kDefaultMaxEntries;
+  std::chrono::milliseconds ttl{5000};  // with Redis: how long an instance may keep a row
+};
+
 // gateway.yaml: the process-wide settings. Its defaults are the member initialisers below and in
 // HttpServerConfig; the schema (parseGatewayConfig) never repeats them.
 struct GatewayConfig {
   std::filesystem::path baseDir;  // the directory of gateway.yaml: relative paths start here
   HttpServerConfig http;
   std::optional<std::string> redis;  // redis://host:port/db; absent = in-process cache only
+  LocalCacheConfig localCache;
   AuditConfig audit;
   std::size_t maxFields = 500;
   std::chrono::milliseconds requestTimeout{5000};

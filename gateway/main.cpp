@@ -22,6 +22,7 @@
 #include "gateway/audit/FileAuditLog.h"
 #include "gateway/cache/MemoryCache.h"
 #include "gateway/cache/RedisCache.h"
+#include "gateway/cache/TieredCache.h"
 #include "gateway/http/EventLoops.h"
 #include "gateway/http/HttpServer.h"
 
@@ -58,13 +59,16 @@ std::optional<Options> parseOptions(int argc, char** argv) {
 
 std::unique_ptr<oncegate::DatasetCache> makeCache(const oncegate::GatewayConfig& config,
                                                   oncegate::EventLoops& loops) {
-  if (!config.redis) return std::make_unique<oncegate::MemoryCache>();
+  const auto& local = config.localCache;
+  if (!config.redis) return std::make_unique<oncegate::MemoryCache>(local.entries);
   auto endpoint = oncegate::RedisEndpoint::parse(*config.redis);
   if (!endpoint) {
     throw oncegate::Error(oncegate::ErrorCode::InvalidConfig,
                           "redis: expected redis://[:password@]host:port[/db]");
   }
-  return std::make_unique<oncegate::RedisCache>(*endpoint, loops.all(), kRedisTimeout);
+  auto redis = std::make_unique<oncegate::RedisCache>(*endpoint, loops.all(), kRedisTimeout);
+  if (!local.enabled) return redis;
+  return std::make_unique<oncegate::TieredCache>(std::move(redis), local.entries, local.ttl);
 }
 
 }  // namespace

@@ -222,3 +222,30 @@ TEST(GatewayConfigTest, ExpandsTheHashKeyFromTheEnvironment) {
 
 }  // namespace
 }  // namespace oncegate
+
+namespace oncegate {
+namespace {
+
+TEST(GatewayConfigTest, LocalCacheTierIsOnByDefaultAndConfigurable) {
+  const LocalCacheConfig defaults;
+  EXPECT_TRUE(parse(kHashKeyLine).localCache.enabled);
+  EXPECT_EQ(parse(kHashKeyLine).localCache.ttl, defaults.ttl);
+  const auto config = parse(std::string(kHashKeyLine) +
+                            "cache: { local: false, local_entries: 10, local_ttl: 2s }\n");
+  EXPECT_FALSE(config.localCache.enabled);
+  EXPECT_EQ(config.localCache.entries, 10U);
+  EXPECT_EQ(config.localCache.ttl, 2s);
+}
+
+TEST(GatewayConfigTest, RejectsAnUnknownCacheKey) {
+  const auto message = rejection(std::string(kHashKeyLine) + "cache:\n  locale: false\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:3: unknown key 'locale'"));
+}
+
+TEST(GatewayConfigTest, RejectsAZeroLocalTtl) {
+  const auto message = rejection(std::string(kHashKeyLine) + "cache:\n  local_ttl: 0s\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:3: local_ttl must be above 0"));
+}
+
+}  // namespace
+}  // namespace oncegate

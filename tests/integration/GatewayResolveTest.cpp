@@ -85,13 +85,15 @@ class GatewayResolveTest : public ::testing::Test {
 
   static void TearDownTestSuite() { std::remove(registryDb_.c_str()); }
 
-  // A complete configuration; `redis` false leaves the in-process cache in charge.
-  static ConfigFiles config(bool redis) {
+  // A complete configuration; `redis` false leaves the in-process cache in charge, `local` false
+  // sends every lookup to Redis.
+  static ConfigFiles config(bool redis, bool local = true) {
     ConfigFiles files;
     files["gateway.yaml"] =
         "listen: 127.0.0.1:1\n"
         "threads: 2\n" +
         (redis ? "redis: redis://" + redisAddress() + "/0\n" : std::string()) +
+        (local ? std::string() : "cache: { local: false }\n") +
         "audit: { path: audit/trail.jsonl, durability: strict }\n"
         "limits: { max_body: 4KiB, max_fields: 20, request_timeout: 1500ms }\n"
         "hash_key: " +
@@ -197,6 +199,20 @@ class GatewayResolveTest : public ::testing::Test {
     return std::stol(match[1]);
   }
 
+  static std::string redisKeys(const std::string& pattern) {
+    const auto address = redisAddress();
+    const auto colon = address.rfind(':');
+    const std::string command = "redis-cli -h " + address.substr(0, colon) + " -p " +
+                                address.substr(colon + 1) + " --scan --pattern '" + pattern + "'";
+    std::string out;
+    if (FILE* pipe = ::popen(command.c_str(), "r")) {
+      char buffer[512];
+      while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+      ::pclose(pipe);
+    }
+    return out;
+  }
+
   static std::string registryDb_;
 };
 
@@ -233,7 +249,7 @@ TEST_F(GatewayResolveTest, ResolvesTypedValuesFromSqliteAndPostgresWithChainAndM
 }
 
 TEST_F(GatewayResolveTest, RunsOneQueryPerDatasetAndServesTheSecondRequestFromRedis) {
-  GatewayProcess gateway(config(true));
+  GatewayProcess gateway(config(true, false));
   HttpClient client(gateway.port());
   const std::string registry = R"(oncegate_source_queries_total{source="registry"})";
   const std::string tax = R"(oncegate_source_queries_total{source="tax"})";
@@ -256,6 +272,32 @@ TEST_F(GatewayResolveTest, RunsOneQueryPerDatasetAndServesTheSecondRequestFromRe
   EXPECT_EQ(json.at("/fields/org.tax.office/value"), "西湖区税务局");
   EXPECT_EQ(metric(client, registry), 1) << "the database was asked again";
   EXPECT_EQ(metric(client, tax), 2) << "the database was asked again";
+
+  // The rows are in Redis, one entry per dataset row, under keys that do not show the subject.
+  const auto keys = redisKeys("og:1:*");
+  EXPECT_THAT(keys, HasSubstr("og:1:registry.company:"));
+  EXPECT_THAT(keys, HasSubstr("og:1:tax.status:"));
+  EXPECT_THAT(keys, HasSubstr("og:1:tax.detail:"));
+  EXPECT_THAT(keys, Not(HasSubstr(kCompany)));
+  EXPECT_THAT(keys, Not(HasSubstr("TX001")));
+}
+
+TEST_F(GatewayResolveTest, LocalTierAnswersRepeatsAndFillsFromRedis) {
+  const auto files = config(true);  // both gateways share the hash key, hence the cache keys
+  {
+    GatewayProcess first(files);
+    auto response =
+        HttpClient(first.port()).post("/v1/resolve", resolveBody(kCompany, {"org.name"}), kKey);
+    EXPECT_EQ(TestJson(response.body).at("/fields/org.name/cached"), "false");
+  }
+  // A second instance has an empty local tier: its first answer comes from Redis, not the source.
+  GatewayProcess second(files);
+  HttpClient client(second.port());
+  for (int i = 0; i < 2; ++i) {
+    auto response = client.post("/v1/resolve", resolveBody(kCompany, {"org.name"}), kKey);
+    EXPECT_EQ(TestJson(response.body).at("/fields/org.name/cached"), "true");
+  }
+  EXPECT_EQ(metric(client, R"(oncegate_source_queries_total{source="registry"})"), 0);
 }
 
 TEST_F(GatewayResolveTest, InProcessCacheWorksWithoutRedis) {

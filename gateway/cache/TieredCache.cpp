@@ -1,0 +1,38 @@
+#include "gateway/cache/TieredCache.h"
+
+#include <algorithm>
+
+namespace oncegate {
+
+TieredCache::TieredCache(std::unique_ptr<DatasetCache> shared, std::size_t localEntries,
+                         std::chrono::milliseconds localTtl)
+    : shared_(std::move(shared)), local_(localEntries), localTtl_(localTtl) {}
+
+void TieredCache::lookup(const std::vector<std::string>& keys, LookupDone done) {
+  std::vector<std::optional<std::string>> found;
+  local_.lookup(keys, [&found](auto result) { found = std::move(result); });  // inline
+  std::vector<std::size_t> missing;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (!found[i]) missing.push_back(i);
+  }
+  if (missing.empty()) return done(std::move(found));
+  std::vector<std::string> missingKeys;
+  missingKeys.reserve(missing.size());
+  for (auto i : missing) missingKeys.push_back(keys[i]);
+  shared_->lookup(missingKeys, [this, found = std::move(found), missing, missingKeys,
+                                done = std::move(done)](auto fromShared) mutable {
+    for (std::size_t k = 0; k < missing.size() && k < fromShared.size(); ++k) {
+      if (!fromShared[k]) continue;
+      local_.store(missingKeys[k], *fromShared[k], localTtl_);
+      found[missing[k]] = std::move(fromShared[k]);
+    }
+    done(std::move(found));
+  });
+}
+
+void TieredCache::store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) {
+  local_.store(key, bytes, std::min(ttl, localTtl_));
+  shared_->store(key, std::move(bytes), ttl);
+}
+
+}  // namespace oncegate

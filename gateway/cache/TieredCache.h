@@ -1,0 +1,31 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "gateway/cache/DatasetCache.h"
+#include "gateway/cache/MemoryCache.h"
+
+namespace oncegate {
+
+// An in-process first tier in front of a shared cache (Redis): hot rows are answered without a
+// round trip; only the keys the local tier misses go to the shared tier, still in one lookup.
+// Local entries live at most `localTtl`, which bounds how long an instance can serve a row that
+// was replaced or invalidated in the shared tier.
+class TieredCache : public DatasetCache {
+ public:
+  TieredCache(std::unique_ptr<DatasetCache> shared, std::size_t localEntries,
+              std::chrono::milliseconds localTtl);
+
+  void lookup(const std::vector<std::string>& keys, LookupDone done) override;
+  void store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) override;
+
+  DatasetCache& shared() { return *shared_; }
+
+ private:
+  std::unique_ptr<DatasetCache> shared_;
+  MemoryCache local_;
+  std::chrono::milliseconds localTtl_;
+};
+
+}  // namespace oncegate
