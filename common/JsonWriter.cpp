@@ -42,14 +42,16 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
 
 void JsonWriter::escape(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; };
   std::size_t i = 0;
   while (i < text.size()) {
+    // Copy the longest run that needs no escaping in one append: most text is such a run.
+    std::size_t run = i;
+    while (run < text.size() && plain(static_cast<unsigned char>(text[run]))) ++run;
+    out.append(text.data() + i, run - i);
+    i = run;
+    if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      out.push_back(static_cast<char>(c));
-      ++i;
-      continue;
-    }
     switch (c) {
       case '"':
         out += "\\\"";
@@ -76,10 +78,10 @@ void JsonWriter::escape(std::string_view text, std::string& out) {
           if (length == 0) {
             out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
             ++i;
-            continue;
+          } else {
+            out.append(text.data() + i, length);
+            i += length;
           }
-          out.append(text.substr(i, length));
-          i += length;
           continue;
         }
     }

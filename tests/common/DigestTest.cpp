@@ -14,6 +14,17 @@ TEST(DigestTest, HmacMatchesRfc4231Case2) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(DigestTest, HmacHashesKeysLongerThanABlockFirst) {  // RFC 4231 case 6
+  EXPECT_EQ(hmacSha256Hex(std::string(131, '\xaa'),
+                          "Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST(DigestTest, Sha256OfEmptyAndRepeatedCallsAgree) {
+  EXPECT_EQ(sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256Hex("abc"), sha256Hex("abc"));
+}
+
 TEST(DigestTest, ConstantTimeEqualsComparesWholeStrings) {
   EXPECT_TRUE(constantTimeEquals("abc", "abc"));
   EXPECT_FALSE(constantTimeEquals("abc", "abd"));
