@@ -1,8 +1,7 @@
 // oncegate: the gateway process and its composition root, the one place that names concrete
 // types (ODBC sources, Redis or in-process cache, the audit file) and wires them together.
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -15,6 +14,7 @@
 
 #include "common/Error.h"
 #include "connectors/odbc/OdbcSource.h"
+#include "gateway/BufferedStderrSink.h"
 #include "gateway/Configuration.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PlanExecutor.h"
@@ -33,7 +33,8 @@ constexpr std::string_view kUsage =
     "  --config DIR        directory holding gateway.yaml and the files it includes\n"
     "  --listen HOST:PORT  overrides listen: in gateway.yaml\n";
 
-constexpr std::size_t kLogQueueSize = 8192;
+// Request lines reach stderr within this interval; warnings and errors at once.
+constexpr std::chrono::seconds kLogFlushInterval{1};
 
 // How long a Redis round trip may take before the request treats it as misses.
 constexpr std::chrono::milliseconds kRedisTimeout{100};
@@ -74,12 +75,13 @@ std::unique_ptr<oncegate::DatasetCache> makeCache(const oncegate::GatewayConfig&
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Logs go through a background thread: an I/O thread formats its line and moves on, and under
-  // overload the oldest lines are dropped rather than blocking a request on stderr.
-  spdlog::init_thread_pool(kLogQueueSize, 1);
-  spdlog::set_default_logger(
-      spdlog::create_async_nb<spdlog::sinks::stderr_color_sink_mt>("oncegate"));
+  auto logger = std::make_shared<spdlog::logger>("oncegate",
+                                                 std::make_shared<oncegate::BufferedStderrSink>());
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+  spdlog::flush_every(kLogFlushInterval);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=warn turns the per-request lines off
   struct FlushLogsAtExit {
     ~FlushLogsAtExit() { spdlog::shutdown(); }
   } flushLogsAtExit;
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
     loops.start();
     spdlog::info("oncegate listening on {}:{} with {} I/O threads, {} sources", httpConfig.host,
                  server.port(), httpConfig.threads, snapshot->sources.all().size());
+    spdlog::default_logger()->flush();  // operators and scripts wait for this line
 
     int received = 0;
     sigwait(&stopSignals, &received);

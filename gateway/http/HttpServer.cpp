@@ -31,6 +31,9 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), config_(config), handler_(handler) {}
 
   void start() {
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) remoteAddress_ = remote.address().to_string();
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->doRead(); });
   }
 
@@ -93,9 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.authorization = std::string(message[http::field::authorization]);
     request.traceparent = std::string(message["traceparent"]);
     request.changeComment = std::string(message["X-Change-Comment"]);
-    beast::error_code endpointEc;
-    const auto remote = stream_.socket().remote_endpoint(endpointEc);
-    if (!endpointEc) request.remoteAddress = remote.address().to_string();
+    request.remoteAddress = remoteAddress_;
     request.body = std::move(message.body());
     handler_.handle(std::move(request), [self = shared_from_this()](HttpResponse response) {
       auto executor = self->stream_.get_executor();
@@ -145,6 +146,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
+  std::string remoteAddress_;  // asked once per connection, not per request
   bool keepAlive_ = true;
   bool firstRequest_ = true;
 };
