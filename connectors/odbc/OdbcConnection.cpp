@@ -1,5 +1,8 @@
 #include "connectors/odbc/OdbcConnection.h"
 
+#include <array>
+#include <string_view>
+
 #include "common/Error.h"
 #include "connectors/SourceConfig.h"
 #include "connectors/odbc/OdbcError.h"
@@ -27,6 +30,25 @@ OdbcConnection::OdbcConnection(std::shared_ptr<OdbcEnvironment> environment,
         "connect with \"" + redactConnectionString(connection) + "\" failed: " + diagnostics.text,
         diagnostics.sqlstate);
   }
+  std::array<SQLCHAR, 64> dbms{};
+  SQLSMALLINT dbmsLength = 0;
+  if (succeeded(SQLGetInfo(handle_.get(), SQL_DBMS_NAME, dbms.data(),
+                           static_cast<SQLSMALLINT>(dbms.size()), &dbmsLength))) {
+    sessionTimeout_ = std::string_view(reinterpret_cast<const char*>(dbms.data())) == "PostgreSQL";
+  }
+}
+
+void OdbcConnection::applySessionTimeout(std::chrono::seconds timeout) {
+  if (timeout == currentSessionTimeout_) return;
+  OdbcHandle scratch(SQL_HANDLE_STMT, handle_.get());
+  std::string sql = "SET statement_timeout = " + std::to_string(timeout.count() * 1000);
+  if (!succeeded(SQLExecDirect(scratch.get(), reinterpret_cast<SQLCHAR*>(sql.data()),
+                               static_cast<SQLINTEGER>(sql.size())))) {
+    const auto diagnostics = OdbcDiagnostics::read(scratch);
+    throw Error(ErrorCode::SourceUnavailable, "source '" + sourceId_ + "' failed the query",
+                "setting statement_timeout failed: " + diagnostics.text, diagnostics.sqlstate);
+  }
+  currentSessionTimeout_ = timeout;
 }
 
 OdbcConnection::~OdbcConnection() {
@@ -37,6 +59,10 @@ OdbcConnection::~OdbcConnection() {
 std::optional<Row> OdbcConnection::run(const SourceQuery& query, std::chrono::seconds timeout) {
   fresh_ = false;
   try {
+    if (sessionTimeout_) {
+      applySessionTimeout(timeout);
+      return statement(query.sql).run(query.params, 0);
+    }
     return statement(query.sql).run(query.params, static_cast<SQLULEN>(timeout.count()));
   } catch (const Error& error) {
     // A statement that failed is prepared again next time: PostgreSQL invalidates prepared plans

@@ -37,6 +37,8 @@ class OdbcConnection {
  private:
   OdbcStatement& statement(const std::string& sql);
   bool serverGone(std::string_view sqlstate) const;
+  // Sets PostgreSQL's statement_timeout for the session when `timeout` differs from the last.
+  void applySessionTimeout(std::chrono::seconds timeout);
 
   // Ad-hoc SQL (admin dry runs) must not grow the cache without bound.
   static constexpr std::size_t kMaxStatements = 128;
@@ -45,6 +47,11 @@ class OdbcConnection {
   OdbcHandle handle_;
   std::string sourceId_;
   std::unordered_map<std::string, std::unique_ptr<OdbcStatement>> statements_;
+  // psqlODBC implements SQL_ATTR_QUERY_TIMEOUT by wrapping every execute in
+  // "SET statement_timeout = N" and "SET statement_timeout = 0": three round trips per query.
+  // On PostgreSQL the timeout is therefore set once per session instead.
+  bool sessionTimeout_ = false;
+  std::chrono::seconds currentSessionTimeout_{0};
   bool broken_ = false;
   bool fresh_ = true;
 };
