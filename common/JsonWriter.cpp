@@ -1,5 +1,6 @@
 #include "common/JsonWriter.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -42,7 +43,13 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
 
 void JsonWriter::escape(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  const auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; };
+  // Bytes that go out as they are: printable ASCII but the quote and the backslash.
+  static constexpr auto kPlain = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0x20; c < 0x80; ++c) table[c] = c != '"' && c != '\\';
+    return table;
+  }();
+  const auto plain = [](unsigned char c) { return kPlain[c]; };
   std::size_t i = 0;
   while (i < text.size()) {
     // Copy the longest run that needs no escaping in one append: most text is such a run.

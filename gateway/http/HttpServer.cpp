@@ -2,9 +2,11 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <optional>
@@ -90,6 +92,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     auto message = parser_->release();
     keepAlive_ = message.keep_alive();
+    http10_ = message.version() == 10;
     HttpRequest request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -111,26 +114,43 @@ class Session : public std::enable_shared_from_this<Session> {
     doWrite(handler_.refuse(status, code, message));
   }
 
+  // The response is written as two buffers, a head composed here and the body as it is: the
+  // answer of every request passes through here, and Beast's response object would allocate a
+  // node per header field and run its serializer for what is a fixed shape.
   void doWrite(HttpResponse response) {
-    response_.emplace();
-    response_->result(response.status);
-    response_->version(11);
-    response_->set(http::field::server, "oncegate");
-    response_->set(http::field::content_type, response.contentType);
-    if (!response.requestId.empty()) response_->set("X-Request-Id", response.requestId);
-    if (!response.traceparent.empty()) response_->set("traceparent", response.traceparent);
-    response_->keep_alive(keepAlive_);
-    response_->body() = std::move(response.body);
-    response_->prepare_payload();
+    head_.clear();
+    head_ += "HTTP/1.1 ";
+    head_ += std::to_string(response.status);
+    head_ += ' ';
+    head_ += http::obsolete_reason(http::int_to_status(response.status));
+    head_ += "\r\nServer: oncegate\r\nContent-Type: ";
+    head_ += response.contentType;
+    head_ += "\r\nContent-Length: ";
+    head_ += std::to_string(response.body.size());
+    if (!response.requestId.empty()) {
+      head_ += "\r\nX-Request-Id: ";
+      head_ += response.requestId;
+    }
+    if (!response.traceparent.empty()) {
+      head_ += "\r\ntraceparent: ";
+      head_ += response.traceparent;
+    }
+    if (!keepAlive_) {
+      head_ += "\r\nConnection: close";
+    } else if (http10_) {
+      head_ += "\r\nConnection: keep-alive";
+    }
+    head_ += "\r\n\r\n";
+    body_ = std::move(response.body);
     stream_.expires_after(config_.readTimeout);
-    http::async_write(
-        stream_, *response_,
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
+    net::async_write(
+        stream_, buffers,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onWrite(ec); });
   }
 
   void onWrite(beast::error_code ec) {
     if (ec || !keepAlive_) return close();
-    response_.reset();
     doRead();
   }
 
@@ -145,7 +165,9 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpHandler& handler_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::string_body>> response_;
+  std::string head_;  // the response being written: status line and headers
+  std::string body_;
+  bool http10_ = false;
   std::string remoteAddress_;  // asked once per connection, not per request
   bool keepAlive_ = true;
   bool firstRequest_ = true;

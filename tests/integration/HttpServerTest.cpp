@@ -79,6 +79,20 @@ TEST(HttpServerTest, ServesSeveralRequestsOnOneKeepAliveConnection) {
   }
 }
 
+TEST(HttpServerTest, KeepsHttp10ConnectionsOpenOnlyWhenAsked) {
+  GatewayProcess gateway(minimalConfig());
+  RawConnection kept(gateway.port());
+  kept.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_THAT(kept.readUntil("}"), HasSubstr("Connection: keep-alive"));
+  kept.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_THAT(kept.readUntil("}"), StartsWith("HTTP/1.1 200"));
+
+  RawConnection closed(gateway.port());
+  closed.send("GET /healthz HTTP/1.0\r\n\r\n");
+  EXPECT_THAT(closed.readUntil("}"), HasSubstr("Connection: close"));
+  EXPECT_TRUE(closed.closedByPeer());
+}
+
 TEST(HttpServerTest, ClosesAConnectionThatSendsItsRequestTooSlowly) {
   GatewayProcess gateway(minimalConfig());
   RawConnection connection(gateway.port());
