@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache git
   libboost-dev libsimdjson-dev libhiredis-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   unixodbc unixodbc-dev odbc-postgresql libsqliteodbc libssl-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libgoogle-perftools-dev
   redis-server redis-tools postgresql postgresql-contrib sqlite3 curl python3
 )
 if [[ "${1:-}" == "--bench" ]]; then
