@@ -15,7 +15,13 @@ bool equalsIgnoringCase(std::string_view a, std::string_view b) {
 }  // namespace
 
 const Value* Row::find(std::string_view column) const {
-  for (std::size_t i = 0; i < columns.size() && i < values.size(); ++i) {
+  const std::size_t count = std::min(columns.size(), values.size());
+  // Names usually match as written (the configuration names the columns of its own query), so
+  // the exact comparison runs first and the case-insensitive one only when it finds nothing.
+  for (std::size_t i = 0; i < count; ++i) {
+    if (columns[i] == column) return &values[i];
+  }
+  for (std::size_t i = 0; i < count; ++i) {
     if (equalsIgnoringCase(columns[i], column)) return &values[i];
   }
   return nullptr;

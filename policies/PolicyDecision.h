@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "policies/MaskKind.h"
 
@@ -13,7 +14,9 @@ struct PolicyDecision {
 
   Effect effect = Effect::Deny;
   MaskKind mask = MaskKind::None;  // for Allow
-  std::string policy;              // id of the policy that decided; empty for a default
+  // Id of the policy that decided, empty for a default rule. It views the PolicySet's own copy
+  // (decisions are made per field per request: no allocation for the common case).
+  std::string_view policy;
   // For denials, human-readable: "no grant for retirement-app/retirement", "denied by policy
   // retirement-personnel", "sharing class none: never shared", "grant X expired on 2025-12-31".
   std::string reason;

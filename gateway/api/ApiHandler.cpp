@@ -388,9 +388,7 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, int kin
       answer.id = id;
       answer.claim = std::move(claim);
       answer.field = config.mappings.field(id);
-      const Dataset* dataset =
-          answer.field ? config.mappings.dataset(answer.field->dataset()) : nullptr;
-      if (dataset == nullptr || dataset->subject() != type->id()) {
+      if (answer.field == nullptr || &config.mappings.subjectOf(*answer.field) != type) {
         answer.status = "unknown_field";
       } else {
         answer.decision = config.policies.decide(exchange->client->id, exchange->data.purpose, id,
@@ -427,11 +425,12 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, int kin
     return;
   }
 
-  for (std::size_t i = 0; i < exchange->plan.datasets.size(); ++i) {
-    for (const Field* field : exchange->plan.datasets[i].fields) {
-      for (auto& answer : exchange->answers) {
-        if (answer.field == field && answer.status.empty()) answer.plan = i;
-      }
+  // Each field waiting for data takes the plan entry of its dataset (a plan has a few datasets).
+  for (auto& answer : exchange->answers) {
+    if (!answer.status.empty()) continue;
+    const auto& datasets = exchange->plan.datasets;
+    for (std::size_t i = 0; i < datasets.size(); ++i) {
+      if (datasets[i].dataset->id() == answer.field->dataset()) answer.plan = i;
     }
   }
   const auto deadline = Clock::now() + config.gateway.requestTimeout;
