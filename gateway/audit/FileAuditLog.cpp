@@ -116,7 +116,7 @@ void FileAuditLog::open() {
     spdlog::warn("audit log {}: the last line was incomplete (crash during a write?)",
                  path_.string());
     std::size_t written = 0;
-    if (!writeAndSync("\n", written)) {
+    if (!writeAndSync("\n", written, true)) {
       close(fd_);
       failOpen(path_, "cannot write", errno);
     }
@@ -126,11 +126,14 @@ void FileAuditLog::open() {
 void FileAuditLog::append(std::string record, Durable durable) {
   std::string prepared = AuditLine::prepare(std::move(record));
   if (durability_ == AuditConfig::Durability::Batch) {
+    bool wake = false;
     {
       std::lock_guard lock(mutex_);
       queue_.push_back(Pending{std::move(prepared), {}});
       ++appended_;
+      wake = queue_.size() == kBatchWriteThreshold;
     }
+    if (wake) wake_.notify_one();
     if (durable) durable();
     return;
   }
@@ -155,7 +158,7 @@ bool FileAuditLog::healthy() const {
   return healthy_;
 }
 
-bool FileAuditLog::writeAndSync(const std::string& bytes, std::size_t& written) {
+bool FileAuditLog::writeAndSync(const std::string& bytes, std::size_t& written, bool sync) {
   while (written < bytes.size()) {
     const ssize_t count = write(fd_, bytes.data() + written, bytes.size() - written);
     if (count < 0) {
@@ -165,7 +168,7 @@ bool FileAuditLog::writeAndSync(const std::string& bytes, std::size_t& written) 
     }
     written += static_cast<std::size_t>(count);
   }
-  if (fdatasync(fd_) != 0) {
+  if (sync && fdatasync(fd_) != 0) {
     spdlog::error("audit log {}: fdatasync failed: {}", path_.string(), std::strerror(errno));
     return false;
   }
@@ -174,15 +177,30 @@ bool FileAuditLog::writeAndSync(const std::string& bytes, std::size_t& written) 
 
 void FileAuditLog::writerLoop() {
   const bool strict = durability_ == AuditConfig::Durability::Strict;
+  auto lastSync = std::chrono::steady_clock::now();
+  std::uint64_t writtenUpTo = 0;  // appended_ as of the last batch written in full
   std::unique_lock lock(mutex_);
   while (true) {
     if (strict) {
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     } else {
-      wake_.wait_for(lock, kBatchSyncInterval, [&] { return stopping_ || flushRequested_; });
+      wake_.wait_for(lock, kBatchSyncInterval, [&] {
+        return stopping_ || flushRequested_ || queue_.size() >= kBatchWriteThreshold;
+      });
     }
+    // Strict mode syncs every batch; batch mode when asked to, when stopping, and otherwise at
+    // most every kBatchSyncInterval (records written in between are in the page cache).
+    const auto now = std::chrono::steady_clock::now();
+    const bool sync =
+        strict || flushRequested_ || stopping_ || now - lastSync >= kBatchSyncInterval;
     flushRequested_ = false;
     if (queue_.empty()) {
+      // Records written since the last sync (batch mode) still need one.
+      if (sync && durable_ < writtenUpTo && fdatasync(fd_) == 0) {
+        lastSync = now;
+        durable_ = writtenUpTo;
+        synced_.notify_all();
+      }
       if (stopping_) return;
       continue;
     }
@@ -200,7 +218,7 @@ void FileAuditLog::writerLoop() {
     }
     std::size_t written = 0;
     int failures = 0;
-    while (!writeAndSync(bytes, written)) {
+    while (!writeAndSync(bytes, written, sync)) {
       ++failures;
       bool giveUp = false;
       {
@@ -228,9 +246,15 @@ void FileAuditLog::writerLoop() {
     }
 
     lock.lock();
-    if (written == bytes.size()) healthy_ = true;
-    durable_ = last;
-    synced_.notify_all();
+    if (written == bytes.size()) {
+      healthy_ = true;
+      writtenUpTo = last;
+    }
+    if (sync) {
+      lastSync = now;
+      durable_ = last;
+      synced_.notify_all();
+    }
   }
 }
 

@@ -26,6 +26,9 @@ namespace oncegate {
 class FileAuditLog : public AuditLog {
  public:
   static constexpr std::chrono::milliseconds kBatchSyncInterval{200};
+  // In batch mode the writer also wakes once this many records wait, and writes them (without
+  // syncing): the queue, and the memory it holds, stay small under load.
+  static constexpr std::size_t kBatchWriteThreshold = 256;
   static constexpr std::chrono::milliseconds kRetryDelay{1000};
 
   // Throws Error(InvalidConfig) naming the path when the file cannot be created, opened or
@@ -57,7 +60,7 @@ class FileAuditLog : public AuditLog {
   void open();
   void writerLoop();
   // Writes `bytes` from `written` on and syncs; false after a failure (already logged).
-  bool writeAndSync(const std::string& bytes, std::size_t& written);
+  bool writeAndSync(const std::string& bytes, std::size_t& written, bool sync);
 
   std::filesystem::path path_;
   AuditConfig::Durability durability_;

@@ -167,6 +167,24 @@ TEST(FileAuditLogTest, BatchRunsDurableAtOnceAndWritesSoonAfter) {
   EXPECT_EQ(readLines(path).size(), 2u);
 }
 
+TEST(FileAuditLogTest, BatchWritesAFullQueueAtOnceAndFlushSyncsWhatWasWritten) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  FileAuditLog log(path, Durability::Batch);
+  // A full queue wakes the writer before the sync interval; the records reach the file, and a
+  // later flush() with nothing queued must still sync them (not wait for more records).
+  const auto count = FileAuditLog::kBatchWriteThreshold;
+  for (std::size_t i = 0; i < count; ++i) log.append(R"({"n":)" + std::to_string(i) + "}", {});
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (readLines(path).size() < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(readLines(path).size(), count);
+  log.flush();
+  EXPECT_EQ(readLines(path).size(), count);
+  EXPECT_TRUE(verifyAuditChain(path).intact);
+}
+
 TEST(FileAuditLogTest, CreatesDirectoriesAndAPrivateFile) {
   TempDir dir;
   const auto path = dir.path() / "var" / "log" / "audit.jsonl";
