@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -151,28 +152,28 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
       if (i == index) params = bound;
     }
     auto self = shared_from_this();
+    // dispatch, not post: a waiter woken on its own loop (the leader's, below) runs at once.
     const bool leader = executor_.inflight_->join(
         keys_[index], deadline_, [self, index, loop = &loop_](const QueryOutcome& outcome) {
-          net::post(*loop, [self, index, outcome] { self->onQuery(index, outcome); });
+          net::dispatch(*loop, [self, index, outcome] { self->onQuery(index, outcome); });
         });
     if (!leader) return;
-    // The leader fills the cache even when its request has already given up on this dataset: the
-    // answer is still good for the next request. That store is posted from the completion, not
-    // made by this Run, whose plan may be gone by then; it is posted before the waiters are
-    // woken, so on this loop a request that has its answer also finds it in the cache.
+    // The source's answer comes back to this loop in one hop: there the cache is filled (even
+    // when this request has given up on the dataset: the answer is still good for the next one;
+    // the store is not made by this Run, whose plan may be gone by then) and then the waiters
+    // are woken, so a request that has its answer also finds it in the cache.
     source->execute(SourceQuery{dataset.sql(), std::move(params)}, deadline_,
                     [inflight = executor_.inflight_, cache = &executor_.cache_, loop = &loop_,
                      key = keys_[index], ttl = dataset.ttl(), notFoundTtl = dataset.notFoundTtl(),
                      datasetId = dataset.id()](QueryOutcome outcome) {
-                      if (outcome.error) {
-                        logSourceFailure(datasetId, *outcome.error);
-                      } else {
-                        net::post(*loop, [cache, key, bytes = encodeCachedRow(outcome.row),
-                                          lifetime = outcome.row ? ttl : notFoundTtl] {
-                          cache->store(key, bytes, lifetime);
-                        });
-                      }
-                      inflight->complete(key, outcome);
+                      if (outcome.error) logSourceFailure(datasetId, *outcome.error);
+                      const auto lifetime = outcome.row ? ttl : notFoundTtl;
+                      net::post(*loop,
+                                [inflight, cache, key, lifetime, outcome = std::move(outcome)] {
+                                  if (!outcome.error)
+                                    cache->store(key, encodeCachedRow(outcome.row), lifetime);
+                                  inflight->complete(key, outcome);
+                                });
                     });
   }
 
