@@ -16,8 +16,8 @@ std::string lineOf(const std::string& origin, const YAML::Mark& mark) {
 }
 }  // namespace
 
-ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const std::string> origin)
-    : node_(std::move(node)), origin_(std::move(origin)) {}
+ConfigNode::ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> origin)
+    : node_(node), origin_(std::move(origin)) {}
 
 ConfigNode ConfigNode::loadFile(const std::filesystem::path& path) {
   auto origin = std::make_shared<const std::string>(path.string());

@@ -21,7 +21,7 @@ namespace oncegate {
 // JSON is YAML, so admin bodies sent as JSON are parsed by the same schemas.
 class ConfigNode {
  public:
-  ConfigNode(YAML::Node node, std::shared_ptr<const std::string> origin);
+  ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> origin);
 
   // Parses a whole file; a YAML syntax error becomes an InvalidConfig error with its line.
   static ConfigNode loadFile(const std::filesystem::path& path);

@@ -172,8 +172,8 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
     return fail(exchange, 405, "method_not_allowed",
                 "use " + std::string(route->method) + " for " + std::string(route->path));
   }
-  if (path == "/v1/resolve") return serveData(exchange, static_cast<int>(Kind::Resolve));
-  if (path == "/v1/verify") return serveData(exchange, static_cast<int>(Kind::Verify));
+  if (path == "/v1/resolve") return serveData(exchange, Kind::Resolve);
+  if (path == "/v1/verify") return serveData(exchange, Kind::Verify);
   if (path == "/metrics") return serveMetrics(exchange);
   HttpResponse response;
   JsonWriter json(response.body);
@@ -341,8 +341,7 @@ std::string answerFields(ApiExchange& exchange, Kind kind) {
 
 }  // namespace
 
-void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, int kindValue) {
-  const auto kind = static_cast<Kind>(kindValue);
+void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind kind) {
   const GatewaySnapshot& snapshot = *exchange->snapshot;
   const Configuration& config = snapshot.config;
   std::string subjectKey;

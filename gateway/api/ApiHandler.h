@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "gateway/api/DataRequestParser.h"
 #include "gateway/http/HttpExchange.h"
 
 namespace oncegate {
@@ -32,7 +33,7 @@ class ApiHandler : public HttpHandler {
   std::shared_ptr<const GatewaySnapshot> snapshot() const;
 
  private:
-  void serveData(const std::shared_ptr<ApiExchange>& exchange, int kind);
+  void serveData(const std::shared_ptr<ApiExchange>& exchange, DataRequestParser::Kind kind);
   void serveMetrics(const std::shared_ptr<ApiExchange>& exchange);
   void finish(const std::shared_ptr<ApiExchange>& exchange, HttpResponse response);
   void fail(const std::shared_ptr<ApiExchange>& exchange, unsigned status, std::string_view code,

@@ -90,7 +90,7 @@ DataRequest DataRequestParser::parse(std::string& body, Kind kind) {
       sawSubject = true;
     } else if (key == "fields" && kind == Kind::Resolve) {
       for (auto element : check(value.get_array(), "fields")) {
-        out.fields.push_back(stringOf(check(std::move(element), "fields"), "each of fields"));
+        out.fields.push_back(stringOf(check(element, "fields"), "each of fields"));
       }
       sawFields = true;
     } else if (key == "claims" && kind == Kind::Verify) {
