@@ -14,7 +14,7 @@ if ! command -v python3 >/dev/null; then
   echo "demo: python3 is needed to generate the demo data (apt-get install python3)" >&2
   exit 1
 fi
-bash "$root/scripts/build.sh" RelWithDebInfo oncegate
+bash "$root/scripts/build.sh" RelWithDebInfo oncegate oncegatectl
 
 # The sources' connection strings name $ONCEGATE_DATA; SQLite resolves a relative path against the
 # gateway's working directory, so it is made absolute here.
