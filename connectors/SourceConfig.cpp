@@ -31,6 +31,8 @@ bool equalsIgnoringCase(std::string_view a, std::string_view b) {
          });
 }
 
+}  // namespace
+
 SourceConfig parseSource(const ConfigNode& item) {
   item.allowOnlyKeys({"id", "department", "odbc", "pool", "timeout", "retry"});
   SourceConfig config;
@@ -57,8 +59,6 @@ SourceConfig parseSource(const ConfigNode& item) {
   if (auto retry = item.find("retry")) config.retry = retry->asDuration();
   return config;
 }
-
-}  // namespace
 
 std::vector<SourceConfig> parseSources(const ConfigNode& list) {
   std::vector<SourceConfig> sources;

@@ -28,6 +28,8 @@ struct SourceConfig {
 
 // Parses the `sources:` list; rejects unknown keys, bad or duplicate ids and out-of-range values
 // with an InvalidConfig error naming file and line.
+// One item of a `sources:` list (or an admin body).
+SourceConfig parseSource(const ConfigNode& item);
 std::vector<SourceConfig> parseSources(const ConfigNode& list);
 
 // The connection string with PWD= and Password= values replaced by "***", for error reports.

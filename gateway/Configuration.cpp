@@ -3,6 +3,8 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <iterator>
+#include <map>
 #include <set>
 
 #include "common/ConfigNode.h"
@@ -44,61 +46,80 @@ std::vector<std::filesystem::path> expandInclude(const std::filesystem::path& ba
 
 }  // namespace
 
+bool isConfigDocumentKind(std::string_view kind) {
+  static constexpr std::string_view kKinds[] = {"sources", "subjects", "datasets", "fields",
+                                                "forms",   "clients",  "policies"};
+  return std::find(std::begin(kKinds), std::end(kKinds), kind) != std::end(kKinds);
+}
+
 Configuration loadConfiguration(const std::filesystem::path& directory,
                                 const std::optional<std::string>& listenOverride) {
-  const auto gatewayFile = directory / "gateway.yaml";
-  const auto root = ConfigNode::loadFile(gatewayFile);
+  const auto root = ConfigNode::loadFile(directory / "gateway.yaml");
   GatewayConfig gateway = parseGatewayConfig(root, directory, listenOverride);
 
-  std::vector<SourceConfig> sources;
-  MappingDocuments mappings;
-  std::vector<Client> clients;
-  std::vector<Policy> policies;
+  std::vector<ConfigDocument> documents;
   std::set<std::filesystem::path> seen;
   for (const auto& pattern : gateway.include) {
     for (const auto& file : expandInclude(directory, pattern)) {
       if (!seen.insert(std::filesystem::weakly_canonical(file)).second) continue;
-      const auto document = ConfigNode::loadFile(file);
-      if (document.isNull()) continue;
-      for (const auto& [key, value] : document.entries()) {
-        if (key == "sources") {
-          auto parsed = parseSources(value);
-          sources.insert(sources.end(), parsed.begin(), parsed.end());
-        } else if (key == "subjects") {
-          mappings.addSubjects(value);
-        } else if (key == "datasets") {
-          mappings.addDatasets(value);
-        } else if (key == "fields") {
-          mappings.addFields(value);
-        } else if (key == "forms") {
-          mappings.addForms(value);
-        } else if (key == "clients") {
-          auto parsed = parseClients(value);
-          clients.insert(clients.end(), parsed.begin(), parsed.end());
-        } else if (key == "policies") {
-          auto parsed = parsePolicies(value);
-          policies.insert(policies.end(), parsed.begin(), parsed.end());
-        } else {
-          value.fail(
-              "unknown top-level key '" + key +
-              "' (expected sources, subjects, datasets, fields, forms, clients or policies)");
+      const auto content = ConfigNode::loadFile(file);
+      if (content.isNull()) continue;
+      for (const auto& [kind, list] : content.entries()) {
+        if (!isConfigDocumentKind(kind)) {
+          list.fail("unknown top-level key '" + kind +
+                    "' (expected sources, subjects, datasets, fields, forms, clients or policies)");
+        }
+        for (const auto& item : list.items()) {
+          if (!item.isMap()) item.fail("expected a mapping with an id");
+          documents.push_back(ConfigDocument{kind, item.at("id").asString(), item});
         }
       }
     }
   }
+  return buildConfiguration(std::move(gateway), std::move(documents));
+}
 
-  std::set<std::string> sourceIds;
-  for (const auto& source : sources) {
-    if (!sourceIds.insert(source.id).second) {
-      throw Error(ErrorCode::InvalidConfig,
-                  source.location + ": duplicate source id '" + source.id + "'");
+Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocument> documents) {
+  std::vector<SourceConfig> sources;
+  MappingDocuments mappings;
+  std::vector<Client> clients;
+  std::vector<Policy> policies;
+  std::map<std::string, std::string> sourceLocations;
+  for (const auto& document : documents) {
+    const auto& kind = document.kind;
+    const auto& body = document.body;
+    if (kind == "sources") {
+      auto source = parseSource(body);
+      const auto [first, inserted] = sourceLocations.emplace(source.id, source.location);
+      if (!inserted) {
+        body.at("id").fail("duplicate source id '" + source.id + "' (first declared at " +
+                           first->second + ")");
+      }
+      sources.push_back(std::move(source));
+    } else if (kind == "subjects") {
+      mappings.addSubject(body);
+    } else if (kind == "datasets") {
+      mappings.addDataset(body);
+    } else if (kind == "fields") {
+      mappings.addField(body);
+    } else if (kind == "forms") {
+      mappings.addForm(body);
+    } else if (kind == "clients") {
+      clients.push_back(Client::parse(body));
+    } else if (kind == "policies") {
+      policies.push_back(Policy::parse(body));
+    } else {
+      body.fail("unknown kind of configuration document '" + kind + "'");
     }
   }
+
+  std::set<std::string> sourceIds;
+  for (const auto& [id, location] : sourceLocations) sourceIds.insert(id);
   auto catalog = MappingCatalog::build(std::move(mappings), sourceIds);
   auto directoryOfClients = ClientDirectory::build(std::move(clients));
   auto policySet = PolicySet::build(std::move(policies), directoryOfClients);
-  return Configuration{std::move(gateway), std::move(sources), std::move(catalog),
-                       std::move(directoryOfClients), std::move(policySet)};
+  return Configuration{std::move(gateway), std::move(documents),          std::move(sources),
+                       std::move(catalog), std::move(directoryOfClients), std::move(policySet)};
 }
 
 }  // namespace oncegate

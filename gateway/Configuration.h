@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "connectors/SourceConfig.h"
+#include "gateway/ConfigDocument.h"
 #include "gateway/GatewayConfig.h"
 #include "mappings/MappingCatalog.h"
 #include "policies/ClientDirectory.h"
@@ -17,6 +18,7 @@ namespace oncegate {
 // policies. Immutable once loaded; a reload builds a new one.
 struct Configuration {
   GatewayConfig gateway;
+  std::vector<ConfigDocument> documents;  // what the objects below were built from
   std::vector<SourceConfig> sources;
   MappingCatalog mappings;
   ClientDirectory clients;
@@ -28,5 +30,10 @@ struct Configuration {
 // Error(InvalidConfig) naming file, line and reason.
 Configuration loadConfiguration(const std::filesystem::path& directory,
                                 const std::optional<std::string>& listenOverride = std::nullopt);
+
+// Builds and validates a whole configuration from its documents: every object parsed by the
+// module that owns its kind, then every reference checked. The admin plane calls this on a copy
+// of the documents with one changed, so that a change takes effect only if the whole is valid.
+Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocument> documents);
 
 }  // namespace oncegate

@@ -3,19 +3,31 @@
 namespace oncegate {
 
 void MappingDocuments::addSubjects(const ConfigNode& list) {
-  for (const auto& item : list.items()) subjects_.push_back(SubjectType::parse(item));
+  for (const auto& item : list.items()) addSubject(item);
 }
 
 void MappingDocuments::addDatasets(const ConfigNode& list) {
-  for (const auto& item : list.items()) datasets_.push_back(Dataset::parse(item));
+  for (const auto& item : list.items()) addDataset(item);
 }
 
 void MappingDocuments::addFields(const ConfigNode& list) {
-  for (const auto& item : list.items()) fields_.push_back(Field::parse(item));
+  for (const auto& item : list.items()) addField(item);
 }
 
 void MappingDocuments::addForms(const ConfigNode& list) {
-  for (const auto& item : list.items()) forms_.push_back(Form::parse(item));
+  for (const auto& item : list.items()) addForm(item);
 }
+
+void MappingDocuments::addSubject(const ConfigNode& item) {
+  subjects_.push_back(SubjectType::parse(item));
+}
+
+void MappingDocuments::addDataset(const ConfigNode& item) {
+  datasets_.push_back(Dataset::parse(item));
+}
+
+void MappingDocuments::addField(const ConfigNode& item) { fields_.push_back(Field::parse(item)); }
+
+void MappingDocuments::addForm(const ConfigNode& item) { forms_.push_back(Form::parse(item)); }
 
 }  // namespace oncegate

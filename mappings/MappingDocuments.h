@@ -19,6 +19,11 @@ class MappingDocuments {
   void addDatasets(const ConfigNode& list);
   void addFields(const ConfigNode& list);
   void addForms(const ConfigNode& list);
+  // One item at a time (a configuration document, an admin body).
+  void addSubject(const ConfigNode& item);
+  void addDataset(const ConfigNode& item);
+  void addField(const ConfigNode& item);
+  void addForm(const ConfigNode& item);
 
   const std::vector<SubjectType>& subjects() const { return subjects_; }
   const std::vector<Dataset>& datasets() const { return datasets_; }

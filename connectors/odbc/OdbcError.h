@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,10 @@ struct OdbcDiagnostics {
   // Reads the diagnostic records that `handle` holds after a failed call.
   static OdbcDiagnostics read(const OdbcHandle& handle);
 };
+
+// Turns a failed call's diagnostics into the caller's error, in the caller's words (a source's
+// query, the control store's statement): code shared by both takes one of these.
+using OdbcErrorFactory = std::function<Error(const OdbcDiagnostics&)>;
 
 // True for SQLSTATEs that mean the query ran out of time (HYT00, HYT01, PostgreSQL's 57014).
 bool isTimeoutState(std::string_view sqlstate);

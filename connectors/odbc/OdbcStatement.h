@@ -7,7 +7,10 @@
 
 #include "common/Row.h"
 #include "common/Value.h"
+#include "connectors/odbc/OdbcError.h"
 #include "connectors/odbc/OdbcHandle.h"
+#include "connectors/odbc/OdbcParameters.h"
+#include "connectors/odbc/OdbcResultColumns.h"
 
 namespace oncegate::odbc {
 
@@ -18,6 +21,9 @@ class OdbcStatement {
  public:
   // Prepares `sql` on `connection`; throws the driver's error (queryError) when it cannot.
   OdbcStatement(SQLHDBC connection, std::string sql, std::string_view sourceId);
+  // The error factory refers to this statement's source id.
+  OdbcStatement(const OdbcStatement&) = delete;
+  OdbcStatement& operator=(const OdbcStatement&) = delete;
 
   // Binds `params`, executes, and returns the single row (nullopt when there is none). Throws
   // Error: the driver's error, a timeout, or "more than one row".
@@ -26,35 +32,16 @@ class OdbcStatement {
   const std::string& sql() const { return sql_; }
 
  private:
-  struct Column {
-    std::string name;
-    SQLSMALLINT type = 0;
-    SQLSMALLINT scale = 0;
-  };
-
-  void bind(const std::vector<Value>& params);
-  void describe();
-  Row fetchRow();
-  Value fetchValue(SQLUSMALLINT index, const Column& column);
-  std::optional<std::string> fetchText(SQLUSMALLINT index, SQLSMALLINT cType);
-  template <typename T>
-  bool fetchFixed(SQLUSMALLINT index, SQLSMALLINT cType, T& out);
   [[noreturn]] void fail();
 
   OdbcHandle handle_;
   std::string sql_;
   std::string sourceId_;
-  std::vector<Column> columns_;
+  OdbcErrorFactory error_;
+  OdbcResultColumns columns_;
   bool described_ = false;
   SQLULEN timeoutSeconds_ = 0;
-  // Bound parameter buffers; ODBC reads them during SQLExecute, so they live here.
-  struct Parameter {
-    std::string text;
-    SQLBIGINT number = 0;
-    SQLCHAR bit = 0;
-    SQLLEN indicator = 0;
-  };
-  std::vector<Parameter> parameters_;
+  OdbcParameters parameters_;
 };
 
 // Canonical decimal text from what a driver printed: no '+' or exponent, a leading "0" before

@@ -282,3 +282,63 @@ TEST(ConfigurationTest, ListenOverrideReachesTheGatewaySettings) {
 
 }  // namespace
 }  // namespace oncegate
+
+namespace oncegate {
+namespace {
+
+// What the admin plane will do: documents as JSON bodies, one replaced, the whole rebuilt.
+std::vector<ConfigDocument> jsonDocuments() {
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"sources",
+       R"({"id":"tax","department":"税务局","odbc":"Driver=SQLite3;Database=/tmp/x.db"})"},
+      {"subjects", R"({"id":"org","key":"code","pattern":"^[0-9A-Z]{18}$"})"},
+      {"datasets",
+       R"({"id":"tax.status","source":"tax","subject":"org",
+           "query":"SELECT grade FROM status WHERE code = :c","params":{"c":"subject.code"}})"},
+      {"fields", R"({"id":"org.grade","dataset":"tax.status","column":"grade"})"},
+  };
+  std::vector<ConfigDocument> documents;
+  for (const auto& [kind, body] : bodies) {
+    auto node = ConfigNode::parse(body, "admin body");
+    documents.push_back(ConfigDocument{kind, node.at("id").asString(), node});
+  }
+  return documents;
+}
+
+GatewayConfig minimalGateway() {
+  return parseGatewayConfig(
+      ConfigNode::parse("hash_key: 0123456789abcdef0123456789abcdef\n", "gateway.yaml"), "/tmp",
+      std::nullopt);
+}
+
+TEST(ConfigurationTest, BuildsFromDocumentsAndKeepsThem) {
+  const auto config = buildConfiguration(minimalGateway(), jsonDocuments());
+  ASSERT_EQ(config.documents.size(), 4U);
+  EXPECT_EQ(config.documents[2].kind, "datasets");
+  EXPECT_EQ(config.documents[2].id, "tax.status");
+  ASSERT_NE(config.mappings.field("org.grade"), nullptr);
+  EXPECT_EQ(config.sources.at(0).department, "税务局");
+}
+
+TEST(ConfigurationTest, AChangedDocumentIsValidatedWithTheWhole) {
+  auto documents = jsonDocuments();
+  documents[3].body = ConfigNode::parse(
+      R"({"id":"org.grade","dataset":"tax.gone","column":"grade"})", "admin body");
+  try {
+    buildConfiguration(minimalGateway(), documents);
+    ADD_FAILURE() << "a field on a dataset that does not exist was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    EXPECT_THAT(e.message(), HasSubstr("admin body:1"));
+    EXPECT_THAT(e.message(), HasSubstr("unknown dataset 'tax.gone'"));
+  }
+}
+
+TEST(ConfigurationTest, RejectsAnUnknownDocumentKind) {
+  auto documents = jsonDocuments();
+  documents[0].kind = "tables";
+  EXPECT_THROW(buildConfiguration(minimalGateway(), documents), Error);
+}
+
+}  // namespace
+}  // namespace oncegate
