@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <map>
 
 namespace oncegate {
 
@@ -58,21 +57,6 @@ SourceConfig parseSource(const ConfigNode& item) {
   }
   if (auto retry = item.find("retry")) config.retry = retry->asDuration();
   return config;
-}
-
-std::vector<SourceConfig> parseSources(const ConfigNode& list) {
-  std::vector<SourceConfig> sources;
-  std::map<std::string, std::string, std::less<>> firstSeen;
-  for (const auto& item : list.items()) {
-    auto config = parseSource(item);
-    const auto [it, inserted] = firstSeen.emplace(config.id, config.location);
-    if (!inserted) {
-      item.at("id").fail("duplicate source id '" + config.id + "' (first declared at " +
-                         it->second + ")");
-    }
-    sources.push_back(std::move(config));
-  }
-  return sources;
 }
 
 std::string redactConnectionString(std::string_view connection) {

@@ -28,9 +28,9 @@ struct SourceConfig {
 
 // Parses the `sources:` list; rejects unknown keys, bad or duplicate ids and out-of-range values
 // with an InvalidConfig error naming file and line.
-// One item of a `sources:` list (or an admin body).
+// One item of a `sources:` list (or an admin body). Duplicate ids across the whole
+// configuration are the configuration loader's to find (gateway/Configuration).
 SourceConfig parseSource(const ConfigNode& item);
-std::vector<SourceConfig> parseSources(const ConfigNode& list);
 
 // The connection string with PWD= and Password= values replaced by "***", for error reports.
 std::string redactConnectionString(std::string_view connection);
