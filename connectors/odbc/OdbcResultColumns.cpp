@@ -126,9 +126,8 @@ Value fetchValue(const OdbcHandle& statement, SQLUSMALLINT index, SQLSMALLINT ty
     }
     case SQL_TYPE_DATE: {
       SQL_DATE_STRUCT date{};
-      return fetchFixed(statement, index, SQL_C_TYPE_DATE, date, error)
-                 ? Value::date(isoDate(date))
-                 : Value::null();
+      return fetchFixed(statement, index, SQL_C_TYPE_DATE, date, error) ? Value::date(isoDate(date))
+                                                                        : Value::null();
     }
     case SQL_TYPE_TIMESTAMP: {
       SQL_TIMESTAMP_STRUCT stamp{};

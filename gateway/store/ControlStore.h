@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/Value.h"
+#include "gateway/store/StoredDocument.h"
+
+namespace oncegate::odbc {
+class OdbcClient;
+}
+
+namespace oncegate {
+
+// The versioned configuration documents that admin changes write, in a SQL database reached
+// through ODBC (SQLite embedded, PostgreSQL when several instances share it). Every change is
+// one transaction that raises the store-wide version by exactly one, so instances sharing the
+// database see one linear history. Thread-safe.
+//
+// Errors: BadRequest for an unknown kind or an empty id/author/body, NotFound for removing
+// what is not there, SourceUnavailable (with SQLSTATE) when the database fails.
+class ControlStore {
+ public:
+  // The document kinds, in the order they are listed.
+  static const std::vector<std::string_view>& kinds();
+  static bool isKind(std::string_view kind);
+
+  // Connects and creates the two tables (oncegate_documents, oncegate_meta) when missing.
+  explicit ControlStore(std::string odbcConnectionString);
+  ~ControlStore();
+  ControlStore(const ControlStore&) = delete;
+  ControlStore& operator=(const ControlStore&) = delete;
+
+  // The store-wide version: 0 for a store that never changed, then +1 per change.
+  std::uint64_t version();
+  // True while nothing was ever written (not even an empty import).
+  bool empty();
+
+  // The latest version of every document that is not removed, ordered by kind, then id (bytes).
+  std::vector<StoredDocument> current();
+  // Every version of one document, newest first; empty when it never existed.
+  std::vector<StoredDocument> history(std::string_view kind, std::string_view id);
+  // Every document version created after store version `after`, oldest first: the change log.
+  std::vector<StoredDocument> changes(std::uint64_t after = 0);
+
+  // Creates or replaces a document; returns the new store version.
+  std::uint64_t put(std::string_view kind, std::string_view id, std::string_view bodyJson,
+                    std::string_view author, std::string_view comment);
+  // Removes a document (a new version marked deleted); returns the new store version.
+  std::uint64_t remove(std::string_view kind, std::string_view id, std::string_view author,
+                       std::string_view comment);
+
+  // First-start import: writes `documents` (their kind, id and body; the other fields are
+  // ignored) as one version, but only if the store is still empty, checked under the same lock
+  // as the write, so that of two instances starting together exactly one imports. Returns the
+  // new version, or nullopt when the store was not empty and nothing was written.
+  std::optional<std::uint64_t> importIfEmpty(const std::vector<StoredDocument>& documents,
+                                             std::string_view author, std::string_view comment);
+
+ private:
+  void createSchema();
+  // Raises the store version inside the current transaction and returns it; the UPDATE comes
+  // first so that it takes the row (PostgreSQL) or write (SQLite) lock before anything is read.
+  std::uint64_t nextVersion();
+  void insert(const StoredDocument& document);
+  std::vector<StoredDocument> select(const std::string& sql, const std::vector<Value>& params);
+
+  std::mutex mutex_;
+  std::unique_ptr<odbc::OdbcClient> client_;
+};
+
+}  // namespace oncegate

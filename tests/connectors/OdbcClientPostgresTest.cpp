@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "TestServers.h"
+#include "common/Error.h"
+#include "connectors/odbc/OdbcClient.h"
+
+namespace oncegate::odbc {
+namespace {
+
+// psqlODBC against the test PostgreSQL server (scripts/test-servers.sh); each test uses a table of
+// its own process, so runs on one server do not collide.
+class OdbcClientPostgresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    table_ = "odbc_client_test_" + std::to_string(::getpid());
+    testing::runPostgresSql("DROP TABLE IF EXISTS " + table_ + ";");
+  }
+  void TearDown() override { testing::runPostgresSql("DROP TABLE IF EXISTS " + table_ + ";"); }
+
+  std::int64_t count(OdbcClient& client) const {
+    const auto rows = client.query("SELECT COUNT(*) AS n FROM " + table_);
+    EXPECT_EQ(rows.size(), 1u);
+    return rows.empty() ? -1 : rows[0].values.at(0).asInt();
+  }
+
+  std::string table_;
+};
+
+TEST_F(OdbcClientPostgresTest, InsertsWithParametersAndQueriesTypedRows) {
+  OdbcClient client(testing::postgresOdbc(), "test store");
+  EXPECT_EQ(client.dbmsName(), "PostgreSQL");
+  client.execute("CREATE TABLE " + table_ +
+                 " (id bigint PRIMARY KEY, name text, salary numeric(10,2), birth_date date, "
+                 "active boolean)");
+  const std::string insert =
+      "INSERT INTO " + table_ + " (id, name, salary, birth_date, active) VALUES (?, ?, ?, ?, ?)";
+  EXPECT_EQ(
+      client.execute(insert, {Value::integer(1), Value::string("张三"), Value::decimal("108618.5"),
+                              Value::date("1960-01-01"), Value::boolean(true)}),
+      1);
+  EXPECT_EQ(client.execute(insert, {Value::integer(2), Value::null(), Value::null(), Value::null(),
+                                    Value::boolean(false)}),
+            1);
+  const auto rows =
+      client.query("SELECT id, name, salary, birth_date, active FROM " + table_ + " ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(*rows[0].find("id"), Value::integer(1));
+  EXPECT_EQ(*rows[0].find("name"), Value::string("张三"));
+  EXPECT_EQ(*rows[0].find("salary"), Value::decimal("108618.50"));
+  EXPECT_EQ(*rows[0].find("birth_date"), Value::date("1960-01-01"));
+  EXPECT_EQ(*rows[0].find("active"), Value::boolean(true));
+  EXPECT_EQ(*rows[1].find("name"), Value::null());
+  EXPECT_EQ(*rows[1].find("active"), Value::boolean(false));
+  EXPECT_EQ(client.execute("UPDATE " + table_ + " SET name = ? WHERE id > ?",
+                           {Value::string("x"), Value::integer(0)}),
+            2);
+}
+
+TEST_F(OdbcClientPostgresTest, TransactionRollsBackWhenTheBodyThrows) {
+  OdbcClient client(testing::postgresOdbc(), "test store");
+  client.execute("CREATE TABLE " + table_ + " (id bigint PRIMARY KEY)");
+  EXPECT_THROW(client.transaction([&] {
+    client.execute("INSERT INTO " + table_ + " (id) VALUES (1)");
+    throw std::runtime_error("changed my mind");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(count(client), 0);
+  client.transaction([&] { client.execute("INSERT INTO " + table_ + " (id) VALUES (2)"); });
+  OdbcClient other(testing::postgresOdbc(), "other");
+  EXPECT_EQ(count(other), 1);
+}
+
+TEST_F(OdbcClientPostgresTest, SqlErrorKeepsSqlstate) {
+  OdbcClient client(testing::postgresOdbc(), "test store");
+  try {
+    client.query("SELECT * FROM " + table_);  // dropped in SetUp
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.sqlstate(), "42P01");  // undefined_table
+    EXPECT_EQ(error.message().find(table_), std::string::npos) << error.message();
+    EXPECT_NE(error.detail().find(table_), std::string::npos) << error.detail();
+  }
+  EXPECT_EQ(client.query("SELECT 40 + 2").at(0).values.at(0), Value::integer(42));
+}
+
+}  // namespace
+}  // namespace oncegate::odbc

@@ -1,0 +1,201 @@
+#pragma once
+
+// The behaviour every control store database must show, run by ControlStoreTest (SQLite) and
+// ControlStorePostgresTest (PostgreSQL) against a fresh, empty database.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <regex>
+#include <string>
+
+#include "common/Error.h"
+#include "connectors/odbc/OdbcClient.h"
+#include "gateway/store/ControlStore.h"
+
+namespace oncegate::storechecks {
+
+inline ErrorCode codeOf(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& error) {
+    return error.code();
+  }
+  ADD_FAILURE() << "expected an Error";
+  return ErrorCode::Internal;
+}
+
+inline void newStoreIsEmpty(const std::string& connection) {
+  ControlStore store(connection);
+  EXPECT_EQ(store.version(), 0u);
+  EXPECT_TRUE(store.empty());
+  EXPECT_TRUE(store.current().empty());
+  EXPECT_TRUE(store.changes().empty());
+  EXPECT_TRUE(store.history("sources", "hr").empty());
+}
+
+inline void putHistoryCurrentRemove(const std::string& connection) {
+  ControlStore store(connection);
+  EXPECT_EQ(store.put("sources", "hr", R"({"id":"hr","pool":4})", "dba-zhang", "first"), 1u);
+  EXPECT_FALSE(store.empty());
+  EXPECT_EQ(
+      store.put("policies", "p1", R"({"id":"p1","purpose":"社保核验"})", "officer-li", "授权"), 2u);
+  EXPECT_EQ(store.put("sources", "hr", R"({"id":"hr","pool":8})", "dba-wang", ""), 3u);
+
+  auto current = store.current();
+  ASSERT_EQ(current.size(), 2u);
+  EXPECT_EQ(current[0].kind, "policies");
+  EXPECT_EQ(current[0].id, "p1");
+  EXPECT_EQ(current[0].version, 2u);
+  EXPECT_EQ(current[0].body, R"({"id":"p1","purpose":"社保核验"})");
+  EXPECT_EQ(current[0].comment, "授权");
+  EXPECT_EQ(current[1].kind, "sources");
+  EXPECT_EQ(current[1].version, 3u);
+  EXPECT_EQ(current[1].body, R"({"id":"hr","pool":8})");
+  EXPECT_EQ(current[1].author, "dba-wang");
+  EXPECT_FALSE(current[1].deleted);
+
+  auto history = store.history("sources", "hr");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].version, 3u);
+  EXPECT_EQ(history[1].version, 1u);
+  EXPECT_EQ(history[1].author, "dba-zhang");
+  EXPECT_EQ(history[1].comment, "first");
+  EXPECT_EQ(history[1].body, R"({"id":"hr","pool":4})");
+  const std::regex utc(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)");
+  EXPECT_TRUE(std::regex_match(history[1].time, utc)) << history[1].time;
+
+  EXPECT_EQ(store.remove("sources", "hr", "dba-wang", "retired"), 4u);
+  current = store.current();
+  ASSERT_EQ(current.size(), 1u);
+  EXPECT_EQ(current[0].id, "p1");
+  history = store.history("sources", "hr");
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_TRUE(history[0].deleted);
+  EXPECT_EQ(history[0].version, 4u);
+  EXPECT_EQ(history[0].comment, "retired");
+  EXPECT_EQ(history[0].body, R"({"id":"hr","pool":8})");  // what was removed
+
+  // Removing what is not there is refused and changes nothing.
+  EXPECT_EQ(codeOf([&] { store.remove("sources", "hr", "dba-wang", ""); }), ErrorCode::NotFound);
+  EXPECT_EQ(codeOf([&] { store.remove("forms", "nothing", "dba-wang", ""); }), ErrorCode::NotFound);
+  EXPECT_EQ(store.version(), 4u);
+
+  // A removed document can be created again.
+  EXPECT_EQ(store.put("sources", "hr", R"({"id":"hr"})", "dba-wang", "back"), 5u);
+  EXPECT_EQ(store.current().size(), 2u);
+
+  const auto changes = store.changes(2);
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].version, 3u);
+  EXPECT_EQ(changes[2].version, 5u);
+}
+
+inline void versionIncreasesByOnePerChange(const std::string& connection) {
+  ControlStore store(connection);
+  for (const auto kind : ControlStore::kinds()) {
+    const auto before = store.version();
+    EXPECT_EQ(store.put(kind, "x", "{}", "admin", ""), before + 1);
+    EXPECT_EQ(store.version(), before + 1);
+    EXPECT_EQ(store.remove(kind, "x", "admin", ""), before + 2);
+    EXPECT_EQ(store.version(), before + 2);
+  }
+  EXPECT_EQ(store.version(), 2 * ControlStore::kinds().size());
+}
+
+inline void invalidChangesAreRefusedAndChangeNothing(const std::string& connection) {
+  ControlStore store(connection);
+  store.put("datasets", "hr.employee", "{}", "dba", "");
+  EXPECT_EQ(codeOf([&] { store.put("widgets", "a", "{}", "dba", ""); }), ErrorCode::BadRequest);
+  EXPECT_EQ(codeOf([&] { store.put("Sources", "a", "{}", "dba", ""); }), ErrorCode::BadRequest);
+  EXPECT_EQ(codeOf([&] { store.remove("widgets", "a", "dba", ""); }), ErrorCode::BadRequest);
+  EXPECT_EQ(codeOf([&] { store.history("widgets", "a"); }), ErrorCode::BadRequest);
+  EXPECT_EQ(codeOf([&] { store.put("sources", "", "{}", "dba", ""); }), ErrorCode::BadRequest);
+  EXPECT_EQ(codeOf([&] { store.put("sources", std::string(256, 'a'), "{}", "dba", ""); }),
+            ErrorCode::BadRequest);
+  EXPECT_EQ(codeOf([&] { store.put("sources", "a", "", "dba", ""); }), ErrorCode::BadRequest);
+  EXPECT_EQ(codeOf([&] { store.put("sources", "a", "{}", "", ""); }), ErrorCode::BadRequest);
+  EXPECT_EQ(store.version(), 1u);
+  EXPECT_EQ(store.changes().size(), 1u);
+}
+
+// `refuseId` installs, through the given client, a trigger that makes the database refuse
+// inserting a document whose id is 'boom': the failure comes after the version was raised.
+inline void failedPutChangesNothing(const std::string& connection,
+                                    const std::function<void(odbc::OdbcClient&)>& refuseId) {
+  ControlStore store(connection);
+  store.put("clients", "tax", "{}", "officer", "");
+  {
+    odbc::OdbcClient client(connection, "test");
+    refuseId(client);
+  }
+  try {
+    store.put("clients", "boom", "{}", "officer", "");
+    ADD_FAILURE() << "expected the database to refuse";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::SourceUnavailable);
+    EXPECT_FALSE(error.sqlstate().empty());
+    EXPECT_NE(error.detail().find("refused by test"), std::string::npos) << error.detail();
+  }
+  EXPECT_EQ(store.version(), 1u);
+  EXPECT_TRUE(store.history("clients", "boom").empty());
+  EXPECT_EQ(store.changes().size(), 1u);
+  // The store still works, and the next change takes the next version.
+  EXPECT_EQ(store.put("clients", "fund", "{}", "officer", ""), 2u);
+}
+
+inline void reopeningKeepsEverything(const std::string& connection) {
+  std::vector<StoredDocument> current;
+  std::vector<StoredDocument> history;
+  {
+    ControlStore store(connection);
+    store.put("subjects", "person", R"({"id":"person","key":"id_card"})", "dba", "主体");
+    store.put("fields", "name", R"({"id":"name"})", "dba", "");
+    store.put("fields", "name", R"({"id":"name","type":"string"})", "dba", "typed");
+    store.remove("subjects", "person", "dba", "");
+    current = store.current();
+    history = store.history("fields", "name");
+  }
+  ControlStore reopened(connection);
+  EXPECT_EQ(reopened.version(), 4u);
+  EXPECT_EQ(reopened.current(), current);
+  EXPECT_EQ(reopened.history("fields", "name"), history);
+  EXPECT_EQ(reopened.history("subjects", "person").size(), 2u);
+  EXPECT_EQ(reopened.put("forms", "f", "{}", "dba", ""), 5u);
+}
+
+inline void importHappensOnceAsOneVersion(const std::string& connection) {
+  ControlStore store(connection);
+  std::vector<StoredDocument> documents(3);
+  documents[0].kind = "sources";
+  documents[0].id = "hr";
+  documents[0].body = R"({"id":"hr"})";
+  documents[1].kind = "datasets";
+  documents[1].id = "hr.employee";
+  documents[1].body = R"({"id":"hr.employee"})";
+  documents[2].kind = "sources";
+  documents[2].id = "fund";
+  documents[2].body = R"({"id":"fund"})";
+
+  auto duplicate = documents;
+  duplicate.push_back(documents[0]);
+  EXPECT_EQ(codeOf([&] { store.importIfEmpty(duplicate, "import", ""); }), ErrorCode::BadRequest);
+  EXPECT_TRUE(store.empty());
+
+  EXPECT_EQ(store.importIfEmpty(documents, "import", "first start"),
+            std::optional<std::uint64_t>(1));
+  const auto current = store.current();
+  ASSERT_EQ(current.size(), 3u);
+  for (const auto& document : current) {
+    EXPECT_EQ(document.version, 1u);
+    EXPECT_EQ(document.author, "import");
+    EXPECT_EQ(document.comment, "first start");
+  }
+  EXPECT_EQ(current[1].id, "fund");
+  EXPECT_EQ(current[2].id, "hr");
+
+  EXPECT_EQ(store.importIfEmpty(documents, "import", ""), std::nullopt);
+  EXPECT_EQ(store.version(), 1u);
+  EXPECT_EQ(store.changes().size(), 3u);
+}
+
+}  // namespace oncegate::storechecks
