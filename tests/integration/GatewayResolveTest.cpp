@@ -14,6 +14,7 @@
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
+#include "TestCommands.h"
 #include "TestJson.h"
 #include "TestServers.h"
 
@@ -28,25 +29,6 @@ const std::string kOtherKey = "other-key-0002";
 const std::string kCompany = "91330100MA27XK1234";  // in every department
 const std::string kNoTax = "91330100MA27XK5678";    // registered, unknown to tax
 const std::string kNullish = "91330100MA27XK9999";  // registered with NULL columns
-
-std::string sha256(const std::string& text) {
-  // The tests compute hashes the way an operator would: with sha256sum.
-  const std::string command = "printf %s '" + text + "' | sha256sum";
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[128];
-    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-    ::pclose(pipe);
-  }
-  return out.substr(0, 64);
-}
-
-std::string randomHex(std::size_t length) {
-  std::random_device random;
-  std::string out;
-  while (out.size() < length) out += "0123456789abcdef"[random() % 16];
-  return out;
-}
 
 class GatewayResolveTest : public ::testing::Test {
  protected:
@@ -164,10 +146,10 @@ class GatewayResolveTest : public ::testing::Test {
     files["access.yaml"] =
         "clients:\n"
         "  - { id: permit-app, department: 商务局, api_key_sha256: " +
-        sha256(kKey) +
+        sha256sum(kKey) +
         ", purposes: [permit] }\n"
         "  - { id: other-app, api_key_sha256: " +
-        sha256(kOtherKey) +
+        sha256sum(kOtherKey) +
         ", purposes: [other] }\n"
         "policies:\n"
         "  - id: permit-grant\n"
@@ -202,15 +184,8 @@ class GatewayResolveTest : public ::testing::Test {
   static std::string redisKeys(const std::string& pattern) {
     const auto address = redisAddress();
     const auto colon = address.rfind(':');
-    const std::string command = "redis-cli -h " + address.substr(0, colon) + " -p " +
-                                address.substr(colon + 1) + " --scan --pattern '" + pattern + "'";
-    std::string out;
-    if (FILE* pipe = ::popen(command.c_str(), "r")) {
-      char buffer[512];
-      while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-      ::pclose(pipe);
-    }
-    return out;
+    return commandOutput("redis-cli -h " + address.substr(0, colon) + " -p " +
+                         address.substr(colon + 1) + " --scan --pattern '" + pattern + "'");
   }
 
   static std::string registryDb_;

@@ -17,6 +17,7 @@
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
+#include "TestCommands.h"
 
 namespace oncegate::testing {
 namespace {
@@ -70,25 +71,6 @@ CtlRun runCtl(const std::vector<std::string>& args,
   CtlRun run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(outPath), readFile(errPath)};
   std::filesystem::remove_all(directory);
   return run;
-}
-
-std::string sha256sum(const std::string& text) {
-  // Hashes computed the way an operator would check them: with sha256sum.
-  const std::string command = "printf %s '" + text + "' | sha256sum";
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[128];
-    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-    ::pclose(pipe);
-  }
-  return out.substr(0, 64);
-}
-
-std::string randomHex(std::size_t length) {
-  std::random_device random;
-  std::string out;
-  while (out.size() < length) out += "0123456789abcdef"[random() % 16];
-  return out;
 }
 
 const std::string kKey = "ctl-test-key-0001";

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace oncegate::testing {
+
+// What a shell command printed on stdout (stderr is left alone).
+std::string commandOutput(const std::string& command);
+// The SHA-256 of `text` as an operator computes it: with sha256sum.
+std::string sha256sum(const std::string& text);
+// `length` random lower-case hex digits (fresh hash keys, unique names).
+std::string randomHex(std::size_t length);
+
+}  // namespace oncegate::testing
