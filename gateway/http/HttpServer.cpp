@@ -25,6 +25,8 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
 // One client connection. Every handler runs on the connection's own loop (one thread per loop),
 // so the session needs no strand. do_X starts an operation, on_X handles its completion.
 class Session : public std::enable_shared_from_this<Session> {
@@ -62,6 +64,21 @@ class Session : public std::enable_shared_from_this<Session> {
     // simdjson reads up to SIMDJSON_PADDING bytes past the end: reserve them once, up front.
     parser_->get().body().reserve(static_cast<std::size_t>(length.value_or(0)) +
                                   simdjson::SIMDJSON_PADDING);
+    // curl and libcurl send "Expect: 100-continue" with bodies over 1 KiB and wait a second for
+    // the go-ahead before sending the body; answering at once saves every such request that
+    // second.
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue") &&
+        buffer_.size() == 0) {
+      return net::async_write(stream_, net::buffer(kContinue),
+                              [self = shared_from_this()](beast::error_code writeEc, std::size_t) {
+                                if (writeEc) return self->close();
+                                self->doReadBody();
+                              });
+    }
+    doReadBody();
+  }
+
+  void doReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code readEc, std::size_t) {
                        self->onRead(readEc);

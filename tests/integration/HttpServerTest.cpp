@@ -93,6 +93,17 @@ TEST(HttpServerTest, KeepsHttp10ConnectionsOpenOnlyWhenAsked) {
   EXPECT_TRUE(closed.closedByPeer());
 }
 
+TEST(HttpServerTest, AnswersExpect100ContinueBeforeTheBodyIsSent) {
+  GatewayProcess gateway(minimalConfig());
+  RawConnection connection(gateway.port());
+  connection.send(
+      "POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_THAT(connection.readUntil("\r\n\r\n"), StartsWith("HTTP/1.1 100 Continue"));
+  connection.send("{}");
+  // The body arrived and was parsed: no API key, so 401.
+  EXPECT_THAT(connection.readUntil("}"), StartsWith("HTTP/1.1 401"));
+}
+
 TEST(HttpServerTest, ClosesAConnectionThatSendsItsRequestTooSlowly) {
   GatewayProcess gateway(minimalConfig());
   RawConnection connection(gateway.port());
