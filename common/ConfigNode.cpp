@@ -19,6 +19,14 @@ std::string lineOf(const std::string& origin, const YAML::Mark& mark) {
 ConfigNode::ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> origin)
     : node_(node), origin_(std::move(origin)) {}
 
+ConfigNode& ConfigNode::operator=(const ConfigNode& other) {
+  if (this != &other) {
+    node_.reset(other.node_);
+    origin_ = other.origin_;
+  }
+  return *this;
+}
+
 ConfigNode ConfigNode::loadFile(const std::filesystem::path& path) {
   auto origin = std::make_shared<const std::string>(path.string());
   try {

@@ -22,6 +22,11 @@ namespace oncegate {
 class ConfigNode {
  public:
   ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> origin);
+  ConfigNode(const ConfigNode&) = default;
+  // Rebinds to `other`'s node. yaml-cpp's own Node assignment writes through to every node that
+  // shares the data, which would silently change the configuration a copy came from.
+  ConfigNode& operator=(const ConfigNode& other);
+  ~ConfigNode() = default;
 
   // Parses a whole file; a YAML syntax error becomes an InvalidConfig error with its line.
   static ConfigNode loadFile(const std::filesystem::path& path);

@@ -18,6 +18,7 @@
 #include "gateway/Configuration.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PlanExecutor.h"
+#include "gateway/admin/AdminApi.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/FileAuditLog.h"
 #include "gateway/cache/MemoryCache.h"
@@ -105,12 +106,16 @@ int main(int argc, char** argv) {
     oncegate::EventLoops loops(httpConfig.threads);
     auto cache = makeCache(config.gateway, loops);
     oncegate::FileAuditLog audit(config.gateway.audit);
+    const oncegate::AdminApi::SourceFactory makeSource = [](const oncegate::SourceConfig& source) {
+      return std::shared_ptr<oncegate::Source>(oncegate::makeOdbcSource(source));
+    };
     oncegate::SourceSet sources;
-    for (const auto& source : config.sources) sources.add(oncegate::makeOdbcSource(source));
+    for (const auto& source : config.sources) sources.add(makeSource(source));
     oncegate::PlanExecutor executor(*cache, config.gateway.hashKey);
     auto snapshot =
         std::make_shared<const oncegate::GatewaySnapshot>(std::move(config), std::move(sources));
-    oncegate::ApiHandler api(snapshot, executor, audit);
+    oncegate::AdminApi admin(audit, makeSource);
+    oncegate::ApiHandler api(snapshot, executor, audit, &admin);
     oncegate::HttpServer server(httpConfig, loops, api);
     server.start();
     loops.start();

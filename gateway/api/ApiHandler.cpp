@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <ctime>
 #include <random>
 #include <string_view>
 #include <unordered_set>
@@ -12,6 +11,8 @@
 #include "common/JsonWriter.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PlanExecutor.h"
+#include "gateway/UtcTimestamp.h"
+#include "gateway/admin/AdminApi.h"
 #include "gateway/api/DataRequestParser.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/http/HttpStatusMapping.h"
@@ -51,20 +52,6 @@ std::string traceIdOf(std::string_view traceparent) {
   const auto hex = traceparent.substr(3, 32);
   if (hex.find_first_not_of("0123456789abcdef") != std::string_view::npos) return {};
   return std::string(hex);
-}
-
-std::string utcNow() {
-  const auto now = std::chrono::system_clock::now();
-  const auto seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(millis));
-  return buffer;
 }
 
 std::string_view bearerToken(std::string_view authorization) {
@@ -117,8 +104,8 @@ struct ApiExchange {
 };
 
 ApiHandler::ApiHandler(std::shared_ptr<const GatewaySnapshot> snapshot, PlanExecutor& executor,
-                       AuditLog& audit)
-    : snapshot_(std::move(snapshot)), executor_(executor), audit_(audit) {}
+                       AuditLog& audit, AdminApi* admin)
+    : snapshot_(std::move(snapshot)), executor_(executor), audit_(audit), admin_(admin) {}
 
 ApiHandler::~ApiHandler() = default;
 
@@ -154,6 +141,11 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   const auto path = pathOf(exchange->request.target);
   const auto& method = exchange->request.method;
   exchange->route = std::string(path);
+  if (admin_ != nullptr && path.starts_with("/admin/v1/")) {
+    return admin_->serve(
+        exchange->request, exchange->requestId, *this,
+        [this, exchange](HttpResponse response) { finish(exchange, std::move(response)); });
+  }
   struct Route {
     std::string_view path;
     std::string_view method;
@@ -241,7 +233,11 @@ std::string auditRecord(const ApiExchange& exchange, unsigned status) {
   std::string out;
   out.reserve(kAuditRecordBase + kBytesPerField * exchange.answers.size());
   JsonWriter json(out);
-  json.beginObject().key("time").string(utcNow()).key("request_id").string(exchange.requestId);
+  json.beginObject()
+      .key("time")
+      .string(utcTimestamp())
+      .key("request_id")
+      .string(exchange.requestId);
   if (!exchange.traceId.empty()) json.key("trace_id").string(exchange.traceId);
   json.key("route").string(exchange.route).key("status").integer(status);
   json.key("client");

@@ -11,18 +11,21 @@
 
 namespace oncegate {
 
+class AdminApi;
 class AuditLog;
 class PlanExecutor;
 struct GatewaySnapshot;
 struct ApiExchange;
 
-// The /v1 API, health and metrics: routes a request, authenticates the client, resolves or
-// verifies the fields under policy, audits the access and answers. Errors leave here as
+// The /v1 API, health and metrics (and the door to /admin/v1): routes a request, authenticates the
+// client, resolves or verifies the fields under policy, audits the access and answers. Errors leave
+// here as
 // {"error","message","request_id"} with the status from httpStatusFor().
 class ApiHandler : public HttpHandler {
  public:
+  // `admin`, when given, serves /admin/v1/...; without it those paths are unknown (404).
   ApiHandler(std::shared_ptr<const GatewaySnapshot> snapshot, PlanExecutor& executor,
-             AuditLog& audit);
+             AuditLog& audit, AdminApi* admin = nullptr);
   ~ApiHandler() override;
 
   void handle(HttpRequest request, Respond respond) override;
@@ -43,6 +46,7 @@ class ApiHandler : public HttpHandler {
   std::shared_ptr<const GatewaySnapshot> snapshot_;
   PlanExecutor& executor_;
   AuditLog& audit_;
+  AdminApi* admin_;
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> clientErrors_{0};
   std::atomic<std::uint64_t> serverErrors_{0};

@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "common/Error.h"
 #include "common/SharingClass.h"
+#include "gateway/PolicyExplanation.h"
 #include "gateway/cli/CtlCommand.h"
 #include "policies/MaskKind.h"
 
@@ -21,18 +23,6 @@ constexpr std::string_view kUsage =
     "the mask, the field's sharing class and whether a case number is required. --at decides\n"
     "as at the start of that day (UTC) instead of now, to see what a valid_until changes.\n"
     "Exit status: 0 explained, 1 invalid configuration or unknown client or field, 2 usage.\n";
-
-std::string_view effectName(PolicyDecision::Effect effect) {
-  switch (effect) {
-    case PolicyDecision::Effect::Allow:
-      return "allow";
-    case PolicyDecision::Effect::VerifyOnly:
-      return "verify_only";
-    case PolicyDecision::Effect::Deny:
-      return "deny";
-  }
-  return "deny";
-}
 
 // "2027-12-31" as midnight UTC; a malformed or impossible date is a usage error.
 PolicySet::TimePoint parseDay(const std::string& text) {
@@ -67,31 +57,26 @@ int runExplain(const CtlArguments& arguments, std::ostream& out, std::ostream& e
 
   const auto config = loadConfigurationReporting(arguments.positionals().at(0), err);
   if (!config) return kCtlExitFailed;
-  if (config->clients.find(client) == nullptr) {
-    err << "unknown client '" << client << "': no such id under clients:\n";
+  std::optional<PolicyExplanation> explained;
+  try {
+    explained = PolicyExplanation::explain(*config, client, purpose, fieldId, now);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::NotFound) throw;
+    err << e.message() << "\n";
     return kCtlExitFailed;
   }
-  const Field* field = config->mappings.field(fieldId);
-  if (field == nullptr) {
-    err << "unknown field '" << fieldId << "': no such id under fields:\n";
-    return kCtlExitFailed;
+  const auto& decided = *explained;
+  out << "client:   " << decided.client << "\n"
+      << "purpose:  " << decided.purpose << "\n"
+      << "field:    " << decided.field << " (sharing class " << sharingClassName(decided.sharing)
+      << ", dataset " << decided.dataset << ")\n"
+      << "effect:   " << decided.effectName() << "\n"
+      << "policy:   " << (decided.policy.empty() ? "(none: default rule)" : decided.policy) << "\n";
+  if (!decided.reason.empty()) out << "reason:   " << decided.reason << "\n";
+  if (decided.effect == PolicyDecision::Effect::Allow) {
+    out << "mask:     " << maskKindName(decided.mask) << "\n";
   }
-
-  const auto decision = config->policies.decide(client, purpose, fieldId, field->sharing(), now);
-  out << "client:   " << client << "\n"
-      << "purpose:  " << purpose << "\n"
-      << "field:    " << fieldId << " (sharing class " << sharingClassName(field->sharing())
-      << ", dataset " << field->dataset() << ")\n"
-      << "effect:   " << effectName(decision.effect) << "\n"
-      << "policy:   " << (decision.policy.empty() ? "(none: default rule)" : decision.policy)
-      << "\n";
-  if (!decision.reason.empty()) out << "reason:   " << decision.reason << "\n";
-  if (decision.effect == PolicyDecision::Effect::Allow) {
-    out << "mask:     " << maskKindName(decision.mask) << "\n";
-  }
-  out << "case:     "
-      << (config->policies.requiresCase(client, purpose, now) ? "required" : "not required")
-      << "\n";
+  out << "case:     " << (decided.caseRequired ? "required" : "not required") << "\n";
   return kCtlExitOk;
 }
 

@@ -73,3 +73,18 @@ TEST(ConfigNodeTest, ParsesJsonBodiesToo) {
 
 }  // namespace
 }  // namespace oncegate
+
+namespace oncegate {
+namespace {
+
+TEST(ConfigNodeTest, AssignmentRebindsAndNeverWritesThroughToACopy) {
+  auto list = ConfigNode::parse("- {id: a}\n- {id: b}\n", "x.yaml").items();
+  const auto original = list;  // another holder of the same documents
+  list[0] = ConfigNode::parse("{id: replaced}", "body");
+  EXPECT_EQ(list[0].at("id").asString(), "replaced");
+  EXPECT_EQ(original[0].at("id").asString(), "a");
+  EXPECT_EQ(original[1].at("id").asString(), "b");
+}
+
+}  // namespace
+}  // namespace oncegate

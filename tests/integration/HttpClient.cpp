@@ -90,6 +90,18 @@ HttpResult HttpClient::get(const std::string& path, const std::string& bearer) c
   return exchange(port_, request + "\r\n");
 }
 
+HttpResult HttpClient::send(const std::string& method, const std::string& path,
+                            const std::string& body, const std::string& bearer,
+                            const std::map<std::string, std::string>& headers) const {
+  std::string request =
+      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!body.empty()) request += "Content-Type: application/json\r\n";
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!bearer.empty()) request += "Authorization: Bearer " + bearer + "\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  return exchange(port_, request + "\r\n" + body);
+}
+
 HttpResult HttpClient::raw(const std::string& raw) const { return exchange(port_, raw); }
 
 }  // namespace oncegate::testing

@@ -21,6 +21,10 @@ class HttpClient {
   HttpResult post(const std::string& path, const std::string& body, const std::string& bearer = {},
                   const std::map<std::string, std::string>& headers = {}) const;
   HttpResult get(const std::string& path, const std::string& bearer = {}) const;
+  // Any method (PUT, DELETE, ...), with a JSON body when `body` is not empty.
+  HttpResult send(const std::string& method, const std::string& path, const std::string& body,
+                  const std::string& bearer = {},
+                  const std::map<std::string, std::string>& headers = {}) const;
   // Sends `raw` bytes as they are and reads one response (for malformed-request tests).
   HttpResult raw(const std::string& raw) const;
 
