@@ -4,15 +4,23 @@
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "common/ConfigNode.h"
 #include "common/Error.h"
+#include "common/JsonWriter.h"
+#include "common/YamlJson.h"
 #include "connectors/odbc/OdbcSource.h"
 #include "gateway/BufferedStderrSink.h"
 #include "gateway/Configuration.h"
@@ -26,6 +34,7 @@
 #include "gateway/cache/TieredCache.h"
 #include "gateway/http/EventLoops.h"
 #include "gateway/http/HttpServer.h"
+#include "gateway/store/ControlStore.h"
 
 namespace {
 
@@ -73,6 +82,62 @@ std::unique_ptr<oncegate::DatasetCache> makeCache(const oncegate::GatewayConfig&
   return std::make_unique<oncegate::TieredCache>(std::move(redis), local.entries, local.ttl);
 }
 
+// The configuration to serve, and the control store version it was read at (0 without a store).
+struct StartingConfiguration {
+  oncegate::Configuration config;
+  std::uint64_t version = 0;
+};
+
+// With `store:`, the store is the source of truth: an empty store first receives the YAML
+// directory's documents (validated as a whole) as version 1, and the configuration is then built
+// from the store's current documents, whatever the files say now. Without it, the files.
+StartingConfiguration startingConfiguration(const Options& options,
+                                            std::unique_ptr<oncegate::ControlStore>& store) {
+  const auto directory = std::filesystem::path(options.configDir);
+  auto gateway = oncegate::parseGatewayConfig(
+      oncegate::ConfigNode::loadFile(directory / "gateway.yaml"), directory, options.listen);
+  if (gateway.store.empty()) {
+    return {oncegate::loadConfiguration(directory, options.listen), 0};
+  }
+  store = std::make_unique<oncegate::ControlStore>(gateway.store);
+  if (store->empty()) {
+    const auto files = oncegate::loadConfiguration(directory, options.listen);
+    std::vector<oncegate::StoredDocument> documents;
+    for (const auto& document : files.documents) {
+      oncegate::StoredDocument stored;
+      stored.kind = document.kind;
+      stored.id = document.id;
+      oncegate::JsonWriter json(stored.body);
+      oncegate::writeYamlAsJson(document.body.yaml(), json);
+      documents.push_back(std::move(stored));
+    }
+    if (const auto imported =
+            store->importIfEmpty(documents, "import", "imported from " + directory.string())) {
+      spdlog::info("control store: imported {} documents from {} as version {}", documents.size(),
+                   directory.string(), *imported);
+    }
+  }
+  // The version is read first: should another instance change the store in between, this one
+  // claims the older version and catches up, rather than claiming what it does not serve.
+  const auto version = store->version();
+  auto current = store->current();
+  // In the order the files list kinds (sources first), so that messages read the same way.
+  const auto& kinds = oncegate::ControlStore::kinds();
+  const auto rank = [&](const oncegate::StoredDocument& stored) {
+    return std::find(kinds.begin(), kinds.end(), stored.kind) - kinds.begin();
+  };
+  std::stable_sort(current.begin(), current.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  std::vector<oncegate::ConfigDocument> documents;
+  for (const auto& stored : current) {
+    documents.push_back(oncegate::ConfigDocument{
+        stored.kind, stored.id,
+        oncegate::ConfigNode::parse(stored.body, "store:" + stored.kind + "/" + stored.id)});
+  }
+  spdlog::info("control store: serving version {} ({} documents)", version, documents.size());
+  return {oncegate::buildConfiguration(std::move(gateway), std::move(documents)), version};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -101,7 +166,8 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   try {
-    auto config = oncegate::loadConfiguration(options->configDir, options->listen);
+    std::unique_ptr<oncegate::ControlStore> store;
+    auto [config, version] = startingConfiguration(*options, store);
     const auto httpConfig = config.gateway.http;
     oncegate::EventLoops loops(httpConfig.threads);
     auto cache = makeCache(config.gateway, loops);
@@ -112,9 +178,9 @@ int main(int argc, char** argv) {
     oncegate::SourceSet sources;
     for (const auto& source : config.sources) sources.add(makeSource(source));
     oncegate::PlanExecutor executor(*cache, config.gateway.hashKey);
-    auto snapshot =
-        std::make_shared<const oncegate::GatewaySnapshot>(std::move(config), std::move(sources));
-    oncegate::AdminApi admin(audit, makeSource);
+    auto snapshot = std::make_shared<const oncegate::GatewaySnapshot>(std::move(config),
+                                                                      std::move(sources), version);
+    oncegate::AdminApi admin(audit, makeSource, store.get());
     oncegate::ApiHandler api(snapshot, executor, audit, &admin);
     oncegate::HttpServer server(httpConfig, loops, api);
     server.start();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,7 @@
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/http/HttpStatusMapping.h"
+#include "gateway/store/ControlStore.h"
 #include "policies/MaskKind.h"
 
 namespace oncegate {
@@ -54,6 +56,26 @@ bool roleAllows(std::string_view role, std::string_view kind, bool writes) {
   if (role == "dba") return isDbaKind(kind);
   if (role == "security_officer") return kind == "clients" || kind == "policies";
   return false;
+}
+
+void requireRole(std::string_view role, std::string_view kind, bool writes) {
+  if (!roleAllows(role, kind, writes)) {
+    throw Error(ErrorCode::Forbidden, "role '" + std::string(role) + "' may not " +
+                                          (writes ? "change " : "read ") + std::string(kind));
+  }
+}
+
+std::string jsonOf(const ConfigNode& body) {
+  std::string text;
+  JsonWriter json(text);
+  writeYamlAsJson(body.yaml(), json);
+  return text;
+}
+
+// A stored body as the object it holds; the origin names the version if it ever fails to parse.
+ConfigNode storedBody(const StoredDocument& stored) {
+  return ConfigNode::parse(
+      stored.body, "store:" + stored.kind + "/" + stored.id + "@" + std::to_string(stored.version));
 }
 
 // A document as JSON, the same object as in YAML; a source's connection string with its
@@ -130,8 +152,14 @@ struct AdminApi::Call {
   std::string outcome;
 };
 
-AdminApi::AdminApi(AuditLog& audit, SourceFactory makeSource)
-    : audit_(audit), makeSource_(std::move(makeSource)) {}
+// A change that took effect: the snapshot now in force and whether it replaced a document.
+struct AdminApi::Applied {
+  std::shared_ptr<const GatewaySnapshot> snapshot;
+  bool existed = false;
+};
+
+AdminApi::AdminApi(AuditLog& audit, SourceFactory makeSource, ControlStore* store)
+    : audit_(audit), makeSource_(std::move(makeSource)), store_(store) {}
 
 void AdminApi::serve(const HttpRequest& request, const std::string& requestId, ApiHandler& gateway,
                      HttpHandler::Respond respond) {
@@ -190,13 +218,31 @@ HttpResponse AdminApi::answer(Call& call, ApiHandler& gateway) {
   }
 
   const auto segments = splitPath(std::string_view(call.path).substr(kPrefix.size()));
+  const auto& method = call.request.method;
+  if (segments.size() == 1 && segments[0] == "changes") {
+    call.kind = segments[0];
+    if (method != "GET") throw Error(ErrorCode::MethodNotAllowed, "use GET for " + call.path);
+    requireRole(call.role, call.kind, false);
+    return listChanges(call, gateway);
+  }
+  if (segments.size() == 3 && segments[0] == "policies" && !segments[1].empty() &&
+      (segments[2] == "history" || segments[2] == "rollback")) {
+    call.kind = segments[0];
+    call.id = segments[1];
+    const bool rollback = segments[2] == "rollback";
+    if (method != (rollback ? "POST" : "GET")) {
+      throw Error(ErrorCode::MethodNotAllowed,
+                  std::string(rollback ? "use POST for " : "use GET for ") + call.path);
+    }
+    requireRole(call.role, call.kind, rollback);
+    return rollback ? rollBack(call, gateway) : history(call);
+  }
   if (segments.empty() || segments.size() > 2 || !isConfigDocumentKind(segments[0]) ||
       (segments.size() == 2 && segments[1].empty())) {
     throw Error(ErrorCode::NotFound, "no such admin endpoint: " + call.path);
   }
   call.kind = segments[0];
   if (segments.size() == 2) call.id = segments[1];
-  const auto& method = call.request.method;
 
   const bool isExplain = call.kind == "policies" && call.id == "explain" && method == "POST";
   if (isExplain) call.id.clear();
@@ -209,10 +255,7 @@ HttpResponse AdminApi::answer(Call& call, ApiHandler& gateway) {
     }
   }
   const bool writes = !isExplain && method != "GET";
-  if (!roleAllows(call.role, call.kind, writes)) {
-    throw Error(ErrorCode::Forbidden,
-                "role '" + call.role + "' may not " + (writes ? "change " : "read ") + call.kind);
-  }
+  requireRole(call.role, call.kind, writes);
   if (isExplain) return explain(call, gateway);
   if (writes) return change(call, gateway);
 
@@ -250,6 +293,25 @@ HttpResponse AdminApi::change(Call& call, ApiHandler& gateway) {
     }
   }
 
+  const auto applied = apply(call, gateway, body, call.request.changeComment);
+  HttpResponse response;
+  if (!body) {
+    response.status = 204;
+    call.outcome = "deleted";
+    return response;
+  }
+  response.status = applied.existed ? 200 : 201;
+  call.outcome = applied.existed ? "replaced" : "created";
+  JsonWriter json(response.body);
+  for (const auto& document : applied.snapshot->config.documents) {
+    if (document.kind == call.kind && document.id == call.id) writeDocument(document, json);
+  }
+  return response;
+}
+
+AdminApi::Applied AdminApi::apply(Call& call, ApiHandler& gateway,
+                                  const std::optional<ConfigNode>& body,
+                                  const std::string& comment) {
   std::lock_guard lock(changeMutex_);
   const auto current = gateway.snapshot();
   // The new list is built by copying, never by assigning: a YAML::Node assignment writes
@@ -284,23 +346,120 @@ HttpResponse AdminApi::change(Call& call, ApiHandler& gateway) {
       sources.add(makeSource_(source));
     }
   }
-  auto installed = std::make_shared<const GatewaySnapshot>(std::move(next), std::move(sources));
+  // Recorded before it is installed: a change the store did not keep never takes effect, so a
+  // restart cannot undo what clients were already served.
+  const auto version = store_ != nullptr ? record(call, body, comment) : current->version;
+  auto installed =
+      std::make_shared<const GatewaySnapshot>(std::move(next), std::move(sources), version);
   gateway.install(installed);
-  spdlog::info("admin {} ({}) {} {} {}", call.tokenName, call.role, call.request.method, call.kind,
-               call.id);
+  spdlog::info("admin {} ({}) {} {} {}: version {}", call.tokenName, call.role, call.request.method,
+               call.kind, call.id, version);
+  return Applied{std::move(installed), existed};
+}
 
-  HttpResponse response;
-  if (!body) {
-    response.status = 204;
-    call.outcome = "deleted";
-    return response;
+std::uint64_t AdminApi::record(const Call& call, const std::optional<ConfigNode>& body,
+                               const std::string& comment) {
+  try {
+    if (!body) return store_->remove(call.kind, call.id, call.tokenName, comment);
+    return store_->put(call.kind, call.id, jsonOf(*body), call.tokenName, comment);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::BadRequest || e.code() == ErrorCode::NotFound) throw;
+    throw Error(ErrorCode::SourceUnavailable,
+                "the control store did not record the change, so nothing was changed; try again",
+                "control store: " + e.message() + (e.detail().empty() ? "" : ": " + e.detail()),
+                e.sqlstate());
   }
-  response.status = existed ? 200 : 201;
-  call.outcome = existed ? "replaced" : "created";
+}
+
+ControlStore& AdminApi::requireStore() const {
+  if (store_ == nullptr) {
+    throw Error(ErrorCode::NotFound,
+                "history, rollback and the change log need a control store: set store: (an "
+                "ODBC connection string) in gateway.yaml");
+  }
+  return *store_;
+}
+
+HttpResponse AdminApi::history(Call& call) {
+  const auto versions = requireStore().history(call.kind, call.id);
+  if (versions.empty()) {
+    throw Error(ErrorCode::NotFound,
+                "no " + call.kind + " with id '" + call.id + "' was ever stored");
+  }
+  HttpResponse response;
   JsonWriter json(response.body);
-  for (const auto& document : installed->config.documents) {
+  json.beginObject().key("versions").beginArray();
+  for (const auto& stored : versions) {  // newest first
+    json.beginObject().key("version").integer(static_cast<std::int64_t>(stored.version));
+    json.key("author").string(stored.author).key("time").string(stored.time);
+    json.key("comment").string(stored.comment).key("deleted").boolean(stored.deleted);
+    // A removal keeps the body the policy had before it.
+    json.key("policy");
+    writeYamlAsJson(storedBody(stored).yaml(), json);
+    json.endObject();
+  }
+  json.endArray().key("request_id").string(call.requestId).endObject();
+  call.outcome = "listed";
+  return response;
+}
+
+HttpResponse AdminApi::rollBack(Call& call, ApiHandler& gateway) {
+  auto& store = requireStore();
+  const auto request = parseBody(call.request.body);
+  std::int64_t wanted = 0;
+  try {
+    request.allowOnlyKeys({"version"});
+    wanted = request.at("version").asInt(1, std::numeric_limits<std::int64_t>::max());
+  } catch (const Error& e) {
+    throw Error(ErrorCode::BadRequest, e.message());
+  }
+  const auto versions = store.history(call.kind, call.id);
+  const auto found = std::find_if(versions.begin(), versions.end(), [&](const auto& stored) {
+    return static_cast<std::int64_t>(stored.version) == wanted;
+  });
+  if (found == versions.end()) {
+    throw Error(ErrorCode::NotFound, call.kind + " '" + call.id + "' has no version " +
+                                         std::to_string(wanted) + " (see its history)");
+  }
+  if (found->deleted) {
+    throw Error(ErrorCode::BadRequest, "version " + std::to_string(wanted) + " removed " +
+                                           call.kind + " '" + call.id +
+                                           "'; roll back to a version that holds it");
+  }
+  const std::string comment = call.request.changeComment.empty()
+                                  ? "rollback to version " + std::to_string(wanted)
+                                  : call.request.changeComment;
+  const auto applied = apply(call, gateway, storedBody(*found), comment);
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject().key("version").integer(static_cast<std::int64_t>(applied.snapshot->version));
+  json.key("rolled_back_to").integer(wanted).key("policy");
+  for (const auto& document : applied.snapshot->config.documents) {
     if (document.kind == call.kind && document.id == call.id) writeDocument(document, json);
   }
+  json.key("request_id").string(call.requestId).endObject();
+  call.outcome = "rolled_back";
+  return response;
+}
+
+HttpResponse AdminApi::listChanges(Call& call, ApiHandler& gateway) {
+  auto changes = requireStore().changes();
+  // Newest first, as history; the documents of one version stay in kind, id order.
+  std::stable_sort(changes.begin(), changes.end(),
+                   [](const auto& a, const auto& b) { return a.version > b.version; });
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject().key("version").integer(static_cast<std::int64_t>(gateway.snapshot()->version));
+  json.key("changes").beginArray();
+  for (const auto& stored : changes) {
+    json.beginObject().key("version").integer(static_cast<std::int64_t>(stored.version));
+    json.key("author").string(stored.author).key("time").string(stored.time);
+    json.key("kind").string(stored.kind).key("id").string(stored.id);
+    json.key("comment").string(stored.comment).key("deleted").boolean(stored.deleted);
+    json.endObject();
+  }
+  json.endArray().key("request_id").string(call.requestId).endObject();
+  call.outcome = "listed";
   return response;
 }
 

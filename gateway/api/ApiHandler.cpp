@@ -170,6 +170,9 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("status").string(path == "/healthz" ? "ok" : "ready");
+  if (path == "/readyz") {
+    json.key("version").integer(static_cast<std::int64_t>(exchange->snapshot->version));
+  }
   json.key("request_id").string(exchange->requestId).endObject();
   finish(exchange, std::move(response));
 }
