@@ -66,6 +66,8 @@ sweep_sets=(
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
+# Like the README's other commands, this one installs what it needs (wrk, nginx, ...).
+"$root/scripts/install-deps.sh" --bench
 for tool in wrk nginx redis-server redis-cli redis-benchmark pgbench psql curl cmake ninja; do
   command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-deps.sh --bench"
 done
