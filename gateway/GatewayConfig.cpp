@@ -79,7 +79,7 @@ void parseAdmin(const ConfigNode& node, GatewayConfig& config) {
 GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesystem::path& baseDir,
                                  const std::optional<std::string>& listenOverride) {
   document.allowOnlyKeys({"listen", "threads", "redis", "cache", "audit", "limits", "admin",
-                          "store", "include", "hash_key"});
+                          "store", "store_poll", "include", "hash_key"});
   GatewayConfig config;
   config.baseDir = baseDir;
   if (auto listen = document.find("listen")) {
@@ -103,6 +103,10 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
   if (auto v = document.find("limits")) parseLimits(*v, config);
   if (auto v = document.find("admin")) parseAdmin(*v, config);
   if (auto v = document.find("store")) config.store = v->asExpandedString();
+  if (auto v = document.find("store_poll")) {
+    config.storePoll = v->asDuration();
+    if (config.storePoll.count() <= 0) v->fail("store_poll must be above 0");
+  }
   if (auto v = document.find("include")) config.include = v->asStringList();
   const auto hashKey = document.find("hash_key");
   if (!hashKey) document.fail("missing required key 'hash_key' (the secret for keyed hashes)");

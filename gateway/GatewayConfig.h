@@ -43,6 +43,8 @@ struct GatewayConfig {
   std::string hashKey;
   std::vector<AdminToken> adminTokens;
   std::string store;  // control store ODBC connection string (admin plane)
+  // How often the store's version is read, so that other instances' changes take effect here.
+  std::chrono::milliseconds storePoll{1000};
   std::vector<std::string> include;
 };
 

@@ -26,6 +26,8 @@
 #include "gateway/Configuration.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PlanExecutor.h"
+#include "gateway/SourceSet.h"
+#include "gateway/StoreSync.h"
 #include "gateway/admin/AdminApi.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/FileAuditLog.h"
@@ -82,25 +84,31 @@ std::unique_ptr<oncegate::DatasetCache> makeCache(const oncegate::GatewayConfig&
   return std::make_unique<oncegate::TieredCache>(std::move(redis), local.entries, local.ttl);
 }
 
-// The configuration to serve, and the control store version it was read at (0 without a store).
-struct StartingConfiguration {
-  oncegate::Configuration config;
-  std::uint64_t version = 0;
+// What the process serves first, and, with `store:`, the store that keeps it in step.
+struct Starting {
+  std::shared_ptr<const oncegate::GatewaySnapshot> snapshot;
+  std::unique_ptr<oncegate::ControlStore> store;
+  std::unique_ptr<oncegate::StoreSync> sync;
 };
 
 // With `store:`, the store is the source of truth: an empty store first receives the YAML
 // directory's documents (validated as a whole) as version 1, and the configuration is then built
 // from the store's current documents, whatever the files say now. Without it, the files.
-StartingConfiguration startingConfiguration(const Options& options,
-                                            std::unique_ptr<oncegate::ControlStore>& store) {
+Starting startingSnapshot(const Options& options, const oncegate::SourceSet::Factory& openSource) {
   const auto directory = std::filesystem::path(options.configDir);
   auto gateway = oncegate::parseGatewayConfig(
       oncegate::ConfigNode::loadFile(directory / "gateway.yaml"), directory, options.listen);
+  Starting starting;
   if (gateway.store.empty()) {
-    return {oncegate::loadConfiguration(directory, options.listen), 0};
+    auto config = oncegate::loadConfiguration(directory, options.listen);
+    auto sources = oncegate::SourceSet::reusing(config.sources, {}, {}, openSource);
+    starting.snapshot =
+        std::make_shared<const oncegate::GatewaySnapshot>(std::move(config), std::move(sources));
+    return starting;
   }
-  store = std::make_unique<oncegate::ControlStore>(gateway.store);
-  if (store->empty()) {
+  starting.store = std::make_unique<oncegate::ControlStore>(gateway.store);
+  auto& store = *starting.store;
+  if (store.empty()) {
     const auto files = oncegate::loadConfiguration(directory, options.listen);
     std::vector<oncegate::StoredDocument> documents;
     for (const auto& document : files.documents) {
@@ -112,30 +120,14 @@ StartingConfiguration startingConfiguration(const Options& options,
       documents.push_back(std::move(stored));
     }
     if (const auto imported =
-            store->importIfEmpty(documents, "import", "imported from " + directory.string())) {
+            store.importIfEmpty(documents, "import", "imported from " + directory.string())) {
       spdlog::info("control store: imported {} documents from {} as version {}", documents.size(),
                    directory.string(), *imported);
     }
   }
-  // The version is read first: should another instance change the store in between, this one
-  // claims the older version and catches up, rather than claiming what it does not serve.
-  const auto version = store->version();
-  auto current = store->current();
-  // In the order the files list kinds (sources first), so that messages read the same way.
-  const auto& kinds = oncegate::ControlStore::kinds();
-  const auto rank = [&](const oncegate::StoredDocument& stored) {
-    return std::find(kinds.begin(), kinds.end(), stored.kind) - kinds.begin();
-  };
-  std::stable_sort(current.begin(), current.end(),
-                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
-  std::vector<oncegate::ConfigDocument> documents;
-  for (const auto& stored : current) {
-    documents.push_back(oncegate::ConfigDocument{
-        stored.kind, stored.id,
-        oncegate::ConfigNode::parse(stored.body, "store:" + stored.kind + "/" + stored.id)});
-  }
-  spdlog::info("control store: serving version {} ({} documents)", version, documents.size());
-  return {oncegate::buildConfiguration(std::move(gateway), std::move(documents)), version};
+  starting.sync = std::make_unique<oncegate::StoreSync>(store, std::move(gateway), openSource);
+  starting.snapshot = starting.sync->load();
+  return starting;
 }
 
 }  // namespace
@@ -166,25 +158,29 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   try {
-    std::unique_ptr<oncegate::ControlStore> store;
-    auto [config, version] = startingConfiguration(*options, store);
-    const auto httpConfig = config.gateway.http;
-    oncegate::EventLoops loops(httpConfig.threads);
-    auto cache = makeCache(config.gateway, loops);
-    oncegate::FileAuditLog audit(config.gateway.audit);
-    const oncegate::AdminApi::SourceFactory makeSource = [](const oncegate::SourceConfig& source) {
+    const oncegate::SourceSet::Factory openSource = [](const oncegate::SourceConfig& source) {
       return std::shared_ptr<oncegate::Source>(oncegate::makeOdbcSource(source));
     };
-    oncegate::SourceSet sources;
-    for (const auto& source : config.sources) sources.add(makeSource(source));
-    oncegate::PlanExecutor executor(*cache, config.gateway.hashKey);
-    auto snapshot = std::make_shared<const oncegate::GatewaySnapshot>(std::move(config),
-                                                                      std::move(sources), version);
-    oncegate::AdminApi admin(audit, makeSource, store.get());
+    auto [snapshot, store, sync] = startingSnapshot(*options, openSource);
+    const auto& gateway = snapshot->config.gateway;
+    const auto httpConfig = gateway.http;
+    oncegate::EventLoops loops(httpConfig.threads);
+    auto cache = makeCache(gateway, loops);
+    oncegate::FileAuditLog audit(gateway.audit);
+    oncegate::PlanExecutor executor(*cache, gateway.hashKey);
+    oncegate::AdminApi admin(audit, openSource, sync.get());
     oncegate::ApiHandler api(snapshot, executor, audit, &admin);
+    // The poll uses `api`: it stops before `api` goes, however this block is left.
+    struct StopPollAtExit {
+      oncegate::StoreSync* sync;
+      ~StopPollAtExit() {
+        if (sync != nullptr) sync->stop();
+      }
+    } stopPollAtExit{sync.get()};
     oncegate::HttpServer server(httpConfig, loops, api);
     server.start();
     loops.start();
+    if (sync) sync->start(api, gateway.storePoll);
     spdlog::info("oncegate listening on {}:{} with {} I/O threads, {} sources", httpConfig.host,
                  server.port(), httpConfig.threads, snapshot->sources.all().size());
     spdlog::default_logger()->flush();  // operators and scripts wait for this line

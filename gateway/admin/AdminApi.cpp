@@ -17,6 +17,7 @@
 #include "common/YamlJson.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PolicyExplanation.h"
+#include "gateway/StoreSync.h"
 #include "gateway/UtcTimestamp.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/AuditLog.h"
@@ -111,11 +112,6 @@ ConfigNode parseBody(const std::string& body) {
   }
 }
 
-bool sameSource(const SourceConfig& a, const SourceConfig& b) {
-  return a.id == b.id && a.department == b.department && a.odbc == b.odbc && a.pool == b.pool &&
-         a.timeout == b.timeout && a.retry == b.retry;
-}
-
 HttpResponse errorResponse(const Error& error, const std::string& requestId) {
   HttpResponse response;
   response.status = httpStatusFor(error.code());
@@ -158,8 +154,11 @@ struct AdminApi::Applied {
   bool existed = false;
 };
 
-AdminApi::AdminApi(AuditLog& audit, SourceFactory makeSource, ControlStore* store)
-    : audit_(audit), makeSource_(std::move(makeSource)), store_(store) {}
+AdminApi::AdminApi(AuditLog& audit, SourceSet::Factory openSource, StoreSync* sync)
+    : audit_(audit),
+      openSource_(std::move(openSource)),
+      sync_(sync),
+      store_(sync != nullptr ? &sync->store() : nullptr) {}
 
 void AdminApi::serve(const HttpRequest& request, const std::string& requestId, ApiHandler& gateway,
                      HttpHandler::Respond respond) {
@@ -312,7 +311,7 @@ HttpResponse AdminApi::change(Call& call, ApiHandler& gateway) {
 AdminApi::Applied AdminApi::apply(Call& call, ApiHandler& gateway,
                                   const std::optional<ConfigNode>& body,
                                   const std::string& comment) {
-  std::lock_guard lock(changeMutex_);
+  std::lock_guard lock(sync_ != nullptr ? sync_->changeMutex() : changeMutex_);
   const auto current = gateway.snapshot();
   // The new list is built by copying, never by assigning: a YAML::Node assignment writes
   // through to every node sharing it, which would change the snapshot in force.
@@ -334,21 +333,22 @@ AdminApi::Applied AdminApi::apply(Call& call, ApiHandler& gateway,
 
   // The whole is rebuilt and validated; a rejected change leaves the snapshot in force alone.
   auto next = buildConfiguration(current->config.gateway, std::move(documents));
-  SourceSet sources;
-  for (const auto& source : next.sources) {
-    const auto& before = current->config.sources;
-    const auto same = std::find_if(before.begin(), before.end(),
-                                   [&](const auto& old) { return sameSource(old, source); });
-    const auto live = current->sources.all().find(source.id);
-    if (same != before.end() && live != current->sources.all().end()) {
-      sources.add(live->second);  // unchanged: keeps its pool, breaker and counters
-    } else {
-      sources.add(makeSource_(source));
-    }
-  }
+  auto sources =
+      SourceSet::reusing(next.sources, current->config.sources, current->sources, openSource_);
   // Recorded before it is installed: a change the store did not keep never takes effect, so a
   // restart cannot undo what clients were already served.
-  const auto version = store_ != nullptr ? record(call, body, comment) : current->version;
+  auto version = current->version;
+  if (store_ != nullptr) {
+    const auto recorded = record(call, body, comment);
+    // Another instance wrote in between, and this snapshot lacks its change: it keeps the version
+    // it was built on, so that the next poll rebuilds it from the store, both changes included.
+    if (recorded == current->version + 1) {
+      version = recorded;
+    } else {
+      spdlog::info("admin change recorded as version {} after another instance's; catching up",
+                   recorded);
+    }
+  }
   auto installed =
       std::make_shared<const GatewaySnapshot>(std::move(next), std::move(sources), version);
   gateway.install(installed);

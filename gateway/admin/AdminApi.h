@@ -8,8 +8,7 @@
 #include <string>
 
 #include "common/ConfigNode.h"
-#include "connectors/Source.h"
-#include "connectors/SourceConfig.h"
+#include "gateway/SourceSet.h"
 #include "gateway/http/HttpExchange.h"
 
 namespace oncegate {
@@ -17,6 +16,7 @@ namespace oncegate {
 class ApiHandler;
 class AuditLog;
 class ControlStore;
+class StoreSync;
 
 // The admin plane's HTTP side, /admin/v1/...: authenticates role tokens, lists, reads, puts and
 // deletes configuration documents, explains policy decisions, and audits every call. A change is
@@ -26,13 +26,10 @@ class ControlStore;
 // store also answers policy history, rollback and the change log.
 class AdminApi {
  public:
-  // Opens a live source for a new or changed source configuration (the composition root names
-  // the concrete type).
-  using SourceFactory = std::function<std::shared_ptr<Source>(const SourceConfig&)>;
-
-  // `store` may be null (no `store:` in gateway.yaml): changes then live in memory only, and
-  // history, rollback and the change log answer 404.
-  AdminApi(AuditLog& audit, SourceFactory makeSource, ControlStore* store = nullptr);
+  // `sync` (the control store and the lock every snapshot change takes) may be null (no `store:`
+  // in gateway.yaml): changes then live in memory only, and history, rollback and the change log
+  // answer 404.
+  AdminApi(AuditLog& audit, SourceSet::Factory openSource, StoreSync* sync = nullptr);
 
   // Answers one /admin/v1 request through `respond`, once its audit record is written.
   // `gateway` holds the snapshot in force and takes the new one.
@@ -57,9 +54,11 @@ class AdminApi {
   ControlStore& requireStore() const;
 
   AuditLog& audit_;
-  SourceFactory makeSource_;
+  SourceSet::Factory openSource_;
+  StoreSync* sync_;
   ControlStore* store_;
-  // One change at a time: each is built on the snapshot the previous one installed.
+  // One change at a time: each is built on the snapshot the previous one installed. With a
+  // store, the StoreSync's lock is taken instead, as its poll installs snapshots too.
   std::mutex changeMutex_;
 };
 

@@ -214,6 +214,9 @@ void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {
   out += "oncegate_responses_client_errors_total " + std::to_string(clientErrors_.load()) + "\n";
   out += "# TYPE oncegate_responses_server_errors_total counter\n";
   out += "oncegate_responses_server_errors_total " + std::to_string(serverErrors_.load()) + "\n";
+  // What every instance should agree on; an operator compares it across them.
+  out += "# TYPE oncegate_config_version gauge\n";
+  out += "oncegate_config_version " + std::to_string(exchange->snapshot->version) + "\n";
   out += "# TYPE oncegate_source_queries_total counter\n";
   std::string failures = "# TYPE oncegate_source_failures_total counter\n";
   std::string connects = "# TYPE oncegate_source_connects_total counter\n";

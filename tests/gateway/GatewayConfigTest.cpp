@@ -52,6 +52,7 @@ TEST(GatewayConfigTest, DefaultsApplyWhenOnlyTheHashKeyIsWritten) {
   EXPECT_EQ(config.hashKey, "0123456789abcdef0123456789abcdef");
   EXPECT_TRUE(config.adminTokens.empty());
   EXPECT_TRUE(config.store.empty());
+  EXPECT_EQ(config.storePoll, defaults.storePoll);
   EXPECT_TRUE(config.include.empty());
   EXPECT_EQ(config.audit.path, defaultAuditConfig(kBase).path);
   EXPECT_EQ(config.audit.durability, defaultAuditConfig(kBase).durability);
@@ -74,6 +75,7 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
                             std::string(64, 'a') +
                             "\n"
                             "store: \"${ONCEGATE_TEST_GATEWAY_STORE}\"\n"
+                            "store_poll: 200ms\n"
                             "include: [sources/*.yaml, mappings/hr.yaml]\n");
   EXPECT_EQ(config.http.host, "0.0.0.0");
   EXPECT_EQ(config.http.port, 9090);
@@ -91,6 +93,7 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
   EXPECT_EQ(config.adminTokens[0].role, "dba");
   EXPECT_EQ(config.adminTokens[0].tokenSha256, std::string(64, 'a'));
   EXPECT_EQ(config.store, "Driver=PostgreSQL;Server=db");
+  EXPECT_EQ(config.storePoll, 200ms);
   EXPECT_EQ(config.include, (std::vector<std::string>{"sources/*.yaml", "mappings/hr.yaml"}));
 }
 
@@ -166,6 +169,15 @@ TEST(GatewayConfigTest, RejectsABadDuration) {
   const auto message =
       rejection(std::string(kHashKeyLine) + "limits:\n  max_fields: 10\n  request_timeout: soon\n");
   EXPECT_THAT(message, HasSubstr("gateway.yaml:4"));
+}
+
+TEST(GatewayConfigTest, RejectsAStorePollThatIsNotAPositiveDuration) {
+  const auto zero = rejection(std::string(kHashKeyLine) + "store_poll: 0s\n");
+  EXPECT_THAT(zero, HasSubstr("gateway.yaml:2"));
+  EXPECT_THAT(zero, HasSubstr("store_poll must be above 0"));
+  const auto word = rejection(std::string(kHashKeyLine) + "store_poll: often\n");
+  EXPECT_THAT(word, HasSubstr("gateway.yaml:2"));
+  EXPECT_THAT(word, HasSubstr("expected a duration"));
 }
 
 TEST(GatewayConfigTest, RejectsAnAdminTokenWithAnUnknownRole) {

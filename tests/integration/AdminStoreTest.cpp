@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
@@ -20,6 +22,7 @@ namespace oncegate::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kClientKey = "store-it-client-key";
 const std::string kDba = "store-dba-token-01";
@@ -60,8 +63,9 @@ class AdminStoreTest : public ::testing::Test {
         "audit: { path: audit/trail.jsonl }\n"
         "hash_key: " +
         randomHex(40) +
-        "\nstore: \"Driver=SQLite3;Database=" + (directory_ / "control.db").string() +
+        "\nstore: \"Driver=SQLite3;Timeout=5000;Database=" + (directory_ / "control.db").string() +
         "\"\n"
+        "store_poll: 200ms\n"
         "admin:\n"
         "  tokens:\n"
         "    - { name: dba-wang, role: dba, token_sha256: " +
@@ -121,12 +125,13 @@ class AdminStoreTest : public ::testing::Test {
   }
 
   // The status of one field for the test company.
-  std::string fieldStatus(const std::string& field) {
+  std::string fieldStatus(const std::string& field) { return fieldStatus(*client_, field); }
+  static std::string fieldStatus(const HttpClient& client, const std::string& field) {
     const auto response =
-        client_->post("/v1/resolve",
-                      R"({"purpose":"permit","subject":{"type":"org","credit_code":")" + kCompany +
-                          R"("},"fields":[")" + field + R"("]})",
-                      kClientKey);
+        client.post("/v1/resolve",
+                    R"({"purpose":"permit","subject":{"type":"org","credit_code":")" + kCompany +
+                        R"("},"fields":[")" + field + R"("]})",
+                    kClientKey);
     EXPECT_EQ(response.status, 200) << response.body;
     return TestJson(response.body).at("/fields/" + field + "/status");
   }
@@ -137,7 +142,26 @@ class AdminStoreTest : public ::testing::Test {
     return TestJson(response.body);
   }
 
-  std::string readyVersion() { return TestJson(client_->get("/readyz").body).at("/version"); }
+  std::string readyVersion() { return readyVersion(*client_); }
+  static std::string readyVersion(const HttpClient& client) {
+    return TestJson(client.get("/readyz").body).at("/version");
+  }
+
+  // Whether `field` reaches `status` on `client`'s instance within the two seconds allowed.
+  static bool becomes(const HttpClient& client, const std::string& field,
+                      const std::string& status) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (fieldStatus(client, field) == status) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  // A second instance on the same files and the same control store.
+  std::unique_ptr<GatewayProcess> startAnother() {
+    return std::make_unique<GatewayProcess>(files_);
+  }
 
   std::filesystem::path directory_;
   ConfigFiles files_;
@@ -283,6 +307,69 @@ TEST_F(AdminStoreTest, WithoutAStoreTheVersionedEndpointsSayWhatIsNeeded) {
   EXPECT_EQ(fieldStatus("org.staff"), "denied");
   EXPECT_EQ(readyVersion(), "0");
   EXPECT_FALSE(std::filesystem::exists(directory_ / "control.db"));
+}
+
+TEST_F(AdminStoreTest, TwoInstancesOnOneStoreFollowEachOthersChangesBothWays) {
+  const auto other = startAnother();
+  const HttpClient otherClient(other->port());
+  ASSERT_EQ(fieldStatus(otherClient, "org.staff"), "ok");
+  ASSERT_EQ(readyVersion(otherClient), "1");
+
+  ASSERT_EQ(putPolicy(kDenyStaff, "through the first").status, 200);
+  EXPECT_TRUE(becomes(otherClient, "org.staff", "denied"));
+  EXPECT_EQ(readyVersion(otherClient), "2");
+  EXPECT_THAT(otherClient.get("/metrics").body, HasSubstr("\noncegate_config_version 2\n"));
+
+  const auto put = otherClient.send("PUT", "/admin/v1/policies/permit-grant", kDenyName, kOfficer,
+                                    {{"X-Change-Comment", "through the second"}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(fieldStatus(otherClient, "org.name"), "denied");  // at once where it was made
+  EXPECT_TRUE(becomes(*client_, "org.name", "denied"));
+  EXPECT_EQ(fieldStatus("org.staff"), "ok");
+  EXPECT_EQ(readyVersion(), "3");
+  EXPECT_THAT(client_->get("/metrics").body, HasSubstr("\noncegate_config_version 3\n"));
+  EXPECT_EQ(readyVersion(otherClient), "3");
+
+  // Each rebuilt from the store only the version the other made, never its own.
+  EXPECT_EQ(gateway_->stop(), 0);
+  EXPECT_EQ(other->stop(), 0);
+  EXPECT_THAT(gateway_->logs(), HasSubstr("now serving version 3 (was 2)"));
+  EXPECT_THAT(gateway_->logs(), Not(HasSubstr("now serving version 2")));
+  EXPECT_THAT(other->logs(), HasSubstr("now serving version 2 (was 1)"));
+  EXPECT_THAT(other->logs(), Not(HasSubstr("now serving version 3")));
+}
+
+TEST_F(AdminStoreTest, DocumentsThatDoNotBuildLeaveTheSnapshotInForceUntilFixed) {
+  const auto other = startAnother();
+  const HttpClient otherClient(other->port());
+  ASSERT_EQ(putPolicy(kDenyStaff, "valid").status, 200);
+  ASSERT_TRUE(becomes(otherClient, "org.staff", "denied"));
+
+  // What an instance with a newer validator might write: a policy naming an unknown client.
+  const std::string command =
+      "sqlite3 " + (directory_ / "control.db").string() +
+      " \"UPDATE oncegate_meta SET value = value + 1 WHERE name = 'version'; INSERT INTO "
+      "oncegate_documents VALUES ('policies', 'permit-grant', (SELECT value FROM oncegate_meta "
+      "WHERE name = 'version'), 'newer', '2026-01-01T00:00:00Z', '', "
+      "'{\\\"id\\\":\\\"permit-grant\\\",\\\"clients\\\":[\\\"nobody\\\"],"
+      "\\\"purposes\\\":[\\\"permit\\\"],\\\"allow\\\":[\\\"org.*\\\"]}', 0);\"";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(fieldStatus(otherClient, "org.staff"), "denied");
+  EXPECT_EQ(fieldStatus("org.staff"), "denied");
+  EXPECT_EQ(readyVersion(otherClient), "2");
+  EXPECT_EQ(readyVersion(), "2");
+
+  // A valid change replaces the bad document; both instances move to it.
+  ASSERT_EQ(putPolicy(kDenyName, "fixed").status, 200);
+  EXPECT_TRUE(becomes(otherClient, "org.name", "denied"));
+  EXPECT_TRUE(becomes(*client_, "org.name", "denied"));
+  EXPECT_EQ(readyVersion(otherClient), "4");
+  EXPECT_EQ(readyVersion(), "4");
+  EXPECT_EQ(other->stop(), 0);
+  const auto logs = other->logs();
+  EXPECT_THAT(logs, HasSubstr("could not catch up, still serving version 2"));
+  EXPECT_THAT(logs, HasSubstr("names unknown client 'nobody'"));
 }
 
 }  // namespace

@@ -1,0 +1,114 @@
+#include "gateway/StoreSync.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "common/ConfigNode.h"
+#include "common/Error.h"
+#include "gateway/Configuration.h"
+#include "gateway/GatewaySnapshot.h"
+#include "gateway/api/ApiHandler.h"
+#include "gateway/store/ControlStore.h"
+
+namespace oncegate {
+
+StoreSync::StoreSync(ControlStore& store, GatewayConfig gateway, SourceSet::Factory openSource)
+    : store_(store), gateway_(std::move(gateway)), openSource_(std::move(openSource)) {}
+
+StoreSync::~StoreSync() { stop(); }
+
+std::shared_ptr<const GatewaySnapshot> StoreSync::load() {
+  std::lock_guard lock(changeMutex_);
+  auto snapshot = build(nullptr);
+  spdlog::info("control store: serving version {} ({} documents)", snapshot->version,
+               snapshot->config.documents.size());
+  return snapshot;
+}
+
+bool StoreSync::catchUp(ApiHandler& gateway) {
+  std::lock_guard lock(changeMutex_);
+  const auto current = gateway.snapshot();
+  if (store_.version() <= current->version) return false;
+  auto next = build(current.get());
+  if (next->version <= current->version) return false;
+  gateway.install(next);
+  spdlog::info("control store: now serving version {} (was {})", next->version, current->version);
+  return true;
+}
+
+std::shared_ptr<const GatewaySnapshot> StoreSync::build(const GatewaySnapshot* current) {
+  // The version is read first: should another instance change the store in between, this one
+  // claims the older version and catches up at the next poll, rather than claiming what it does
+  // not serve.
+  const auto version = store_.version();
+  auto stored = store_.current();
+  // In the order the files list kinds (sources first), so that messages read the same way.
+  const auto& kinds = ControlStore::kinds();
+  const auto rank = [&](const StoredDocument& document) {
+    return std::find(kinds.begin(), kinds.end(), document.kind) - kinds.begin();
+  };
+  std::stable_sort(stored.begin(), stored.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  std::vector<ConfigDocument> documents;
+  documents.reserve(stored.size());
+  for (const auto& document : stored) {
+    documents.push_back(ConfigDocument{
+        document.kind, document.id,
+        ConfigNode::parse(document.body, "store:" + document.kind + "/" + document.id)});
+  }
+  auto config = buildConfiguration(gateway_, std::move(documents));
+  auto sources = current == nullptr
+                     ? SourceSet::reusing(config.sources, {}, SourceSet{}, openSource_)
+                     : SourceSet::reusing(config.sources, current->config.sources, current->sources,
+                                          openSource_);
+  return std::make_shared<const GatewaySnapshot>(std::move(config), std::move(sources), version);
+}
+
+void StoreSync::start(ApiHandler& gateway, std::chrono::milliseconds interval) {
+  {
+    std::lock_guard lock(stopMutex_);
+    stopping_ = false;
+  }
+  poller_ = std::thread([this, &gateway, interval] { poll(gateway, interval); });
+}
+
+void StoreSync::stop() {
+  {
+    std::lock_guard lock(stopMutex_);
+    stopping_ = true;
+  }
+  stopped_.notify_all();
+  if (poller_.joinable()) poller_.join();
+}
+
+void StoreSync::poll(ApiHandler& gateway, std::chrono::milliseconds interval) {
+  // The last problem reported: a store that stays down, or documents that stay invalid, are
+  // logged once, not at every poll.
+  std::string reported;
+  std::unique_lock lock(stopMutex_);
+  while (!stopped_.wait_for(lock, interval, [this] { return stopping_; })) {
+    lock.unlock();
+    std::string problem;
+    try {
+      catchUp(gateway);
+    } catch (const Error& e) {
+      problem = e.message() + (e.detail().empty() ? "" : ": " + e.detail());
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+    if (!problem.empty() && problem != reported) {
+      spdlog::warn("control store: could not catch up, still serving version {}: {}",
+                   gateway.snapshot()->version, problem);
+    } else if (problem.empty() && !reported.empty()) {
+      spdlog::info("control store: caught up again at version {}", gateway.snapshot()->version);
+    }
+    reported = std::move(problem);
+    lock.lock();
+  }
+}
+
+}  // namespace oncegate
