@@ -192,9 +192,12 @@ void AdminApi::serve(const HttpRequest& request, const std::string& requestId, A
   json.key("status").integer(response.status).key("outcome").string(call.outcome);
   if (!request.changeComment.empty()) json.key("comment").string(request.changeComment);
   json.endObject();
-  audit_.append(std::move(record), [respond = std::move(respond), response]() mutable {
-    respond(std::move(response));
-  });
+  // An admin change has taken effect by now; its answer goes out even if the record could not
+  // be written (the audit log reports that failure itself).
+  audit_.append(std::move(record),
+                [respond = std::move(respond), response](bool /*recorded*/) mutable {
+                  respond(std::move(response));
+                });
 }
 
 HttpResponse AdminApi::answer(Call& call, ApiHandler& gateway) {

@@ -420,9 +420,9 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind ki
     }
     // A refused access is an access too: audited, and (strict) on disk before the answer.
     audit_.append(auditRecord(*exchange, status),
-                  [this, exchange, status, code = errorCodeName(e.code()), message = e.message()] {
-                    fail(exchange, status, code, message);
-                  });
+                  // The refusal serves no data, so it is answered even if it could not be recorded.
+                  [this, exchange, status, code = errorCodeName(e.code()), message = e.message()](
+                      bool /*recorded*/) { fail(exchange, status, code, message); });
     return;
   }
 
@@ -441,10 +441,16 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind ki
                   HttpResponse response;
                   response.body = answerFields(*exchange, kind);
                   // With strict durability the answer leaves only once its audit line is on disk.
-                  audit_.append(auditRecord(*exchange, 200),
-                                [this, exchange, response = std::move(response)]() mutable {
-                                  finish(exchange, std::move(response));
-                                });
+                  audit_.append(
+                      auditRecord(*exchange, 200),
+                      [this, exchange, response = std::move(response)](bool recorded) mutable {
+                        if (!recorded) {
+                          return fail(exchange, 503, errorCodeName(ErrorCode::Overloaded),
+                                      "the audit trail cannot be written: no data is "
+                                      "served until it can");
+                        }
+                        finish(exchange, std::move(response));
+                      });
                 });
 }
 

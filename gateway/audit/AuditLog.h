@@ -10,7 +10,9 @@ namespace oncegate {
 // removing a line breaks the chain (verifiable offline).
 class AuditLog {
  public:
-  using Durable = std::function<void()>;
+  // Called with true once the record is recorded (strict: written and synced), or with false
+  // when it could not be: the caller must then not hand out the data it audits.
+  using Durable = std::function<void(bool recorded)>;
 
   virtual ~AuditLog() = default;
 

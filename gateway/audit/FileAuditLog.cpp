@@ -134,7 +134,7 @@ void FileAuditLog::append(std::string record, Durable durable) {
       wake = queue_.size() == kBatchWriteThreshold;
     }
     if (wake) wake_.notify_one();
-    if (durable) durable();
+    if (durable) durable(true);
     return;
   }
   {
@@ -143,6 +143,11 @@ void FileAuditLog::append(std::string record, Durable durable) {
     ++appended_;
   }
   wake_.notify_one();
+}
+
+bool FileAuditLog::stoppingNow() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
 }
 
 void FileAuditLog::flush() {
@@ -209,6 +214,9 @@ void FileAuditLog::writerLoop() {
     const auto last = appended_;
     lock.unlock();
 
+    const std::string prevBefore = prev_;
+    struct stat before {};
+    const bool sizeKnown = fstat(fd_, &before) == 0;
     std::string bytes;
     for (const auto& pending : batch) {
       std::string line = AuditLine::chain(pending.record, prev_);
@@ -218,26 +226,35 @@ void FileAuditLog::writerLoop() {
     }
     std::size_t written = 0;
     int failures = 0;
+    bool recorded = true;
     while (!writeAndSync(bytes, written, sync)) {
       ++failures;
-      bool giveUp = false;
       {
         std::lock_guard state(mutex_);
         healthy_ = false;
-        giveUp = stopping_ && failures >= kShutdownAttempts;
       }
-      if (giveUp) {
+      // Strict mode: the requests of this batch are waiting. Rather than hold them while the
+      // disk is failing, take the batch back out of the file (so the chain stays whole) and
+      // tell them it was not recorded: they answer 503 and serve no data.
+      if (strict && sizeKnown && (written == 0 || ftruncate(fd_, before.st_size) == 0)) {
+        prev_ = prevBefore;
+        recorded = false;
+        spdlog::error("audit log {}: {} records could not be written; their requests are refused",
+                      path_.string(), batch.size());
+        break;
+      }
+      if (stoppingNow() && failures >= kShutdownAttempts) {
         spdlog::critical("audit log {}: closing with {} of {} bytes of audit records unwritten",
                          path_.string(), bytes.size() - written, bytes.size());
+        recorded = false;
         break;
       }
       std::this_thread::sleep_for(kRetryDelay);
     }
-    // Records given up are not durable: their answers must not leave.
     for (auto& pending : batch) {
-      if (!pending.durable || written != bytes.size()) continue;
+      if (!pending.durable) continue;
       try {
-        pending.durable();
+        pending.durable(recorded);
       } catch (const std::exception& e) {
         spdlog::error("audit log: a durable callback threw: {}", e.what());
       } catch (...) {

@@ -61,6 +61,7 @@ class FileAuditLog : public AuditLog {
   void writerLoop();
   // Writes `bytes` from `written` on and syncs; false after a failure (already logged).
   bool writeAndSync(const std::string& bytes, std::size_t& written, bool sync);
+  bool stoppingNow() const;
 
   std::filesystem::path path_;
   AuditConfig::Durability durability_;

@@ -482,3 +482,24 @@ TEST_F(GatewayResolveTest, RefusesToStartOnAnInvalidConfiguration) {
 
 }  // namespace
 }  // namespace oncegate::testing
+
+namespace oncegate::testing {
+namespace {
+
+TEST_F(GatewayResolveTest, ServesNoDataItCannotAudit) {
+  auto files = config(true);
+  auto& gatewayYaml = files["gateway.yaml"];
+  const std::string trail = "path: audit/trail.jsonl";
+  gatewayYaml.replace(gatewayYaml.find(trail), trail.size(), "path: /dev/full");  // a full disk
+  GatewayProcess gateway(files);
+  HttpClient client(gateway.port());
+  const auto response = client.post("/v1/resolve", resolveBody(kCompany, {"org.name"}), kKey);
+  EXPECT_EQ(response.status, 503) << response.body;
+  EXPECT_EQ(TestJson(response.body).at("/error"), "overloaded");
+  EXPECT_THAT(response.body, Not(HasSubstr("杭州")));
+  // A refusal serves nothing, so it is still answered.
+  EXPECT_EQ(client.post("/v1/resolve", resolveBody(kCompany, {"org.name"}), "wrong").status, 401);
+}
+
+}  // namespace
+}  // namespace oncegate::testing

@@ -28,7 +28,7 @@ TEST(FileAuditLogTest, StrictRunsDurableOnlyOnceTheLineIsInTheFile) {
   FileAuditLog log(path, Durability::Strict);
   std::vector<std::promise<std::string>> seen(3);
   for (int i = 0; i < 3; ++i) {
-    log.append(R"({"n":)" + std::to_string(i) + "}", [&, i] {
+    log.append(R"({"n":)" + std::to_string(i) + "}", [&, i](bool) {
       // What is in the file at the moment durable runs.
       seen[i].set_value(readFile(path));
     });
@@ -45,7 +45,7 @@ TEST(FileAuditLogTest, StrictRunsDurableOnTheWriterThread) {
   TempDir dir;
   FileAuditLog log(dir.path() / "audit.jsonl", Durability::Strict);
   std::promise<std::thread::id> ran;
-  log.append(R"({"a":1})", [&] { ran.set_value(std::this_thread::get_id()); });
+  log.append(R"({"a":1})", [&](bool) { ran.set_value(std::this_thread::get_id()); });
   auto future = ran.get_future();
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   EXPECT_NE(future.get(), std::this_thread::get_id());
@@ -115,7 +115,7 @@ TEST(FileAuditLogTest, DestructorDrainsTheQueue) {
   {
     FileAuditLog log(path, Durability::Strict);
     for (int i = 0; i < 500; ++i)
-      log.append(R"({"i":)" + std::to_string(i) + "}", [&] { ++durable; });
+      log.append(R"({"i":)" + std::to_string(i) + "}", [&](bool) { ++durable; });
   }
   EXPECT_EQ(durable.load(), 500);
   const auto lines = readLines(path);
@@ -134,7 +134,7 @@ TEST(FileAuditLogTest, ConcurrentAppendsFormOneChain) {
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < 100; ++i) {
-          log.append(R"({"t":)" + std::to_string(t) + "}", [&] { ++durable; });
+          log.append(R"({"t":)" + std::to_string(t) + "}", [&](bool) { ++durable; });
         }
       });
     }
@@ -152,7 +152,7 @@ TEST(FileAuditLogTest, BatchRunsDurableAtOnceAndWritesSoonAfter) {
   const auto path = dir.path() / "audit.jsonl";
   FileAuditLog log(path, Durability::Batch);
   bool durable = false;
-  log.append(R"({"batch":true})", [&] { durable = true; });
+  log.append(R"({"batch":true})", [&](bool) { durable = true; });
   EXPECT_TRUE(durable) << "batch mode runs durable inside append()";
 
   const auto deadline = std::chrono::steady_clock::now() + 3s;
@@ -183,6 +183,17 @@ TEST(FileAuditLogTest, BatchWritesAFullQueueAtOnceAndFlushSyncsWhatWasWritten) {
   log.flush();
   EXPECT_EQ(readLines(path).size(), count);
   EXPECT_TRUE(verifyAuditChain(path).intact);
+}
+
+TEST(FileAuditLogTest, StrictTellsWaitingRequestsWhenTheirRecordsCannotBeWritten) {
+  // /dev/full accepts the open and refuses every write (ENOSPC): a disk that is full.
+  FileAuditLog log("/dev/full", Durability::Strict);
+  std::promise<bool> outcome;
+  log.append(R"({"a":1})", [&](bool recorded) { outcome.set_value(recorded); });
+  auto future = outcome.get_future();
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready) << "the request was left waiting";
+  EXPECT_FALSE(future.get());
+  EXPECT_FALSE(log.healthy());
 }
 
 TEST(FileAuditLogTest, CreatesDirectoriesAndAPrivateFile) {
