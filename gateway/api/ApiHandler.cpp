@@ -169,8 +169,15 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   if (path == "/metrics") return serveMetrics(exchange);
   HttpResponse response;
   JsonWriter json(response.body);
-  json.beginObject().key("status").string(path == "/healthz" ? "ok" : "ready");
-  if (path == "/readyz") {
+  if (path == "/healthz") {
+    json.beginObject().key("status").string("ok");
+  } else {
+    // Not ready while the audit trail cannot be written: with strict durability such an
+    // instance refuses every data request, so a load balancer should send them elsewhere.
+    const bool ready = audit_.healthy();
+    if (!ready) response.status = 503;
+    json.beginObject().key("status").string(ready ? "ready" : "not_ready");
+    if (!ready) json.key("reason").string("the audit trail cannot be written");
     json.key("version").integer(static_cast<std::int64_t>(exchange->snapshot->version));
   }
   json.key("request_id").string(exchange->requestId).endObject();

@@ -20,6 +20,9 @@ class AuditLog {
   // thread) once the line is written and fsynced; with batch durability it runs at once, on the
   // caller's thread, and the writer flushes and fsyncs in the background.
   virtual void append(std::string record, Durable durable) = 0;
+
+  // False while records cannot be written (the last write or sync failed).
+  virtual bool healthy() const = 0;
 };
 
 }  // namespace oncegate

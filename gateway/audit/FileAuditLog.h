@@ -47,7 +47,7 @@ class FileAuditLog : public AuditLog {
   void flush();
 
   // False while writes or syncs fail (disk full, I/O error): for /readyz.
-  bool healthy() const;
+  bool healthy() const override;
 
   const std::filesystem::path& path() const { return path_; }
 

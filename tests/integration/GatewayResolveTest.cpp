@@ -499,6 +499,11 @@ TEST_F(GatewayResolveTest, ServesNoDataItCannotAudit) {
   EXPECT_THAT(response.body, Not(HasSubstr("杭州")));
   // A refusal serves nothing, so it is still answered.
   EXPECT_EQ(client.post("/v1/resolve", resolveBody(kCompany, {"org.name"}), "wrong").status, 401);
+  // And the instance tells its load balancer that it is not ready.
+  const auto ready = client.get("/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(TestJson(ready.body).at("/status"), "not_ready");
+  EXPECT_EQ(client.get("/healthz").status, 200);
 }
 
 }  // namespace
