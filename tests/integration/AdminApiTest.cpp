@@ -33,12 +33,10 @@ class AdminApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     database_ = "/tmp/oncegate-it-admin-" + randomHex(8) + ".db";
-    const std::string command =
-        "sqlite3 " + database_ +
-        " \"CREATE TABLE company (credit_code TEXT PRIMARY KEY, name TEXT, staff INTEGER, "
-        "phone TEXT); INSERT INTO company VALUES ('" +
-        kCompany + "', '杭州云栖科技有限公司', 120, '0571-88880000');\"";
-    ASSERT_EQ(std::system(command.c_str()), 0);
+    runSqliteSql(database_,
+                 "CREATE TABLE company (credit_code TEXT PRIMARY KEY, name TEXT, staff INTEGER, "
+                 "phone TEXT); INSERT INTO company VALUES ('" +
+                     kCompany + "', '杭州云栖科技有限公司', 120, '0571-88880000');");
   }
 
   static void TearDownTestSuite() { std::remove(database_.c_str()); }

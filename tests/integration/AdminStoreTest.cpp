@@ -50,12 +50,10 @@ class AdminStoreTest : public ::testing::Test {
     if (made == nullptr) throw std::runtime_error("mkdtemp failed");
     directory_ = made;
     const auto company = (directory_ / "company.db").string();
-    const std::string command =
-        "sqlite3 " + company +
-        " \"CREATE TABLE company (credit_code TEXT PRIMARY KEY, name TEXT, staff INTEGER); "
-        "INSERT INTO company VALUES ('" +
-        kCompany + "', '杭州云栖科技有限公司', 120);\"";
-    ASSERT_EQ(std::system(command.c_str()), 0);
+    runSqliteSql(company,
+                 "CREATE TABLE company (credit_code TEXT PRIMARY KEY, name TEXT, staff INTEGER); "
+                 "INSERT INTO company VALUES ('" +
+                     kCompany + "', '杭州云栖科技有限公司', 120);");
 
     files_["gateway.yaml"] =
         "listen: 127.0.0.1:1\n"
@@ -346,14 +344,12 @@ TEST_F(AdminStoreTest, DocumentsThatDoNotBuildLeaveTheSnapshotInForceUntilFixed)
   ASSERT_TRUE(becomes(otherClient, "org.staff", "denied"));
 
   // What an instance with a newer validator might write: a policy naming an unknown client.
-  const std::string command =
-      "sqlite3 " + (directory_ / "control.db").string() +
-      " \"UPDATE oncegate_meta SET value = value + 1 WHERE name = 'version'; INSERT INTO "
-      "oncegate_documents VALUES ('policies', 'permit-grant', (SELECT value FROM oncegate_meta "
-      "WHERE name = 'version'), 'newer', '2026-01-01T00:00:00Z', '', "
-      "'{\\\"id\\\":\\\"permit-grant\\\",\\\"clients\\\":[\\\"nobody\\\"],"
-      "\\\"purposes\\\":[\\\"permit\\\"],\\\"allow\\\":[\\\"org.*\\\"]}', 0);\"";
-  ASSERT_EQ(std::system(command.c_str()), 0);
+  runSqliteSql((directory_ / "control.db").string(),
+               "UPDATE oncegate_meta SET value = value + 1 WHERE name = 'version'; INSERT INTO "
+               "oncegate_documents VALUES ('policies', 'permit-grant', (SELECT value FROM "
+               "oncegate_meta WHERE name = 'version'), 'newer', '2026-01-01T00:00:00Z', '', "
+               R"('{"id":"permit-grant","clients":["nobody"],"purposes":["permit"],)"
+               R"("allow":["org.*"]}', 0);)");
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_EQ(fieldStatus(otherClient, "org.staff"), "denied");
   EXPECT_EQ(fieldStatus("org.staff"), "denied");

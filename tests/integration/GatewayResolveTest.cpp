@@ -50,8 +50,7 @@ class GatewayResolveTest : public ::testing::Test {
         kNullish +
         "', NULL, NULL, NULL, NULL, NULL, NULL, "
         "NULL, NULL);";
-    const std::string command = "sqlite3 " + registryDb_ + " \"" + sql + "\"";
-    ASSERT_EQ(std::system(command.c_str()), 0);
+    runSqliteSql(registryDb_, sql);
     runPostgresSql(
         "DROP TABLE IF EXISTS it_tax_status, it_tax_detail;"
         "CREATE TABLE it_tax_status (credit_code varchar(18) PRIMARY KEY, grade text, "

@@ -81,12 +81,10 @@ class OncegatectlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     database_ = "/tmp/oncegatectl-it-" + randomHex(8) + ".db";
-    const std::string command =
-        "sqlite3 " + database_ +
-        " \"CREATE TABLE company (credit_code TEXT PRIMARY KEY, name TEXT, phone TEXT, "
-        "tax_no TEXT); INSERT INTO company VALUES ('" +
-        kCompany + "', '杭州云栖科技有限公司', '0571-88880000', 'TX001');\"";
-    ASSERT_EQ(std::system(command.c_str()), 0);
+    runSqliteSql(database_,
+                 "CREATE TABLE company (credit_code TEXT PRIMARY KEY, name TEXT, phone TEXT, "
+                 "tax_no TEXT); INSERT INTO company VALUES ('" +
+                     kCompany + "', '杭州云栖科技有限公司', '0571-88880000', 'TX001');");
   }
   static void TearDownTestSuite() { std::remove(database_.c_str()); }
 

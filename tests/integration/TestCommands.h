@@ -9,6 +9,9 @@ namespace oncegate::testing {
 std::string commandOutput(const std::string& command);
 // The SHA-256 of `text` as an operator computes it: with sha256sum.
 std::string sha256sum(const std::string& text);
+// Runs an SQL script on a SQLite database file (created if missing) with the sqlite3 CLI;
+// throws, naming the script, when sqlite3 fails. The SQLite counterpart of runPostgresSql.
+void runSqliteSql(const std::string& database, const std::string& sql);
 // `length` random lower-case hex digits (fresh hash keys, unique names).
 std::string randomHex(std::size_t length);
 
