@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 namespace oncegate {
 
@@ -59,22 +60,33 @@ SourceConfig parseSource(const ConfigNode& item) {
   return config;
 }
 
-std::string redactConnectionString(std::string_view connection) {
-  std::string out;
-  out.reserve(connection.size());
+namespace {
+
+// One `key=value` part of a connection string: where its value lies in the string (braces
+// included) and whether the key names a password.
+struct ConnectionPart {
+  std::size_t valueBegin = 0;
+  std::size_t valueEnd = 0;
+  bool secret = false;
+};
+
+// Calls `visit(part)` for each part with a value, in order; `copy(begin, end)` for the text
+// between (keys, separators and parts without a value), so that the two together cover the
+// whole string.
+template <typename Visit, typename Copy>
+void splitConnectionString(std::string_view connection, Visit visit, Copy copy) {
   std::size_t i = 0;
   while (i < connection.size()) {
     const auto equals = connection.find('=', i);
     const auto semicolon = connection.find(';', i);
     if (equals == std::string_view::npos ||
         (semicolon != std::string_view::npos && semicolon < equals)) {
-      // A part without a value: copy it through.
       const auto end = semicolon == std::string_view::npos ? connection.size() : semicolon + 1;
-      out.append(connection.substr(i, end - i));
+      copy(i, end);
       i = end;
       continue;
     }
-    const auto key = connection.substr(i, equals - i);
+    const auto name = trim(connection.substr(i, equals - i));
     // A value in braces may itself contain ';' (ODBC quoting), so it ends at the closing brace.
     std::size_t valueEnd = equals + 1;
     while (valueEnd < connection.size() &&
@@ -86,18 +98,58 @@ std::string redactConnectionString(std::string_view connection) {
       valueEnd = close == std::string_view::npos ? connection.size() : close + 1;
     }
     valueEnd = std::min(connection.find(';', valueEnd), connection.size());
-    out.append(key);
-    out.push_back('=');
-    const auto name = trim(key);
-    if (equalsIgnoringCase(name, "PWD") || equalsIgnoringCase(name, "Password")) {
-      out.append("***");
-    } else {
-      out.append(connection.substr(equals + 1, valueEnd - equals - 1));
-    }
-    if (valueEnd < connection.size()) out.push_back(';');
+    copy(i, equals + 1);
+    visit(ConnectionPart{equals + 1, valueEnd,
+                         equalsIgnoringCase(name, "PWD") || equalsIgnoringCase(name, "Password")});
+    if (valueEnd < connection.size()) copy(valueEnd, valueEnd + 1);
     i = valueEnd + 1;
   }
+}
+
+}  // namespace
+
+std::string redactConnectionString(std::string_view connection) {
+  std::string out;
+  out.reserve(connection.size());
+  splitConnectionString(
+      connection,
+      [&](const ConnectionPart& part) {
+        if (part.secret) {
+          out.append("***");
+        } else {
+          out.append(connection.substr(part.valueBegin, part.valueEnd - part.valueBegin));
+        }
+      },
+      [&](std::size_t begin, std::size_t end) {
+        out.append(connection.substr(begin, end - begin));
+      });
   return out;
+}
+
+std::string blankSecrets(std::string text, std::string_view connection) {
+  std::vector<std::string_view> secrets;
+  splitConnectionString(
+      connection,
+      [&](const ConnectionPart& part) {
+        if (!part.secret) return;
+        auto value = trim(connection.substr(part.valueBegin, part.valueEnd - part.valueBegin));
+        // A driver may repeat the value with or without its braces: blank both.
+        if (value.size() >= 2 && value.front() == '{' && value.back() == '}') {
+          secrets.push_back(value);
+          value = value.substr(1, value.size() - 2);
+        }
+        if (!value.empty()) secrets.push_back(value);
+      },
+      [](std::size_t, std::size_t) {});
+  // Longest first, so that a password containing another is blanked whole.
+  std::sort(secrets.begin(), secrets.end(),
+            [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
+  for (const auto secret : secrets) {
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+      text.replace(at, secret.size(), "***");
+    }
+  }
+  return text;
 }
 
 }  // namespace oncegate

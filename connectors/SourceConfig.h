@@ -35,4 +35,8 @@ SourceConfig parseSource(const ConfigNode& item);
 // The connection string with PWD= and Password= values replaced by "***", for error reports.
 std::string redactConnectionString(std::string_view connection);
 
+// `text` (a driver's error message, say) with every password of `connection` that it repeats
+// replaced by "***": drivers may quote the connection string back.
+std::string blankSecrets(std::string text, std::string_view connection);
+
 }  // namespace oncegate

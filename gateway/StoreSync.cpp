@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "common/Error.h"
 #include "gateway/Configuration.h"
 #include "gateway/GatewaySnapshot.h"
+#include "gateway/StoreChangeChannel.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/store/ControlStore.h"
 
@@ -68,29 +70,59 @@ std::shared_ptr<const GatewaySnapshot> StoreSync::build(const GatewaySnapshot* c
   return std::make_shared<const GatewaySnapshot>(std::move(config), std::move(sources), version);
 }
 
-void StoreSync::start(ApiHandler& gateway, std::chrono::milliseconds interval) {
+void StoreSync::start(ApiHandler& gateway, std::chrono::milliseconds interval,
+                      StoreChangeChannel* changes) {
   {
-    std::lock_guard lock(stopMutex_);
+    std::lock_guard lock(pollMutex_);
     stopping_ = false;
+    woken_ = false;
   }
   poller_ = std::thread([this, &gateway, interval] { poll(gateway, interval); });
+  if (changes == nullptr) return;
+  changes->start([this, &gateway](std::optional<std::uint64_t> version) {
+    // Its own announcements come back too: a version already served needs no store call.
+    if (!version || *version > gateway.snapshot()->version) wake();
+  });
+  std::lock_guard lock(channelMutex_);
+  changes_ = changes;
 }
 
 void StoreSync::stop() {
   {
-    std::lock_guard lock(stopMutex_);
+    std::lock_guard lock(channelMutex_);
+    if (changes_ != nullptr) changes_->stop();
+    changes_ = nullptr;
+  }
+  {
+    std::lock_guard lock(pollMutex_);
     stopping_ = true;
   }
-  stopped_.notify_all();
+  pollWakeup_.notify_all();
   if (poller_.joinable()) poller_.join();
+}
+
+void StoreSync::announce(std::uint64_t version) {
+  std::lock_guard lock(channelMutex_);
+  if (changes_ != nullptr) changes_->publish(version);
+}
+
+void StoreSync::wake() {
+  {
+    std::lock_guard lock(pollMutex_);
+    woken_ = true;
+  }
+  pollWakeup_.notify_all();
 }
 
 void StoreSync::poll(ApiHandler& gateway, std::chrono::milliseconds interval) {
   // The last problem reported: a store that stays down, or documents that stay invalid, are
   // logged once, not at every poll.
   std::string reported;
-  std::unique_lock lock(stopMutex_);
-  while (!stopped_.wait_for(lock, interval, [this] { return stopping_; })) {
+  std::unique_lock lock(pollMutex_);
+  while (true) {
+    pollWakeup_.wait_for(lock, interval, [this] { return stopping_ || woken_; });
+    if (stopping_) break;
+    woken_ = false;
     lock.unlock();
     std::string problem;
     try {

@@ -27,6 +27,7 @@
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PlanExecutor.h"
 #include "gateway/SourceSet.h"
+#include "gateway/StoreChangeChannel.h"
 #include "gateway/StoreSync.h"
 #include "gateway/admin/AdminApi.h"
 #include "gateway/api/ApiHandler.h"
@@ -110,15 +111,7 @@ Starting startingSnapshot(const Options& options, const oncegate::SourceSet::Fac
   auto& store = *starting.store;
   if (store.empty()) {
     const auto files = oncegate::loadConfiguration(directory, options.listen);
-    std::vector<oncegate::StoredDocument> documents;
-    for (const auto& document : files.documents) {
-      oncegate::StoredDocument stored;
-      stored.kind = document.kind;
-      stored.id = document.id;
-      oncegate::JsonWriter json(stored.body);
-      oncegate::writeYamlAsJson(document.body.yaml(), json);
-      documents.push_back(std::move(stored));
-    }
+    const auto documents = oncegate::ControlStore::documentsOf(files.documents);
     if (const auto imported =
             store.importIfEmpty(documents, "import", "imported from " + directory.string())) {
       spdlog::info("control store: imported {} documents from {} as version {}", documents.size(),
@@ -168,8 +161,20 @@ int main(int argc, char** argv) {
     auto cache = makeCache(gateway, loops);
     oncegate::FileAuditLog audit(gateway.audit);
     oncegate::PlanExecutor executor(*cache, gateway.hashKey);
-    oncegate::AdminApi admin(audit, openSource, sync.get());
+    oncegate::AdminApi admin(audit, openSource, *cache, sync.get());
     oncegate::ApiHandler api(snapshot, executor, audit, &admin);
+    // Admin calls in progress use `api`: they finish before it goes.
+    struct StopAdminAtExit {
+      oncegate::AdminApi& calls;
+      ~StopAdminAtExit() { calls.stop(); }
+    } stopAdminAtExit{admin};
+    // With a store and Redis, a change reaches the other instances at once, not at their poll.
+    std::unique_ptr<oncegate::StoreChangeChannel> storeChanges;
+    if (sync && gateway.redis) {
+      storeChanges = std::make_unique<oncegate::StoreChangeChannel>(
+          *oncegate::RedisEndpoint::parse(*gateway.redis),
+          oncegate::StoreChangeChannel::channelFor(gateway.store));
+    }
     // The poll uses `api`: it stops before `api` goes, however this block is left.
     struct StopPollAtExit {
       oncegate::StoreSync* sync;
@@ -180,7 +185,7 @@ int main(int argc, char** argv) {
     oncegate::HttpServer server(httpConfig, loops, api);
     server.start();
     loops.start();
-    if (sync) sync->start(api, gateway.storePoll);
+    if (sync) sync->start(api, gateway.storePoll, storeChanges.get());
     spdlog::info("oncegate listening on {}:{} with {} I/O threads, {} sources", httpConfig.host,
                  server.port(), httpConfig.threads, snapshot->sources.all().size());
     spdlog::default_logger()->flush();  // operators and scripts wait for this line

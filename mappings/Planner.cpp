@@ -27,17 +27,6 @@ ResolutionPlan Planner::plan(std::string_view subjectType,
 
   // Plan slot of each dataset of the catalog; one small array beats hashing per field.
   std::vector<std::uint32_t> slot(catalog_.datasets_.size(), kNotPlanned);
-  const auto planDataset = [&](std::size_t d) -> DatasetPlan& {
-    if (slot[d] == kNotPlanned) {
-      slot[d] = static_cast<std::uint32_t>(out.datasets.size());
-      DatasetPlan plan;
-      plan.dataset = &catalog_.datasets_[d];
-      plan.stage = catalog_.datasetStage_[d];
-      out.datasets.push_back(std::move(plan));
-    }
-    return out.datasets[slot[d]];
-  };
-
   for (const auto& id : fieldIds) {
     const auto fieldIt = catalog_.fieldIndex_.find(std::string_view(id));
     const std::size_t d = fieldIt == catalog_.fieldIndex_.end()
@@ -50,15 +39,45 @@ ResolutionPlan Planner::plan(std::string_view subjectType,
       }
       continue;
     }
-    auto& fields = planDataset(d).fields;
+    auto& fields = addDataset(out, slot, d).fields;
     const Field* field = &catalog_.fields_[fieldIt->second];
     if (std::find(fields.begin(), fields.end(), field) == fields.end()) fields.push_back(field);
   }
 
+  complete(out, slot);
+  return out;
+}
+
+ResolutionPlan Planner::planDataset(std::string_view datasetId) const {
+  ResolutionPlan out;
+  const auto found = catalog_.datasetIndex_.find(datasetId);
+  if (found == catalog_.datasetIndex_.end()) return out;
+  std::vector<std::uint32_t> slot(catalog_.datasets_.size(), kNotPlanned);
+  auto& plan = addDataset(out, slot, found->second);
+  for (std::size_t f = 0; f < catalog_.fields_.size(); ++f) {
+    if (catalog_.fieldDataset_[f] == found->second) plan.fields.push_back(&catalog_.fields_[f]);
+  }
+  complete(out, slot);
+  return out;
+}
+
+DatasetPlan& Planner::addDataset(ResolutionPlan& out, std::vector<std::uint32_t>& slot,
+                                 std::size_t d) const {
+  if (slot[d] == kNotPlanned) {
+    slot[d] = static_cast<std::uint32_t>(out.datasets.size());
+    DatasetPlan plan;
+    plan.dataset = &catalog_.datasets_[d];
+    plan.stage = catalog_.datasetStage_[d];
+    out.datasets.push_back(std::move(plan));
+  }
+  return out.datasets[slot[d]];
+}
+
+void Planner::complete(ResolutionPlan& out, std::vector<std::uint32_t>& slot) const {
   // Pull in upstream datasets; the list grows while it is walked, so walk by index.
   for (std::size_t i = 0; i < out.datasets.size(); ++i) {
     const auto d = catalog_.indexOf(*out.datasets[i].dataset);
-    for (const auto upstream : catalog_.datasetUpstream_[d]) planDataset(upstream);
+    for (const auto upstream : catalog_.datasetUpstream_[d]) addDataset(out, slot, upstream);
   }
 
   std::stable_sort(out.datasets.begin(), out.datasets.end(),
@@ -84,7 +103,6 @@ ResolutionPlan Planner::plan(std::string_view subjectType,
     }
     std::sort(plan.upstream.begin(), plan.upstream.end());
   }
-  return out;
 }
 
 }  // namespace oncegate

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +22,17 @@ class Planner {
   // unknown.
   ResolutionPlan plan(std::string_view subjectType, const std::vector<std::string>& fieldIds) const;
 
+  // The plan that runs one dataset (every field it answers) and the datasets it chains from, as
+  // a dry run needs; empty when the catalog has no such dataset.
+  ResolutionPlan planDataset(std::string_view datasetId) const;
+
  private:
+  // The plan slot of dataset `d` (the catalog's index), added on first use.
+  DatasetPlan& addDataset(ResolutionPlan& out, std::vector<std::uint32_t>& slot,
+                          std::size_t d) const;
+  // Adds the datasets that planned ones chain from, orders them by stage and binds every param.
+  void complete(ResolutionPlan& out, std::vector<std::uint32_t>& slot) const;
+
   const MappingCatalog& catalog_;
 };
 

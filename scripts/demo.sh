@@ -25,6 +25,8 @@ ONCEGATE_DATA=$(cd "$ONCEGATE_DATA" && pwd)
 # the same on every instance) from a secret store, never this one.
 export ONCEGATE_HASH_KEY=${ONCEGATE_HASH_KEY:-oncegate-demo-hash-key-not-for-production-use}
 bash "$root/scripts/make-demo-data.sh" "$ONCEGATE_DATA"
+# The control store keeps admin changes across restarts; the demo starts from config/ each run.
+rm -f "$ONCEGATE_DATA/control.db"
 
 # The gateway works without Redis (slower: every miss goes to the source), so failing to start one
 # is a warning, not an error.
@@ -51,6 +53,8 @@ cat <<EXAMPLE
 
 oncegate demo: retirement case, 35 indicators, 33 shared by six departments (docs/demo.md).
 Demo API key: demo-retirement-key-0001   Example person: 330102196603150131 (张建国)
+Admin tokens: demo-dba-token-wang (dba), demo-officer-token-li (security_officer),
+              demo-auditor-token-zhao (auditor); see README "first five minutes"
 In another terminal, try:
 
 curl -s http://$listen/v1/resolve \\

@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -15,14 +17,25 @@
 #include "common/Error.h"
 #include "common/JsonWriter.h"
 #include "common/YamlJson.h"
+#include "connectors/SourceProbe.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PolicyExplanation.h"
 #include "gateway/StoreSync.h"
 #include "gateway/UtcTimestamp.h"
+#include "gateway/admin/DatasetDryRun.h"
+#include "gateway/admin/PolicyImpact.h"
 #include "gateway/api/ApiHandler.h"
+#include "gateway/audit/AuditChainVerifier.h"
 #include "gateway/audit/AuditLog.h"
+#include "gateway/audit/AuditTrailReader.h"
+#include "gateway/cache/CacheKey.h"
+#include "gateway/cache/DatasetCache.h"
 #include "gateway/http/HttpStatusMapping.h"
+#include "gateway/http/QueryParameters.h"
 #include "gateway/store/ControlStore.h"
+#include "mappings/Dataset.h"
+#include "mappings/Field.h"
+#include "mappings/SubjectType.h"
 #include "policies/MaskKind.h"
 
 namespace oncegate {
@@ -31,6 +44,9 @@ namespace {
 
 constexpr std::string_view kPrefix = "/admin/v1/";
 constexpr std::string_view kBodyOrigin = "request body";
+// The change log answers the newest entries first, this many unless ?limit= says otherwise.
+constexpr long long kDefaultChangesListed = 100;
+constexpr long long kMaxChangesListed = 10000;
 
 std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
@@ -47,23 +63,24 @@ std::vector<std::string> splitPath(std::string_view rest) {
 
 bool isDbaKind(std::string_view kind) {
   return kind == "sources" || kind == "subjects" || kind == "datasets" || kind == "fields" ||
-         kind == "forms";
+         kind == "forms" || kind == "cache";
 }
 
-// The roles of admin.tokens: each owns some kinds of document; the auditor reads everything.
+// The roles of admin.tokens: each owns some kinds of document; the auditor reads everything,
+// and everyone may read the change log (who changed what, never a value).
 bool roleAllows(std::string_view role, std::string_view kind, bool writes) {
   if (role == "admin") return true;
   if (role == "auditor") return !writes;
+  if (kind == "changes") return !writes;
   if (role == "dba") return isDbaKind(kind);
   if (role == "security_officer") return kind == "clients" || kind == "policies";
   return false;
 }
 
-void requireRole(std::string_view role, std::string_view kind, bool writes) {
-  if (!roleAllows(role, kind, writes)) {
-    throw Error(ErrorCode::Forbidden, "role '" + std::string(role) + "' may not " +
-                                          (writes ? "change " : "read ") + std::string(kind));
-  }
+// "policies" -> "policy", "sources" -> "source": the key a history entry holds its document in.
+std::string singular(std::string_view kind) {
+  if (kind.ends_with("ies")) return std::string(kind.substr(0, kind.size() - 3)) + "y";
+  return std::string(kind.substr(0, kind.size() - 1));
 }
 
 std::string jsonOf(const ConfigNode& body) {
@@ -81,9 +98,9 @@ ConfigNode storedBody(const StoredDocument& stored) {
 
 // A document as JSON, the same object as in YAML; a source's connection string with its
 // passwords blanked.
-void writeDocument(const ConfigDocument& document, JsonWriter& json) {
-  const auto& yaml = document.body.yaml();
-  if (document.kind != "sources" || !yaml.IsMap()) {
+void writeDocument(std::string_view kind, const ConfigNode& body, JsonWriter& json) {
+  const auto& yaml = body.yaml();
+  if (kind != "sources" || !yaml.IsMap()) {
     writeYamlAsJson(yaml, json);
     return;
   }
@@ -100,6 +117,14 @@ void writeDocument(const ConfigDocument& document, JsonWriter& json) {
   json.endObject();
 }
 
+const ConfigDocument* findDocument(const GatewaySnapshot& snapshot, std::string_view kind,
+                                   std::string_view id) {
+  for (const auto& document : snapshot.config.documents) {
+    if (document.kind == kind && document.id == id) return &document;
+  }
+  return nullptr;
+}
+
 // A JSON body read through the configuration schema tools; any problem is the caller's (400).
 ConfigNode parseBody(const std::string& body) {
   try {
@@ -110,6 +135,44 @@ ConfigNode parseBody(const std::string& body) {
     if (e.code() != ErrorCode::InvalidConfig) throw;
     throw Error(ErrorCode::BadRequest, "malformed request body: " + e.message());
   }
+}
+
+// Runs `read` over a parsed body; a schema complaint (unknown key, wrong type) is the caller's.
+template <typename Read>
+auto readBody(const ConfigNode& body, Read read) {
+  try {
+    return read(body);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::InvalidConfig) throw;
+    throw Error(ErrorCode::BadRequest, e.message());
+  }
+}
+
+// {"type":..,"<key>":..} of a body: the subject of the dataset's type, its key checked against the
+// type's pattern (the value is never echoed: it identifies a person).
+std::string subjectKeyOf(const ConfigNode& subject, const SubjectType& type) {
+  std::string value;
+  bool found = false;
+  for (const auto& [name, node] : subject.entries()) {
+    if (name == "type") {
+      if (node.asString() != type.id()) {
+        node.fail("the dataset is about subject type '" + type.id() + "', not '" + node.asString() +
+                  "'");
+      }
+    } else if (name == type.key()) {
+      value = node.asString();
+      found = true;
+    } else {
+      node.fail("'" + name + "' is not a key of subject type '" + type.id() + "' (its key is " +
+                type.key() + ")");
+    }
+  }
+  if (!found) subject.fail("subject." + type.key() + " is required");
+  if (!type.accepts(value)) {
+    subject.fail("subject." + type.key() + " does not match the pattern of '" + type.id() +
+                 "': " + type.pattern());
+  }
+  return value;
 }
 
 HttpResponse errorResponse(const Error& error, const std::string& requestId) {
@@ -134,6 +197,14 @@ HttpResponse errorResponse(const Error& error, const std::string& requestId) {
   return response;
 }
 
+void writeError(const Error& error, JsonWriter& json) {
+  json.beginObject().key("code").string(errorCodeName(error.code()));
+  json.key("message").string(error.message());
+  if (!error.sqlstate().empty()) json.key("sqlstate").string(error.sqlstate());
+  if (!error.detail().empty()) json.key("driver").string(error.detail());
+  json.endObject();
+}
+
 }  // namespace
 
 // One admin call: what was asked, by whom, and how it ended (for the audit record).
@@ -141,11 +212,17 @@ struct AdminApi::Call {
   const HttpRequest& request;
   const std::string& requestId;
   std::string path;
-  std::string tokenName;  // empty until authenticated
+  std::vector<std::string> segments;  // of the path after /admin/v1/
+  std::string tokenName;              // empty until authenticated
   std::string role;
   std::string kind;
   std::string id;
   std::string outcome;
+  // Whom a call read personal data about (a dry run, a per-subject invalidation): the audit trail
+  // is where that belongs, as for /v1 requests.
+  std::string subjectType;
+  std::string subjectKey;
+  std::string subjectValue;
 };
 
 // A change that took effect: the snapshot now in force and whether it replaced a document.
@@ -154,15 +231,88 @@ struct AdminApi::Applied {
   bool existed = false;
 };
 
-AdminApi::AdminApi(AuditLog& audit, SourceSet::Factory openSource, StoreSync* sync)
+// One endpoint: its method and path pattern ("{kind}" any configuration document kind, "{id}"
+// one non-empty segment, anything else itself), the kind whose role rule applies (empty: the
+// path's {kind}), whether the role must be allowed to write it, and the member that answers.
+struct AdminApi::Route {
+  std::string_view method;
+  std::array<std::string_view, 3> pattern;
+  std::size_t length;
+  std::string_view kind;
+  bool writes;
+  HttpResponse (AdminApi::*handle)(Call&, ApiHandler&);
+
+  // How well the route fits `segments`: -1 not at all, else how many literal segments matched
+  // (a literal beats a placeholder: /policies/explain is not the policy "explain").
+  int fit(const std::vector<std::string>& segments) const {
+    if (segments.size() != length) return -1;
+    int literals = 0;
+    for (std::size_t i = 0; i < length; ++i) {
+      if (pattern[i] == "{kind}") {
+        if (!isConfigDocumentKind(segments[i])) return -1;
+      } else if (pattern[i] == "{id}") {
+        if (segments[i].empty()) return -1;
+      } else if (pattern[i] == segments[i]) {
+        ++literals;
+      } else {
+        return -1;
+      }
+    }
+    return literals;
+  }
+};
+
+AdminApi::AdminApi(AuditLog& audit, SourceSet::Factory openSource, DatasetCache& cache,
+                   StoreSync* sync)
     : audit_(audit),
       openSource_(std::move(openSource)),
+      cache_(cache),
       sync_(sync),
-      store_(sync != nullptr ? &sync->store() : nullptr) {}
+      store_(sync != nullptr ? &sync->store() : nullptr) {
+  for (int i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { work(); });
+}
+
+AdminApi::~AdminApi() { stop(); }
+
+void AdminApi::stop() {
+  {
+    std::lock_guard lock(queueMutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  queued_.notify_all();
+  for (auto& worker : workers_) worker.join();
+}
+
+void AdminApi::work() {
+  for (;;) {
+    std::function<void()> next;
+    {
+      std::unique_lock lock(queueMutex_);
+      queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      next = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    next();
+  }
+}
 
 void AdminApi::serve(const HttpRequest& request, const std::string& requestId, ApiHandler& gateway,
                      HttpHandler::Respond respond) {
-  Call call{request, requestId, std::string(pathOf(request.target)), {}, {}, {}, {}, {}};
+  {
+    std::lock_guard lock(queueMutex_);
+    queue_.emplace_back([this, &request, &requestId, &gateway, respond = std::move(respond)] {
+      answerAndAudit(request, requestId, gateway, respond);
+    });
+  }
+  queued_.notify_one();
+}
+
+void AdminApi::answerAndAudit(const HttpRequest& request, const std::string& requestId,
+                              ApiHandler& gateway, HttpHandler::Respond respond) {
+  Call call{request, requestId, std::string(pathOf(request.target)), {}, {}, {}, {}, {}, {}, {},
+            {},      {}};
   HttpResponse response;
   try {
     response = answer(call, gateway);
@@ -189,6 +339,10 @@ void AdminApi::serve(const HttpRequest& request, const std::string& requestId, A
     json.endObject();
   }
   json.key("kind").string(call.kind).key("id").string(call.id);
+  if (!call.subjectType.empty()) {
+    json.key("subject").beginObject().key("type").string(call.subjectType);
+    json.key(call.subjectKey).string(call.subjectValue).endObject();
+  }
   json.key("status").integer(response.status).key("outcome").string(call.outcome);
   if (!request.changeComment.empty()) json.key("comment").string(request.changeComment);
   json.endObject();
@@ -219,67 +373,67 @@ HttpResponse AdminApi::answer(Call& call, ApiHandler& gateway) {
                 "a valid admin token is required: Authorization: Bearer <token>");
   }
 
-  const auto segments = splitPath(std::string_view(call.path).substr(kPrefix.size()));
-  const auto& method = call.request.method;
-  if (segments.size() == 1 && segments[0] == "changes") {
-    call.kind = segments[0];
-    if (method != "GET") throw Error(ErrorCode::MethodNotAllowed, "use GET for " + call.path);
-    requireRole(call.role, call.kind, false);
-    return listChanges(call, gateway);
+  static constexpr Route kRoutes[] = {
+      {"GET", {"changes"}, 1, "changes", false, &AdminApi::listChanges},
+      {"GET", {"audit"}, 1, "audit", false, &AdminApi::queryAudit},
+      {"POST", {"audit", "verify"}, 2, "audit", false, &AdminApi::verifyAudit},
+      {"POST", {"cache", "invalidate"}, 2, "cache", true, &AdminApi::invalidateCache},
+      {"POST", {"policies", "explain"}, 2, "policies", false, &AdminApi::explain},
+      {"POST", {"policies", "impact"}, 2, "policies", false, &AdminApi::impact},
+      // Both reach into department databases with their credentials: for those who own them.
+      {"POST", {"sources", "{id}", "test"}, 3, "sources", true, &AdminApi::testSource},
+      {"POST", {"datasets", "{id}", "dry-run"}, 3, "datasets", true, &AdminApi::dryRun},
+      {"GET", {"{kind}", "{id}", "history"}, 3, "", false, &AdminApi::history},
+      {"POST", {"{kind}", "{id}", "rollback"}, 3, "", true, &AdminApi::rollBack},
+      {"GET", {"{kind}"}, 1, "", false, &AdminApi::list},
+      {"GET", {"{kind}", "{id}"}, 2, "", false, &AdminApi::read},
+      {"PUT", {"{kind}", "{id}"}, 2, "", true, &AdminApi::change},
+      {"DELETE", {"{kind}", "{id}"}, 2, "", true, &AdminApi::change},
+  };
+  call.segments = splitPath(std::string_view(call.path).substr(kPrefix.size()));
+  int best = -1;
+  for (const auto& route : kRoutes) best = std::max(best, route.fit(call.segments));
+  if (best < 0) throw Error(ErrorCode::NotFound, "no such admin endpoint: " + call.path);
+  const Route* chosen = nullptr;
+  std::string allowed;
+  for (const auto& route : kRoutes) {
+    if (route.fit(call.segments) != best) continue;
+    allowed += (allowed.empty() ? "" : ", ") + std::string(route.method);
+    if (route.method == call.request.method && chosen == nullptr) chosen = &route;
   }
-  if (segments.size() == 3 && segments[0] == "policies" && !segments[1].empty() &&
-      (segments[2] == "history" || segments[2] == "rollback")) {
-    call.kind = segments[0];
-    call.id = segments[1];
-    const bool rollback = segments[2] == "rollback";
-    if (method != (rollback ? "POST" : "GET")) {
-      throw Error(ErrorCode::MethodNotAllowed,
-                  std::string(rollback ? "use POST for " : "use GET for ") + call.path);
-    }
-    requireRole(call.role, call.kind, rollback);
-    return rollback ? rollBack(call, gateway) : history(call);
+  if (chosen == nullptr) {
+    throw Error(ErrorCode::MethodNotAllowed, "use " + allowed + " for " + call.path);
   }
-  if (segments.empty() || segments.size() > 2 || !isConfigDocumentKind(segments[0]) ||
-      (segments.size() == 2 && segments[1].empty())) {
-    throw Error(ErrorCode::NotFound, "no such admin endpoint: " + call.path);
+  call.kind = chosen->kind.empty() ? call.segments[0] : std::string(chosen->kind);
+  if (chosen->pattern[1] == "{id}") call.id = call.segments[1];
+  if (!roleAllows(call.role, call.kind, chosen->writes)) {
+    throw Error(ErrorCode::Forbidden, "role '" + call.role + "' may not " +
+                                          (chosen->writes ? "change " : "read ") + call.kind);
   }
-  call.kind = segments[0];
-  if (segments.size() == 2) call.id = segments[1];
+  return (this->*(chosen->handle))(call, gateway);
+}
 
-  const bool isExplain = call.kind == "policies" && call.id == "explain" && method == "POST";
-  if (isExplain) call.id.clear();
-  if (!isExplain) {
-    const bool item = segments.size() == 2;
-    const bool allowed = method == "GET" || (item && (method == "PUT" || method == "DELETE"));
-    if (!allowed) {
-      throw Error(ErrorCode::MethodNotAllowed,
-                  item ? "use GET, PUT or DELETE for " + call.path : "use GET for " + call.path);
-    }
-  }
-  const bool writes = !isExplain && method != "GET";
-  requireRole(call.role, call.kind, writes);
-  if (isExplain) return explain(call, gateway);
-  if (writes) return change(call, gateway);
-
+HttpResponse AdminApi::list(Call& call, ApiHandler& gateway) {
   HttpResponse response;
   JsonWriter json(response.body);
-  const auto& documents = snapshot->config.documents;
-  if (call.id.empty()) {
-    json.beginObject().key("items").beginArray();
-    for (const auto& document : documents) {
-      if (document.kind == call.kind) writeDocument(document, json);
-    }
-    json.endArray().key("request_id").string(call.requestId).endObject();
-    call.outcome = "listed";
-    return response;
+  json.beginObject().key("items").beginArray();
+  for (const auto& document : gateway.snapshot()->config.documents) {
+    if (document.kind == call.kind) writeDocument(document.kind, document.body, json);
   }
-  const auto found = std::find_if(documents.begin(), documents.end(), [&](const auto& document) {
-    return document.kind == call.kind && document.id == call.id;
-  });
-  if (found == documents.end()) {
+  json.endArray().key("request_id").string(call.requestId).endObject();
+  call.outcome = "listed";
+  return response;
+}
+
+HttpResponse AdminApi::read(Call& call, ApiHandler& gateway) {
+  const auto snapshot = gateway.snapshot();
+  const auto* document = findDocument(*snapshot, call.kind, call.id);
+  if (document == nullptr) {
     throw Error(ErrorCode::NotFound, "no " + call.kind + " with id '" + call.id + "'");
   }
-  writeDocument(*found, json);
+  HttpResponse response;
+  JsonWriter json(response.body);
+  writeDocument(document->kind, document->body, json);
   call.outcome = "read";
   return response;
 }
@@ -305,9 +459,7 @@ HttpResponse AdminApi::change(Call& call, ApiHandler& gateway) {
   response.status = applied.existed ? 200 : 201;
   call.outcome = applied.existed ? "replaced" : "created";
   JsonWriter json(response.body);
-  for (const auto& document : applied.snapshot->config.documents) {
-    if (document.kind == call.kind && document.id == call.id) writeDocument(document, json);
-  }
+  writeDocument(call.kind, findDocument(*applied.snapshot, call.kind, call.id)->body, json);
   return response;
 }
 
@@ -343,6 +495,7 @@ AdminApi::Applied AdminApi::apply(Call& call, ApiHandler& gateway,
   auto version = current->version;
   if (store_ != nullptr) {
     const auto recorded = record(call, body, comment);
+    sync_->announce(recorded);
     // Another instance wrote in between, and this snapshot lacks its change: it keeps the version
     // it was built on, so that the next poll rebuilds it from the store, both changes included.
     if (recorded == current->version + 1) {
@@ -383,12 +536,13 @@ ControlStore& AdminApi::requireStore() const {
   return *store_;
 }
 
-HttpResponse AdminApi::history(Call& call) {
+HttpResponse AdminApi::history(Call& call, ApiHandler& /*gateway*/) {
   const auto versions = requireStore().history(call.kind, call.id);
   if (versions.empty()) {
     throw Error(ErrorCode::NotFound,
                 "no " + call.kind + " with id '" + call.id + "' was ever stored");
   }
+  const auto member = singular(call.kind);
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("versions").beginArray();
@@ -396,9 +550,9 @@ HttpResponse AdminApi::history(Call& call) {
     json.beginObject().key("version").integer(static_cast<std::int64_t>(stored.version));
     json.key("author").string(stored.author).key("time").string(stored.time);
     json.key("comment").string(stored.comment).key("deleted").boolean(stored.deleted);
-    // A removal keeps the body the policy had before it.
-    json.key("policy");
-    writeYamlAsJson(storedBody(stored).yaml(), json);
+    // A removal keeps the body the document had before it.
+    json.key(member);
+    writeDocument(call.kind, storedBody(stored), json);
     json.endObject();
   }
   json.endArray().key("request_id").string(call.requestId).endObject();
@@ -408,14 +562,10 @@ HttpResponse AdminApi::history(Call& call) {
 
 HttpResponse AdminApi::rollBack(Call& call, ApiHandler& gateway) {
   auto& store = requireStore();
-  const auto request = parseBody(call.request.body);
-  std::int64_t wanted = 0;
-  try {
-    request.allowOnlyKeys({"version"});
-    wanted = request.at("version").asInt(1, std::numeric_limits<std::int64_t>::max());
-  } catch (const Error& e) {
-    throw Error(ErrorCode::BadRequest, e.message());
-  }
+  const auto wanted = readBody(parseBody(call.request.body), [](const ConfigNode& body) {
+    body.allowOnlyKeys({"version"});
+    return body.at("version").asInt(1, std::numeric_limits<std::int64_t>::max());
+  });
   const auto versions = store.history(call.kind, call.id);
   const auto found = std::find_if(versions.begin(), versions.end(), [&](const auto& stored) {
     return static_cast<std::int64_t>(stored.version) == wanted;
@@ -436,52 +586,135 @@ HttpResponse AdminApi::rollBack(Call& call, ApiHandler& gateway) {
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("version").integer(static_cast<std::int64_t>(applied.snapshot->version));
-  json.key("rolled_back_to").integer(wanted).key("policy");
-  for (const auto& document : applied.snapshot->config.documents) {
-    if (document.kind == call.kind && document.id == call.id) writeDocument(document, json);
-  }
+  json.key("rolled_back_to").integer(wanted).key(singular(call.kind));
+  writeDocument(call.kind, findDocument(*applied.snapshot, call.kind, call.id)->body, json);
   json.key("request_id").string(call.requestId).endObject();
   call.outcome = "rolled_back";
   return response;
 }
 
+namespace {
+
+// Which top-level keys of a document a change added, removed or changed: the change log's
+// summary, so that a reviewer sees "deny changed" without opening both versions.
+struct DocumentDiff {
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  std::vector<std::string> changed;
+};
+
+std::map<std::string, std::string> membersAsJson(const std::string& bodyJson) {
+  std::map<std::string, std::string> members;
+  const auto body = ConfigNode::parse(bodyJson, "store");
+  if (!body.isMap()) return members;
+  for (const auto& [key, value] : body.entries()) {
+    JsonWriter json(members[key]);
+    writeYamlAsJson(value.yaml(), json);
+  }
+  return members;
+}
+
+DocumentDiff diffOf(const std::string& before, const std::string& after) {
+  const auto old = membersAsJson(before);
+  const auto now = membersAsJson(after);
+  DocumentDiff diff;
+  for (const auto& [key, value] : now) {
+    const auto found = old.find(key);
+    if (found == old.end()) {
+      diff.added.push_back(key);
+    } else if (found->second != value) {
+      diff.changed.push_back(key);
+    }
+  }
+  for (const auto& [key, value] : old) {
+    if (!now.contains(key)) diff.removed.push_back(key);
+  }
+  return diff;
+}
+
+void writeKeys(std::string_view name, const std::vector<std::string>& keys, JsonWriter& json) {
+  json.key(name).beginArray();
+  for (const auto& key : keys) json.string(key);
+  json.endArray();
+}
+
+}  // namespace
+
 HttpResponse AdminApi::listChanges(Call& call, ApiHandler& gateway) {
-  auto changes = requireStore().changes();
-  // Newest first, as history; the documents of one version stay in kind, id order.
-  std::stable_sort(changes.begin(), changes.end(),
-                   [](const auto& a, const auto& b) { return a.version > b.version; });
+  const auto query = QueryParameters::parse(call.request.target);
+  query.allowOnly({"limit"});
+  const auto limit = query.integer("limit", kDefaultChangesListed, 1, kMaxChangesListed);
+  const auto changes = requireStore().changes();  // oldest first
+
+  // Each change against the version of the same document before it.
+  struct Entry {
+    const StoredDocument* stored;
+    std::string action;
+    DocumentDiff diff;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(changes.size());
+  std::map<std::pair<std::string, std::string>, const StoredDocument*> latest;
+  for (const auto& stored : changes) {
+    auto& previous = latest[{stored.kind, stored.id}];
+    Entry entry{&stored, {}, {}};
+    if (stored.deleted) {
+      entry.action = "removed";
+    } else if (previous == nullptr || previous->deleted) {
+      entry.action = "created";
+    } else {
+      entry.action = "changed";
+      entry.diff = diffOf(previous->body, stored.body);
+    }
+    previous = &stored;
+    entries.push_back(std::move(entry));
+  }
+
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("version").integer(static_cast<std::int64_t>(gateway.snapshot()->version));
   json.key("changes").beginArray();
-  for (const auto& stored : changes) {
+  // Newest first, as history; the documents of one version stay in kind, id order.
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.stored->version > b.stored->version;
+  });
+  const auto listed = std::min<std::size_t>(entries.size(), static_cast<std::size_t>(limit));
+  for (std::size_t i = 0; i < listed; ++i) {
+    const auto& stored = *entries[i].stored;
     json.beginObject().key("version").integer(static_cast<std::int64_t>(stored.version));
     json.key("author").string(stored.author).key("time").string(stored.time);
     json.key("kind").string(stored.kind).key("id").string(stored.id);
     json.key("comment").string(stored.comment).key("deleted").boolean(stored.deleted);
+    json.key("action").string(entries[i].action);
+    if (entries[i].action == "changed") {
+      json.key("diff").beginObject();
+      writeKeys("added", entries[i].diff.added, json);
+      writeKeys("removed", entries[i].diff.removed, json);
+      writeKeys("changed", entries[i].diff.changed, json);
+      json.endObject();
+    }
     json.endObject();
   }
-  json.endArray().key("request_id").string(call.requestId).endObject();
+  json.endArray().key("truncated").boolean(listed < entries.size());
+  json.key("request_id").string(call.requestId).endObject();
   call.outcome = "listed";
   return response;
 }
 
 HttpResponse AdminApi::explain(Call& call, ApiHandler& gateway) {
-  std::string client;
-  std::string purpose;
-  std::string field;
-  const auto body = parseBody(call.request.body);
-  try {
+  struct Asked {
+    std::string client;
+    std::string purpose;
+    std::string field;
+  };
+  const auto asked = readBody(parseBody(call.request.body), [](const ConfigNode& body) {
     body.allowOnlyKeys({"client", "purpose", "field"});
-    client = body.at("client").asString();
-    purpose = body.at("purpose").asString();
-    field = body.at("field").asString();
-  } catch (const Error& e) {
-    throw Error(ErrorCode::BadRequest, e.message());
-  }
+    return Asked{body.at("client").asString(), body.at("purpose").asString(),
+                 body.at("field").asString()};
+  });
   const auto snapshot = gateway.snapshot();
-  const auto decided = PolicyExplanation::explain(snapshot->config, client, purpose, field,
-                                                  std::chrono::system_clock::now());
+  const auto decided = PolicyExplanation::explain(snapshot->config, asked.client, asked.purpose,
+                                                  asked.field, std::chrono::system_clock::now());
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("client").string(decided.client).key("purpose").string(decided.purpose);
@@ -496,6 +729,290 @@ HttpResponse AdminApi::explain(Call& call, ApiHandler& gateway) {
   json.key("case_required").boolean(decided.caseRequired);
   json.key("request_id").string(call.requestId).endObject();
   call.outcome = "explained";
+  return response;
+}
+
+HttpResponse AdminApi::testSource(Call& call, ApiHandler& gateway) {
+  // Without a body, the source as configured; with one, a proposed definition, so that a DBA
+  // can try a connection string before registering it.
+  SourceConfig config;
+  if (call.request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    const auto snapshot = gateway.snapshot();
+    const auto& sources = snapshot->config.sources;
+    const auto found =
+        std::find_if(sources.begin(), sources.end(),
+                     [&](const SourceConfig& source) { return source.id == call.id; });
+    if (found == sources.end()) {
+      throw Error(ErrorCode::NotFound, "no sources with id '" + call.id +
+                                           "' (send its definition as the body to test it "
+                                           "before registering it)");
+    }
+    config = *found;
+  } else {
+    const auto body = parseBody(call.request.body);
+    config = readBody(body, [](const ConfigNode& item) { return parseSource(item); });
+    if (config.id != call.id) {
+      throw Error(ErrorCode::BadRequest,
+                  "the body's id must be '" + call.id + "', the id in the path");
+    }
+  }
+  const auto probed = SourceProbe::run(config, openSource_);
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject().key("source").string(probed.source).key("ok").boolean(probed.ok);
+  json.key("connection").string(probed.connection);
+  json.key("connect_ms").number(probed.withConnect.count());
+  if (probed.ok) json.key("query_ms").number(probed.onOpenConnection.count());
+  if (probed.error) {
+    json.key("error");
+    writeError(*probed.error, json);
+  }
+  json.key("request_id").string(call.requestId).endObject();
+  call.outcome = probed.ok ? "reachable" : "unreachable";
+  return response;
+}
+
+HttpResponse AdminApi::dryRun(Call& call, ApiHandler& gateway) {
+  const auto snapshot = gateway.snapshot();
+  const auto& catalog = snapshot->config.mappings;
+  const Dataset* dataset = catalog.dataset(call.id);
+  if (dataset == nullptr) throw Error(ErrorCode::NotFound, "no datasets with id '" + call.id + "'");
+  const auto& type = catalog.subjectOf(*dataset);
+  call.subjectValue = readBody(parseBody(call.request.body), [&](const ConfigNode& body) {
+    body.allowOnlyKeys({"subject"});
+    return subjectKeyOf(body.at("subject"), type);
+  });
+  call.subjectType = type.id();
+  call.subjectKey = type.key();
+
+  const auto steps = DatasetDryRun::run(*snapshot, call.id, Value::string(call.subjectValue));
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject().key("dataset").string(call.id).key("steps").beginArray();
+  for (const auto& step : steps) {
+    const auto& ran = *step.dataset;
+    json.beginObject().key("dataset").string(ran.id()).key("source").string(ran.source());
+    json.key("sql").string(ran.sql()).key("params").beginArray();
+    std::string logged;
+    for (const auto& param : step.params) {
+      json.beginObject().key("name").string(param.name).key("from").string(param.from);
+      json.key("type").string(valueKindName(param.value.kind())).key("value").value(param.value);
+      json.endObject();
+      logged += " " + param.name + ":" + std::string(valueKindName(param.value.kind()));
+    }
+    json.endArray().key("outcome").string(DatasetDryRun::outcomeName(step.outcome));
+    json.key("ms").number(step.elapsed.count());
+    if (step.outcome == DatasetDryRun::Step::Outcome::Skipped) {
+      json.key("reason").string(step.skippedBecause);
+    }
+    if (step.error) {
+      json.key("error");
+      writeError(*step.error, json);
+    }
+    if (step.row) {
+      json.key("row").beginObject();
+      for (std::size_t i = 0; i < step.row->columns.size(); ++i) {
+        json.key(step.row->columns[i]).value(step.row->values[i]);
+      }
+      json.endObject().key("fields").beginObject();
+      for (const auto& field : catalog.fields()) {
+        if (field.dataset() != ran.id()) continue;
+        json.key(field.id());
+        try {
+          json.value(field.valueFrom(*step.row));
+        } catch (const Error& e) {
+          json.beginObject().key("error").string(e.message()).endObject();
+        }
+      }
+      json.endObject();
+    }
+    json.endObject();
+    // Names and types only: the values identify a person.
+    spdlog::info("admin dry run {} of dataset {} by {}: params{} -> {}", call.requestId, ran.id(),
+                 call.tokenName, logged, DatasetDryRun::outcomeName(step.outcome));
+  }
+  json.endArray().key("cache").string("not used");
+  json.key("request_id").string(call.requestId).endObject();
+  call.outcome = "dry_run";
+  return response;
+}
+
+HttpResponse AdminApi::invalidateCache(Call& call, ApiHandler& gateway) {
+  const auto snapshot = gateway.snapshot();
+  const auto& catalog = snapshot->config.mappings;
+  const auto body = parseBody(call.request.body);
+  const auto datasetId = readBody(body, [](const ConfigNode& node) {
+    node.allowOnlyKeys({"dataset", "subject"});
+    return node.at("dataset").asString();
+  });
+  call.id = datasetId;
+  const Dataset* dataset = catalog.dataset(datasetId);
+  if (dataset == nullptr) {
+    throw Error(ErrorCode::NotFound, "no datasets with id '" + datasetId + "'");
+  }
+  std::string scope = "dataset";
+  std::uint64_t removed = 0;
+  if (const auto subject = body.find("subject")) {
+    // A chained dataset is keyed by a value another dataset yields, which the gateway only
+    // learns by asking: its entries can go only all together.
+    if (dataset->chained()) {
+      throw Error(ErrorCode::BadRequest,
+                  "dataset '" + datasetId +
+                      "' is keyed by a field of another dataset, not by the subject: invalidate "
+                      "the whole dataset (leave out \"subject\")");
+    }
+    const auto& type = catalog.subjectOf(*dataset);
+    call.subjectValue =
+        readBody(*subject, [&](const ConfigNode& node) { return subjectKeyOf(node, type); });
+    call.subjectType = type.id();
+    call.subjectKey = type.key();
+    const std::vector<Value> params(dataset->params().size(), Value::string(call.subjectValue));
+    removed = cache_.erase(makeCacheKey(dataset->id(), dataset->fingerprint(), params,
+                                        snapshot->config.gateway.hashKey),
+                           false);
+    scope = "subject";
+  } else {
+    removed = cache_.erase(cacheKeyPrefix(dataset->id()), true);
+  }
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject().key("dataset").string(datasetId).key("scope").string(scope);
+  json.key("removed").integer(static_cast<std::int64_t>(removed));
+  json.key("request_id").string(call.requestId).endObject();
+  call.outcome = "invalidated";
+  return response;
+}
+
+namespace {
+
+void writeScan(const AuditTrailReader::Scan& scan, JsonWriter& json) {
+  json.key("scan").beginObject();
+  json.key("lines_read").integer(static_cast<std::int64_t>(scan.linesRead));
+  json.key("skipped").integer(static_cast<std::int64_t>(scan.skipped));
+  json.key("limit_reached").boolean(scan.limitReached);
+  json.key("budget_exhausted").boolean(scan.budgetExhausted);
+  json.endObject();
+}
+
+std::optional<AuditTrailReader::TimePoint> timeParameter(std::string_view name,
+                                                         const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  auto time = AuditTrailReader::parseTime(*text);
+  if (!time) {
+    throw Error(ErrorCode::BadRequest, std::string(name) +
+                                           " must be a UTC date or time: 2026-03-31 or "
+                                           "2026-03-31T17:45:10Z");
+  }
+  return time;
+}
+
+}  // namespace
+
+HttpResponse AdminApi::impact(Call& call, ApiHandler& gateway) {
+  const auto snapshot = gateway.snapshot();
+  const auto body = parseBody(call.request.body);
+  AuditTrailReader::Filter filter;
+  std::vector<ConfigNode> proposed;
+  std::vector<std::string> removed;
+  readBody(body, [&](const ConfigNode& node) {
+    node.allowOnlyKeys({"policies", "remove", "last", "since", "until"});
+    if (const auto policies = node.find("policies")) proposed = policies->items();
+    if (const auto remove = node.find("remove")) {
+      for (const auto& id : remove->items()) removed.push_back(id.asString());
+    }
+    if (const auto last = node.find("last")) {
+      filter.limit = static_cast<std::size_t>(
+          last->asInt(1, static_cast<std::int64_t>(AuditTrailReader::kMaxLimit)));
+    }
+    for (const auto* name : {"since", "until"}) {
+      if (const auto value = node.find(name)) {
+        auto& bound = std::string_view(name) == "since" ? filter.since : filter.until;
+        bound = AuditTrailReader::parseTime(value->asString());
+        if (!bound) value->fail(std::string(name) + " must be a UTC date or time");
+      }
+    }
+    if (proposed.empty() && removed.empty()) {
+      node.fail("propose something: \"policies\" to put and/or \"remove\" (policy ids)");
+    }
+    return 0;
+  });
+
+  // The proposal is the configuration in force with those policies put and removed, validated
+  // as a whole like a change: a proposal that could not be published is refused the same way.
+  std::vector<ConfigDocument> documents;
+  std::vector<std::string> put;
+  for (const auto& item : proposed) {
+    const auto id = readBody(item, [](const ConfigNode& node) { return node.at("id").asString(); });
+    put.push_back(id);
+  }
+  for (const auto& document : snapshot->config.documents) {
+    const bool replaced = document.kind == "policies" &&
+                          (std::find(put.begin(), put.end(), document.id) != put.end() ||
+                           std::find(removed.begin(), removed.end(), document.id) != removed.end());
+    if (!replaced) documents.push_back(document);
+  }
+  for (const auto& id : removed) {
+    if (findDocument(*snapshot, "policies", id) == nullptr) {
+      throw Error(ErrorCode::NotFound, "no policies with id '" + id + "' to remove");
+    }
+  }
+  for (std::size_t i = 0; i < proposed.size(); ++i) {
+    documents.push_back(ConfigDocument{"policies", put[i], proposed[i]});
+  }
+  const auto proposal = buildConfiguration(snapshot->config.gateway, std::move(documents));
+
+  const AuditTrailReader reader(snapshot->config.gateway.audit.path);
+  const auto recent = reader.recentRequests(filter);
+  const auto result = PolicyImpact::compute(snapshot->config, proposal, recent.requests,
+                                            std::chrono::system_clock::now());
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject();
+  writeKeys("put", put, json);
+  writeKeys("removed", removed, json);
+  writeScan(recent.scan, json);
+  result.writeMembers(json);
+  json.key("request_id").string(call.requestId).endObject();
+  call.outcome = "impact";
+  return response;
+}
+
+HttpResponse AdminApi::queryAudit(Call& call, ApiHandler& gateway) {
+  const auto query = QueryParameters::parse(call.request.target);
+  query.allowOnly({"limit", "since", "until", "client", "route"});
+  AuditTrailReader::Filter filter;
+  filter.limit = static_cast<std::size_t>(
+      query.integer("limit", static_cast<long long>(AuditTrailReader::kDefaultLimit), 1,
+                    static_cast<long long>(AuditTrailReader::kMaxLimit)));
+  filter.since = timeParameter("since", query.find("since"));
+  filter.until = timeParameter("until", query.find("until"));
+  filter.client = query.find("client");
+  if (auto route = query.find("route")) filter.routes.push_back(std::move(*route));
+  const AuditTrailReader reader(gateway.snapshot()->config.gateway.audit.path);
+  const auto found = reader.recentLines(filter);
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject().key("records").beginArray();
+  for (const auto& line : found.lines) json.raw(line);
+  json.endArray();
+  writeScan(found.scan, json);
+  json.key("request_id").string(call.requestId).endObject();
+  call.outcome = "listed";
+  return response;
+}
+
+HttpResponse AdminApi::verifyAudit(Call& call, ApiHandler& gateway) {
+  const auto report = verifyAuditChain(gateway.snapshot()->config.gateway.audit.path);
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject().key("intact").boolean(report.intact);
+  json.key("lines").integer(static_cast<std::int64_t>(report.lines));
+  if (!report.intact) {
+    json.key("first_broken_line").integer(static_cast<std::int64_t>(report.firstBrokenLine));
+    json.key("problem").string(report.problem);
+  }
+  json.key("request_id").string(call.requestId).endObject();
+  call.outcome = report.intact ? "intact" : "broken";
   return response;
 }
 

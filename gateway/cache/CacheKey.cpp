@@ -7,7 +7,20 @@ namespace oncegate {
 namespace {
 // Bump when the key material or the row encoding changes, so that old entries are never read.
 constexpr std::string_view kKeyPrefix = "og:1:";
+constexpr std::size_t kHmacHexLength = 64;  // SHA-256
 }  // namespace
+
+std::string cacheKeyPrefix(std::string_view datasetId) {
+  std::string prefix(kKeyPrefix);
+  prefix.append(datasetId);
+  prefix.push_back(':');
+  return prefix;
+}
+
+bool isCacheKeyOf(std::string_view key, std::string_view prefix) {
+  return key.size() == prefix.size() + kHmacHexLength && key.starts_with(prefix) &&
+         key.find(':', prefix.size()) == std::string_view::npos;
+}
 
 std::string makeCacheKey(std::string_view datasetId, std::string_view datasetFingerprint,
                          const std::vector<Value>& params, std::string_view hashKey) {
@@ -24,9 +37,7 @@ std::string makeCacheKey(std::string_view datasetId, std::string_view datasetFin
     material.push_back(':');
     material.append(text);
   }
-  std::string key(kKeyPrefix);
-  key.append(datasetId);
-  key.push_back(':');
+  std::string key = cacheKeyPrefix(datasetId);
   key.append(hmacSha256Hex(hashKey, material));
   return key;
 }

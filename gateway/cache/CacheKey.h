@@ -17,4 +17,11 @@ namespace oncegate {
 std::string makeCacheKey(std::string_view datasetId, std::string_view datasetFingerprint,
                          const std::vector<Value>& params, std::string_view hashKey);
 
+// What every key of one dataset starts with: "og:1:<datasetId>:".
+std::string cacheKeyPrefix(std::string_view datasetId);
+
+// Whether `key` is a key of the dataset whose prefix is `prefix`. More than starts_with: ids may
+// hold ':', and the keys of dataset "a:b" start with the prefix of dataset "a" too.
+bool isCacheKeyOf(std::string_view key, std::string_view prefix);
+
 }  // namespace oncegate

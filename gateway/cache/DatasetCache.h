@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,6 +26,12 @@ class DatasetCache {
 
   // Fire and forget; the entry expires after `ttl`.
   virtual void store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) = 0;
+
+  // An admin's invalidation: removes the entry under `key`, or with `wholeDataset` every entry
+  // of the dataset `key` names (see CacheKey.h); returns how many were removed. Blocking (the
+  // shared tier's round trips): call it from an admin worker, never from an I/O thread. Throws
+  // CacheUnavailable when the shared tier cannot be reached, as the caller must know.
+  virtual std::uint64_t erase(const std::string& key, bool wholeDataset) = 0;
 };
 
 }  // namespace oncegate

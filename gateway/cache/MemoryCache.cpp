@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "gateway/cache/CacheKey.h"
+
 namespace oncegate {
 
 MemoryCache::MemoryCache(std::size_t maxEntries)
@@ -10,6 +12,21 @@ MemoryCache::MemoryCache(std::size_t maxEntries)
 
 MemoryCache::Shard& MemoryCache::shardOf(const std::string& key) {
   return shards_[std::hash<std::string>{}(key) % kShardCount];
+}
+
+std::uint64_t MemoryCache::erase(const std::string& key, bool wholeDataset) {
+  if (!wholeDataset) {
+    auto& shard = shardOf(key);
+    std::lock_guard lock(shard.mutex);
+    return shard.entries.erase(key);
+  }
+  std::uint64_t removed = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    removed += std::erase_if(shard.entries,
+                             [&](const auto& entry) { return isCacheKeyOf(entry.first, key); });
+  }
+  return removed;
 }
 
 void MemoryCache::lookup(const std::vector<std::string>& keys, LookupDone done) {

@@ -26,6 +26,7 @@ class MemoryCache : public DatasetCache {
 
   void lookup(const std::vector<std::string>& keys, LookupDone done) override;
   void store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) override;
+  std::uint64_t erase(const std::string& key, bool wholeDataset) override;
 
   std::size_t size() const;
   CacheStats stats() const;

@@ -11,7 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <thread>
 
+#include "gateway/cache/CacheKey.h"
 #include "gateway/cache/RedisAsioAdapter.h"
+#include "gateway/cache/RedisBlockingClient.h"
 
 namespace oncegate {
 
@@ -20,6 +22,8 @@ using std::chrono::milliseconds;
 
 namespace {
 constexpr milliseconds kFirstReconnectDelay{100};
+// Each reply of an admin's invalidation (one SCAN step or UNLINK batch) must come within this.
+constexpr milliseconds kEraseTimeout{2000};
 constexpr milliseconds kMaxReconnectDelay{2000};
 // A connect that neither succeeds nor fails (a host that drops SYNs) is abandoned after this.
 constexpr milliseconds kConnectTimeout{2000};
@@ -335,7 +339,7 @@ void RedisCache::Connection::onStoreReply(redisAsyncContext* context, void* repl
 
 RedisCache::RedisCache(const RedisEndpoint& endpoint, const std::vector<asio::io_context*>& loops,
                        milliseconds timeout)
-    : counters_(std::make_shared<Counters>()) {
+    : endpoint_(endpoint), counters_(std::make_shared<Counters>()) {
   connections_.reserve(loops.size());
   for (auto* loop : loops) {
     if (loop == nullptr) continue;
@@ -395,6 +399,21 @@ CacheStats RedisCache::stats() const {
   out.errors = counters_->errors.load();
   out.timeouts = counters_->timeouts.load();
   return out;
+}
+
+std::uint64_t RedisCache::erase(const std::string& key, bool wholeDataset) {
+  RedisBlockingClient redis(endpoint_, kEraseTimeout);
+  if (!wholeDataset) return redis.unlink({key});
+  const auto pattern = RedisBlockingClient::globEscaped(key) + "*";
+  std::uint64_t removed = 0;
+  std::string cursor = "0";
+  do {
+    auto [next, keys] = redis.scan(cursor, pattern);
+    std::erase_if(keys, [&](const std::string& found) { return !isCacheKeyOf(found, key); });
+    removed += redis.unlink(keys);
+    cursor = std::move(next);
+  } while (cursor != "0");
+  return removed;
 }
 
 }  // namespace oncegate

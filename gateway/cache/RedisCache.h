@@ -41,6 +41,9 @@ class RedisCache : public DatasetCache {
 
   void lookup(const std::vector<std::string>& keys, LookupDone done) override;
   void store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) override;
+  // On a connection of its own (the loops' connections belong to their threads): UNLINK of the
+  // key, or SCAN over the dataset's prefix and UNLINK of its keys, a batch at a time.
+  std::uint64_t erase(const std::string& key, bool wholeDataset) override;
 
   CacheStats stats() const;
 
@@ -50,6 +53,7 @@ class RedisCache : public DatasetCache {
 
   Connection* connectionOfThisThread() const;
 
+  RedisEndpoint endpoint_;
   std::shared_ptr<Counters> counters_;
   std::vector<std::shared_ptr<Connection>> connections_;
 };

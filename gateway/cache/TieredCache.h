@@ -19,6 +19,9 @@ class TieredCache : public DatasetCache {
 
   void lookup(const std::vector<std::string>& keys, LookupDone done) override;
   void store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) override;
+  // Both tiers; only the shared tier's count is returned (the local one holds copies of it).
+  // Other instances' local tiers keep their copies for at most local_ttl.
+  std::uint64_t erase(const std::string& key, bool wholeDataset) override;
 
   DatasetCache& shared() { return *shared_; }
 

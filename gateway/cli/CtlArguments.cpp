@@ -7,7 +7,8 @@
 namespace oncegate {
 
 CtlArguments CtlArguments::parse(std::span<const std::string> words,
-                                 std::span<const std::string_view> valueOptions) {
+                                 std::span<const std::string_view> valueOptions,
+                                 std::span<const std::string_view> flagOptions) {
   CtlArguments out;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
@@ -20,6 +21,12 @@ CtlArguments CtlArguments::parse(std::span<const std::string> words,
       continue;
     }
     const std::string name = word.substr(2);
+    if (std::find(flagOptions.begin(), flagOptions.end(), name) != flagOptions.end()) {
+      if (!out.flags_.insert(name).second) {
+        throw Error(ErrorCode::BadRequest, word + " is given twice");
+      }
+      continue;
+    }
     if (std::find(valueOptions.begin(), valueOptions.end(), name) == valueOptions.end()) {
       throw Error(ErrorCode::BadRequest, "unknown option " + word);
     }

@@ -26,6 +26,7 @@ struct CtlCommand {
   std::vector<std::string_view> valueOptions;
   std::size_t positionals = 0;  // exactly this many
   int (*run)(const CtlArguments& arguments, std::ostream& out, std::ostream& err) = nullptr;
+  std::vector<std::string_view> flagOptions{};  // options without a value, such as --force
 };
 
 CtlCommand validateCommand();
@@ -33,6 +34,8 @@ CtlCommand hashKeyCommand();
 CtlCommand explainCommand();
 CtlCommand testSourceCommand();
 CtlCommand verifyAuditCommand();
+CtlCommand applyCommand();
+CtlCommand exportCommand();
 
 // Loads a configuration directory with the gateway's loader; on failure writes the loader's
 // messages (one "file:line: problem" each) to `err` and returns nullopt.

@@ -14,8 +14,9 @@ namespace {
 using oncegate::CtlCommand;
 
 std::vector<CtlCommand> commands() {
-  return {oncegate::validateCommand(), oncegate::explainCommand(), oncegate::testSourceCommand(),
-          oncegate::hashKeyCommand(), oncegate::verifyAuditCommand()};
+  return {oncegate::validateCommand(),   oncegate::applyCommand(),      oncegate::exportCommand(),
+          oncegate::explainCommand(),    oncegate::testSourceCommand(), oncegate::hashKeyCommand(),
+          oncegate::verifyAuditCommand()};
 }
 
 void printOverview(std::ostream& out) {
@@ -32,7 +33,8 @@ void printOverview(std::ostream& out) {
 
 int run(const CtlCommand& command, std::vector<std::string> words) {
   try {
-    const auto arguments = oncegate::CtlArguments::parse(words, command.valueOptions);
+    const auto arguments =
+        oncegate::CtlArguments::parse(words, command.valueOptions, command.flagOptions);
     if (arguments.helpRequested()) {
       std::cout << command.usage;
       return oncegate::kCtlExitOk;

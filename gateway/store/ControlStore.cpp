@@ -5,10 +5,13 @@
 #include <charconv>
 #include <chrono>
 #include <ctime>
+#include <map>
 #include <set>
 #include <utility>
 
 #include "common/Error.h"
+#include "common/JsonWriter.h"
+#include "common/YamlJson.h"
 #include "connectors/odbc/OdbcClient.h"
 
 namespace oncegate {
@@ -40,6 +43,8 @@ constexpr std::string_view kColumns =
 
 // Thrown inside an import's transaction to roll it back when the store was not empty.
 struct NotEmpty {};
+// Thrown inside an apply's transaction to give the raised version back when nothing differs.
+struct Unchanged {};
 
 std::string utcNow() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -101,6 +106,32 @@ bool byKindThenId(const StoredDocument& a, const StoredDocument& b) {
   return std::tie(a.kind, a.id) < std::tie(b.kind, b.id);
 }
 
+void requireDistinctDocuments(const std::vector<StoredDocument>& documents, std::string_view what) {
+  std::set<std::pair<std::string_view, std::string_view>> seen;
+  for (const StoredDocument& document : documents) {
+    requireKind(document.kind);
+    requireId(document.id);
+    requireBody(document.body);
+    if (!seen.emplace(document.kind, document.id).second) {
+      throw Error(ErrorCode::BadRequest, "the " + std::string(what) + " holds " + document.kind +
+                                             " document '" + document.id + "' twice");
+    }
+  }
+}
+
+// Bodies are compared after a parse and rewrite, so that one written by hand, by an older
+// version or by another writer is equal to the same object written by writeYamlAsJson.
+std::string normalisedJson(const std::string& body) {
+  try {
+    std::string out;
+    JsonWriter json(out);
+    writeYamlAsJson(YAML::Load(body), json);
+    return out;
+  } catch (const YAML::Exception&) {
+    return body;  // unparsable: only the very same text is equal
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& ControlStore::kinds() {
@@ -112,6 +143,21 @@ const std::vector<std::string_view>& ControlStore::kinds() {
 bool ControlStore::isKind(std::string_view kind) {
   const auto& known = kinds();
   return std::find(known.begin(), known.end(), kind) != known.end();
+}
+
+std::vector<StoredDocument> ControlStore::documentsOf(
+    const std::vector<ConfigDocument>& documents) {
+  std::vector<StoredDocument> out;
+  out.reserve(documents.size());
+  for (const ConfigDocument& document : documents) {
+    StoredDocument stored;
+    stored.kind = document.kind;
+    stored.id = document.id;
+    JsonWriter json(stored.body);
+    writeYamlAsJson(document.body.yaml(), json);
+    out.push_back(std::move(stored));
+  }
+  return out;
 }
 
 ControlStore::ControlStore(std::string odbcConnectionString)
@@ -169,6 +215,10 @@ std::vector<StoredDocument> ControlStore::select(const std::string& sql,
 
 std::vector<StoredDocument> ControlStore::current() {
   std::lock_guard lock(mutex_);
+  return selectCurrent();
+}
+
+std::vector<StoredDocument> ControlStore::selectCurrent() {
   auto documents = select(std::string(kColumns) +
                               " d WHERE d.deleted = 0 AND d.version = (SELECT MAX(v.version) "
                               "FROM oncegate_documents v WHERE v.kind = d.kind AND v.id = d.id)",
@@ -263,16 +313,7 @@ std::optional<std::uint64_t> ControlStore::importIfEmpty(
     const std::vector<StoredDocument>& documents, std::string_view author,
     std::string_view comment) {
   requireAuthor(author);
-  std::set<std::pair<std::string_view, std::string_view>> seen;
-  for (const StoredDocument& document : documents) {
-    requireKind(document.kind);
-    requireId(document.id);
-    requireBody(document.body);
-    if (!seen.emplace(document.kind, document.id).second) {
-      throw Error(ErrorCode::BadRequest,
-                  "the import holds " + document.kind + " document '" + document.id + "' twice");
-    }
-  }
+  requireDistinctDocuments(documents, "import");
   std::lock_guard lock(mutex_);
   const std::string time = utcNow();
   std::uint64_t version = 0;
@@ -286,6 +327,47 @@ std::optional<std::uint64_t> ControlStore::importIfEmpty(
       }
     });
   } catch (const NotEmpty&) {
+    return std::nullopt;
+  }
+  return version;
+}
+
+std::optional<std::uint64_t> ControlStore::apply(const std::vector<StoredDocument>& documents,
+                                                 std::string_view author,
+                                                 std::string_view comment) {
+  requireAuthor(author);
+  requireDistinctDocuments(documents, "change");
+  std::lock_guard lock(mutex_);
+  const std::string time = utcNow();
+  std::uint64_t version = 0;
+  try {
+    client_->transaction([&] {
+      version = nextVersion();
+      // Read after the version lock, so that the difference is taken against what is in force.
+      std::map<std::pair<std::string, std::string>, std::string> before;
+      for (auto& document : selectCurrent()) {
+        before.emplace(std::pair(std::move(document.kind), std::move(document.id)),
+                       std::move(document.body));
+      }
+      std::vector<StoredDocument> writes;
+      for (const StoredDocument& document : documents) {
+        const auto found = before.find(std::pair(document.kind, document.id));
+        if (found != before.end()) {
+          const bool same = normalisedJson(found->second) == normalisedJson(document.body);
+          before.erase(found);
+          if (same) continue;
+        }
+        writes.push_back({document.kind, document.id, version, std::string(author), time,
+                          std::string(comment), document.body, false});
+      }
+      for (auto& [key, body] : before) {
+        writes.push_back({key.first, key.second, version, std::string(author), time,
+                          std::string(comment), std::move(body), true});
+      }
+      if (writes.empty()) throw Unchanged{};
+      for (const StoredDocument& write : writes) insert(write);
+    });
+  } catch (const Unchanged&) {
     return std::nullopt;
   }
   return version;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/Value.h"
+#include "gateway/ConfigDocument.h"
 #include "gateway/store/StoredDocument.h"
 
 namespace oncegate::odbc {
@@ -29,6 +30,9 @@ class ControlStore {
   // The document kinds, in the order they are listed.
   static const std::vector<std::string_view>& kinds();
   static bool isKind(std::string_view kind);
+  // The store's form of configuration documents loaded from YAML: kind, id and the body as JSON
+  // (writeYamlAsJson), which is what admin changes write too. Import and apply both use it.
+  static std::vector<StoredDocument> documentsOf(const std::vector<ConfigDocument>& documents);
 
   // Connects and creates the two tables (oncegate_documents, oncegate_meta) when missing.
   explicit ControlStore(std::string odbcConnectionString);
@@ -62,12 +66,21 @@ class ControlStore {
   std::optional<std::uint64_t> importIfEmpty(const std::vector<StoredDocument>& documents,
                                              std::string_view author, std::string_view comment);
 
+  // Makes the store hold exactly `documents` (their kind, id and body): puts those that are new
+  // or whose body differs as JSON (key order counts, spacing does not), removes current ones not
+  // listed, all as one version. Returns it, or nullopt when nothing differs and nothing was
+  // written. What changed is changes(version - 1) limited to that version.
+  std::optional<std::uint64_t> apply(const std::vector<StoredDocument>& documents,
+                                     std::string_view author, std::string_view comment);
+
  private:
   void createSchema();
   // Raises the store version inside the current transaction and returns it; the UPDATE comes
   // first so that it takes the row (PostgreSQL) or write (SQLite) lock before anything is read.
   std::uint64_t nextVersion();
   void insert(const StoredDocument& document);
+  // current() without taking the mutex, for use inside a transaction.
+  std::vector<StoredDocument> selectCurrent();
   std::vector<StoredDocument> select(const std::string& sql, const std::vector<Value>& params);
 
   std::mutex mutex_;

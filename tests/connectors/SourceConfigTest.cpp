@@ -156,5 +156,13 @@ TEST(SourceConfigTest, RedactsPasswords) {
   EXPECT_EQ(redactConnectionString("DSN=hr"), "DSN=hr");
 }
 
+TEST(SourceConfigTest, BlanksThePasswordsADriverRepeats) {
+  const std::string connection = "Server=db;Uid=hr;PWD=s3cret;Password={p;q}";
+  EXPECT_EQ(blankSecrets("login failed for hr with s3cret (Password={p;q}, again p;q)", connection),
+            "login failed for hr with *** (Password=***, again ***)");
+  EXPECT_EQ(blankSecrets("nothing secret here", connection), "nothing secret here");
+  EXPECT_EQ(blankSecrets("db down", "Driver=SQLite3;Database=/tmp/a.db"), "db down");
+}
+
 }  // namespace
 }  // namespace oncegate

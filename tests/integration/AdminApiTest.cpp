@@ -5,9 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
+#include <thread>
 #include <vector>
 
 #include "GatewayProcess.h"
@@ -366,6 +369,88 @@ TEST_F(AdminApiTest, EveryAdminCallIsAuditedWithTheTokensNameAndRole) {
   TestJson rejected(lines[3]);
   EXPECT_EQ(rejected.at("/outcome"), "invalid_config");
   EXPECT_EQ(rejected.at("/comment"), "ticket 42");
+}
+
+TEST_F(AdminApiTest, LiveReloadUnderLoadDropsNothingAndServesEachVersionWhole) {
+  // Two versions of the dataset's query giving other values for the same fields: rows the one
+  // query cached must never answer for the other.
+  const auto dataset = [](const std::string& select) {
+    return R"({"id":"registry.company","source":"registry","subject":"org","query":")" + select +
+           R"( FROM company WHERE credit_code = :code","params":{"code":"subject.credit_code"}})";
+  };
+  const std::vector<std::string> versions = {
+      dataset("SELECT name || '*' AS name, staff + 1000 AS staff"), dataset("SELECT name, staff")};
+  const std::string request = R"({"purpose":"permit","subject":{"type":"org","credit_code":")" +
+                              kCompany + R"("},"fields":["org.name","org.staff"]})";
+  using Clock = std::chrono::steady_clock;
+  struct Seen {
+    Clock::time_point start, end;
+    int status = 0;
+    std::string name, staff;
+  };
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<Seen>> seen(4);
+  std::vector<std::thread> load;
+  for (auto& mine : seen) {
+    load.emplace_back([&, out = &mine] {
+      while (!stop.load()) {
+        Seen one;
+        one.start = Clock::now();
+        const auto response = client_->post("/v1/resolve", request, kClientKey);
+        one.end = Clock::now();
+        one.status = response.status;
+        if (response.status == 200) {
+          TestJson json(response.body);
+          one.name = json.at("/fields/org.name/value");
+          one.staff = json.at("/fields/org.staff/value");
+        }
+        out->push_back(std::move(one));
+      }
+    });
+  }
+  // Each change: when it was sent, when it answered, and which version it put in force.
+  struct Change {
+    Clock::time_point sent, answered;
+    std::size_t version;
+  };
+  std::vector<Change> changes;
+  for (std::size_t i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    Change change{Clock::now(), {}, i % 2};
+    const auto response =
+        put("/admin/v1/datasets/registry.company", versions[change.version], kDba);
+    change.answered = Clock::now();
+    ASSERT_EQ(response.status, 200) << response.body;
+    changes.push_back(change);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  stop = true;
+  for (auto& thread : load) thread.join();
+
+  const std::string plainName = "杭州云栖科技有限公司";
+  std::size_t total = 0;
+  std::size_t judged = 0;
+  for (const auto& mine : seen) {
+    for (const auto& one : mine) {
+      ++total;
+      ASSERT_EQ(one.status, 200);
+      // Whole: both fields from one version of the query.
+      const bool marked = one.name == plainName + "*" && one.staff == "1120";
+      const bool plain = one.name == plainName && one.staff == "120";
+      ASSERT_TRUE(marked || plain) << one.name << " / " << one.staff;
+      // A request that began after a change answered, and ended before the next was sent, saw
+      // that change's version.
+      for (std::size_t c = 0; c < changes.size(); ++c) {
+        const bool after = one.start > changes[c].answered;
+        const bool beforeNext = c + 1 == changes.size() || one.end < changes[c + 1].sent;
+        if (!after || !beforeNext) continue;
+        ++judged;
+        EXPECT_EQ(marked, changes[c].version == 0) << "a request after change " << c;
+      }
+    }
+  }
+  EXPECT_GT(total, 100u);
+  EXPECT_GT(judged, 50u);
 }
 
 }  // namespace

@@ -4,19 +4,24 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
 #include "TestCommands.h"
 #include "TestJson.h"
+#include "TestServers.h"
 
 namespace oncegate::testing {
 namespace {
@@ -161,6 +166,47 @@ class AdminStoreTest : public ::testing::Test {
     return std::make_unique<GatewayProcess>(files_);
   }
 
+  // Restarts the gateway with `redis:` set and the store read every `storePoll`.
+  void restartWithRedis(const std::string& redisUrl, const std::string& storePoll) {
+    auto& yaml = files_["gateway.yaml"];
+    const std::string poll = "store_poll: 200ms\n";
+    yaml.replace(yaml.find(poll), poll.size(),
+                 "store_poll: " + storePoll + "\nredis: " + redisUrl + "\n");
+    start();
+  }
+
+  // How long `field` took to reach `status` on `client`'s instance; nullopt after `limit`.
+  static std::optional<std::chrono::milliseconds> timeUntil(const HttpClient& client,
+                                                            const std::string& field,
+                                                            const std::string& status,
+                                                            std::chrono::milliseconds limit) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < limit) {
+      if (fieldStatus(client, field) == status) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - start);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::nullopt;
+  }
+
+  // Whether the process logs `text` within five seconds (info lines reach stderr each second).
+  static bool logsSay(const GatewayProcess& process, const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (process.logs().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  static int occurrences(const std::string& text, std::string_view part) {
+    int count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+    return count;
+  }
+
   std::filesystem::path directory_;
   ConfigFiles files_;
   std::unique_ptr<GatewayProcess> gateway_;
@@ -264,7 +310,8 @@ TEST_F(AdminStoreTest, HistoryListsVersionsNewestFirstAndRollbackIsANewVersion) 
       400);
   EXPECT_EQ(client_->get("/admin/v1/policies/permit-grant/history", kDba).status, 403);
   EXPECT_EQ(client_->get("/admin/v1/policies/nobody/history", kOfficer).status, 404);
-  EXPECT_EQ(client_->get("/admin/v1/changes", kDba).status, 403);
+  // Every role reads the change log: who changed what and when, never a value.
+  EXPECT_EQ(client_->get("/admin/v1/changes", kDba).status, 200);
   EXPECT_EQ(changes().at("/version"), "4");
 }
 
@@ -285,6 +332,23 @@ TEST_F(AdminStoreTest, ARejectedChangeWritesNothing) {
   start();
   EXPECT_EQ(fieldStatus("org.staff"), "ok");
   EXPECT_EQ(changes().at("/changes"), before);
+}
+
+TEST_F(AdminStoreTest, AChangeTheStoreCannotRecordAnswers503AndTakesNoEffect) {
+  const auto before = changes().at("/changes");
+  // The store's table goes away under the running gateway, as a failing database would.
+  const auto control = (directory_ / "control.db").string();
+  runSqliteSql(control, "ALTER TABLE oncegate_documents RENAME TO oncegate_documents_away;");
+  const auto refused = putPolicy(kDenyStaff, "while the store is broken");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(TestJson(refused.body).at("/error"), "source_unavailable");
+  EXPECT_THAT(TestJson(refused.body).at("/message"), HasSubstr("nothing was changed"));
+  EXPECT_EQ(fieldStatus("org.staff"), "ok");  // the change did not take effect
+
+  runSqliteSql(control, "ALTER TABLE oncegate_documents_away RENAME TO oncegate_documents;");
+  EXPECT_EQ(changes().at("/changes"), before);  // and nothing was recorded
+  ASSERT_EQ(putPolicy(kDenyStaff, "store back").status, 200);
+  EXPECT_EQ(fieldStatus("org.staff"), "denied");
 }
 
 TEST_F(AdminStoreTest, WithoutAStoreTheVersionedEndpointsSayWhatIsNeeded) {
@@ -366,6 +430,87 @@ TEST_F(AdminStoreTest, DocumentsThatDoNotBuildLeaveTheSnapshotInForceUntilFixed)
   const auto logs = other->logs();
   EXPECT_THAT(logs, HasSubstr("could not catch up, still serving version 2"));
   EXPECT_THAT(logs, HasSubstr("names unknown client 'nobody'"));
+}
+
+// A port on which nothing listens: bound, never listened on, then closed.
+std::uint16_t portNobodyListensOn() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    throw std::runtime_error("cannot find a free port");
+  }
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+TEST_F(AdminStoreTest, WithRedisTwoInstancesAreInStepWithinASecondBothWays) {
+  // Polled every 30 s, the store cannot explain a change arriving within a second: Redis can.
+  restartWithRedis("redis://" + redisAddress() + "/0", "30s");
+  const auto other = startAnother();
+  const HttpClient otherClient(other->port());
+  ASSERT_TRUE(logsSay(*gateway_, "store changes: listening on Redis")) << gateway_->logs();
+  ASSERT_TRUE(logsSay(*other, "store changes: listening on Redis")) << other->logs();
+  ASSERT_EQ(fieldStatus(otherClient, "org.staff"), "ok");
+  ASSERT_EQ(readyVersion(otherClient), "1");
+
+  ASSERT_EQ(putPolicy(kDenyStaff, "through the first").status, 200);
+  const auto toSecond = timeUntil(otherClient, "org.staff", "denied", std::chrono::seconds(3));
+  ASSERT_TRUE(toSecond.has_value());
+  EXPECT_LT(toSecond->count(), 1000);
+  EXPECT_EQ(readyVersion(otherClient), "2");
+  EXPECT_THAT(otherClient.get("/metrics").body, HasSubstr("\noncegate_config_version 2\n"));
+
+  const auto put = otherClient.send("PUT", "/admin/v1/policies/permit-grant", kDenyName, kOfficer,
+                                    {{"X-Change-Comment", "through the second"}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  const auto toFirst = timeUntil(*client_, "org.name", "denied", std::chrono::seconds(3));
+  ASSERT_TRUE(toFirst.has_value());
+  EXPECT_LT(toFirst->count(), 1000);
+  EXPECT_EQ(fieldStatus("org.staff"), "ok");
+  EXPECT_EQ(readyVersion(), "3");
+  EXPECT_THAT(client_->get("/metrics").body, HasSubstr("\noncegate_config_version 3\n"));
+  EXPECT_EQ(readyVersion(otherClient), "3");
+
+  EXPECT_EQ(gateway_->stop(), 0);
+  EXPECT_EQ(other->stop(), 0);
+  EXPECT_THAT(gateway_->logs(), HasSubstr("now serving version 3 (was 2)"));
+  EXPECT_THAT(other->logs(), HasSubstr("now serving version 2 (was 1)"));
+  EXPECT_THAT(gateway_->logs() + other->logs(), Not(HasSubstr("store changes: could not")));
+}
+
+TEST_F(AdminStoreTest, WithRedisUnreachableChangesStillSucceedAndArriveByPolling) {
+  restartWithRedis("redis://127.0.0.1:" + std::to_string(portNobodyListensOn()) + "/0", "200ms");
+  const auto other = startAnother();
+  const HttpClient otherClient(other->port());
+  ASSERT_TRUE(logsSay(*other, "store changes: cannot listen on Redis")) << other->logs();
+
+  const auto before = std::chrono::steady_clock::now();
+  ASSERT_EQ(putPolicy(kDenyStaff, "without redis").status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(500));
+  EXPECT_EQ(fieldStatus("org.staff"), "denied");
+  EXPECT_TRUE(becomes(otherClient, "org.staff", "denied"));
+  EXPECT_EQ(readyVersion(otherClient), "2");
+
+  ASSERT_EQ(putPolicy(kDenyName, "still without redis").status, 200);
+  EXPECT_TRUE(becomes(otherClient, "org.name", "denied"));
+  const auto put = otherClient.send("PUT", "/admin/v1/policies/permit-grant", kDenyStaff, kOfficer,
+                                    {{"X-Change-Comment", "through the second"}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_TRUE(becomes(*client_, "org.staff", "denied"));
+  EXPECT_EQ(fieldStatus("org.name"), "ok");
+  EXPECT_EQ(readyVersion(), "4");
+  EXPECT_THAT(client_->get("/metrics").body, HasSubstr("\noncegate_config_version 4\n"));
+
+  // Reported once per outage, not per change or per reconnect attempt.
+  EXPECT_EQ(gateway_->stop(), 0);
+  EXPECT_EQ(other->stop(), 0);
+  const auto logs = gateway_->logs();
+  EXPECT_EQ(occurrences(logs, "store changes: could not announce"), 1) << logs;
+  EXPECT_EQ(occurrences(logs, "store changes: cannot listen on Redis"), 1) << logs;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <random>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
@@ -179,14 +180,51 @@ class OncegatectlTest : public ::testing::Test {
     return runCtl(args, environment());
   }
 
+  // A fresh control store: a SQLite file in a directory of the test's own.
+  std::string newStore() { return (std::filesystem::path(directory({})) / "control.db").string(); }
+
+  // `files` with gateway.yaml naming the store `database` (and `extra` gateway.yaml lines).
+  static ConfigFiles withStore(ConfigFiles files, const std::string& database,
+                               const std::string& extra = "") {
+    files["gateway.yaml"] +=
+        "store: \"Driver=SQLite3;Timeout=5000;Database=" + database + "\"\n" + extra;
+    return files;
+  }
+
   static std::string database_;
   std::vector<std::filesystem::path> directories_;
 };
 
+// The store's version, read with the sqlite3 CLI rather than the code under test.
+std::string storeVersion(const std::string& database) {
+  return commandOutput("sqlite3 " + database +
+                       " \"SELECT value FROM oncegate_meta WHERE name = 'version'\"");
+}
+
+// "kind|id|body" of every current document of a store, one a line, by kind and id.
+std::string storedDocuments(const std::string& database) {
+  return commandOutput("sqlite3 " + database +
+                       " \"SELECT kind, id, body FROM oncegate_documents d WHERE deleted = 0 AND "
+                       "version = (SELECT MAX(version) FROM oncegate_documents v WHERE v.kind = "
+                       "d.kind AND v.id = d.id) ORDER BY kind, id\"");
+}
+
+// "author|comment" of each document version a store version created.
+std::string changeAuthors(const std::string& database, int version) {
+  return commandOutput(
+      "sqlite3 " + database +
+      " \"SELECT DISTINCT author, comment FROM oncegate_documents WHERE version = " +
+      std::to_string(version) + "\"");
+}
+
+std::size_t lineCount(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
 std::string OncegatectlTest::database_;
 
-const std::vector<std::string> kCommands = {"validate", "explain", "test-source", "hash-key",
-                                            "verify-audit"};
+const std::vector<std::string> kCommands = {"validate",    "apply",    "export",      "explain",
+                                            "test-source", "hash-key", "verify-audit"};
 
 TEST_F(OncegatectlTest, HelpListsEveryCommandAndEachCommandHasItsOwn) {
   const auto overview = runCtl({"--help"});
@@ -425,6 +463,210 @@ TEST_F(OncegatectlTest, VerifyAuditAcceptsTheGatewaysTrailAndFindsATamperedLine)
   const auto missing = runCtl({"verify-audit", directoryPath + "/missing.jsonl"});
   EXPECT_EQ(missing.status, 1);
   EXPECT_THAT(missing.err, HasSubstr("cannot read"));
+}
+
+// The 16 documents of config(), as apply lists them (by kind, then id).
+constexpr std::size_t kConfigDocuments = 16;
+
+TEST_F(OncegatectlTest, ApplyWritesOneVersionAndApplyingAgainChangesNothing) {
+  const auto database = newStore();
+  auto files = withStore(config(), database);
+  const auto env = environment();
+  const auto first = runCtl({"apply", directory(files), "--author", "dba-wang"}, env);
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr(" as version 1 (16 changes)\n  put clients/other-app\n"
+                                   "  put clients/permit-app\n  put datasets/registry.company\n"));
+  EXPECT_THAT(first.out, HasSubstr("  put sources/tax\n"));
+  EXPECT_EQ(lineCount(first.out), 1 + kConfigDocuments);
+  EXPECT_EQ(storeVersion(database), "1\n");
+  EXPECT_EQ(lineCount(storedDocuments(database)), kConfigDocuments);
+  EXPECT_THAT(changeAuthors(database, 1), HasSubstr("dba-wang|applied from /tmp/"));
+
+  const auto again = runCtl({"apply", directory(files)}, env);
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(again.out, "no change (version 1)\n");
+  EXPECT_EQ(storeVersion(database), "1\n");
+
+  // The form goes, a source changes: two changes, one version, by $USER with the comment.
+  auto mappings = files["mappings/org.yaml"];
+  files["mappings/org.yaml"] = mappings.substr(0, mappings.find("forms:\n"));
+  const auto pool = files["sources.yaml"].find("pool: 1");
+  ASSERT_NE(pool, std::string::npos);
+  files["sources.yaml"].replace(pool, 7, "pool: 3");
+  auto userEnv = env;
+  userEnv["USER"] = "ops-chen";
+  const auto second = runCtl({"apply", directory(files), "--comment", "撤销许可表单"}, userEnv);
+  ASSERT_EQ(second.status, 0) << second.err;
+  EXPECT_THAT(second.out, HasSubstr(" as version 2 (2 changes)\n  removed forms/permit\n"
+                                    "  put sources/registry\n"));
+  EXPECT_EQ(storeVersion(database), "2\n");
+  EXPECT_EQ(changeAuthors(database, 2), "ops-chen|撤销许可表单\n");
+  const auto documents = storedDocuments(database);
+  EXPECT_EQ(lineCount(documents), kConfigDocuments - 1);
+  EXPECT_THAT(documents, HasSubstr("\"pool\":3"));
+  EXPECT_THAT(documents, Not(HasSubstr("forms|permit")));
+}
+
+TEST_F(OncegatectlTest, ApplyOfAnInvalidDirectoryWritesNothing) {
+  const auto database = newStore();
+  auto files = withStore(config(), database);
+  const auto env = environment();
+  ASSERT_EQ(runCtl({"apply", directory(files)}, env).status, 0);
+  const auto before = storedDocuments(database);
+
+  files["mappings/lost.yaml"] =
+      "# added by the archive bureau\n"
+      "fields:\n"
+      "  - { id: org.lost, dataset: registry.nowhere, column: name }\n";
+  const auto invalid = runCtl({"apply", directory(files)}, env);
+  EXPECT_EQ(invalid.status, 1);
+  EXPECT_THAT(invalid.err, HasSubstr("/mappings/lost.yaml:3: field 'org.lost' refers to unknown "
+                                     "dataset 'registry.nowhere'"));
+  EXPECT_THAT(invalid.out, IsEmpty());
+  EXPECT_EQ(storeVersion(database), "1\n");
+  EXPECT_EQ(storedDocuments(database), before);
+
+  const auto noStore = runCtl({"apply", directory(config())}, env);
+  EXPECT_EQ(noStore.status, 2);
+  EXPECT_THAT(noStore.err, HasSubstr("gateway.yaml has no store: and no --store was given"));
+
+  // --store names the store when gateway.yaml does not.
+  const auto other = newStore();
+  const auto named =
+      runCtl({"apply", directory(config()), "--store", "Driver=SQLite3;Database=" + other}, env);
+  EXPECT_EQ(named.status, 0) << named.err;
+  EXPECT_EQ(storedDocuments(other), before);
+}
+
+TEST_F(OncegatectlTest, ExportWritesYamlThatLoadsAgainToTheSameDocuments) {
+  const auto database = newStore();
+  auto files = withStore(config(), database);
+  // A multi-line query, a string that reads as a number and one that reads as true.
+  files["mappings/extra.yaml"] =
+      "forms:\n"
+      "  - id: 年报\n"
+      "    title: \"true\"\n"
+      "    description: \"0042\"\n"
+      "    purpose: statistics\n"
+      "    subject: org\n"
+      "    fields: [org.name, org.public_name]\n"
+      "datasets:\n"
+      "  - id: registry.history\n"
+      "    source: registry\n"
+      "    subject: org\n"
+      "    query: |\n"
+      "      SELECT name\n"
+      "      FROM company WHERE credit_code = :code\n"
+      "    params: { code: subject.credit_code }\n";
+  const auto env = environment();
+  const auto source = directory(files);
+  ASSERT_EQ(runCtl({"apply", source}, env).status, 0);
+  const auto documents = storedDocuments(database);
+  ASSERT_EQ(lineCount(documents), kConfigDocuments + 2);
+
+  const auto exported = (std::filesystem::path(directory({})) / "exported").string();
+  const auto run = runCtl({"export", exported, "--config", source}, env);
+  ASSERT_EQ(run.status, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("exported version 1 (18 documents) to " + exported));
+  EXPECT_THAT(run.out, HasSubstr("sources.yaml (2) subjects.yaml (1) datasets.yaml (3) "
+                                 "fields.yaml (5) forms.yaml (2) clients.yaml (2) "
+                                 "policies.yaml (3) gateway.yaml"));
+  // Readable: block style, Chinese as written, a query as a block.
+  const auto sources = readFile(exported + "/sources.yaml");
+  EXPECT_THAT(sources, HasSubstr("sources:\n  - id: registry\n    department: 市场监督管理局\n"));
+  const auto forms = readFile(exported + "/forms.yaml");
+  EXPECT_THAT(forms, HasSubstr("  - id: 年报\n"));
+  EXPECT_THAT(forms, HasSubstr("title: \"true\"\n"));
+  EXPECT_THAT(readFile(exported + "/datasets.yaml"),
+              HasSubstr("    query: |\n      SELECT name\n      FROM company WHERE credit_code = "
+                        ":code\n"));
+  // gateway.yaml keeps every other line and lists the exported files.
+  const auto gateway = readFile(exported + "/gateway.yaml");
+  EXPECT_THAT(gateway, HasSubstr("audit: { path: audit/trail.jsonl, durability: strict }\n"
+                                 "hash_key: \"${" +
+                                 kSecretVariable +
+                                 "}\"\n"
+                                 "include: [sources.yaml, subjects.yaml, datasets.yaml, "
+                                 "fields.yaml, forms.yaml, clients.yaml, policies.yaml]\n"
+                                 "store: \""));
+
+  const auto valid = runCtl({"validate", exported}, env);
+  EXPECT_EQ(valid.status, 0) << valid.err;
+  EXPECT_THAT(valid.out, HasSubstr("2 sources, 1 subject, 3 datasets, 5 fields, 2 forms"));
+
+  // Loaded into another store, the exported files give the very same documents.
+  const auto other = newStore();
+  const auto copy = runCtl({"apply", exported, "--store", "Driver=SQLite3;Database=" + other}, env);
+  ASSERT_EQ(copy.status, 0) << copy.err;
+  EXPECT_EQ(storedDocuments(other), documents);
+  EXPECT_THAT(documents, HasSubstr("forms|年报|{\"id\":\"年报\",\"title\":\"true\","
+                                   "\"description\":\"0042\""));
+
+  // And applied to the store they came from, they change nothing.
+  const auto back = runCtl({"apply", exported}, env);
+  EXPECT_EQ(back.status, 0) << back.err;
+  EXPECT_EQ(back.out, "no change (version 1)\n");
+}
+
+TEST_F(OncegatectlTest, ExportRefusesANonEmptyDirectoryUnlessForced) {
+  const auto database = newStore();
+  const auto env = environment();
+  ASSERT_EQ(runCtl({"apply", directory(withStore(config(), database))}, env).status, 0);
+  const auto store = "Driver=SQLite3;Database=" + database;
+  const auto target = directory({{"forms.yaml", "forms: []\n"}, {"notes.txt", "keep\n"}});
+
+  const auto refused = runCtl({"export", target, "--store", store});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(refused.err, HasSubstr("is not empty (give --force to write into it)"));
+  EXPECT_EQ(readFile(target + "/forms.yaml"), "forms: []\n");
+
+  const auto forced = runCtl({"export", target, "--store", store, "--force"});
+  ASSERT_EQ(forced.status, 0) << forced.err;
+  EXPECT_THAT(readFile(target + "/forms.yaml"), HasSubstr("  - id: permit\n"));
+  EXPECT_EQ(readFile(target + "/notes.txt"), "keep\n");
+  EXPECT_FALSE(std::filesystem::exists(target + "/gateway.yaml"));  // only with --config
+
+  const auto twice = runCtl({"export", target, "--store", store, "--force", "--force"});
+  EXPECT_EQ(twice.status, 2);
+  EXPECT_THAT(twice.err, HasSubstr("--force is given twice"));
+
+  const auto noStore = runCtl({"export", target + "/x"});
+  EXPECT_EQ(noStore.status, 2);
+  EXPECT_THAT(noStore.err, HasSubstr("no control store: give --store or --config"));
+}
+
+TEST_F(OncegatectlTest, ARunningGatewayServesAFieldAddedByApply) {
+  const auto database = newStore();
+  auto files = withStore(config(), database, "store_poll: 200ms\n");
+  const auto env = environment();
+  GatewayProcess gateway(files, env);
+  HttpClient client(gateway.port());
+  const auto resolveAlias = [&] {
+    return client.post("/v1/resolve",
+                       R"({"purpose":"permit","case":"C-7","subject":{"type":"org",)"
+                       R"("credit_code":")" +
+                           kCompany + R"("},"fields":["org.alias"]})",
+                       kKey);
+  };
+  EXPECT_THAT(resolveAlias().body, HasSubstr(R"("org.alias":{"status":"unknown_field"})"));
+  EXPECT_EQ(storeVersion(database), "1\n");  // the gateway imported the directory
+
+  files["mappings/alias.yaml"] =
+      "fields:\n"
+      "  - { id: org.alias, dataset: registry.company, column: name }\n";
+  const auto applied = runCtl({"apply", directory(files), "--comment", "别名"}, env);
+  ASSERT_EQ(applied.status, 0) << applied.err;
+  EXPECT_THAT(applied.out, HasSubstr(" as version 2 (1 change)\n  put fields/org.alias\n"));
+
+  HttpResult served;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do {
+    served = resolveAlias();
+    if (served.body.find("unknown_field") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(served.status, 200) << served.body;
+  EXPECT_THAT(served.body, HasSubstr("杭州云栖科技有限公司"));
 }
 
 }  // namespace

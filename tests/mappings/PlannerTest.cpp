@@ -128,6 +128,21 @@ TEST_F(PlannerTest, ChainedDatasetPullsInItsUpstreamAndRunsAfterIt) {
   EXPECT_EQ(plan.datasets[1].bindings[0].upstream, 0u);
 }
 
+TEST_F(PlannerTest, PlanningADatasetRunsItsWholeChainAndAnswersAllItsFields) {
+  const auto plan = planner_.planDataset("fund.loan");
+  EXPECT_THAT(datasetIds(plan), ElementsAre("hr.employee", "fund.account", "fund.loan"));
+  EXPECT_THAT(plan.datasets[0].fields, IsEmpty());
+  EXPECT_THAT(plan.datasets[1].fields, IsEmpty());
+  EXPECT_THAT(fieldIds(plan.datasets[2]), ElementsAre("fund.loan_balance"));
+  ASSERT_EQ(plan.datasets[2].bindings.size(), 2u);
+  EXPECT_EQ(plan.datasets[2].bindings[0].upstream, 1u);
+  EXPECT_EQ(plan.datasets[2].bindings[1].field, nullptr);
+
+  EXPECT_THAT(fieldIds(planner_.planDataset("tax.income").datasets.at(0)),
+              ElementsAre("tax.annual_income", "tax.monthly_income", "tax.year", "tax.office"));
+  EXPECT_THAT(planner_.planDataset("no.such").datasets, IsEmpty());
+}
+
 TEST_F(PlannerTest, ChainedDatasetRequestedFirstStillComesAfterItsUpstream) {
   const auto plan = planner_.plan("person", {"fund.balance", "tax.year", "person.name"});
   EXPECT_THAT(datasetIds(plan), ElementsAre("tax.income", "hr.employee", "fund.account"));

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "gateway/cache/CacheKey.h"
 #include "gateway/cache/MemoryCache.h"
 
 namespace oncegate {
@@ -135,6 +136,21 @@ TEST(MemoryCacheTest, ConcurrentUseFromManyThreads) {
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_LE(cache.size(), 1000u);
   EXPECT_EQ(cache.stats().hits + cache.stats().misses, 8000u);
+}
+
+TEST(MemoryCacheTest, EraseRemovesOneEntryOrEveryEntryOfOneDataset) {
+  MemoryCache cache;
+  const auto key = [](std::string_view dataset, int i) {
+    return makeCacheKey(dataset, "f", {Value::integer(i)}, "secret");
+  };
+  for (int i = 0; i < 50; ++i) cache.store(key("hr.person", i), "row", std::chrono::minutes(1));
+  cache.store(key("hr.person:old", 1), "row", std::chrono::minutes(1));
+  cache.store(key("tax", 1), "row", std::chrono::minutes(1));
+
+  EXPECT_EQ(cache.erase(key("hr.person", 3), false), 1u);
+  EXPECT_EQ(cache.erase(key("hr.person", 3), false), 0u);
+  EXPECT_EQ(cache.erase(cacheKeyPrefix("hr.person"), true), 49u);
+  EXPECT_EQ(cache.size(), 2u);  // the neighbour whose id starts alike, and the other dataset
 }
 
 }  // namespace

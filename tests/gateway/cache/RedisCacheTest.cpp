@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "TestServers.h"
+#include "common/Error.h"
+#include "gateway/cache/CacheKey.h"
 #include "gateway/cache/RedisCache.h"
 
 namespace oncegate {
@@ -369,6 +371,39 @@ TEST_F(RedisCacheTest, CallsFromOtherThreadsGetMissesInline) {
   });
   EXPECT_TRUE(called);
   Inspector().run({"DEL", key});
+}
+
+TEST_F(RedisCacheTest, EraseRemovesOneEntryOrAWholeDatasetAndNothingElse) {
+  start(testEndpoint(), 2s);
+  const auto dataset = unique("ds");  // ids may hold ':' and glob characters
+  const auto mine = [&](int i) {
+    return makeCacheKey(dataset + "*[x]", "f", {Value::integer(i)}, "key");
+  };
+  const auto neighbour = makeCacheKey(dataset + "*[x]:b", "f", {Value::integer(1)}, "key");
+  for (int i = 0; i < 2500; ++i) storeOn(loop(), *cache_, mine(i), "row", 60s);
+  storeOn(loop(), *cache_, neighbour, "row", 60s);
+  lookupOn(loop(), *cache_, {mine(0)});  // the stores before it have been sent
+
+  EXPECT_EQ(cache_->erase(mine(7), false), 1u);
+  EXPECT_EQ(cache_->erase(mine(7), false), 0u);
+  EXPECT_EQ(cache_->erase(cacheKeyPrefix(dataset + "*[x]"), true), 2499u);
+  const auto left = lookupOn(loop(), *cache_, {mine(0), mine(2499), neighbour});
+  EXPECT_FALSE(left.values[0].has_value());
+  EXPECT_FALSE(left.values[1].has_value());
+  EXPECT_EQ(left.values[2], "row");
+  Inspector().run({"DEL", neighbour});
+}
+
+TEST_F(RedisCacheTest, EraseWithoutAServerSaysTheCacheIsUnavailable) {
+  auto endpoint = testEndpoint();
+  endpoint.port = 1;  // nothing listens there
+  start(endpoint, 200ms);
+  try {
+    cache_->erase(cacheKeyPrefix("any"), true);
+    FAIL() << "erase succeeded without a server";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::CacheUnavailable);
+  }
 }
 
 }  // namespace

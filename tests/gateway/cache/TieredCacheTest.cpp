@@ -25,8 +25,14 @@ class RecordingCache : public DatasetCache {
     ttls[key] = ttl;
   }
 
+  std::uint64_t erase(const std::string& key, bool) override {
+    erased.push_back(key);
+    return entries.erase(key);
+  }
+
   std::map<std::string, std::string> entries;
   std::map<std::string, std::chrono::milliseconds> ttls;
+  std::vector<std::string> erased;
   std::vector<std::vector<std::string>> asked;
 };
 
@@ -67,6 +73,16 @@ TEST(TieredCacheTest, StoresInBothTiersWithTheirOwnLifetimes) {
   // The local copy has expired (local TTL 1ms): the shared tier answers.
   EXPECT_EQ(lookup(cache, {"k"})[0], "V");
   EXPECT_EQ(recorder.asked.size(), 1U);
+}
+
+TEST(TieredCacheTest, EraseEmptiesBothTiers) {
+  auto shared = std::make_unique<RecordingCache>();
+  auto& recorder = *shared;
+  TieredCache cache(std::move(shared), 100, std::chrono::seconds(5));
+  cache.store("a", "A", std::chrono::minutes(10));
+  EXPECT_EQ(cache.erase("a", false), 1u);
+  EXPECT_EQ(recorder.erased, (std::vector<std::string>{"a"}));
+  EXPECT_FALSE(lookup(cache, {"a"})[0].has_value());  // the local copy went too
 }
 
 }  // namespace

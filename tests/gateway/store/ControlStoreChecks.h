@@ -198,4 +198,88 @@ inline void importHappensOnceAsOneVersion(const std::string& connection) {
   EXPECT_EQ(store.changes().size(), 3u);
 }
 
+inline StoredDocument document(std::string kind, std::string id, std::string body) {
+  StoredDocument out;
+  out.kind = std::move(kind);
+  out.id = std::move(id);
+  out.body = std::move(body);
+  return out;
+}
+
+inline void applyWritesOnlyTheDifferenceAsOneVersion(const std::string& connection) {
+  ControlStore store(connection);
+  std::vector<StoredDocument> wanted = {
+      document("sources", "hr", R"({"id":"hr","pool":4})"),
+      document("fields", "name", R"({"id":"name","title":"姓名"})"),
+      document("fields", "age", R"({"id":"age"})"),
+  };
+  EXPECT_EQ(store.apply(wanted, "dba", "first"), std::optional<std::uint64_t>(1));
+  EXPECT_EQ(store.changes().size(), 3u);
+
+  // The same documents, one with other spacing: nothing is written, the version stays.
+  wanted[1].body = R"({ "id": "name", "title": "姓名" })";
+  EXPECT_EQ(store.apply(wanted, "dba", "again"), std::nullopt);
+  EXPECT_EQ(store.version(), 1u);
+
+  // One changed, one new, one left out: three changes, one version.
+  wanted[0].body = R"({"id":"hr","pool":8})";
+  wanted.erase(wanted.begin() + 2);
+  wanted.push_back(document("policies", "p1", R"({"id":"p1","allow":["name"]})"));
+  EXPECT_EQ(store.apply(wanted, "officer", "tidy"), std::optional<std::uint64_t>(2));
+  const auto changed = store.changes(1);
+  ASSERT_EQ(changed.size(), 3u);
+  EXPECT_EQ(changed[0].kind, "fields");
+  EXPECT_EQ(changed[0].id, "age");
+  EXPECT_TRUE(changed[0].deleted);
+  EXPECT_EQ(changed[0].body, R"({"id":"age"})");  // what was removed
+  EXPECT_EQ(changed[1].kind, "policies");
+  EXPECT_FALSE(changed[1].deleted);
+  EXPECT_EQ(changed[2].kind, "sources");
+  EXPECT_EQ(changed[2].body, R"({"id":"hr","pool":8})");
+  for (const auto& change : changed) {
+    EXPECT_EQ(change.version, 2u);
+    EXPECT_EQ(change.author, "officer");
+    EXPECT_EQ(change.comment, "tidy");
+  }
+  const auto current = store.current();
+  ASSERT_EQ(current.size(), 3u);
+  EXPECT_EQ(current[0].id, "name");
+  EXPECT_EQ(current[0].version, 1u);  // untouched keeps its version
+  EXPECT_EQ(current[1].id, "p1");
+  EXPECT_EQ(current[2].id, "hr");
+
+  // A key order that differs is a different document.
+  wanted[2].body = R"({"allow":["name"],"id":"p1"})";
+  EXPECT_EQ(store.apply(wanted, "officer", ""), std::optional<std::uint64_t>(3));
+  EXPECT_EQ(store.changes(2).size(), 1u);
+
+  // Invalid input writes nothing.
+  auto duplicate = wanted;
+  duplicate.push_back(wanted[0]);
+  EXPECT_EQ(codeOf([&] { store.apply(duplicate, "dba", ""); }), ErrorCode::BadRequest);
+  EXPECT_EQ(codeOf([&] { store.apply({document("widgets", "w", "{}")}, "dba", ""); }),
+            ErrorCode::BadRequest);
+  EXPECT_EQ(codeOf([&] { store.apply(wanted, "", ""); }), ErrorCode::BadRequest);
+  EXPECT_EQ(store.version(), 3u);
+
+  // Nothing listed: everything is removed, as one version.
+  EXPECT_EQ(store.apply({}, "dba", "empty"), std::optional<std::uint64_t>(4));
+  EXPECT_TRUE(store.current().empty());
+  EXPECT_EQ(store.changes(3).size(), 3u);
+  EXPECT_EQ(store.apply({}, "dba", "empty"), std::nullopt);
+}
+
+// A document removed earlier and applied again is created again.
+inline void applyRecreatesARemovedDocument(const std::string& connection) {
+  ControlStore store(connection);
+  store.put("forms", "f", R"({"id":"f"})", "dba", "");
+  store.remove("forms", "f", "dba", "");
+  EXPECT_EQ(store.apply({document("forms", "f", R"({"id":"f"})")}, "dba", ""),
+            std::optional<std::uint64_t>(3));
+  const auto current = store.current();
+  ASSERT_EQ(current.size(), 1u);
+  EXPECT_EQ(current[0].version, 3u);
+  EXPECT_FALSE(current[0].deleted);
+}
+
 }  // namespace oncegate::storechecks

@@ -65,6 +65,14 @@ TEST_F(ControlStorePostgresTest, ImportHappensOnceAsOneVersion) {
   storechecks::importHappensOnceAsOneVersion(connection_);
 }
 
+TEST_F(ControlStorePostgresTest, ApplyWritesOnlyTheDifferenceAsOneVersion) {
+  storechecks::applyWritesOnlyTheDifferenceAsOneVersion(connection_);
+}
+
+TEST_F(ControlStorePostgresTest, ApplyRecreatesARemovedDocument) {
+  storechecks::applyRecreatesARemovedDocument(connection_);
+}
+
 // Two instances sharing the database, changing it at the same time from two threads: every
 // change gets its own version, none is lost, and the versions have no gaps.
 TEST_F(ControlStorePostgresTest, TwoInstancesPuttingConcurrentlyLoseNothing) {

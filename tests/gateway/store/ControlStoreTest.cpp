@@ -53,6 +53,14 @@ TEST_F(ControlStoreTest, ImportHappensOnceAsOneVersion) {
   storechecks::importHappensOnceAsOneVersion(connection_);
 }
 
+TEST_F(ControlStoreTest, ApplyWritesOnlyTheDifferenceAsOneVersion) {
+  storechecks::applyWritesOnlyTheDifferenceAsOneVersion(connection_);
+}
+
+TEST_F(ControlStoreTest, ApplyRecreatesARemovedDocument) {
+  storechecks::applyRecreatesARemovedDocument(connection_);
+}
+
 TEST_F(ControlStoreTest, KindsAreTheDocumentKindsOfTheDesign) {
   EXPECT_TRUE(ControlStore::isKind("policies"));
   EXPECT_FALSE(ControlStore::isKind("policy"));

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/cache/RedisEndpoint.h"
+
+struct redisContext;
+
+namespace oncegate {
+
+// One blocking Redis connection for the rare calls made off the I/O threads (an admin's cache
+// invalidation): connects, logs in and selects the database as the endpoint says, and gives up
+// on any reply slower than `timeout`. Errors: CacheUnavailable, with Redis' text in the detail.
+class RedisBlockingClient {
+ public:
+  RedisBlockingClient(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout);
+
+  // A connection logged in and named as the endpoint says (AUTH, SELECT, CLIENT SETNAME), with
+  // TCP keepalive and every reply due within `replyTimeout`; the caller owns it (redisFree).
+  // Throws CacheUnavailable, Redis' words in the detail (never the password).
+  static redisContext* connect(const RedisEndpoint& endpoint,
+                               std::chrono::milliseconds connectTimeout,
+                               std::chrono::milliseconds replyTimeout);
+  ~RedisBlockingClient();
+  RedisBlockingClient(const RedisBlockingClient&) = delete;
+  RedisBlockingClient& operator=(const RedisBlockingClient&) = delete;
+
+  // One SCAN step over keys matching the glob `pattern`: the next cursor ("0" when done) and the
+  // keys of this step.
+  std::pair<std::string, std::vector<std::string>> scan(const std::string& cursor,
+                                                        const std::string& pattern);
+  // UNLINK (frees memory in the background); returns how many of `keys` existed.
+  std::uint64_t unlink(const std::vector<std::string>& keys);
+
+  // `text` with the glob's special characters escaped, to match it literally in a pattern.
+  static std::string globEscaped(std::string_view text);
+
+ private:
+  RedisBlockingClient() = default;
+  // Runs a command given as its arguments; throws CacheUnavailable on a failure or an error reply.
+  struct Reply;
+  Reply run(const std::vector<std::string>& arguments);
+
+  redisContext* context_ = nullptr;
+};
+
+}  // namespace oncegate
