@@ -1,6 +1,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "common/Error.h"
 #include "common/Row.h"
@@ -12,6 +14,7 @@ namespace oncegate {
 struct QueryOutcome {
   std::optional<Row> row;
   std::optional<Error> error;
+  std::vector<std::string> columns;  // for a describe-only query: the result's column names
 };
 
 }  // namespace oncegate

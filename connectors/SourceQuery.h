@@ -12,6 +12,10 @@ namespace oncegate {
 struct SourceQuery {
   std::string sql;
   std::vector<Value> params;
+  // Only the result's column names are wanted (QueryOutcome::columns; no row is fetched): how a
+  // field's column is checked against the database before a change takes effect. The params may
+  // all be NULL then.
+  bool describeOnly = false;
 };
 
 }  // namespace oncegate

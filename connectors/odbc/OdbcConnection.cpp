@@ -56,14 +56,22 @@ OdbcConnection::~OdbcConnection() {
   SQLDisconnect(handle_.get());
 }
 
-std::optional<Row> OdbcConnection::run(const SourceQuery& query, std::chrono::seconds timeout) {
+QueryOutcome OdbcConnection::run(const SourceQuery& query, std::chrono::seconds timeout) {
   fresh_ = false;
   try {
+    SQLULEN seconds = static_cast<SQLULEN>(timeout.count());
     if (sessionTimeout_) {
       applySessionTimeout(timeout);
-      return statement(query.sql).run(query.params, 0);
+      seconds = 0;
     }
-    return statement(query.sql).run(query.params, static_cast<SQLULEN>(timeout.count()));
+    auto& prepared = statement(query.sql);
+    QueryOutcome outcome;
+    if (query.describeOnly) {
+      outcome.columns = prepared.describe(query.params, seconds);
+    } else {
+      outcome.row = prepared.run(query.params, seconds);
+    }
+    return outcome;
   } catch (const Error& error) {
     // A statement that failed is prepared again next time: PostgreSQL invalidates prepared plans
     // when a table changes, and a cancelled statement may be left in an odd state.

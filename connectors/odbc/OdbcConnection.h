@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "common/Row.h"
+#include "connectors/QueryOutcome.h"
 #include "connectors/SourceQuery.h"
 #include "connectors/odbc/OdbcEnvironment.h"
 #include "connectors/odbc/OdbcHandle.h"
@@ -27,8 +28,9 @@ class OdbcConnection {
   OdbcConnection(const OdbcConnection&) = delete;
   OdbcConnection& operator=(const OdbcConnection&) = delete;
 
-  // Runs one query; throws Error on failure (and then broken() tells whether to replace this).
-  std::optional<Row> run(const SourceQuery& query, std::chrono::seconds timeout);
+  // Runs one query (its row, or for a describe-only query its columns); throws Error on failure
+  // (and then broken() tells whether to replace this).
+  QueryOutcome run(const SourceQuery& query, std::chrono::seconds timeout);
 
   bool broken() const { return broken_; }
   // True until the first query has run: a fresh connection failing is not a stale one.

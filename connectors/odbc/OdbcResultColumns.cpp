@@ -179,4 +179,11 @@ Row OdbcResultColumns::read(const OdbcHandle& statement, const OdbcErrorFactory&
   return row;
 }
 
+std::vector<std::string> OdbcResultColumns::names() const {
+  std::vector<std::string> out;
+  out.reserve(columns_.size());
+  for (const auto& column : columns_) out.push_back(column.name);
+  return out;
+}
+
 }  // namespace oncegate::odbc

@@ -19,6 +19,7 @@ class OdbcResultColumns {
   void describe(const OdbcHandle& statement, const OdbcErrorFactory& error);
 
   bool empty() const { return columns_.empty(); }
+  std::vector<std::string> names() const;
 
   // Reads the row SQLFetch has just positioned `statement` on.
   Row read(const OdbcHandle& statement, const OdbcErrorFactory& error) const;

@@ -21,7 +21,7 @@ struct Job {
   Source::Completion done;
 };
 
-QueryOutcome failed(Error error) { return QueryOutcome{std::nullopt, std::move(error)}; }
+QueryOutcome failed(Error error) { return QueryOutcome{std::nullopt, std::move(error), {}}; }
 
 }  // namespace
 
@@ -152,7 +152,7 @@ QueryOutcome OdbcSource::State::runOn(odbc::OdbcConnection& connection, const Jo
       std::chrono::duration_cast<std::chrono::milliseconds>(job.deadline - Clock::now());
   const auto timeout = odbc::wholeSecondsAtLeastOne(std::min(config.timeout, left));
   queries.fetch_add(1, std::memory_order_relaxed);
-  return QueryOutcome{connection.run(job.query, timeout), std::nullopt};
+  return connection.run(job.query, timeout);
 }
 
 void OdbcSource::State::complete(Job& job, QueryOutcome outcome) {

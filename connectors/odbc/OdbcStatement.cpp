@@ -31,7 +31,18 @@ OdbcStatement::OdbcStatement(SQLHDBC connection, std::string sql, std::string_vi
 
 void OdbcStatement::fail() { throw queryError(sourceId_, OdbcDiagnostics::read(handle_)); }
 
-std::optional<Row> OdbcStatement::run(const std::vector<Value>& params, SQLULEN timeoutSeconds) {
+namespace {
+
+// The cursor must be closed whatever happens after a successful execute, or the statement cannot
+// run again.
+struct CursorCloser {
+  SQLHSTMT statement;
+  ~CursorCloser() { SQLFreeStmt(statement, SQL_CLOSE); }
+};
+
+}  // namespace
+
+bool OdbcStatement::execute(const std::vector<Value>& params, SQLULEN timeoutSeconds) {
   if (timeoutSeconds != timeoutSeconds_) {
     // A driver without query timeouts still answers; the source's deadline check bounds the wait.
     SQLSetStmtAttr(handle_.get(), SQL_ATTR_QUERY_TIMEOUT, asPointer(timeoutSeconds),
@@ -39,17 +50,13 @@ std::optional<Row> OdbcStatement::run(const std::vector<Value>& params, SQLULEN 
     timeoutSeconds_ = timeoutSeconds;
   }
   parameters_.bind(handle_, params, error_);
-
   const SQLRETURN executed = SQLExecute(handle_.get());
-  if (executed == SQL_NO_DATA) return std::nullopt;
+  if (executed == SQL_NO_DATA) return false;
   if (!succeeded(executed)) fail();
+  return true;
+}
 
-  // The cursor must be closed whatever happens next, or the statement cannot run again.
-  struct CursorCloser {
-    SQLHSTMT statement;
-    ~CursorCloser() { SQLFreeStmt(statement, SQL_CLOSE); }
-  } closer{handle_.get()};
-
+void OdbcStatement::describeResult() {
   if (!described_) {
     columns_.describe(handle_, error_);
     described_ = true;
@@ -59,6 +66,12 @@ std::optional<Row> OdbcStatement::run(const std::vector<Value>& params, SQLULEN 
                 "source '" + sourceId_ + "': the dataset query returned no result set",
                 "statement: " + sql_);
   }
+}
+
+std::optional<Row> OdbcStatement::run(const std::vector<Value>& params, SQLULEN timeoutSeconds) {
+  if (!execute(params, timeoutSeconds)) return std::nullopt;
+  const CursorCloser closer{handle_.get()};
+  describeResult();
 
   const SQLRETURN first = SQLFetch(handle_.get());
   if (first == SQL_NO_DATA) return std::nullopt;
@@ -75,6 +88,18 @@ std::optional<Row> OdbcStatement::run(const std::vector<Value>& params, SQLULEN 
   }
   if (second != SQL_NO_DATA) fail();
   return row;
+}
+
+std::vector<std::string> OdbcStatement::describe(const std::vector<Value>& params,
+                                                 SQLULEN timeoutSeconds) {
+  if (!execute(params, timeoutSeconds)) {
+    throw Error(ErrorCode::SourceUnavailable,
+                "source '" + sourceId_ + "': the dataset query returned no result set",
+                "statement: " + sql_);
+  }
+  const CursorCloser closer{handle_.get()};
+  describeResult();
+  return columns_.names();
 }
 
 std::optional<std::string> canonicalDecimal(std::string_view text, int scale) {

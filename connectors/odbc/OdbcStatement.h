@@ -29,10 +29,19 @@ class OdbcStatement {
   // Error: the driver's error, a timeout, or "more than one row".
   std::optional<Row> run(const std::vector<Value>& params, SQLULEN timeoutSeconds);
 
+  // Binds `params`, executes, and returns the result's column names without fetching a row.
+  std::vector<std::string> describe(const std::vector<Value>& params, SQLULEN timeoutSeconds);
+
   const std::string& sql() const { return sql_; }
 
  private:
   [[noreturn]] void fail();
+  // Binds and executes; false when the driver says there is no data at all. On true the cursor
+  // is open: the caller closes it (CursorCloser).
+  bool execute(const std::vector<Value>& params, SQLULEN timeoutSeconds);
+  // Describes the columns on the first run, while the cursor is open; throws when the statement
+  // produced no result set.
+  void describeResult();
 
   OdbcHandle handle_;
   std::string sql_;

@@ -23,6 +23,7 @@
 #include "gateway/StoreSync.h"
 #include "gateway/UtcTimestamp.h"
 #include "gateway/admin/DatasetDryRun.h"
+#include "gateway/admin/FieldColumnCheck.h"
 #include "gateway/admin/PolicyImpact.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/AuditChainVerifier.h"
@@ -490,6 +491,9 @@ AdminApi::Applied AdminApi::apply(Call& call, ApiHandler& gateway,
   auto next = buildConfiguration(current->config.gateway, std::move(documents));
   auto sources =
       SourceSet::reusing(next.sources, current->config.sources, current->sources, openSource_);
+  if (body && (call.kind == "fields" || call.kind == "datasets")) {
+    checkColumns(call, next, sources);
+  }
   // Recorded before it is installed: a change the store did not keep never takes effect, so a
   // restart cannot undo what clients were already served.
   auto version = current->version;
@@ -511,6 +515,26 @@ AdminApi::Applied AdminApi::apply(Call& call, ApiHandler& gateway,
   spdlog::info("admin {} ({}) {} {} {}: version {}", call.tokenName, call.role, call.request.method,
                call.kind, call.id, version);
   return Applied{std::move(installed), existed};
+}
+
+void AdminApi::checkColumns(const Call& call, const Configuration& next, const SourceSet& sources) {
+  std::vector<const Field*> fields;
+  for (const auto& field : next.mappings.fields()) {
+    if (call.kind == "fields" ? field.id() == call.id : field.dataset() == call.id) {
+      fields.push_back(&field);
+    }
+  }
+  const auto checked = FieldColumnCheck::run(next, sources, fields);
+  for (const auto& dataset : checked.unchecked) {
+    spdlog::warn(
+        "admin {}: the source of dataset {} could not be asked for its columns; the "
+        "change is not checked against the database",
+        call.requestId, dataset);
+  }
+  if (checked.problems.empty()) return;
+  std::string message;
+  for (const auto& problem : checked.problems) message += (message.empty() ? "" : "\n") + problem;
+  throw Error(ErrorCode::InvalidConfig, message);
 }
 
 std::uint64_t AdminApi::record(const Call& call, const std::optional<ConfigNode>& body,

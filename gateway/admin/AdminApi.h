@@ -20,6 +20,7 @@ namespace oncegate {
 class ApiHandler;
 class AuditLog;
 class ControlStore;
+struct Configuration;
 class DatasetCache;
 class StoreSync;
 
@@ -84,6 +85,9 @@ class AdminApi {
   // store when there is one, and installs it.
   Applied apply(Call& call, ApiHandler& gateway, const std::optional<ConfigNode>& body,
                 const std::string& comment);
+  // Rejects (InvalidConfig) a changed field, or a field of a changed dataset, whose column the
+  // dataset's query does not return, when its source can be asked.
+  void checkColumns(const Call& call, const Configuration& next, const SourceSet& sources);
   std::uint64_t record(const Call& call, const std::optional<ConfigNode>& body,
                        const std::string& comment);
   ControlStore& requireStore() const;

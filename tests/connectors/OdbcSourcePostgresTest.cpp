@@ -135,6 +135,19 @@ TEST_F(OdbcSourcePostgresTest, InjectionTextIsBoundNeverSpliced) {
   EXPECT_FALSE(outcome.row);
 }
 
+TEST_F(OdbcSourcePostgresTest, ADescribeOnlyQueryGivesTheColumnsWithNullParams) {
+  OdbcSource source(config());
+  SourceQuery query{"SELECT 1 AS one, 'x'::text AS label WHERE ?::text IS NOT NULL",
+                    {Value::null()}};
+  query.describeOnly = true;
+  std::promise<QueryOutcome> promise;
+  source.execute(std::move(query), Source::Clock::now() + 5s,
+                 [&promise](QueryOutcome outcome) { promise.set_value(std::move(outcome)); });
+  const auto outcome = promise.get_future().get();
+  ASSERT_FALSE(outcome.error) << outcome.error->detail();
+  EXPECT_EQ(outcome.columns, (std::vector<std::string>{"one", "label"}));
+}
+
 TEST_F(OdbcSourcePostgresTest, MoreThanOneRowIsAnError) {
   OdbcSource source(config());
   const auto outcome = run(source, "SELECT name FROM conn_test_person");

@@ -145,6 +145,24 @@ TEST_F(OdbcSourceSqliteTest, NoRowGivesNeitherRowNorError) {
   EXPECT_FALSE(outcome.row);
 }
 
+TEST_F(OdbcSourceSqliteTest, ADescribeOnlyQueryGivesTheColumnsWithNullParamsAndNoRow) {
+  OdbcSource source(config(database_.string()));
+  SourceQuery query{"SELECT name, age AS years, salary FROM employee WHERE id_card = ?",
+                    {Value::null()}};
+  query.describeOnly = true;
+  std::promise<QueryOutcome> promise;
+  source.execute(std::move(query), Source::Clock::now() + 5s,
+                 [&promise](QueryOutcome outcome) { promise.set_value(std::move(outcome)); });
+  const auto outcome = promise.get_future().get();
+  ASSERT_FALSE(outcome.error) << outcome.error->detail();
+  EXPECT_FALSE(outcome.row);
+  EXPECT_EQ(outcome.columns, (std::vector<std::string>{"name", "years", "salary"}));
+  // The same statement still answers rows afterwards (its cursor was closed).
+  EXPECT_TRUE(run(source, "SELECT name, age AS years, salary FROM employee WHERE id_card = ?",
+                  {Value::string("330102196001010011")})
+                  .row);
+}
+
 TEST_F(OdbcSourceSqliteTest, MoreThanOneRowIsAnError) {
   OdbcSource source(config(database_.string()));
   const auto outcome = run(source, "SELECT name FROM employee");

@@ -44,7 +44,8 @@ TEST(SourceProbeTest, AsksTwiceOnOneConnectionAndReportsBothTimes) {
   int pool = 0;
   const auto result = SourceProbe::run(configWithPassword(), [&](const SourceConfig& config) {
     pool = config.pool;
-    opened = std::make_shared<ScriptedSource>(std::vector<QueryOutcome>{{Row{}, {}}, {Row{}, {}}});
+    opened = std::make_shared<ScriptedSource>(
+        std::vector<QueryOutcome>{{Row{}, {}, {}}, {Row{}, {}, {}}});
     return opened;
   });
   EXPECT_TRUE(result.ok);

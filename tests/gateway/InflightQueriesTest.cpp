@@ -15,7 +15,7 @@ TEST(InflightQueriesTest, TheFirstCallerLeadsAndEveryWaiterGetsTheOutcome) {
   EXPECT_TRUE(inflight.join("k", deadline, waiter));
   EXPECT_FALSE(inflight.join("k", deadline, waiter));
   EXPECT_TRUE(inflight.join("other", deadline, waiter));
-  inflight.complete("k", QueryOutcome{Row{}, std::nullopt});
+  inflight.complete("k", QueryOutcome{Row{}, std::nullopt, {}});
   EXPECT_EQ(answered, 2);
   // The key is free again: the next miss leads a new query.
   EXPECT_TRUE(inflight.join("k", deadline, waiter));

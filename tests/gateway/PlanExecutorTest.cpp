@@ -205,7 +205,7 @@ class FakeSource : public Source {
     }
     for (auto& job : waiting_) {
       lock.unlock();
-      job.done(QueryOutcome{std::nullopt, Error(ErrorCode::SourceTimeout, "shut down")});
+      job.done(QueryOutcome{std::nullopt, Error(ErrorCode::SourceTimeout, "shut down"), {}});
       lock.lock();
     }
     waiting_.clear();

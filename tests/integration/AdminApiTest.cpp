@@ -213,12 +213,14 @@ TEST_F(AdminApiTest, ANewFieldIsServedAtOnceAndUnchangedSourcesStayLive) {
   auto created = put("/admin/v1/fields/org.phone", kPhoneField, kDba);
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.body, kPhoneField);
+  // The change asked the database once for the query's columns (a describe, no row)...
+  EXPECT_EQ(queries("registry"), 2);
   auto phone = resolve("org.phone");
   EXPECT_EQ(phone.at("/fields/org.phone/status"), "ok");
   EXPECT_EQ(phone.at("/fields/org.phone/value"), "0571-88880000");
-  // Served from the cached row, and counted on the same live source object: a new one would
-  // start again from 0.
-  EXPECT_EQ(queries("registry"), 1);
+  // ...and the request was served from the cached row, counted on the same live source object
+  // (a new one would start again from 0).
+  EXPECT_EQ(queries("registry"), 2);
 
   auto replaced = put("/admin/v1/fields/org.phone",
                       R"({"id":"org.phone","dataset":"registry.company","column":"name"})", kDba);
@@ -258,6 +260,41 @@ TEST_F(AdminApiTest, AnInvalidChangeIsRejectedWithItsProblemsAndChangesNothing) 
   // The configuration in force is whole: the next valid change builds on it.
   EXPECT_EQ(put("/admin/v1/fields/org.phone", kPhoneField, kDba).status, 201);
   EXPECT_EQ(resolve("org.name").at("/fields/org.name/status"), "ok");
+}
+
+TEST_F(AdminApiTest, AFieldWhoseColumnTheQueryDoesNotReturnIsRejectedWhenTheSourceAnswers) {
+  auto missing = put("/admin/v1/fields/org.fax",
+                     R"({"id":"org.fax","dataset":"registry.company","column":"fax"})", kDba);
+  ASSERT_EQ(missing.status, 422) << missing.body;
+  EXPECT_THAT(TestJson(missing.body).at("/problems/0"),
+              HasSubstr("field 'org.fax': the query of dataset 'registry.company' returns no "
+                        "column 'fax' (it returns: name, staff, phone)"));
+  // A query that drops a column a field still reads is caught the same way.
+  auto narrowed = put("/admin/v1/datasets/registry.company",
+                      R"({"id":"registry.company","source":"registry","subject":"org",)"
+                      R"("query":"SELECT name FROM company WHERE credit_code = :code",)"
+                      R"("params":{"code":"subject.credit_code"}})",
+                      kDba);
+  ASSERT_EQ(narrowed.status, 422) << narrowed.body;
+  EXPECT_THAT(TestJson(narrowed.body).at("/problems/0"), HasSubstr("no column 'staff'"));
+  EXPECT_EQ(resolve("org.staff").at("/fields/org.staff/value"), "120");
+  // Column names compare as databases do, without case.
+  EXPECT_EQ(put("/admin/v1/fields/org.phone",
+                R"({"id":"org.phone","dataset":"registry.company","column":"PHONE"})", kDba)
+                .status,
+            201);
+  // A source that cannot be asked does not hold a change back.
+  EXPECT_EQ(put("/admin/v1/datasets/vault.box",
+                R"({"id":"vault.box","source":"vault","subject":"org",)"
+                R"("query":"SELECT box FROM boxes WHERE code = :code",)"
+                R"("params":{"code":"subject.credit_code"}})",
+                kDba)
+                .status,
+            201);
+  EXPECT_EQ(put("/admin/v1/fields/org.box",
+                R"({"id":"org.box","dataset":"vault.box","column":"box"})", kDba)
+                .status,
+            201);
 }
 
 TEST_F(AdminApiTest, APolicyChangeDecidesTheNextRequestAndExplainShowsIt) {

@@ -1,0 +1,79 @@
+#include "gateway/admin/FieldColumnCheck.h"
+
+#include <algorithm>
+#include <future>
+#include <map>
+#include <optional>
+
+#include "connectors/Source.h"
+#include "gateway/Configuration.h"
+#include "gateway/SourceSet.h"
+#include "mappings/Dataset.h"
+#include "mappings/Field.h"
+
+namespace oncegate {
+
+namespace {
+
+bool sameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::chrono::milliseconds timeoutOf(const Configuration& config, const std::string& source) {
+  for (const auto& candidate : config.sources) {
+    if (candidate.id == source) return candidate.timeout;
+  }
+  return SourceConfig::kDefaultTimeout;
+}
+
+// The column names the dataset's query returns, or nullopt when its source cannot tell.
+std::optional<std::vector<std::string>> columnsOf(const Configuration& config,
+                                                  const SourceSet& sources,
+                                                  const Dataset& dataset) {
+  Source* source = sources.find(dataset.source());
+  if (source == nullptr) return std::nullopt;
+  SourceQuery query{dataset.sql(), std::vector<Value>(dataset.params().size(), Value::null())};
+  query.describeOnly = true;
+  std::promise<QueryOutcome> answered;
+  auto outcome = answered.get_future();
+  source->execute(std::move(query), Source::Clock::now() + timeoutOf(config, dataset.source()),
+                  [&answered](QueryOutcome result) { answered.set_value(std::move(result)); });
+  auto result = outcome.get();  // a source completes every query exactly once, by its deadline
+  if (result.error || result.columns.empty()) return std::nullopt;
+  return std::move(result.columns);
+}
+
+}  // namespace
+
+FieldColumnCheck::Outcome FieldColumnCheck::run(const Configuration& config,
+                                                const SourceSet& sources,
+                                                const std::vector<const Field*>& fields) {
+  Outcome out;
+  std::map<std::string, std::optional<std::vector<std::string>>> asked;  // by dataset id
+  for (const Field* field : fields) {
+    const Dataset* dataset = config.mappings.dataset(field->dataset());
+    if (dataset == nullptr) continue;  // the loader has already said so
+    auto found = asked.find(dataset->id());
+    if (found == asked.end()) {
+      found = asked.emplace(dataset->id(), columnsOf(config, sources, *dataset)).first;
+      if (!found->second) out.unchecked.push_back(dataset->id());
+    }
+    if (!found->second) continue;
+    const auto& columns = *found->second;
+    const bool present = std::any_of(columns.begin(), columns.end(), [&](const std::string& name) {
+      return sameName(name, field->column());
+    });
+    if (present) continue;
+    std::string listed;
+    for (const auto& name : columns) listed += (listed.empty() ? "" : ", ") + name;
+    out.problems.push_back(field->location() + ": field '" + field->id() +
+                           "': the query of dataset '" + dataset->id() + "' returns no column '" +
+                           field->column() + "' (it returns: " + listed + ")");
+  }
+  return out;
+}
+
+}  // namespace oncegate
