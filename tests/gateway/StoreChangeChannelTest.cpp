@@ -2,12 +2,8 @@
 // real Redis of scripts/test-servers.sh, a reconnect after Redis drops the subscriber, and an
 // unreachable Redis that slows nothing.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <hiredis.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +17,7 @@
 #include <vector>
 
 #include "TestServers.h"
+#include "UnusedPort.h"
 #include "gateway/StoreChangeChannel.h"
 
 namespace oncegate {
@@ -202,23 +199,9 @@ TEST(StoreChangeChannelTest, ASubscriberThatRedisDroppedSubscribesAgainAndSaysLo
   EXPECT_TRUE(ear.waitFor(12, 0, 1s));
 }
 
-std::uint16_t portNobodyListensOn() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    throw std::runtime_error("cannot find a free port");
-  }
-  ::close(fd);  // bound but never listening, then closed: connections are refused
-  return ntohs(address.sin_port);
-}
-
 TEST(StoreChangeChannelTest, WithoutRedisPublishingStaysInstantAndStopIsPrompt) {
   auto endpoint = testRedis("og-test-unreachable");
-  endpoint.port = portNobodyListensOn();
+  endpoint.port = testing::unusedLoopbackPort();
   auto channel = std::make_unique<StoreChangeChannel>(endpoint, "oncegate:store:unreachable");
   Ear ear;
   channel->start(ear.listener());

@@ -9,10 +9,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <thread>
 #include <vector>
 
+#include "GatewayMetrics.h"
 #include "GatewayProcess.h"
 #include "HttpClient.h"
 #include "TestCommands.h"
@@ -114,13 +114,6 @@ class AdminApiTest : public ::testing::Test {
     return TestJson(response.body);
   }
 
-  long queries(const std::string& source) {
-    const auto text = client_->get("/metrics").body;
-    const std::regex line("oncegate_source_queries_total\\{source=\"" + source + "\"\\} ([0-9]+)");
-    std::smatch match;
-    return std::regex_search(text, match, line) ? std::stol(match[1]) : -1;
-  }
-
   std::vector<std::string> auditLines() {
     std::ifstream in(gateway_->directory() / "audit" / "trail.jsonl");
     std::vector<std::string> lines;
@@ -208,19 +201,19 @@ TEST_F(AdminApiTest, ListsAndReadsDocumentsAsTheirYamlObjects) {
 TEST_F(AdminApiTest, ANewFieldIsServedAtOnceAndUnchangedSourcesStayLive) {
   EXPECT_EQ(resolve("org.phone").at("/fields/org.phone/status"), "unknown_field");
   EXPECT_EQ(resolve("org.name").at("/fields/org.name/status"), "ok");
-  EXPECT_EQ(queries("registry"), 1);
+  EXPECT_EQ(sourceQueries(*client_, "registry"), 1);
 
   auto created = put("/admin/v1/fields/org.phone", kPhoneField, kDba);
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.body, kPhoneField);
   // The change asked the database once for the query's columns (a describe, no row)...
-  EXPECT_EQ(queries("registry"), 2);
+  EXPECT_EQ(sourceQueries(*client_, "registry"), 2);
   auto phone = resolve("org.phone");
   EXPECT_EQ(phone.at("/fields/org.phone/status"), "ok");
   EXPECT_EQ(phone.at("/fields/org.phone/value"), "0571-88880000");
   // ...and the request was served from the cached row, counted on the same live source object
   // (a new one would start again from 0).
-  EXPECT_EQ(queries("registry"), 2);
+  EXPECT_EQ(sourceQueries(*client_, "registry"), 2);
 
   auto replaced = put("/admin/v1/fields/org.phone",
                       R"({"id":"org.phone","dataset":"registry.company","column":"name"})", kDba);
@@ -367,7 +360,7 @@ TEST_F(AdminApiTest, SourcesNeverShowTheirPasswords) {
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_THAT(created.body, Not(HasSubstr(secret)));
   EXPECT_EQ(TestJson(created.body).at("/pool"), "1");
-  EXPECT_EQ(queries("archive"), 0);  // the new source is live
+  EXPECT_EQ(sourceQueries(*client_, "archive"), 0);  // the new source is live
   for (const auto& line : auditLines()) EXPECT_THAT(line, Not(HasSubstr(secret)));
 }
 

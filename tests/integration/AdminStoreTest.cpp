@@ -4,8 +4,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,6 +20,7 @@
 #include "TestCommands.h"
 #include "TestJson.h"
 #include "TestServers.h"
+#include "UnusedPort.h"
 
 namespace oncegate::testing {
 namespace {
@@ -433,20 +432,6 @@ TEST_F(AdminStoreTest, DocumentsThatDoNotBuildLeaveTheSnapshotInForceUntilFixed)
 }
 
 // A port on which nothing listens: bound, never listened on, then closed.
-std::uint16_t portNobodyListensOn() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    throw std::runtime_error("cannot find a free port");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST_F(AdminStoreTest, WithRedisTwoInstancesAreInStepWithinASecondBothWays) {
   // Polled every 30 s, the store cannot explain a change arriving within a second: Redis can.
   restartWithRedis("redis://" + redisAddress() + "/0", "30s");
@@ -483,7 +468,7 @@ TEST_F(AdminStoreTest, WithRedisTwoInstancesAreInStepWithinASecondBothWays) {
 }
 
 TEST_F(AdminStoreTest, WithRedisUnreachableChangesStillSucceedAndArriveByPolling) {
-  restartWithRedis("redis://127.0.0.1:" + std::to_string(portNobodyListensOn()) + "/0", "200ms");
+  restartWithRedis("redis://127.0.0.1:" + std::to_string(unusedLoopbackPort()) + "/0", "200ms");
   const auto other = startAnother();
   const HttpClient otherClient(other->port());
   ASSERT_TRUE(logsSay(*other, "store changes: cannot listen on Redis")) << other->logs();

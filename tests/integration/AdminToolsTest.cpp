@@ -8,9 +8,9 @@
 
 #include <cstdlib>
 #include <memory>
-#include <regex>
 #include <string>
 
+#include "GatewayMetrics.h"
 #include "GatewayProcess.h"
 #include "HttpClient.h"
 #include "TestCommands.h"
@@ -126,13 +126,6 @@ class AdminToolsTest : public ::testing::Test {
     return TestJson(response.body);
   }
 
-  long queries(const std::string& source) {
-    const auto text = client_->get("/metrics").body;
-    const std::regex line("oncegate_source_queries_total\\{source=\"" + source + "\"\\} ([0-9]+)");
-    std::smatch match;
-    return std::regex_search(text, match, line) ? std::stol(match[1]) : -1;
-  }
-
   static std::string landDb_;
   std::string storeDb_;
   std::unique_ptr<GatewayProcess> gateway_;
@@ -183,7 +176,7 @@ TEST_F(AdminToolsTest, TestingASourceReportsItsLatencyOrTheDriversErrorWithoutSe
 }
 
 TEST_F(AdminToolsTest, DryRunShowsEachQueryOfTheChainItsParamsAndRowWithoutTheCache) {
-  const auto before = queries("appraisal");
+  const auto before = sourceQueries(*client_, "appraisal");
   auto response =
       client_->post("/admin/v1/datasets/appraisal.value/dry-run",
                     R"({"subject":{"type":"person","id_card":")" + kOwner + R"("}})", kDba);
@@ -204,11 +197,11 @@ TEST_F(AdminToolsTest, DryRunShowsEachQueryOfTheChainItsParamsAndRowWithoutTheCa
   EXPECT_EQ(run.at("/steps/1/fields/land.value"), "3456789.10");
   EXPECT_EQ(run.at("/steps/1/fields/land.value_date"), "2026-06-30");
   EXPECT_EQ(run.at("/steps/2"), "<missing>");
-  EXPECT_EQ(queries("appraisal"), before + 1);
+  EXPECT_EQ(sourceQueries(*client_, "appraisal"), before + 1);
 
   // Straight to the source: the cache was neither read nor filled, so a request still queries.
   EXPECT_EQ(resolve(kOwner, "land.value").at("/fields/land.value/cached"), "false");
-  EXPECT_EQ(queries("appraisal"), before + 2);
+  EXPECT_EQ(sourceQueries(*client_, "appraisal"), before + 2);
 
   // No row upstream: the chained step is skipped and says why.
   auto none = client_->post("/admin/v1/datasets/appraisal.value/dry-run",
@@ -253,9 +246,9 @@ TEST_F(AdminToolsTest, InvalidatingByDatasetOrSubjectMakesTheNextRequestAskTheSo
       200);
   resolve(kOwner, "land.area");
   resolve(kOtherOwner, "land.area");
-  const auto asked = queries("land");
+  const auto asked = sourceQueries(*client_, "land");
   EXPECT_EQ(resolve(kOwner, "land.area").at("/fields/land.area/cached"), "true");
-  EXPECT_EQ(queries("land"), asked);
+  EXPECT_EQ(sourceQueries(*client_, "land"), asked);
 
   auto one =
       client_->post("/admin/v1/cache/invalidate",
@@ -265,13 +258,13 @@ TEST_F(AdminToolsTest, InvalidatingByDatasetOrSubjectMakesTheNextRequestAskTheSo
   EXPECT_EQ(TestJson(one.body).at("/removed"), "1");
   EXPECT_EQ(resolve(kOwner, "land.area").at("/fields/land.area/cached"), "false");
   EXPECT_EQ(resolve(kOtherOwner, "land.area").at("/fields/land.area/cached"), "true");
-  EXPECT_EQ(queries("land"), asked + 1);
+  EXPECT_EQ(sourceQueries(*client_, "land"), asked + 1);
 
   auto all = client_->post("/admin/v1/cache/invalidate", R"({"dataset":"land.parcel"})", kDba);
   ASSERT_EQ(all.status, 200) << all.body;
   EXPECT_EQ(TestJson(all.body).at("/removed"), "2");
   EXPECT_EQ(resolve(kOtherOwner, "land.area").at("/fields/land.area/cached"), "false");
-  EXPECT_EQ(queries("land"), asked + 2);
+  EXPECT_EQ(sourceQueries(*client_, "land"), asked + 2);
 
   // A chained dataset's entries are keyed by what another dataset yields: only all of them go.
   EXPECT_EQ(

@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
-#include <regex>
 #include <sstream>
 
+#include "GatewayMetrics.h"
 #include "GatewayProcess.h"
 #include "HttpClient.h"
 #include "TestCommands.h"
@@ -172,14 +172,6 @@ class GatewayResolveTest : public ::testing::Test {
     return body + "]}";
   }
 
-  static long metric(const HttpClient& client, const std::string& name) {
-    const auto text = client.get("/metrics").body;
-    const std::regex line(std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)") + " ([0-9]+)");
-    std::smatch match;
-    if (!std::regex_search(text, match, line)) return -1;
-    return std::stol(match[1]);
-  }
-
   static std::string redisKeys(const std::string& pattern) {
     const auto address = redisAddress();
     const auto colon = address.rfind(':');
@@ -227,14 +219,14 @@ TEST_F(GatewayResolveTest, RunsOneQueryPerDatasetAndServesTheSecondRequestFromRe
   HttpClient client(gateway.port());
   const std::string registry = R"(oncegate_source_queries_total{source="registry"})";
   const std::string tax = R"(oncegate_source_queries_total{source="tax"})";
-  ASSERT_EQ(metric(client, registry), 0);
-  ASSERT_EQ(metric(client, tax), 0);
+  ASSERT_EQ(metricValue(client, registry), 0);
+  ASSERT_EQ(metricValue(client, tax), 0);
 
   // 12 fields over 3 datasets (one of them chained) run exactly 3 queries.
   auto first = client.post("/v1/resolve", resolveBody(kCompany, kTwelve), kKey);
   ASSERT_EQ(first.status, 200) << first.body;
-  EXPECT_EQ(metric(client, registry), 1);
-  EXPECT_EQ(metric(client, tax), 2);
+  EXPECT_EQ(metricValue(client, registry), 1);
+  EXPECT_EQ(metricValue(client, tax), 2);
 
   auto second = client.post("/v1/resolve", resolveBody(kCompany, kTwelve), kKey);
   ASSERT_EQ(second.status, 200) << second.body;
@@ -244,8 +236,8 @@ TEST_F(GatewayResolveTest, RunsOneQueryPerDatasetAndServesTheSecondRequestFromRe
     EXPECT_EQ(json.at("/fields/" + field + "/status"), "ok") << field;
   }
   EXPECT_EQ(json.at("/fields/org.tax.office/value"), "西湖区税务局");
-  EXPECT_EQ(metric(client, registry), 1) << "the database was asked again";
-  EXPECT_EQ(metric(client, tax), 2) << "the database was asked again";
+  EXPECT_EQ(metricValue(client, registry), 1) << "the database was asked again";
+  EXPECT_EQ(metricValue(client, tax), 2) << "the database was asked again";
 
   // The rows are in Redis, one entry per dataset row, under keys that do not show the subject.
   const auto keys = redisKeys("og:1:*");
@@ -271,7 +263,7 @@ TEST_F(GatewayResolveTest, LocalTierAnswersRepeatsAndFillsFromRedis) {
     auto response = client.post("/v1/resolve", resolveBody(kCompany, {"org.name"}), kKey);
     EXPECT_EQ(TestJson(response.body).at("/fields/org.name/cached"), "true");
   }
-  EXPECT_EQ(metric(client, R"(oncegate_source_queries_total{source="registry"})"), 0);
+  EXPECT_EQ(metricValue(client, R"(oncegate_source_queries_total{source="registry"})"), 0);
 }
 
 TEST_F(GatewayResolveTest, InProcessCacheWorksWithoutRedis) {
@@ -283,7 +275,7 @@ TEST_F(GatewayResolveTest, InProcessCacheWorksWithoutRedis) {
     ASSERT_EQ(response.status, 200);
     EXPECT_EQ(TestJson(response.body).at("/fields/org.name/cached"), i == 0 ? "false" : "true");
   }
-  EXPECT_EQ(metric(client, registry), 1);
+  EXPECT_EQ(metricValue(client, registry), 1);
 }
 
 TEST_F(GatewayResolveTest, ReportsNotFoundForMissingRowsNullsAndBrokenChains) {
@@ -426,7 +418,7 @@ TEST_F(GatewayResolveTest, RejectsBadRequestsWithClearErrors) {
     EXPECT_NE(json.at("/message"), "<missing>") << c.name;
     EXPECT_EQ(json.at("/request_id"), c.result.headers.at("x-request-id")) << c.name;
   }
-  EXPECT_EQ(metric(client, R"(oncegate_source_queries_total{source="registry"})"), 0)
+  EXPECT_EQ(metricValue(client, R"(oncegate_source_queries_total{source="registry"})"), 0)
       << "a rejected request must not reach a database";
 }
 
