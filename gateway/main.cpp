@@ -51,6 +51,9 @@ constexpr std::chrono::seconds kLogFlushInterval{1};
 
 // How long a Redis round trip may take before the request treats it as misses.
 constexpr std::chrono::milliseconds kRedisTimeout{100};
+// Beyond request_timeout, what a request being answered at shutdown gets to finish: its audit
+// record (strict: an fsync) and its write.
+constexpr std::chrono::milliseconds kDrainSlack{1000};
 
 struct Options {
   std::string configDir;
@@ -193,7 +196,10 @@ int main(int argc, char** argv) {
     int received = 0;
     sigwait(&stopSignals, &received);
     spdlog::info("signal {} received: stopping", received);
-    server.stopAccepting();
+    // A rolling restart loses no answer: requests being answered finish (each is bounded by
+    // request_timeout), idle connections close, and new requests are told to come back.
+    const auto unanswered = server.drain(gateway.requestTimeout + kDrainSlack);
+    if (unanswered != 0) spdlog::warn("stopped with {} requests unanswered", unanswered);
     loops.stop();
   } catch (const oncegate::Error& e) {
     spdlog::critical("{}", e.message());

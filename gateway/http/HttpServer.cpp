@@ -3,13 +3,19 @@
 #include <simdjson.h>
 
 #include <array>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,18 +33,47 @@ namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+class Session;
+
+// The open sessions, so that a drain can reach each of them, and how many requests are being
+// answered. Shared by the listener and every session (a session may outlive the listener).
+struct OpenSessions {
+  std::mutex mutex;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> answering{0};  // requests handed to the handler and not yet written
+};
+
 // One client connection. Every handler runs on the connection's own loop (one thread per loop),
 // so the session needs no strand. do_X starts an operation, on_X handles its completion.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, const HttpServerConfig& config, HttpHandler& handler)
-      : stream_(std::move(socket)), config_(config), handler_(handler) {}
+  Session(tcp::socket&& socket, const HttpServerConfig& config, HttpHandler& handler,
+          std::shared_ptr<OpenSessions> open)
+      : stream_(std::move(socket)), config_(config), handler_(handler), open_(std::move(open)) {}
+
+  ~Session() {
+    std::lock_guard lock(open_->mutex);
+    open_->sessions.erase(this);
+  }
 
   void start() {
+    {
+      std::lock_guard lock(open_->mutex);
+      open_->sessions.emplace(this, weak_from_this());
+    }
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     if (!ec) remoteAddress_ = remote.address().to_string();
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->doRead(); });
+  }
+
+  // The server is stopping: an idle connection closes now, a busy one after its answer.
+  void drain() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->keepAlive_ = false;
+      if (!self->answering_) self->close();
+    });
   }
 
  private:
@@ -118,6 +153,11 @@ class Session : public std::enable_shared_from_this<Session> {
     request.changeComment = std::string(message["X-Change-Comment"]);
     request.remoteAddress = remoteAddress_;
     request.body = std::move(message.body());
+    if (open_->draining) {
+      return refuse(503, "overloaded", "the gateway is shutting down; send the request again");
+    }
+    answering_ = true;
+    open_->answering.fetch_add(1);
     handler_.handle(std::move(request), [self = shared_from_this()](HttpResponse response) {
       auto executor = self->stream_.get_executor();
       net::dispatch(executor, [self, response = std::move(response)]() mutable {
@@ -167,6 +207,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void onWrite(beast::error_code ec) {
+    if (answering_) {
+      answering_ = false;
+      open_->answering.fetch_sub(1);
+    }
     if (ec || !keepAlive_) return close();
     doRead();
   }
@@ -188,6 +232,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remoteAddress_;  // asked once per connection, not per request
   bool keepAlive_ = true;
   bool firstRequest_ = true;
+  bool answering_ = false;  // a request is with the handler or its answer is being written
+  std::shared_ptr<OpenSessions> open_;
 };
 
 }  // namespace
@@ -226,7 +272,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), config_, handler_)->start();
+      std::make_shared<Session>(std::move(socket), config_, handler_, open_)->start();
     }
     doAccept();
   }
@@ -240,7 +286,29 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
 
   std::uint16_t port() const { return port_; }
 
+  std::size_t drain(std::chrono::milliseconds grace) {
+    open_->draining = true;
+    close();
+    std::vector<std::shared_ptr<Session>> sessions;
+    {
+      std::lock_guard lock(open_->mutex);
+      for (const auto& [key, session] : open_->sessions) {
+        if (auto alive = session.lock()) sessions.push_back(std::move(alive));
+      }
+    }
+    for (const auto& session : sessions) session->drain();
+    sessions.clear();
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (open_->answering.load() != 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(kDrainPoll);
+    }
+    return open_->answering.load();
+  }
+
  private:
+  static constexpr std::chrono::milliseconds kDrainPoll{10};
+
+  std::shared_ptr<OpenSessions> open_ = std::make_shared<OpenSessions>();
   HttpServerConfig config_;
   EventLoops& loops_;
   HttpHandler& handler_;
@@ -260,6 +328,8 @@ void HttpServer::start() {
 }
 
 void HttpServer::stopAccepting() { listener_->close(); }
+
+std::size_t HttpServer::drain(std::chrono::milliseconds grace) { return listener_->drain(grace); }
 
 std::uint16_t HttpServer::port() const { return listener_->port(); }
 

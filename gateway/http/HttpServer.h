@@ -1,6 +1,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -25,6 +27,10 @@ class HttpServer {
   void start();
   // Stops accepting new connections (open ones finish their current request).
   void stopAccepting();
+  // Stops accepting, closes idle connections, lets the requests being answered finish (each with
+  // Connection: close) and answers 503 to any that arrives meanwhile; returns once none is left
+  // or after `grace`, with how many were still unanswered. The loops must still be running.
+  std::size_t drain(std::chrono::milliseconds grace);
   // The bound port (useful with port 0).
   std::uint16_t port() const;
 
