@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/Error.h"
+#include "policies/Client.h"
 
 namespace oncegate {
 
@@ -47,7 +48,8 @@ PolicyExplanation PolicyExplanation::decide(const Configuration& config, std::st
   out.client = std::string(client);
   out.purpose = std::string(purpose);
   out.field = std::string(field);
-  if (config.clients.find(client) == nullptr) {
+  const Client* asking = config.clients.find(client);
+  if (asking == nullptr) {
     out.lookup = Lookup::UnknownClient;
     out.reason = "unknown client '" + out.client + "'";
     return out;
@@ -58,9 +60,15 @@ PolicyExplanation PolicyExplanation::decide(const Configuration& config, std::st
     out.reason = "unknown field '" + out.field + "'";
     return out;
   }
-  const auto decision = config.policies.decide(client, purpose, field, found->sharing(), now);
   out.sharing = found->sharing();
   out.dataset = found->dataset();
+  if (!asking->allowsPurpose(purpose)) {
+    // As the gateway does: a purpose the client is not registered for refuses the request whole,
+    // whatever a policy grants.
+    out.reason = "purpose '" + out.purpose + "' is not allowed for client '" + out.client + "'";
+    return out;
+  }
+  const auto decision = config.policies.decide(client, purpose, field, found->sharing(), now);
   out.effect = decision.effect;
   out.policy = std::string(decision.policy);
   out.reason = decision.reason;

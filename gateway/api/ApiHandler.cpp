@@ -425,6 +425,21 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind ki
     if (status != 401 && status != 403) {
       return fail(exchange, status, errorCodeName(e.code()), e.message());
     }
+    // The fields a refused request asked for are recorded as "refused": who tried to read what
+    // matters to an auditor, and a policy replay can show what a change would let through.
+    if (status == 403 && exchange->answers.empty()) {
+      const auto refused = [&](const std::string& id) {
+        ApiExchange::FieldAnswer answer;
+        answer.id = id;
+        answer.status = "refused";
+        exchange->answers.push_back(std::move(answer));
+      };
+      if (kind == Kind::Resolve) {
+        for (const auto& id : exchange->data.fields) refused(id);
+      } else {
+        for (const auto& [id, claim] : exchange->data.claims) refused(id);
+      }
+    }
     // A refused access is an access too: audited, and (strict) on disk before the answer.
     audit_.append(auditRecord(*exchange, status),
                   // The refusal serves no data, so it is answered even if it could not be recorded.

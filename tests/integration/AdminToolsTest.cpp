@@ -331,6 +331,36 @@ TEST_F(AdminToolsTest, ImpactReplaysRecentRequestsUnderAProposedPolicyAndChanges
   EXPECT_EQ(client_->post("/admin/v1/policies/impact", proposal, kDba).status, 403);
 }
 
+TEST_F(AdminToolsTest, RequestsRefusedWholeAreRecordedWithTheirFieldsAndReplayed) {
+  const std::string withCase =
+      R"({"id":"housing-grant","clients":["housing-app"],"purposes":["housing","subsidy"],)"
+      R"("allow":["land.*"],"mask":{"land.district":"redact"},"require_case":true})";
+  ASSERT_EQ(client_->send("PUT", "/admin/v1/policies/housing-grant", withCase, kOfficer).status,
+            200);
+  const auto refused =
+      client_->post("/v1/resolve",
+                    R"({"purpose":"housing","subject":{"type":"person","id_card":")" + kOwner +
+                        R"("},"fields":["land.area","land.value"]})",
+                    kClientKey);
+  ASSERT_EQ(refused.status, 403) << refused.body;
+  auto audit = client_->get("/admin/v1/audit?route=/v1/resolve&limit=1", kAuditor);
+  EXPECT_EQ(TestJson(audit.body).at("/records/0/fields"),
+            R"({"land.area":"refused","land.value":"refused"})");
+
+  // Dropping the case requirement would have served both fields.
+  const std::string withoutCase =
+      R"({"policies":[{"id":"housing-grant","clients":["housing-app"],)"
+      R"("purposes":["housing","subsidy"],"allow":["land.*"],"mask":{"land.district":"redact"}}],)"
+      R"("last":1})";
+  auto impact = client_->post("/admin/v1/policies/impact", withoutCase, kOfficer);
+  ASSERT_EQ(impact.status, 200) << impact.body;
+  TestJson replay(impact.body);
+  EXPECT_EQ(replay.at("/summary/newly_allowed"), "2");
+  EXPECT_EQ(replay.at("/changes/0/recorded"), "refused");
+  EXPECT_EQ(replay.at("/changes/0/before/case_required"), "true");
+  EXPECT_EQ(replay.at("/changes/0/after/effect"), "allow");
+}
+
 TEST_F(AdminToolsTest, AnAuditorQueriesAndVerifiesTheTrail) {
   resolve(kOwner, "land.area");
   resolve(kOtherOwner, "land.district");

@@ -233,5 +233,13 @@ TEST(PolicyImpactTest, WritesTheChangesAsJson) {
             R"("truncated":false})");
 }
 
+TEST(PolicyImpactTest, APurposeTheClientIsNotRegisteredForIsRefusedAsTheGatewayRefusesIt) {
+  // The gateway refuses such a request whole before any policy is read: explain says so.
+  const auto decided = PolicyExplanation::decide(configuration({kGrant}), "retirement-app", "tax",
+                                                 "person.name", now());
+  EXPECT_EQ(decided.effect, Effect::Deny);
+  EXPECT_EQ(decided.reason, "purpose 'tax' is not allowed for client 'retirement-app'");
+}
+
 }  // namespace
 }  // namespace oncegate
