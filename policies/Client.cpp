@@ -14,7 +14,8 @@ bool isLowerHex(std::string_view text) {
 }  // namespace
 
 Client Client::parse(const ConfigNode& item) {
-  item.allowOnlyKeys({"id", "department", "api_key_sha256", "purposes", "description"});
+  item.allowOnlyKeys(
+      {"id", "department", "api_key_sha256", "purposes", "rate_limit", "description"});
   Client client;
   client.id = item.at("id").asString();
   client.location = item.location();
@@ -27,6 +28,7 @@ Client Client::parse(const ConfigNode& item) {
   const auto purposes = item.at("purposes");
   client.purposes = purposes.asStringList();
   if (client.purposes.empty()) purposes.fail("a client needs at least one purpose");
+  if (auto rateLimit = item.find("rate_limit")) client.rateLimit = RateLimit::parse(*rateLimit);
   return client;
 }
 

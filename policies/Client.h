@@ -1,10 +1,12 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/ConfigNode.h"
+#include "policies/RateLimit.h"
 
 namespace oncegate {
 
@@ -15,9 +17,11 @@ struct Client {
   std::string department;
   std::string apiKeySha256;  // 64 lower-case hex digits
   std::vector<std::string> purposes;
-  std::string location;  // file:line of its definition
+  std::optional<RateLimit> rateLimit;  // absent: no limit
+  std::string location;                // file:line of its definition
 
-  // One item of a `clients:` list: { id, department, api_key_sha256, purposes, description }.
+  // One item of a `clients:` list: { id, department, api_key_sha256, purposes, rate_limit,
+  // description }.
   static Client parse(const ConfigNode& item);
 
   bool allowsPurpose(std::string_view purpose) const;

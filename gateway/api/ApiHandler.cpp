@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 #include <random>
 #include <string_view>
 #include <unordered_set>
@@ -13,9 +14,12 @@
 #include "gateway/PlanExecutor.h"
 #include "gateway/UtcTimestamp.h"
 #include "gateway/admin/AdminApi.h"
+#include "gateway/api/ClientCatalog.h"
 #include "gateway/api/DataRequestParser.h"
+#include "gateway/api/OpenApiDocument.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/http/HttpStatusMapping.h"
+#include "mappings/Form.h"
 #include "policies/Mask.h"
 
 namespace oncegate {
@@ -99,6 +103,8 @@ struct ApiExchange {
     std::string claim;  // verify only
   };
   std::vector<FieldAnswer> answers;
+  std::string form;                 // the {form} of a /v1/forms/{form}... path
+  const Form* prefilled = nullptr;  // the form of a prefill
   ResolutionPlan plan;
   std::vector<DatasetOutcome> outcomes;
 };
@@ -110,8 +116,28 @@ ApiHandler::ApiHandler(std::shared_ptr<const GatewaySnapshot> snapshot, PlanExec
 ApiHandler::~ApiHandler() = default;
 
 void ApiHandler::install(std::shared_ptr<const GatewaySnapshot> snapshot) {
+  limiter_.retainOnly(snapshot->config.clients.clients());
   std::lock_guard lock(snapshotMutex_);
   snapshot_ = std::move(snapshot);
+}
+
+bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
+  const auto decision = limiter_.tryAcquire(*exchange->client, ClientRateLimiter::Clock::now());
+  if (decision.allowed) return true;
+  // Not audited: nothing was read or decided, and a flood must not become a flood of fsyncs.
+  rateLimited_.fetch_add(1, std::memory_order_relaxed);
+  HttpResponse response;
+  response.status = 429;
+  response.headers.emplace_back("Retry-After",
+                                std::to_string(decision.retryAfterSeconds().count()));
+  JsonWriter json(response.body);
+  json.beginObject().key("error").string(errorCodeName(ErrorCode::RateLimited));
+  json.key("message").string("client '" + exchange->client->id +
+                             "' is over its rate_limit; retry after " +
+                             std::to_string(decision.retryAfter.count()) + " ms");
+  json.key("request_id").string(exchange->requestId).endObject();
+  finish(exchange, std::move(response));
+  return false;
 }
 
 std::shared_ptr<const GatewaySnapshot> ApiHandler::snapshot() const {
@@ -150,23 +176,43 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
     std::string_view path;
     std::string_view method;
   };
-  static constexpr Route kRoutes[] = {{"/v1/resolve", "POST"},
-                                      {"/v1/verify", "POST"},
-                                      {"/healthz", "GET"},
-                                      {"/readyz", "GET"},
-                                      {"/metrics", "GET"}};
+  // /v1/forms/{form} and /v1/forms/{form}/prefill: the form's id is taken out of the path.
+  constexpr std::string_view kForms = "/v1/forms/";
+  std::string_view routePath = path;
+  if (path.starts_with(kForms) && path.size() > kForms.size()) {
+    std::string_view rest = path.substr(kForms.size());
+    const auto slash = rest.find('/');
+    exchange->form = std::string(rest.substr(0, slash));
+    routePath = slash == std::string_view::npos    ? "/v1/forms/{form}"
+                : rest.substr(slash) == "/prefill" ? "/v1/forms/{form}/prefill"
+                                                   : "";
+  }
+  static constexpr Route kRoutes[] = {
+      {"/v1/resolve", "POST"},     {"/v1/verify", "POST"}, {"/v1/forms/{form}/prefill", "POST"},
+      {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},   {"/v1/catalog", "GET"},
+      {"/healthz", "GET"},         {"/readyz", "GET"},     {"/metrics", "GET"},
+      {"/openapi.json", "GET"}};
   const Route* route = nullptr;
   for (const auto& candidate : kRoutes) {
-    if (candidate.path == path) route = &candidate;
+    if (candidate.path == routePath) route = &candidate;
   }
   if (route == nullptr) return fail(exchange, 404, "not_found", "no such endpoint");
   if (route->method != method) {
     return fail(exchange, 405, "method_not_allowed",
                 "use " + std::string(route->method) + " for " + std::string(route->path));
   }
-  if (path == "/v1/resolve") return serveData(exchange, Kind::Resolve);
-  if (path == "/v1/verify") return serveData(exchange, Kind::Verify);
+  if (routePath == "/v1/resolve") return serveData(exchange, Kind::Resolve);
+  if (routePath == "/v1/verify") return serveData(exchange, Kind::Verify);
+  if (routePath == "/v1/forms/{form}/prefill") return serveData(exchange, Kind::Prefill);
+  if (routePath.starts_with("/v1/forms") || routePath == "/v1/catalog") {
+    return serveCatalog(exchange, routePath);
+  }
   if (path == "/metrics") return serveMetrics(exchange);
+  if (path == "/openapi.json") {
+    HttpResponse description;
+    description.body = std::string(openApiDocument());
+    return finish(exchange, std::move(description));
+  }
   HttpResponse response;
   JsonWriter json(response.body);
   if (path == "/healthz") {
@@ -179,6 +225,41 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
     json.beginObject().key("status").string(ready ? "ready" : "not_ready");
     if (!ready) json.key("reason").string("the audit trail cannot be written");
     json.key("version").integer(static_cast<std::int64_t>(exchange->snapshot->version));
+  }
+  json.key("request_id").string(exchange->requestId).endObject();
+  finish(exchange, std::move(response));
+}
+
+void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
+                              std::string_view route) {
+  const Configuration& config = exchange->snapshot->config;
+  exchange->client = config.clients.authenticate(bearerToken(exchange->request.authorization));
+  if (exchange->client == nullptr) {
+    return fail(exchange, 401, errorCodeName(ErrorCode::Unauthenticated),
+                "a valid API key is required: Authorization: Bearer <key>");
+  }
+  if (!withinRateLimit(exchange)) return;
+  const ClientCatalog catalog(config, *exchange->client, std::chrono::system_clock::now());
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject();
+  if (route == "/v1/catalog") {
+    catalog.writeFields(json);
+  } else if (route == "/v1/forms") {
+    catalog.writeForms(json);
+  } else {
+    const Form* form = config.mappings.form(exchange->form);
+    if (form == nullptr) {
+      return fail(exchange, 404, errorCodeName(ErrorCode::NotFound),
+                  "no form '" + exchange->form + "'");
+    }
+    // As its prefill would be: the purpose is not this client's.
+    if (!exchange->client->allowsPurpose(form->purpose())) {
+      return fail(exchange, 403, errorCodeName(ErrorCode::Forbidden),
+                  "purpose '" + form->purpose() + "' of form '" + form->id() +
+                      "' is not allowed for client '" + exchange->client->id + "'");
+    }
+    catalog.writeForm(*form, json);
   }
   json.key("request_id").string(exchange->requestId).endObject();
   finish(exchange, std::move(response));
@@ -221,6 +302,8 @@ void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {
   out += "oncegate_responses_client_errors_total " + std::to_string(clientErrors_.load()) + "\n";
   out += "# TYPE oncegate_responses_server_errors_total counter\n";
   out += "oncegate_responses_server_errors_total " + std::to_string(serverErrors_.load()) + "\n";
+  out += "# TYPE oncegate_rate_limited_total counter\n";
+  out += "oncegate_rate_limited_total " + std::to_string(rateLimited_.load()) + "\n";
   // What every instance should agree on; an operator compares it across them.
   out += "# TYPE oncegate_config_version gauge\n";
   out += "oncegate_config_version " + std::to_string(exchange->snapshot->version) + "\n";
@@ -330,7 +413,7 @@ std::string answerFields(ApiExchange& exchange, Kind kind) {
       }
     }
     json.key("status").string(answer.status);
-    if (answer.status == "ok" && kind == Kind::Resolve) {
+    if (answer.status == "ok" && kind != Kind::Verify) {
       json.key("value").value(applyMask(answer.decision.mask, *value, hashKey));
     } else if (answer.status == "ok") {
       json.key("match").boolean(value->toString() == answer.claim);
@@ -344,7 +427,35 @@ std::string answerFields(ApiExchange& exchange, Kind kind) {
     }
     json.endObject();
   }
-  json.endObject().endObject();
+  json.endObject();
+  if (const Form* form = exchange.prefilled) {
+    // What the applicant still fills in: the entries the form leaves to them, and every field
+    // the departments could not give (not found, denied, verify-only, unavailable).
+    json.key("form").string(form->id()).key("to_supply").beginArray();
+    std::int64_t filled = 0;
+    std::size_t next = 0;
+    for (const auto& entry : form->entries()) {
+      if (entry.suppliedByApplicant) {
+        json.string(entry.field);
+        continue;
+      }
+      // Answers follow the form's order; a field listed twice was answered once.
+      const auto* answer =
+          next < exchange.answers.size() && exchange.answers[next].id == entry.field
+              ? &exchange.answers[next++]
+              : nullptr;
+      if (answer == nullptr) continue;
+      if (answer->status == "ok") {
+        ++filled;
+      } else {
+        json.string(entry.field);
+      }
+    }
+    const auto total = static_cast<std::int64_t>(form->entries().size());
+    json.endArray().key("filled").integer(filled).key("total").integer(total);
+    json.key("sharing_rate").number(total == 0 ? 0.0 : std::round(1000.0 * filled / total) / 1000);
+  }
+  json.endObject();
   return body;
 }
 
@@ -360,7 +471,23 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind ki
       throw Error(ErrorCode::Unauthenticated,
                   "a valid API key is required: Authorization: Bearer <key>");
     }
+    if (!withinRateLimit(exchange)) return;
     exchange->data = DataRequestParser::parse(exchange->request.body, kind);
+    if (kind == Kind::Prefill) {
+      // The form says the purpose and the fields; the caller says whom, and the case.
+      const Form* form = config.mappings.form(exchange->form);
+      if (form == nullptr) throw Error(ErrorCode::NotFound, "no form '" + exchange->form + "'");
+      exchange->prefilled = form;
+      exchange->data.purpose = form->purpose();
+      if (exchange->data.subjectType != form->subject()) {
+        throw Error(ErrorCode::BadRequest, "form '" + form->id() + "' is about subject type '" +
+                                               form->subject() + "', not '" +
+                                               exchange->data.subjectType + "'");
+      }
+      for (const auto& entry : form->entries()) {
+        if (!entry.suppliedByApplicant) exchange->data.fields.push_back(entry.field);
+      }
+    }
     if (!exchange->client->allowsPurpose(exchange->data.purpose)) {
       throw Error(ErrorCode::Forbidden, "purpose '" + exchange->data.purpose +
                                             "' is not allowed for client '" + exchange->client->id +
@@ -379,7 +506,7 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind ki
                                             exchange->data.purpose + "'");
     }
     const std::size_t asked =
-        kind == Kind::Resolve ? exchange->data.fields.size() : exchange->data.claims.size();
+        kind != Kind::Verify ? exchange->data.fields.size() : exchange->data.claims.size();
     if (asked > config.gateway.maxFields) {
       throw Error(ErrorCode::BadRequest, "too many fields: " + std::to_string(asked) +
                                              " asked, limits.max_fields is " +
@@ -404,7 +531,7 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind ki
         using Effect = PolicyDecision::Effect;
         if (answer.decision.effect == Effect::Deny) {
           answer.status = "denied";
-        } else if (answer.decision.effect == Effect::VerifyOnly && kind == Kind::Resolve) {
+        } else if (answer.decision.effect == Effect::VerifyOnly && kind != Kind::Verify) {
           answer.status = "verify_only";
         } else {
           planned.push_back(id);
@@ -412,7 +539,7 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind ki
       }
       exchange->answers.push_back(std::move(answer));
     };
-    if (kind == Kind::Resolve) {
+    if (kind != Kind::Verify) {
       exchange->answers.reserve(exchange->data.fields.size());
       for (const auto& id : exchange->data.fields) decideField(id, {});
     } else {
@@ -434,7 +561,7 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind ki
         answer.status = "refused";
         exchange->answers.push_back(std::move(answer));
       };
-      if (kind == Kind::Resolve) {
+      if (kind != Kind::Verify) {
         for (const auto& id : exchange->data.fields) refused(id);
       } else {
         for (const auto& [id, claim] : exchange->data.claims) refused(id);

@@ -8,6 +8,7 @@
 
 #include "gateway/api/DataRequestParser.h"
 #include "gateway/http/HttpExchange.h"
+#include "policies/ClientRateLimiter.h"
 
 namespace oncegate {
 
@@ -38,16 +39,24 @@ class ApiHandler : public HttpHandler {
  private:
   void serveData(const std::shared_ptr<ApiExchange>& exchange, DataRequestParser::Kind kind);
   void serveMetrics(const std::shared_ptr<ApiExchange>& exchange);
+  // GET /v1/catalog, /v1/forms and /v1/forms/{form}: metadata for the authenticated client.
+  void serveCatalog(const std::shared_ptr<ApiExchange>& exchange, std::string_view route);
   void finish(const std::shared_ptr<ApiExchange>& exchange, HttpResponse response);
   void fail(const std::shared_ptr<ApiExchange>& exchange, unsigned status, std::string_view code,
             std::string_view message);
+  // Takes one request from the authenticated client's rate limit; answers 429 (with
+  // Retry-After) itself and returns false when the client is over it.
+  bool withinRateLimit(const std::shared_ptr<ApiExchange>& exchange);
 
   mutable std::mutex snapshotMutex_;
   std::shared_ptr<const GatewaySnapshot> snapshot_;
   PlanExecutor& executor_;
   AuditLog& audit_;
   AdminApi* admin_;
+  // Across snapshots: a reload must not hand every client a fresh burst.
+  ClientRateLimiter limiter_;
   std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> rateLimited_{0};
   std::atomic<std::uint64_t> clientErrors_{0};
   std::atomic<std::uint64_t> serverErrors_{0};
 };

@@ -3,6 +3,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace oncegate {
 
@@ -25,6 +27,8 @@ struct HttpResponse {
   std::string body;
   std::string requestId;
   std::string traceparent;  // echoed when the request carried one
+  // Further header lines, name and value (Retry-After on a 429); names are not checked.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // The application side of the server: answers a request through `respond`, exactly once, from

@@ -192,6 +192,12 @@ class Session : public std::enable_shared_from_this<Session> {
       head_ += "\r\ntraceparent: ";
       head_ += response.traceparent;
     }
+    for (const auto& [name, value] : response.headers) {
+      head_ += "\r\n";
+      head_ += name;
+      head_ += ": ";
+      head_ += value;
+    }
     if (!keepAlive_) {
       head_ += "\r\nConnection: close";
     } else if (http10_) {

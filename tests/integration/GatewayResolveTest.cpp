@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -369,6 +370,17 @@ TEST_F(GatewayResolveTest, DeadSourceIsUnavailableWhileOthersAnswer) {
   EXPECT_EQ(json.at("/fields/org.name/status"), "ok");
   // Within the request budget (1500ms) plus slack for a loaded 2-core machine.
   EXPECT_LT(elapsed, std::chrono::seconds(5));
+}
+
+TEST_F(GatewayResolveTest, ServesTheOpenApiDescriptionItWasBuiltWith) {
+  GatewayProcess gateway(config(false));
+  const auto response = HttpClient(gateway.port()).get("/openapi.json");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(response.headers.at("content-type"), "application/json");
+  std::ifstream file(std::string(ONCEGATE_SOURCE_DIR) + "/api/openapi.json");
+  const std::string expected((std::istreambuf_iterator<char>(file)), {});
+  EXPECT_EQ(response.body, expected);
+  EXPECT_EQ(TestJson(response.body).at("/info/version"), "1");
 }
 
 TEST_F(GatewayResolveTest, RejectsBadRequestsWithClearErrors) {

@@ -110,5 +110,81 @@ TEST(ClientDirectoryTest, RejectsUnknownKey) {
               HasSubstr("test.yaml:5: unknown key 'api_key'"));
 }
 
+std::vector<Client> clientsWithRateLimit(const std::string& rateLimit) {
+  return clientsFrom(clientYaml("a", "k") + "  rate_limit:" + rateLimit);
+}
+
+std::string rateLimitErrorOf(const std::string& rateLimit) {
+  return errorOf(clientYaml("a", "k") + "  rate_limit:" + rateLimit);
+}
+
+TEST(ClientDirectoryTest, ParsesRateLimit) {
+  const auto clients = clientsWithRateLimit("\n    per_second: 20\n    burst: 50\n");
+  ASSERT_TRUE(clients[0].rateLimit.has_value());
+  EXPECT_EQ(clients[0].rateLimit->perSecond, 20.0);
+  EXPECT_EQ(clients[0].rateLimit->burst, 50);
+}
+
+TEST(ClientDirectoryTest, ClientWithoutRateLimitHasNone) {
+  EXPECT_FALSE(clientsFrom(clientYaml("a", "k"))[0].rateLimit.has_value());
+}
+
+TEST(ClientDirectoryTest, BurstDefaultsToOneSecondOfRequestsRoundedUp) {
+  EXPECT_EQ(clientsWithRateLimit(" { per_second: 20 }\n")[0].rateLimit->burst, 20);
+  EXPECT_EQ(clientsWithRateLimit(" { per_second: 2.5 }\n")[0].rateLimit->burst, 3);
+  EXPECT_EQ(clientsWithRateLimit(" { per_second: 0.2 }\n")[0].rateLimit->perSecond, 0.2);
+  EXPECT_EQ(clientsWithRateLimit(" { per_second: 0.2 }\n")[0].rateLimit->burst, 1);
+}
+
+TEST(ClientDirectoryTest, RejectsRateLimitThatIsNotAMapping) {
+  EXPECT_EQ(rateLimitErrorOf(" 20\n"), "test.yaml:5: expected a mapping");
+}
+
+TEST(ClientDirectoryTest, RejectsUnknownRateLimitKey) {
+  EXPECT_EQ(rateLimitErrorOf("\n    per_second: 20\n    per_minute: 600\n"),
+            "test.yaml:7: unknown key 'per_minute'");
+}
+
+TEST(ClientDirectoryTest, RejectsRateLimitWithoutPerSecond) {
+  EXPECT_EQ(rateLimitErrorOf(" { burst: 5 }\n"), "test.yaml:5: missing required key 'per_second'");
+}
+
+constexpr const char* kPerSecondRange =
+    "per_second must be a number of requests from 0.001 to 1000000";
+
+TEST(ClientDirectoryTest, RejectsZeroPerSecond) {
+  EXPECT_EQ(rateLimitErrorOf("\n    per_second: 0\n"),
+            std::string("test.yaml:6: ") + kPerSecondRange);
+}
+
+TEST(ClientDirectoryTest, RejectsNegativePerSecond) {
+  EXPECT_EQ(rateLimitErrorOf("\n    per_second: -5\n"),
+            std::string("test.yaml:6: ") + kPerSecondRange);
+}
+
+TEST(ClientDirectoryTest, RejectsPerSecondThatIsNotANumber) {
+  EXPECT_EQ(rateLimitErrorOf("\n    per_second: fast\n"),
+            std::string("test.yaml:6: ") + kPerSecondRange);
+  EXPECT_EQ(rateLimitErrorOf("\n    per_second: .inf\n"),
+            std::string("test.yaml:6: ") + kPerSecondRange);
+  EXPECT_EQ(rateLimitErrorOf("\n    per_second: [1]\n"),
+            std::string("test.yaml:6: ") + kPerSecondRange);
+}
+
+TEST(ClientDirectoryTest, RejectsZeroBurst) {
+  EXPECT_EQ(rateLimitErrorOf("\n    per_second: 5\n    burst: 0\n"),
+            "test.yaml:7: expected a number from 1 to 100000");
+}
+
+TEST(ClientDirectoryTest, RejectsNegativeBurst) {
+  EXPECT_EQ(rateLimitErrorOf("\n    per_second: 5\n    burst: -1\n"),
+            "test.yaml:7: expected a number from 1 to 100000");
+}
+
+TEST(ClientDirectoryTest, RejectsFractionalBurst) {
+  EXPECT_EQ(rateLimitErrorOf("\n    per_second: 5\n    burst: 1.5\n"),
+            "test.yaml:7: expected a whole number");
+}
+
 }  // namespace
 }  // namespace oncegate
