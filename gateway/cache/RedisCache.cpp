@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <thread>
@@ -47,7 +49,8 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
         timeout_(timeout),
         counters_(std::move(counters)),
         reconnectTimer_(loop),
-        connectTimer_(loop) {}
+        connectTimer_(loop),
+        resolver_(loop) {}
 
   // Runs on the loop: from now on this thread's lookups use this connection.
   void start() {
@@ -65,6 +68,7 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
     closed_ = true;
     reconnectTimer_.cancel();
     connectTimer_.cancel();
+    resolver_.cancel();
     drop();
   }
 
@@ -82,6 +86,7 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
   enum class State { Down, Connecting, Connected };
 
   void connect();
+  void connectTo(const std::string& address);
   void drop();
   void scheduleReconnect();
   void markDown(const char* why);
@@ -108,13 +113,45 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
   milliseconds reconnectDelay_ = kFirstReconnectDelay;
   asio::steady_timer reconnectTimer_;
   asio::steady_timer connectTimer_;
+  asio::ip::tcp::resolver resolver_;
+  bool resolving_ = false;
+  // The host's addresses as last resolved; each connect attempt takes the next one, and a new
+  // resolution starts when all have been tried (a host name may point elsewhere over time).
+  std::vector<std::string> addresses_;
+  std::size_t nextAddress_ = 0;
 };
 
 void RedisCache::Connection::connect() {
-  if (closed_ || context_ != nullptr) return;
-  // hiredis resolves the host name here, synchronously: configure an address, not a DNS name,
-  // where resolution may be slow.
-  redisAsyncContext* context = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
+  if (closed_ || context_ != nullptr || resolving_) return;
+  boost::system::error_code notAnAddress;
+  asio::ip::make_address(endpoint_.host, notAnAddress);
+  if (!notAnAddress) return connectTo(endpoint_.host);
+  if (nextAddress_ < addresses_.size()) return connectTo(addresses_[nextAddress_++]);
+  // hiredis would resolve a host name inside redisAsyncConnect, blocking this I/O loop for as
+  // long as DNS takes: asio resolves it off the loop, and hiredis is given an address.
+  resolving_ = true;
+  resolver_.async_resolve(
+      endpoint_.host, std::to_string(endpoint_.port),
+      [self = shared_from_this()](const boost::system::error_code& error,
+                                  const asio::ip::tcp::resolver::results_type& results) {
+        self->resolving_ = false;
+        if (self->closed_ || error == asio::error::operation_aborted) return;
+        self->addresses_.clear();
+        self->nextAddress_ = 0;
+        for (const auto& entry : results) {
+          self->addresses_.push_back(entry.endpoint().address().to_string());
+        }
+        if (error || self->addresses_.empty()) {
+          const std::string why = "cannot resolve " + self->endpoint_.host + ": " +
+                                  (error ? error.message() : std::string("no address"));
+          return self->markDown(why.c_str());
+        }
+        self->connectTo(self->addresses_[self->nextAddress_++]);
+      });
+}
+
+void RedisCache::Connection::connectTo(const std::string& address) {
+  redisAsyncContext* context = redisAsyncConnect(address.c_str(), endpoint_.port);
   if (context == nullptr) {
     markDown("out of memory");
     return;

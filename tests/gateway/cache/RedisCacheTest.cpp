@@ -406,5 +406,33 @@ TEST_F(RedisCacheTest, EraseWithoutAServerSaysTheCacheIsUnavailable) {
   }
 }
 
+TEST_F(RedisCacheTest, AHostNameIsResolvedAndItsAddressesTriedInTurn) {
+  // "localhost" may resolve to ::1 first, where the test Redis does not listen: the next
+  // attempt takes the next address.
+  auto endpoint = testEndpoint();
+  endpoint.host = "localhost";
+  start(endpoint, 2s);
+  const auto key = unique("by-name");
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  bool found = false;
+  while (!found && std::chrono::steady_clock::now() < deadline) {
+    storeOn(loop(), *cache_, key, "row", 60s);
+    found = lookupOn(loop(), *cache_, {key}).values.at(0) == std::optional<std::string>("row");
+    if (!found) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(found);
+  Inspector().run({"DEL", key});
+}
+
+TEST_F(RedisCacheTest, AHostThatDoesNotResolveMeansQuickMisses) {
+  auto endpoint = testEndpoint();
+  endpoint.host = "no-such-host.invalid";
+  start(endpoint, 200ms);
+  const auto started = std::chrono::steady_clock::now();
+  const auto outcome = lookupOn(loop(), *cache_, {unique("x")});
+  EXPECT_FALSE(outcome.values.at(0).has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+}
+
 }  // namespace
 }  // namespace oncegate
