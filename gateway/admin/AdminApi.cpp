@@ -55,7 +55,8 @@ std::vector<std::string> splitPath(std::string_view rest) {
   std::vector<std::string> segments;
   while (!rest.empty()) {
     const auto slash = rest.find('/');
-    segments.emplace_back(rest.substr(0, slash));
+    // Ids may hold anything a YAML string may: they arrive %-encoded.
+    segments.push_back(QueryParameters::decode(rest.substr(0, slash), false));
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
   }

@@ -19,6 +19,7 @@
 #include "gateway/api/OpenApiDocument.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/http/HttpStatusMapping.h"
+#include "gateway/http/QueryParameters.h"
 #include "mappings/Form.h"
 #include "policies/Mask.h"
 
@@ -182,7 +183,11 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   if (path.starts_with(kForms) && path.size() > kForms.size()) {
     std::string_view rest = path.substr(kForms.size());
     const auto slash = rest.find('/');
-    exchange->form = std::string(rest.substr(0, slash));
+    try {
+      exchange->form = QueryParameters::decode(rest.substr(0, slash), false);
+    } catch (const Error& e) {
+      return fail(exchange, 400, errorCodeName(e.code()), e.message());
+    }
     routePath = slash == std::string_view::npos    ? "/v1/forms/{form}"
                 : rest.substr(slash) == "/prefill" ? "/v1/forms/{form}/prefill"
                                                    : "";

@@ -15,11 +15,13 @@ int hexDigit(char c) {
   return -1;
 }
 
-std::string decoded(std::string_view text) {
+}  // namespace
+
+std::string QueryParameters::decode(std::string_view text, bool plusIsSpace) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
+    if (text[i] == '+' && plusIsSpace) {
       out.push_back(' ');
     } else if (text[i] != '%') {
       out.push_back(text[i]);
@@ -28,7 +30,7 @@ std::string decoded(std::string_view text) {
       const int low = high >= 0 ? hexDigit(text[i + 2]) : -1;
       if (low < 0) {
         throw Error(ErrorCode::BadRequest,
-                    "broken %-escape in the query string: expected two hex digits after %");
+                    "broken %-escape in the request target: expected two hex digits after %");
       }
       out.push_back(static_cast<char>(high * 16 + low));
       i += 2;
@@ -36,8 +38,6 @@ std::string decoded(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 QueryParameters QueryParameters::parse(std::string_view target) {
   QueryParameters out;
@@ -50,8 +50,8 @@ QueryParameters QueryParameters::parse(std::string_view target) {
     if (!part.empty()) {
       const auto equals = part.find('=');
       out.parameters_.emplace_back(
-          decoded(part.substr(0, equals)),
-          equals == std::string_view::npos ? std::string() : decoded(part.substr(equals + 1)));
+          decode(part.substr(0, equals), true),
+          equals == std::string_view::npos ? std::string() : decode(part.substr(equals + 1), true));
     }
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);

@@ -14,6 +14,10 @@ class QueryParameters {
  public:
   static QueryParameters parse(std::string_view target);
 
+  // `text` with its %XX escapes decoded, and '+' as a space when `plusIsSpace` (query strings;
+  // not paths). Throws BadRequest on a broken escape.
+  static std::string decode(std::string_view text, bool plusIsSpace);
+
   // The first value of `name`; nullopt when absent.
   std::optional<std::string> find(std::string_view name) const;
   // Throws BadRequest naming a parameter that is not in `known`, so a misspelt filter is not

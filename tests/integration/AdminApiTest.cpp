@@ -331,6 +331,19 @@ TEST_F(AdminApiTest, APolicyChangeDecidesTheNextRequestAndExplainShowsIt) {
             403);
 }
 
+TEST_F(AdminApiTest, IdsArePercentDecodedFromThePath) {
+  // "org.注册 资本" as a client must send it in a path.
+  const std::string path = "/admin/v1/fields/org.%E6%B3%A8%E5%86%8C%20%E8%B5%84%E6%9C%AC";
+  const std::string body =
+      R"({"id":"org.注册 资本","dataset":"registry.company","column":"staff","type":"int"})";
+  ASSERT_EQ(put(path, body, kDba).status, 201);
+  EXPECT_EQ(TestJson(client_->get(path, kAuditor).body).at("/id"), "org.注册 资本");
+  EXPECT_EQ(resolve("org.注册 资本").at("/fields/org.注册 资本/value"), "120");
+  EXPECT_EQ(client_->get("/admin/v1/fields/org.%E6%B3", kDba).status, 404);
+  EXPECT_EQ(client_->get("/admin/v1/fields/org.%ZZ", kDba).status, 400);
+  EXPECT_EQ(client_->send("DELETE", path, "", kDba).status, 204);
+}
+
 TEST_F(AdminApiTest, DeleteRemovesADocument) {
   EXPECT_EQ(resolve("org.staff").at("/fields/org.staff/status"), "ok");
   auto deleted = client_->send("DELETE", "/admin/v1/fields/org.staff", "", kDba);
