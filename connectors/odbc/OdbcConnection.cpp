@@ -59,7 +59,7 @@ OdbcConnection::~OdbcConnection() {
 QueryOutcome OdbcConnection::run(const SourceQuery& query, std::chrono::seconds timeout) {
   fresh_ = false;
   try {
-    SQLULEN seconds = static_cast<SQLULEN>(timeout.count());
+    auto seconds = static_cast<SQLULEN>(timeout.count());
     if (sessionTimeout_) {
       applySessionTimeout(timeout);
       seconds = 0;

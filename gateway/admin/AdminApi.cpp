@@ -957,7 +957,7 @@ HttpResponse AdminApi::impact(Call& call, ApiHandler& gateway) {
       }
     }
     if (proposed.empty() && removed.empty()) {
-      node.fail("propose something: \"policies\" to put and/or \"remove\" (policy ids)");
+      node.fail(R"(propose something: "policies" to put and/or "remove" (policy ids))");
     }
     return 0;
   });

@@ -458,7 +458,8 @@ std::string answerFields(ApiExchange& exchange, Kind kind) {
     }
     const auto total = static_cast<std::int64_t>(form->entries().size());
     json.endArray().key("filled").integer(filled).key("total").integer(total);
-    json.key("sharing_rate").number(total == 0 ? 0.0 : std::round(1000.0 * filled / total) / 1000);
+    const double rate = total == 0 ? 0.0 : static_cast<double>(filled) / static_cast<double>(total);
+    json.key("sharing_rate").number(std::round(rate * 1000) / 1000);
   }
   json.endObject();
   return body;

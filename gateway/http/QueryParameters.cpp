@@ -72,7 +72,10 @@ void QueryParameters::allowOnly(std::initializer_list<std::string_view> known) c
     for (const auto name : known) listed = listed || name == key;
     if (listed) continue;
     std::string names;
-    for (const auto name : known) names += (names.empty() ? "" : ", ") + std::string(name);
+    for (const auto name : known) {
+      if (!names.empty()) names += ", ";
+      names += name;
+    }
     throw Error(ErrorCode::BadRequest,
                 "unknown query parameter '" + key + "' (known: " + names + ")");
   }
