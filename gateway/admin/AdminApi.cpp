@@ -21,7 +21,7 @@
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PolicyExplanation.h"
 #include "gateway/StoreSync.h"
-#include "gateway/UtcTimestamp.h"
+#include "common/UtcTimestamp.h"
 #include "gateway/admin/DatasetDryRun.h"
 #include "gateway/admin/FieldColumnCheck.h"
 #include "gateway/admin/PolicyImpact.h"
@@ -1032,6 +1032,8 @@ HttpResponse AdminApi::verifyAudit(Call& call, ApiHandler& gateway) {
   JsonWriter json(response.body);
   json.beginObject().key("intact").boolean(report.intact);
   json.key("lines").integer(static_cast<std::int64_t>(report.lines));
+  // After a rotation the file continues another; that link is for oncegatectl with both files.
+  if (!report.continues.empty()) json.key("continues").string(report.continues);
   if (!report.intact) {
     json.key("first_broken_line").integer(static_cast<std::int64_t>(report.firstBrokenLine));
     json.key("problem").string(report.problem);

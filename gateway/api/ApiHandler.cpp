@@ -12,7 +12,7 @@
 #include "common/JsonWriter.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PlanExecutor.h"
-#include "gateway/UtcTimestamp.h"
+#include "common/UtcTimestamp.h"
 #include "gateway/admin/AdminApi.h"
 #include "gateway/api/ClientCatalog.h"
 #include "gateway/api/DataRequestParser.h"

@@ -1,11 +1,14 @@
 #include "gateway/audit/AuditChainVerifier.h"
 
+#include <simdjson.h>
+
 #include <fstream>
 #include <optional>
 #include <vector>
 
 #include "common/Digest.h"
 #include "gateway/audit/AuditLine.h"
+#include "gateway/audit/FileAuditLog.h"
 
 namespace oncegate {
 
@@ -19,7 +22,23 @@ struct LineLink {
 };
 
 AuditChainReport broken(std::size_t lines, std::size_t line, std::string problem) {
-  return AuditChainReport{false, lines, line, std::move(problem)};
+  AuditChainReport report;
+  report.lines = lines;
+  report.firstBrokenLine = line;
+  report.problem = std::move(problem);
+  return report;
+}
+
+// The file a rotation record continues; nullopt when `line` is not a rotation record.
+std::optional<std::string> continuedFile(const std::string& line) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element record;
+  if (parser.parse(line).get(record)) return std::nullopt;
+  std::string_view event;
+  std::string_view continues;
+  if (record["event"].get(event) || event != FileAuditLog::kRotationEvent) return std::nullopt;
+  if (record["continues"].get(continues) || continues.empty()) return std::nullopt;
+  return std::string(continues);
 }
 
 }  // namespace
@@ -30,7 +49,9 @@ AuditChainReport verifyAuditChain(const std::filesystem::path& path) {
 
   std::vector<LineLink> links;
   std::string line;
+  std::string first;
   while (std::getline(in, line)) {
+    if (links.empty()) first = line;
     auto prev = AuditLine::prevOf(line);
     links.push_back(
         LineLink{sha256Hex(line), prev ? std::optional<std::string>(*prev) : std::nullopt});
@@ -38,7 +59,13 @@ AuditChainReport verifyAuditChain(const std::filesystem::path& path) {
   const std::size_t count = links.size();
 
   // links[i] (0-based) is intact when line i+1 names the hash of line i as its prev.
+  // A file started by rotation links to its predecessor, which this file alone cannot check.
+  std::string continues;
+  if (!links.empty() && links[0].prev && *links[0].prev != AuditLine::kFirstPrev) {
+    continues = continuedFile(first).value_or("");
+  }
   auto linkHolds = [&](std::size_t i) {
+    if (i == 0 && !continues.empty()) return links[0].prev.has_value();
     const std::string expected = i == 0 ? std::string(AuditLine::kFirstPrev) : links[i - 1].hash;
     return links[i].prev && *links[i].prev == expected;
   };
@@ -71,7 +98,41 @@ AuditChainReport verifyAuditChain(const std::filesystem::path& path) {
                       "recorded by line " +
                       std::to_string(number + 1) + " both disagree");
   }
-  return AuditChainReport{true, count, 0, {}};
+  AuditChainReport report;
+  report.intact = true;
+  report.lines = count;
+  report.continues = continues;
+  if (!links.empty()) report.lastHash = links.back().hash;
+  report.firstPrev = links.empty() || !links[0].prev ? std::string() : *links[0].prev;
+  return report;
+}
+
+AuditChainReport verifyAuditFiles(const std::vector<std::filesystem::path>& files) {
+  AuditChainReport total;
+  total.intact = true;
+  std::string previousHash;
+  for (std::size_t k = 0; k < files.size(); ++k) {
+    auto report = verifyAuditChain(files[k]);
+    report.file = files[k].string();
+    if (!report.intact) return report;
+    if (k == 0) {
+      total.continues = report.continues;
+    } else {
+      const auto expected = files[k - 1].filename().string();
+      if (report.continues != expected || report.firstPrev != previousHash) {
+        report.intact = false;
+        report.firstBrokenLine = 1;
+        report.problem = "line 1 does not continue " + expected +
+                         ": files are missing or out of order between them, or the first line "
+                         "was altered";
+        return report;
+      }
+    }
+    total.lines += report.lines;
+    previousHash = report.lastHash;
+    total.lastHash = report.lastHash;
+  }
+  return total;
 }
 
 }  // namespace oncegate

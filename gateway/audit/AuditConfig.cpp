@@ -10,7 +10,7 @@ std::filesystem::path resolve(const std::filesystem::path& path,
 }  // namespace
 
 AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path& baseDir) {
-  node.allowOnlyKeys({"path", "durability"});
+  node.allowOnlyKeys({"path", "durability", "rotate"});
   AuditConfig config = defaultAuditConfig(baseDir);
   if (auto path = node.find("path")) {
     const std::string text = path->asExpandedString();
@@ -27,11 +27,17 @@ AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path
       durability->fail("durability must be strict or batch, not '" + text + "'");
     }
   }
+  if (auto rotate = node.find("rotate")) {
+    config.rotateBytes = rotate->asByteSize();
+    if (config.rotateBytes < kMinAuditRotateBytes) {
+      rotate->fail("rotate must be at least 1MiB (the size at which the file is rotated)");
+    }
+  }
   return config;
 }
 
 AuditConfig defaultAuditConfig(const std::filesystem::path& baseDir) {
-  return AuditConfig{resolve(kDefaultAuditPath, baseDir), kDefaultAuditDurability};
+  return AuditConfig{resolve(kDefaultAuditPath, baseDir), kDefaultAuditDurability, 0};
 }
 
 }  // namespace oncegate

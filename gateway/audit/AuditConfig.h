@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string_view>
 
@@ -16,7 +17,13 @@ struct AuditConfig {
 
   std::filesystem::path path;  // absolute, or relative to the process' working directory
   Durability durability = Durability::Strict;
+  // `rotate: 1GiB`: once the file reaches this size it is renamed PATH.<UTC time> and a new one
+  // continues the chain. 0 (no `rotate:`) keeps one file.
+  std::uint64_t rotateBytes = 0;
 };
+
+// The smallest `rotate:` accepted: a trail rotated every few records would be a trail of files.
+inline constexpr std::uint64_t kMinAuditRotateBytes = 1024 * 1024;
 
 inline constexpr std::string_view kDefaultAuditPath = "var/audit.jsonl";
 inline constexpr AuditConfig::Durability kDefaultAuditDurability = AuditConfig::Durability::Strict;

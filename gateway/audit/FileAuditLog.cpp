@@ -12,6 +12,8 @@
 
 #include "common/Digest.h"
 #include "common/Error.h"
+#include "common/JsonWriter.h"
+#include "common/UtcTimestamp.h"
 #include "gateway/audit/AuditLine.h"
 
 namespace oncegate {
@@ -64,14 +66,15 @@ void syncDirectory(const std::filesystem::path& directory) {
 
 }  // namespace
 
-FileAuditLog::FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability)
-    : path_(std::move(path)), durability_(durability) {
+FileAuditLog::FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability,
+                           std::uint64_t rotateBytes)
+    : path_(std::move(path)), durability_(durability), rotateBytes_(rotateBytes) {
   open();
   writer_ = std::thread([this] { writerLoop(); });
 }
 
 FileAuditLog::FileAuditLog(const AuditConfig& config)
-    : FileAuditLog(config.path, config.durability) {}
+    : FileAuditLog(config.path, config.durability, config.rotateBytes) {}
 
 FileAuditLog::~FileAuditLog() {
   {
@@ -83,7 +86,7 @@ FileAuditLog::~FileAuditLog() {
   close(fd_);
 }
 
-void FileAuditLog::open() {
+int FileAuditLog::openLocked() const {
   const auto directory = path_.parent_path();
   if (!directory.empty()) {
     std::error_code error;
@@ -91,15 +94,20 @@ void FileAuditLog::open() {
     if (error) failOpen(path_, "cannot create its directory", error.value());
   }
   const bool existed = std::filesystem::exists(path_);
-  fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) failOpen(path_, "cannot open", errno);
+  const int fd = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) failOpen(path_, "cannot open", errno);
   // Two writers would interleave lines and break the chain.
-  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
-    close(fd_);
+    close(fd);
     failOpen(path_, error == EWOULDBLOCK ? "in use by another process" : "cannot lock", error);
   }
   if (!existed) syncDirectory(directory.empty() ? std::filesystem::path(".") : directory);
+  return fd;
+}
+
+void FileAuditLog::open() {
+  fd_ = openLocked();
 
   struct stat info {};
   if (fstat(fd_, &info) != 0) {
@@ -180,6 +188,48 @@ bool FileAuditLog::writeAndSync(const std::string& bytes, std::size_t& written, 
   return true;
 }
 
+void FileAuditLog::rotate() {
+  const auto fail = [this](const std::string& why) {
+    if (!rotateFailed_) spdlog::error("audit log {}: cannot rotate: {}", path_.string(), why);
+    rotateFailed_ = true;
+  };
+  // Nothing unsynced is left behind a rename.
+  if (fdatasync(fd_) != 0) return fail(std::string("fdatasync: ") + std::strerror(errno));
+  const std::string stamp = compactUtcTimestamp();
+  std::filesystem::path rotated = path_.string() + "." + stamp;
+  for (int n = 1; std::filesystem::exists(rotated); ++n) {
+    rotated = path_.string() + "." + stamp + "-" + std::to_string(n);
+  }
+  if (::rename(path_.c_str(), rotated.c_str()) != 0) {
+    return fail("rename to " + rotated.string() + ": " + std::strerror(errno));
+  }
+  int fresh = -1;
+  try {
+    fresh = openLocked();
+  } catch (const Error& e) {
+    // Keep writing where the chain is: back under the configured name.
+    ::rename(rotated.c_str(), path_.c_str());
+    return fail(e.message());
+  }
+  close(fd_);
+  fd_ = fresh;
+  // The new file begins with the link to the old one: a verifier given this file alone knows it
+  // continues another, and removing lines from its head still breaks the chain.
+  std::string record;
+  JsonWriter json(record);
+  json.beginObject().key("time").string(utcTimestamp()).key("event").string(kRotationEvent);
+  json.key("continues").string(rotated.filename().string()).endObject();
+  std::string line = AuditLine::chain(AuditLine::prepare(std::move(record)), prev_);
+  prev_ = sha256Hex(line);
+  line.push_back('\n');
+  std::size_t written = 0;
+  if (!writeAndSync(line, written, true)) return fail("cannot write the rotation record");
+  if (rotateFailed_) spdlog::info("audit log {}: rotating again", path_.string());
+  rotateFailed_ = false;
+  spdlog::info("audit log {}: rotated; the previous records are in {}", path_.string(),
+               rotated.string());
+}
+
 void FileAuditLog::writerLoop() {
   const bool strict = durability_ == AuditConfig::Durability::Strict;
   auto lastSync = std::chrono::steady_clock::now();
@@ -251,6 +301,8 @@ void FileAuditLog::writerLoop() {
       }
       std::this_thread::sleep_for(kRetryDelay);
     }
+    const bool full = rotateBytes_ > 0 && recorded && written == bytes.size() && sizeKnown &&
+                      static_cast<std::uint64_t>(before.st_size) + bytes.size() >= rotateBytes_;
     for (auto& pending : batch) {
       if (!pending.durable) continue;
       try {
@@ -262,6 +314,8 @@ void FileAuditLog::writerLoop() {
       }
     }
 
+    // After the callbacks: the requests of this batch do not wait for a rename and a new file.
+    if (full) rotate();
     lock.lock();
     if (written == bytes.size()) {
       healthy_ = true;

@@ -30,10 +30,14 @@ class FileAuditLog : public AuditLog {
   // syncing): the queue, and the memory it holds, stay small under load.
   static constexpr std::size_t kBatchWriteThreshold = 256;
   static constexpr std::chrono::milliseconds kRetryDelay{1000};
+  // The "event" of the first record of a file started by rotation; "continues" names the file.
+  static constexpr std::string_view kRotationEvent = "audit_log_rotated";
 
   // Throws Error(InvalidConfig) naming the path when the file cannot be created, opened or
   // locked.
-  FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability);
+  // With `rotateBytes` above 0, a file that has reached that size is rotated (see AuditConfig).
+  FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability,
+               std::uint64_t rotateBytes = 0);
   explicit FileAuditLog(const AuditConfig& config);
   ~FileAuditLog() override;
 
@@ -58,6 +62,12 @@ class FileAuditLog : public AuditLog {
   };
 
   void open();
+  // Opens (creating it and its directories) and locks `path_`; returns the descriptor.
+  int openLocked() const;
+  // Renames the full file PATH.<UTC time> and starts a new one whose first line, a rotation
+  // record chained to the old file's last line, names the file it continues. Writer thread only;
+  // on any failure the current file is kept (and rotation tried again after the next batch).
+  void rotate();
   void writerLoop();
   // Writes `bytes` from `written` on and syncs; false after a failure (already logged).
   bool writeAndSync(const std::string& bytes, std::size_t& written, bool sync);
@@ -65,6 +75,8 @@ class FileAuditLog : public AuditLog {
 
   std::filesystem::path path_;
   AuditConfig::Durability durability_;
+  std::uint64_t rotateBytes_;
+  bool rotateFailed_ = false;  // writer thread only: a failure is logged once until one succeeds
   int fd_ = -1;
   std::string prev_;  // writer thread only (after open)
 

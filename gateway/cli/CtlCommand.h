@@ -27,6 +27,7 @@ struct CtlCommand {
   std::size_t positionals = 0;  // exactly this many
   int (*run)(const CtlArguments& arguments, std::ostream& out, std::ostream& err) = nullptr;
   std::vector<std::string_view> flagOptions{};  // options without a value, such as --force
+  bool morePositionals = false;  // at least `positionals`, more allowed (a list of files)
 };
 
 CtlCommand validateCommand();

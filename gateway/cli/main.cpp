@@ -39,11 +39,12 @@ int run(const CtlCommand& command, std::vector<std::string> words) {
       std::cout << command.usage;
       return oncegate::kCtlExitOk;
     }
-    if (arguments.positionals().size() != command.positionals) {
+    const auto given = arguments.positionals().size();
+    if (given < command.positionals || (given > command.positionals && !command.morePositionals)) {
       throw oncegate::Error(oncegate::ErrorCode::BadRequest,
-                            "expected " + std::to_string(command.positionals) +
-                                " argument(s), got " +
-                                std::to_string(arguments.positionals().size()));
+                            "expected " + std::string(command.morePositionals ? "at least " : "") +
+                                std::to_string(command.positionals) + " argument(s), got " +
+                                std::to_string(given));
     }
     return command.run(arguments, std::cout, std::cerr);
   } catch (const oncegate::Error& error) {

@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <chrono>
-#include <ctime>
 #include <map>
 #include <set>
 #include <utility>
 
 #include "common/Error.h"
 #include "common/JsonWriter.h"
+#include "common/UtcTimestamp.h"
 #include "common/YamlJson.h"
 #include "connectors/odbc/OdbcClient.h"
 
@@ -45,15 +44,6 @@ constexpr std::string_view kColumns =
 struct NotEmpty {};
 // Thrown inside an apply's transaction to give the raised version back when nothing differs.
 struct Unchanged {};
-
-std::string utcNow() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  std::array<char, 32> text{};
-  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text.data();
-}
 
 // Drivers differ in how they return integers (BIGINT, or text for some SQLite expressions).
 std::uint64_t asUnsigned(const Value& value) {
@@ -276,7 +266,7 @@ std::uint64_t ControlStore::put(std::string_view kind, std::string_view id,
   requireAuthor(author);
   std::lock_guard lock(mutex_);
   StoredDocument document{
-      std::string(kind),    std::string(id),       0,    std::string(author), utcNow(),
+      std::string(kind),    std::string(id),       0,    std::string(author), utcTimestampSeconds(),
       std::string(comment), std::string(bodyJson), false};
   client_->transaction([&] {
     document.version = nextVersion();
@@ -291,8 +281,8 @@ std::uint64_t ControlStore::remove(std::string_view kind, std::string_view id,
   requireId(id);
   requireAuthor(author);
   std::lock_guard lock(mutex_);
-  StoredDocument document{std::string(kind), std::string(id),      0,  std::string(author),
-                          utcNow(),          std::string(comment), {}, true};
+  StoredDocument document{std::string(kind),     std::string(id),      0,  std::string(author),
+                          utcTimestampSeconds(), std::string(comment), {}, true};
   client_->transaction([&] {
     document.version = nextVersion();
     // Read after the version lock, so that no concurrent change slips in between.
@@ -315,7 +305,7 @@ std::optional<std::uint64_t> ControlStore::importIfEmpty(
   requireAuthor(author);
   requireDistinctDocuments(documents, "import");
   std::lock_guard lock(mutex_);
-  const std::string time = utcNow();
+  const std::string time = utcTimestampSeconds();
   std::uint64_t version = 0;
   try {
     client_->transaction([&] {
@@ -338,7 +328,7 @@ std::optional<std::uint64_t> ControlStore::apply(const std::vector<StoredDocumen
   requireAuthor(author);
   requireDistinctDocuments(documents, "change");
   std::lock_guard lock(mutex_);
-  const std::string time = utcNow();
+  const std::string time = utcTimestampSeconds();
   std::uint64_t version = 0;
   try {
     client_->transaction([&] {

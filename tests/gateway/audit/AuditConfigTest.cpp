@@ -89,5 +89,18 @@ TEST(AuditConfigTest, RejectsAnUnsetVariable) {
   EXPECT_NE(message.find("ONCEGATE_TEST_AUDIT_UNSET"), std::string::npos) << message;
 }
 
+TEST(AuditConfigTest, ReadsARotationSize) {
+  EXPECT_EQ(parse("audit: { path: a.jsonl }").rotateBytes, 0u);
+  EXPECT_EQ(parse("audit: { rotate: 1GiB }").rotateBytes, 1024ull * 1024 * 1024);
+}
+
+TEST(AuditConfigTest, RejectsARotationSizeTooSmallOrNotASize) {
+  auto message = rejection("audit:\n  rotate: 100KiB\n");
+  EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("at least 1MiB"), std::string::npos) << message;
+  message = rejection("audit:\n  rotate: often\n");
+  EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace oncegate

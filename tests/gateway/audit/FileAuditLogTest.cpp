@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "AuditTestFiles.h"
 #include "common/Digest.h"
@@ -254,6 +257,88 @@ TEST(FileAuditLogTest, ATornLastLineIsKeptAndTheChainGoesOnFromIt) {
   const auto report = verifyAuditChain(path);
   EXPECT_FALSE(report.intact);
   EXPECT_EQ(report.firstBrokenLine, 2u);
+}
+
+// The audit files of `dir` other than `current`, oldest first (their names sort by time).
+std::vector<std::filesystem::path> rotatedFiles(const std::filesystem::path& dir,
+                                                const std::filesystem::path& current) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path() != current) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST(FileAuditLogTest, AFullFileIsRotatedAndTheNextOneContinuesTheChain) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  const std::string padding(200, 'x');
+  {
+    FileAuditLog log(path, Durability::Strict, 1000);
+    for (int i = 0; i < 12; ++i) {
+      std::promise<bool> written;
+      log.append(R"({"n":)" + std::to_string(i) + R"(,"pad":")" + padding + "\"}",
+                 [&written](bool recorded) { written.set_value(recorded); });
+      ASSERT_TRUE(written.get_future().get());  // one batch per record: a rotation in between
+    }
+  }
+  auto files = rotatedFiles(dir.path(), path);
+  ASSERT_GE(files.size(), 2u);
+  for (const auto& file : files) {
+    EXPECT_EQ(file.filename().string().rfind("audit.jsonl.", 0), 0u) << file;
+    EXPECT_TRUE(verifyAuditChain(file).intact) << file;
+  }
+  // The current file starts with the link to the last rotated one.
+  const auto lines = readLines(path);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines[0].find(R"("event":"audit_log_rotated")"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(R"("continues":")" + files.back().filename().string() + "\""),
+            std::string::npos)
+      << lines[0];
+  const auto alone = verifyAuditChain(path);
+  EXPECT_TRUE(alone.intact) << alone.problem;
+  EXPECT_EQ(alone.continues, files.back().filename().string());
+
+  // The whole trail, in order, is one chain holding every record (and the rotation records).
+  files.push_back(path);
+  const auto whole = verifyAuditFiles(files);
+  EXPECT_TRUE(whole.intact) << whole.file << ": " << whole.problem;
+  EXPECT_TRUE(whole.continues.empty());
+  std::size_t records = 0;
+  for (const auto& file : files) {
+    for (const auto& line : readLines(file)) records += line.find(R"("n":)") == 1 ? 1 : 0;
+  }
+  EXPECT_EQ(records, 12u);
+
+  // Out of order, or with a file left out, the link does not hold.
+  auto shuffled = files;
+  std::swap(shuffled[0], shuffled[1]);
+  EXPECT_FALSE(verifyAuditFiles(shuffled).intact);
+  auto gap = files;
+  gap.erase(gap.begin() + 1);
+  const auto gapReport = verifyAuditFiles(gap);
+  EXPECT_FALSE(gapReport.intact);
+  EXPECT_EQ(gapReport.firstBrokenLine, 1u);
+}
+
+TEST(FileAuditLogTest, RemovingTheHeadOfARotatedFileIsStillDetected) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  {
+    FileAuditLog log(path, Durability::Strict, 600);
+    for (int i = 0; i < 8; ++i) {
+      std::promise<bool> written;
+      log.append(R"({"n":)" + std::to_string(i) + R"(,"pad":")" + std::string(200, 'y') + "\"}",
+                 [&written](bool recorded) { written.set_value(recorded); });
+      ASSERT_TRUE(written.get_future().get());
+    }
+  }
+  auto lines = readLines(path);
+  ASSERT_GE(lines.size(), 2u);
+  lines.erase(lines.begin());  // the rotation record goes: the next line claims no link
+  testing::writeLines(path, lines);
+  EXPECT_FALSE(verifyAuditChain(path).intact);
 }
 
 }  // namespace
