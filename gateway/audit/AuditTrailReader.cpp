@@ -92,8 +92,23 @@ std::optional<std::string_view> stringMember(dom::object object, std::string_vie
   return text;
 }
 
-// Reads the newest lines matching `filter`; `take(line, record)` decides on the lines that pass
-// the time, route and client conditions.
+// The trail newest first: `path`, then the files rotation renamed it to (PATH.<UTC time>, whose
+// names sort by time), newest first.
+std::vector<std::filesystem::path> trailFiles(const std::filesystem::path& path) {
+  std::vector<std::filesystem::path> rotated;
+  const auto prefix = path.filename().string() + ".";
+  std::error_code error;
+  const auto directory = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    if (entry.path().filename().string().starts_with(prefix)) rotated.push_back(entry.path());
+  }
+  std::sort(rotated.begin(), rotated.end(), std::greater<>());
+  rotated.insert(rotated.begin(), path);
+  return rotated;
+}
+
+// Reads the newest lines matching `filter`, across rotated files; `take(line, record)` decides
+// on the lines that pass the time, route and client conditions.
 template <typename Take>
 AuditTrailReader::Scan scanBackwards(const std::filesystem::path& path, std::size_t blockSize,
                                      const AuditTrailReader::Filter& filter, Take&& take) {
@@ -120,11 +135,12 @@ AuditTrailReader::Scan scanBackwards(const std::filesystem::path& path, std::siz
       return *time < *filter.since - AuditTrailReader::kClockSlack ? Verdict::TooOld
                                                                    : Verdict::Ignored;
     }
+    // Records without a route (a rotation record) match only when no route is asked for.
     const auto route = stringMember(record, "route");
-    if (!route) return Verdict::Malformed;
     if (!filter.routes.empty() &&
-        std::none_of(filter.routes.begin(), filter.routes.end(),
-                     [&](const std::string& wanted) { return routeMatches(wanted, *route); })) {
+        (!route ||
+         std::none_of(filter.routes.begin(), filter.routes.end(),
+                      [&](const std::string& wanted) { return routeMatches(wanted, *route); }))) {
       return Verdict::Ignored;
     }
     if (filter.client && stringMember(record, "client") != std::string_view(*filter.client)) {
@@ -132,27 +148,43 @@ AuditTrailReader::Scan scanBackwards(const std::filesystem::path& path, std::siz
     }
     return take(line, record);
   };
-  const bool reachedStart =
-      eachLineBackwards(path, blockSize, filter.scanBudget, [&](std::string_view line) {
-        ++scan.linesRead;
-        switch (judge(line)) {
-          case Verdict::Taken:
-            if (++taken == limit) {
-              scan.limitReached = true;
+  bool done = false;
+  std::uint64_t budget = filter.scanBudget;
+  for (const auto& file : trailFiles(path)) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(file, error);
+    const bool reachedStart =
+        eachLineBackwards(file, blockSize, budget, [&](std::string_view line) {
+          ++scan.linesRead;
+          switch (judge(line)) {
+            case Verdict::Taken:
+              if (++taken == limit) {
+                scan.limitReached = true;
+                done = true;
+              }
+              return !done;
+            case Verdict::Malformed:
+              ++scan.skipped;
+              return true;
+            case Verdict::Ignored:
+              return true;
+            case Verdict::TooOld:
+              done = true;
               return false;
-            }
-            return true;
-          case Verdict::Malformed:
-            ++scan.skipped;
-            return true;
-          case Verdict::Ignored:
-            return true;
-          case Verdict::TooOld:
-            return false;
-        }
-        return true;
-      });
-  scan.budgetExhausted = !reachedStart;
+          }
+          return true;
+        });
+    if (!reachedStart) {
+      scan.budgetExhausted = true;
+      break;
+    }
+    if (done) break;
+    budget -= std::min<std::uint64_t>(budget, error ? 0 : size);
+    if (budget == 0) {
+      scan.budgetExhausted = true;
+      break;
+    }
+  }
   return scan;
 }
 
@@ -207,6 +239,8 @@ std::optional<TimePoint> AuditTrailReader::parseTime(std::string_view text) {
   const auto month = digitsAt(text, 5, 2);
   const auto day = digitsAt(text, 8, 2);
   if (!year || !month || !day || text[4] != '-' || text[7] != '-') return std::nullopt;
+  // The clock counts nanoseconds in 64 bits: years past 2262 do not fit.
+  if (*year < kMinYear || *year > kMaxYear) return std::nullopt;
   const year_month_day date{std::chrono::year(*year),
                             std::chrono::month(static_cast<unsigned>(*month)),
                             std::chrono::day(static_cast<unsigned>(*day))};

@@ -13,10 +13,11 @@
 
 namespace oncegate {
 
-// Reads the most recent records of an audit file, newest first, without loading the file: it
+// Reads the most recent records of an audit trail, newest first, without loading the file: it
 // reads backwards in blocks and stops as soon as it has enough, or once records are older than
-// the window asked for. Torn or malformed lines (the last one may be half written) are skipped
-// and counted, never fatal.
+// the window asked for. When the current file runs out it goes on into the files rotation renamed
+// it to (PATH.<UTC time>), newest first. Torn or malformed lines (the last one may be half
+// written) are skipped and counted, never fatal.
 class AuditTrailReader {
  public:
   using TimePoint = std::chrono::system_clock::time_point;
@@ -32,6 +33,9 @@ class AuditTrailReader {
   // Records are timestamped just before they are queued, so concurrent requests may reach the
   // file slightly out of time order: scanning stops only at records this much older than `since`.
   static constexpr std::chrono::seconds kClockSlack{5};
+  // The years parseTime accepts: nanoseconds since 1970 in 64 bits end in 2262.
+  static constexpr int kMinYear = 1970;
+  static constexpr int kMaxYear = 2200;
 
   // The data-request routes, the ones a policy replay reads.
   static constexpr std::string_view kResolveRoute = "/v1/resolve";

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -234,11 +235,49 @@ TEST(AuditTrailReaderTest, ParsesTimesOfTheAuditFormatAndQueryParameters) {
   EXPECT_EQ(AuditTrailReader::parseTime("2026-03-31T17:45:10Z"), day + 17h + 45min + 10s);
   EXPECT_EQ(AuditTrailReader::parseTime("2026-03-31T17:45:10.123Z"),
             day + 17h + 45min + 10s + 123ms);
-  for (const char* bad :
-       {"", "2026-3-31", "2026-02-30", "2026-03-31T24:00:00Z", "2026-03-31T17:45:10",
-        "2026-03-31T17:45:10.Z", "2026-03-31 17:45:10Z", "2026-03-31T17:45:10+08:00"}) {
+  for (const char* bad : {"", "2026-3-31", "2026-02-30", "2026-03-31T24:00:00Z",
+                          "2026-03-31T17:45:10", "2026-03-31T17:45:10.Z", "2026-03-31 17:45:10Z",
+                          "2026-03-31T17:45:10+08:00", "2999-01-01", "1969-12-31"}) {
     EXPECT_FALSE(AuditTrailReader::parseTime(bad).has_value()) << bad;
   }
+}
+
+TEST(AuditTrailReaderTest, ReadingGoesOnIntoRotatedFilesNewestFirst) {
+  TempDir dir;
+  const auto path = dir.path() / "trail.jsonl";
+  {
+    // Rotated every few records: the trail spans several files.
+    FileAuditLog log(path, AuditConfig::Durability::Strict, 2000);
+    for (int i = 0; i < 20; ++i) {
+      std::promise<bool> written;
+      log.append(record(i, "/v1/resolve", "retirement-app"),
+                 [&written](bool recorded) { written.set_value(recorded); });
+      ASSERT_TRUE(written.get_future().get());
+    }
+  }
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    ++files;
+  }
+  ASSERT_GE(files, 3u);
+
+  const AuditTrailReader reader(path);
+  Filter filter;
+  filter.limit = 20;
+  filter.routes = {"/v1/resolve"};
+  const auto found = reader.recentLines(filter);
+  ASSERT_EQ(found.lines.size(), 20u);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_NE(
+        found.lines[static_cast<std::size_t>(i)].find("\"req-" + std::to_string(19 - i) + "\""),
+        std::string::npos);
+  }
+  EXPECT_EQ(found.scan.skipped, 0u);  // rotation records are records, just not requests
+  EXPECT_EQ(reader.recentRequests(filter).requests.size(), 20u);
+  // Without a route filter the rotation records come too.
+  Filter all;
+  all.limit = 100;
+  EXPECT_GT(reader.recentLines(all).lines.size(), 20u);
 }
 
 }  // namespace
