@@ -1,18 +1,10 @@
 #include "common/Row.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "common/AsciiCase.h"
 
 namespace oncegate {
-
-namespace {
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-}  // namespace
 
 const Value* Row::find(std::string_view column) const {
   const std::size_t count = std::min(columns.size(), values.size());
@@ -22,7 +14,7 @@ const Value* Row::find(std::string_view column) const {
     if (columns[i] == column) return &values[i];
   }
   for (std::size_t i = 0; i < count; ++i) {
-    if (equalsIgnoringCase(columns[i], column)) return &values[i];
+    if (equalsIgnoringAsciiCase(columns[i], column)) return &values[i];
   }
   return nullptr;
 }

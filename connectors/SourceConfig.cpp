@@ -4,6 +4,8 @@
 #include <cctype>
 #include <vector>
 
+#include "common/AsciiCase.h"
+
 namespace oncegate {
 
 namespace {
@@ -22,13 +24,6 @@ std::string_view trim(std::string_view text) {
     text.remove_suffix(1);
   }
   return text;
-}
-
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 }  // namespace
@@ -99,8 +94,9 @@ void splitConnectionString(std::string_view connection, Visit visit, Copy copy) 
     }
     valueEnd = std::min(connection.find(';', valueEnd), connection.size());
     copy(i, equals + 1);
-    visit(ConnectionPart{equals + 1, valueEnd,
-                         equalsIgnoringCase(name, "PWD") || equalsIgnoringCase(name, "Password")});
+    visit(ConnectionPart{
+        equals + 1, valueEnd,
+        equalsIgnoringAsciiCase(name, "PWD") || equalsIgnoringAsciiCase(name, "Password")});
     if (valueEnd < connection.size()) copy(valueEnd, valueEnd + 1);
     i = valueEnd + 1;
   }

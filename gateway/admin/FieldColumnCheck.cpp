@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "common/AsciiCase.h"
 #include "connectors/Source.h"
 #include "gateway/Configuration.h"
 #include "gateway/SourceSet.h"
@@ -14,13 +15,6 @@
 namespace oncegate {
 
 namespace {
-
-bool sameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::chrono::milliseconds timeoutOf(const Configuration& config, const std::string& source) {
   for (const auto& candidate : config.sources) {
@@ -64,7 +58,7 @@ FieldColumnCheck::Outcome FieldColumnCheck::run(const Configuration& config,
     if (!found->second) continue;
     const auto& columns = *found->second;
     const bool present = std::any_of(columns.begin(), columns.end(), [&](const std::string& name) {
-      return sameName(name, field->column());
+      return equalsIgnoringAsciiCase(name, field->column());
     });
     if (present) continue;
     std::string listed;
