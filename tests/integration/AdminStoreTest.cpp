@@ -494,7 +494,7 @@ TEST_F(AdminStoreTest, WithRedisUnreachableChangesStillSucceedAndArriveByPolling
   EXPECT_EQ(gateway_->stop(), 0);
   EXPECT_EQ(other->stop(), 0);
   const auto logs = gateway_->logs();
-  EXPECT_EQ(occurrences(logs, "store changes: could not announce"), 1) << logs;
+  EXPECT_EQ(occurrences(logs, "store changes: could not publish"), 1) << logs;
   EXPECT_EQ(occurrences(logs, "store changes: cannot listen on Redis"), 1) << logs;
 }
 
