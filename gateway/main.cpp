@@ -23,9 +23,11 @@
 #include "common/YamlJson.h"
 #include "connectors/odbc/OdbcSource.h"
 #include "gateway/BufferedStderrSink.h"
+#include "gateway/CacheInvalidation.h"
 #include "gateway/Configuration.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PlanExecutor.h"
+#include "gateway/RedisPubSubChannel.h"
 #include "gateway/SourceSet.h"
 #include "gateway/StoreChangeChannel.h"
 #include "gateway/StoreSync.h"
@@ -74,18 +76,25 @@ std::optional<Options> parseOptions(int argc, char** argv) {
   return options;
 }
 
-std::unique_ptr<oncegate::DatasetCache> makeCache(const oncegate::GatewayConfig& config,
-                                                  oncegate::EventLoops& loops) {
+// The cache requests use, and its local tier when other instances' invalidations must reach it.
+struct Cache {
+  std::unique_ptr<oncegate::DatasetCache> cache;
+  oncegate::TieredCache* tiered = nullptr;
+};
+
+Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loops) {
   const auto& local = config.localCache;
-  if (!config.redis) return std::make_unique<oncegate::MemoryCache>(local.entries);
+  if (!config.redis) return {std::make_unique<oncegate::MemoryCache>(local.entries), nullptr};
   auto endpoint = oncegate::RedisEndpoint::parse(*config.redis);
   if (!endpoint) {
     throw oncegate::Error(oncegate::ErrorCode::InvalidConfig,
                           "redis: expected redis://[:password@]host:port[/db]");
   }
   auto redis = std::make_unique<oncegate::RedisCache>(*endpoint, loops.all(), kRedisTimeout);
-  if (!local.enabled) return redis;
-  return std::make_unique<oncegate::TieredCache>(std::move(redis), local.entries, local.ttl);
+  if (!local.enabled) return {std::move(redis), nullptr};
+  auto tiered = std::make_unique<oncegate::TieredCache>(std::move(redis), local.entries, local.ttl);
+  auto* tier = tiered.get();
+  return {std::move(tiered), tier};
 }
 
 // What the process serves first, and, with `store:`, the store that keeps it in step.
@@ -161,10 +170,34 @@ int main(int argc, char** argv) {
     const auto& gateway = snapshot->config.gateway;
     const auto httpConfig = gateway.http;
     oncegate::EventLoops loops(httpConfig.threads);
-    auto cache = makeCache(gateway, loops);
+    auto [cache, tiered] = makeCache(gateway, loops);
+    // With a local tier in front of Redis, the other instances' invalidations must reach it.
+    std::unique_ptr<oncegate::RedisPubSubChannel> invalidations;
+    if (tiered != nullptr) {
+      invalidations = std::make_unique<oncegate::RedisPubSubChannel>(
+          *oncegate::RedisEndpoint::parse(*gateway.redis),
+          oncegate::CacheInvalidation::channelFor(gateway.hashKey),
+          oncegate::RedisPubSubChannel::Wording{
+              "cache invalidations",
+              "other instances' local copies expire within cache.local_ttl"});
+    }
+    oncegate::CacheInvalidation invalidation(
+        *cache,
+        [tiered](const std::string& keyOrPrefix, bool wholeDataset) {
+          tiered->eraseLocal(keyOrPrefix, wholeDataset);
+        },
+        invalidations.get());
+    invalidation.start();
+    // The channel's thread calls `invalidation`: it stops before `invalidation` goes.
+    struct StopInvalidationsAtExit {
+      oncegate::RedisPubSubChannel* channel;
+      ~StopInvalidationsAtExit() {
+        if (channel != nullptr) channel->stop();
+      }
+    } stopInvalidationsAtExit{invalidations.get()};
     oncegate::FileAuditLog audit(gateway.audit);
     oncegate::PlanExecutor executor(*cache, gateway.hashKey);
-    oncegate::AdminApi admin(audit, openSource, *cache, sync.get());
+    oncegate::AdminApi admin(audit, openSource, invalidation, sync.get());
     oncegate::ApiHandler api(snapshot, executor, audit, &admin);
     // Admin calls in progress use `api`: they finish before it goes.
     struct StopAdminAtExit {

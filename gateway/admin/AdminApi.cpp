@@ -16,12 +16,13 @@
 #include "common/Digest.h"
 #include "common/Error.h"
 #include "common/JsonWriter.h"
+#include "common/UtcTimestamp.h"
 #include "common/YamlJson.h"
 #include "connectors/SourceProbe.h"
+#include "gateway/CacheInvalidation.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PolicyExplanation.h"
 #include "gateway/StoreSync.h"
-#include "common/UtcTimestamp.h"
 #include "gateway/admin/DatasetDryRun.h"
 #include "gateway/admin/FieldColumnCheck.h"
 #include "gateway/admin/PolicyImpact.h"
@@ -30,7 +31,6 @@
 #include "gateway/audit/AuditLog.h"
 #include "gateway/audit/AuditTrailReader.h"
 #include "gateway/cache/CacheKey.h"
-#include "gateway/cache/DatasetCache.h"
 #include "gateway/http/HttpStatusMapping.h"
 #include "gateway/http/QueryParameters.h"
 #include "gateway/store/ControlStore.h"
@@ -264,11 +264,11 @@ struct AdminApi::Route {
   }
 };
 
-AdminApi::AdminApi(AuditLog& audit, SourceSet::Factory openSource, DatasetCache& cache,
+AdminApi::AdminApi(AuditLog& audit, SourceSet::Factory openSource, CacheInvalidation& invalidation,
                    StoreSync* sync)
     : audit_(audit),
       openSource_(std::move(openSource)),
-      cache_(cache),
+      invalidation_(invalidation),
       sync_(sync),
       store_(sync != nullptr ? &sync->store() : nullptr) {
   for (int i = 0; i < kWorkers; ++i) workers_.emplace_back([this] { work(); });
@@ -892,12 +892,12 @@ HttpResponse AdminApi::invalidateCache(Call& call, ApiHandler& gateway) {
     call.subjectType = type.id();
     call.subjectKey = type.key();
     const std::vector<Value> params(dataset->params().size(), Value::string(call.subjectValue));
-    removed = cache_.erase(makeCacheKey(dataset->id(), dataset->fingerprint(), params,
-                                        snapshot->config.gateway.hashKey),
-                           false);
+    removed = invalidation_.erase(makeCacheKey(dataset->id(), dataset->fingerprint(), params,
+                                               snapshot->config.gateway.hashKey),
+                                  false);
     scope = "subject";
   } else {
-    removed = cache_.erase(cacheKeyPrefix(dataset->id()), true);
+    removed = invalidation_.erase(cacheKeyPrefix(dataset->id()), true);
   }
   HttpResponse response;
   JsonWriter json(response.body);

@@ -19,9 +19,9 @@ namespace oncegate {
 
 class ApiHandler;
 class AuditLog;
+class CacheInvalidation;
 class ControlStore;
 struct Configuration;
-class DatasetCache;
 class StoreSync;
 
 // The admin plane's HTTP side, /admin/v1/...: authenticates role tokens, lists, reads, puts and
@@ -42,8 +42,8 @@ class AdminApi {
 
   // `sync` (the control store and the lock every snapshot change takes) may be null (no `store:`
   // in gateway.yaml): changes then live in memory only, and history, rollback and the change log
-  // answer 404. `cache` is the one requests use, for invalidation.
-  AdminApi(AuditLog& audit, SourceSet::Factory openSource, DatasetCache& cache,
+  // answer 404. `invalidation` empties the cache requests use, on every instance.
+  AdminApi(AuditLog& audit, SourceSet::Factory openSource, CacheInvalidation& invalidation,
            StoreSync* sync = nullptr);
   ~AdminApi();  // stop()s
   // Runs the calls already taken to their end and takes no more; the ApiHandler given to serve()
@@ -96,7 +96,7 @@ class AdminApi {
 
   AuditLog& audit_;
   SourceSet::Factory openSource_;
-  DatasetCache& cache_;
+  CacheInvalidation& invalidation_;
   StoreSync* sync_;
   ControlStore* store_;
   // One change at a time: each is built on the snapshot the previous one installed. With a

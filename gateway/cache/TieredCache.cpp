@@ -35,6 +35,10 @@ void TieredCache::store(const std::string& key, std::string bytes, std::chrono::
   shared_->store(key, std::move(bytes), ttl);
 }
 
+std::uint64_t TieredCache::eraseLocal(const std::string& key, bool wholeDataset) {
+  return local_.erase(key, wholeDataset);
+}
+
 std::uint64_t TieredCache::erase(const std::string& key, bool wholeDataset) {
   // Shared first: a lookup between the two would otherwise refill the local tier from it.
   const auto removed = shared_->erase(key, wholeDataset);

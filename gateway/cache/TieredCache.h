@@ -22,6 +22,9 @@ class TieredCache : public DatasetCache {
   // Both tiers; only the shared tier's count is returned (the local one holds copies of it).
   // Other instances' local tiers keep their copies for at most local_ttl.
   std::uint64_t erase(const std::string& key, bool wholeDataset) override;
+  // This instance's copies only: what another instance's invalidation asks of this one, whose
+  // shared tier it has already emptied.
+  std::uint64_t eraseLocal(const std::string& key, bool wholeDataset);
 
   DatasetCache& shared() { return *shared_; }
 

@@ -6,9 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "GatewayMetrics.h"
 #include "GatewayProcess.h"
@@ -53,9 +55,9 @@ class AdminToolsTest : public ::testing::Test {
 
   void SetUp() override {
     storeDb_ = "/tmp/oncegate-it-tools-store-" + randomHex(8) + ".db";
-    ConfigFiles files;
+    ConfigFiles& files = files_;
     files["gateway.yaml"] = "listen: 127.0.0.1:1\nthreads: 2\nredis: redis://" + redisAddress() +
-                            "/0\n"
+                            "/0\ncache: { local_ttl: 60s }\n"
                             "audit: { path: audit/trail.jsonl, durability: strict }\n"
                             "store: \"Driver=SQLite3;Database=" +
                             storeDb_ + "\"\nhash_key: " + randomHex(40) +
@@ -128,6 +130,7 @@ class AdminToolsTest : public ::testing::Test {
 
   static std::string landDb_;
   std::string storeDb_;
+  ConfigFiles files_;
   std::unique_ptr<GatewayProcess> gateway_;
   std::unique_ptr<HttpClient> client_;
 };
@@ -280,6 +283,43 @@ TEST_F(AdminToolsTest, InvalidatingByDatasetOrSubjectMakesTheNextRequestAskTheSo
   EXPECT_EQ(
       client_->post("/admin/v1/cache/invalidate", R"({"dataset":"land.parcel"})", kOfficer).status,
       403);
+}
+
+TEST_F(AdminToolsTest, AnInvalidationReachesTheLocalCopiesOfEveryInstance) {
+  // A second instance on the same store, Redis and hash key, with a local tier that would keep
+  // its copy for a minute.
+  const GatewayProcess other(files_);
+  const HttpClient otherClient(other.port());
+  const auto resolveOn = [&](const HttpClient& client) {
+    return TestJson(client
+                        .post("/v1/resolve",
+                              R"({"purpose":"housing","subject":{"type":"person","id_card":")" +
+                                  kOwner + R"("},"fields":["land.area"]})",
+                              kClientKey)
+                        .body)
+        .at("/fields/land.area/cached");
+  };
+  ASSERT_EQ(
+      client_->post("/admin/v1/cache/invalidate", R"({"dataset":"land.parcel"})", kDba).status,
+      200);
+  resolveOn(*client_);
+  EXPECT_EQ(resolveOn(otherClient), "true");  // from Redis, now in its local tier
+  EXPECT_EQ(resolveOn(otherClient), "true");
+
+  ASSERT_EQ(
+      client_
+          ->post("/admin/v1/cache/invalidate",
+                 R"({"dataset":"land.parcel","subject":{"id_card":")" + kOwner + R"("}})", kDba)
+          .status,
+      200);
+  // The other instance hears it within a second and asks the source again.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  std::string cached = "true";
+  while (cached == "true" && std::chrono::steady_clock::now() < deadline) {
+    cached = resolveOn(otherClient);
+    if (cached == "true") std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(cached, "false");
 }
 
 TEST_F(AdminToolsTest, ImpactReplaysRecentRequestsUnderAProposedPolicyAndChangesNothing) {
