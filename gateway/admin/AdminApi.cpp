@@ -34,6 +34,7 @@
 #include "gateway/http/HttpStatusMapping.h"
 #include "gateway/http/QueryParameters.h"
 #include "gateway/store/ControlStore.h"
+#include "gateway/store/DocumentDiff.h"
 #include "mappings/Dataset.h"
 #include "mappings/Field.h"
 #include "mappings/SubjectType.h"
@@ -620,43 +621,6 @@ HttpResponse AdminApi::rollBack(Call& call, ApiHandler& gateway) {
 
 namespace {
 
-// Which top-level keys of a document a change added, removed or changed: the change log's
-// summary, so that a reviewer sees "deny changed" without opening both versions.
-struct DocumentDiff {
-  std::vector<std::string> added;
-  std::vector<std::string> removed;
-  std::vector<std::string> changed;
-};
-
-std::map<std::string, std::string> membersAsJson(const std::string& bodyJson) {
-  std::map<std::string, std::string> members;
-  const auto body = ConfigNode::parse(bodyJson, "store");
-  if (!body.isMap()) return members;
-  for (const auto& [key, value] : body.entries()) {
-    JsonWriter json(members[key]);
-    writeYamlAsJson(value.yaml(), json);
-  }
-  return members;
-}
-
-DocumentDiff diffOf(const std::string& before, const std::string& after) {
-  const auto old = membersAsJson(before);
-  const auto now = membersAsJson(after);
-  DocumentDiff diff;
-  for (const auto& [key, value] : now) {
-    const auto found = old.find(key);
-    if (found == old.end()) {
-      diff.added.push_back(key);
-    } else if (found->second != value) {
-      diff.changed.push_back(key);
-    }
-  }
-  for (const auto& [key, value] : old) {
-    if (!now.contains(key)) diff.removed.push_back(key);
-  }
-  return diff;
-}
-
 void writeKeys(std::string_view name, const std::vector<std::string>& keys, JsonWriter& json) {
   json.key(name).beginArray();
   for (const auto& key : keys) json.string(key);
@@ -689,7 +653,7 @@ HttpResponse AdminApi::listChanges(Call& call, ApiHandler& gateway) {
       entry.action = "created";
     } else {
       entry.action = "changed";
-      entry.diff = diffOf(previous->body, stored.body);
+      entry.diff = DocumentDiff::between(previous->body, stored.body);
     }
     previous = &stored;
     entries.push_back(std::move(entry));
