@@ -923,7 +923,6 @@ HttpResponse AdminApi::impact(Call& call, ApiHandler& gateway) {
     if (proposed.empty() && removed.empty()) {
       node.fail(R"(propose something: "policies" to put and/or "remove" (policy ids))");
     }
-    return 0;
   });
 
   // The proposal is the configuration in force with those policies put and removed, validated
