@@ -15,6 +15,7 @@ struct SourceStats {
   std::uint64_t queries = 0;   // queries sent to the database (success or failure)
   std::uint64_t failures = 0;  // queries that ended in an error, including timeouts
   std::uint64_t connects = 0;  // connections opened (a replaced broken connection counts again)
+  std::uint64_t shortCircuited = 0;  // queries answered unavailable by an open breaker
 };
 
 // One department database. Implementations run queries on their own worker threads: execute()

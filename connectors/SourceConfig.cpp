@@ -29,7 +29,7 @@ std::string_view trim(std::string_view text) {
 }  // namespace
 
 SourceConfig parseSource(const ConfigNode& item) {
-  item.allowOnlyKeys({"id", "department", "odbc", "pool", "timeout", "retry"});
+  item.allowOnlyKeys({"id", "department", "odbc", "pool", "timeout", "retry", "breaker"});
   SourceConfig config;
   config.location = item.location();
 
@@ -52,6 +52,17 @@ SourceConfig parseSource(const ConfigNode& item) {
     if (config.timeout.count() <= 0) timeout->fail("timeout must be longer than 0");
   }
   if (auto retry = item.find("retry")) config.retry = retry->asDuration();
+  if (auto breaker = item.find("breaker")) {
+    breaker->allowOnlyKeys({"failures", "open_for"});
+    if (auto failures = breaker->find("failures")) {
+      config.breakerFailures =
+          static_cast<int>(failures->asInt(1, SourceConfig::kMaxBreakerFailures));
+    }
+    if (auto openFor = breaker->find("open_for")) {
+      config.breakerOpenFor = openFor->asDuration();
+      if (config.breakerOpenFor.count() <= 0) openFor->fail("open_for must be longer than 0");
+    }
+  }
   return config;
 }
 

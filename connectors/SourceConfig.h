@@ -15,6 +15,9 @@ struct SourceConfig {
   static constexpr int kMaxPool = 64;
   static constexpr std::chrono::milliseconds kDefaultTimeout{2000};
   static constexpr std::chrono::milliseconds kDefaultRetry{1000};
+  static constexpr int kDefaultBreakerFailures = 5;
+  static constexpr int kMaxBreakerFailures = 1000;
+  static constexpr std::chrono::milliseconds kDefaultBreakerOpenFor{5000};
 
   std::string id;
   std::string department;
@@ -23,6 +26,10 @@ struct SourceConfig {
   std::chrono::milliseconds timeout = kDefaultTimeout;  // per query
   // After a failed connect the source answers unavailable at once for this long, then tries again.
   std::chrono::milliseconds retry = kDefaultRetry;
+  // `breaker: { failures, open_for }`: after that many failed queries in a row the source answers
+  // unavailable at once for open_for, then lets one query through (see CircuitBreaker).
+  int breakerFailures = kDefaultBreakerFailures;
+  std::chrono::milliseconds breakerOpenFor = kDefaultBreakerOpenFor;
   std::string location;  // "file:line" of the entry, for errors found later
 };
 

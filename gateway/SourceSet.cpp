@@ -8,7 +8,8 @@ namespace {
 
 bool sameSource(const SourceConfig& a, const SourceConfig& b) {
   return a.id == b.id && a.department == b.department && a.odbc == b.odbc && a.pool == b.pool &&
-         a.timeout == b.timeout && a.retry == b.retry;
+         a.timeout == b.timeout && a.retry == b.retry && a.breakerFailures == b.breakerFailures &&
+         a.breakerOpenFor == b.breakerOpenFor;
 }
 
 }  // namespace

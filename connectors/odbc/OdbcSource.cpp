@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/Error.h"
+#include "connectors/CircuitBreaker.h"
 #include "connectors/odbc/OdbcPool.h"
 
 namespace oncegate {
@@ -29,10 +30,13 @@ struct OdbcSource::State {
   explicit State(SourceConfig sourceConfig)
       : config(std::move(sourceConfig)),
         pool(config, connects),
-        queueCapacity(kQueuePerWorker * pool.size()) {}
+        queueCapacity(kQueuePerWorker * pool.size()),
+        breaker(config.breakerFailures, config.breakerOpenFor) {}
 
   void work(std::size_t slot);
+  // Runs a job unless it is past its deadline or the breaker is open, and tells the breaker.
   QueryOutcome run(std::size_t slot, const Job& job);
+  QueryOutcome runGuarded(std::size_t slot, const Job& job);
   QueryOutcome runOn(odbc::OdbcConnection& connection, const Job& job);
   void complete(Job& job, QueryOutcome outcome);
 
@@ -40,8 +44,10 @@ struct OdbcSource::State {
   std::atomic<std::uint64_t> queries{0};
   std::atomic<std::uint64_t> failures{0};
   std::atomic<std::uint64_t> connects{0};
+  std::atomic<std::uint64_t> shortCircuited{0};
   odbc::OdbcPool pool;
   const std::size_t queueCapacity;
+  CircuitBreaker breaker;
 
   std::mutex mutex;
   std::condition_variable ready;
@@ -85,6 +91,7 @@ SourceStats OdbcSource::stats() const {
   stats.queries = state_->queries.load(std::memory_order_relaxed);
   stats.failures = state_->failures.load(std::memory_order_relaxed);
   stats.connects = state_->connects.load(std::memory_order_relaxed);
+  stats.shortCircuited = state_->shortCircuited.load(std::memory_order_relaxed);
   return stats;
 }
 
@@ -126,6 +133,25 @@ QueryOutcome OdbcSource::State::run(std::size_t slot, const Job& job) {
                         "source '" + config.id + "' did not answer in time",
                         "the query waited in the queue past its deadline"));
   }
+  if (!breaker.allow(Clock::now())) {
+    shortCircuited.fetch_add(1, std::memory_order_relaxed);
+    return failed(Error(ErrorCode::SourceUnavailable,
+                        "source '" + config.id + "' keeps failing: its breaker is open",
+                        "breaker open after " + std::to_string(config.breakerFailures) +
+                            " failures in a row; one query is let through every " +
+                            std::to_string(config.breakerOpenFor.count()) + "ms"));
+  }
+  auto outcome = runGuarded(slot, job);
+  // Only the database's own failures count: a query that found no row is a success.
+  if (outcome.error) {
+    breaker.failed(Clock::now());
+  } else {
+    breaker.succeeded();
+  }
+  return outcome;
+}
+
+QueryOutcome OdbcSource::State::runGuarded(std::size_t slot, const Job& job) {
   try {
     auto& connection = pool.connection(slot);
     const bool fresh = connection.fresh();

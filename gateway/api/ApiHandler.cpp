@@ -10,9 +10,9 @@
 
 #include "common/Error.h"
 #include "common/JsonWriter.h"
+#include "common/UtcTimestamp.h"
 #include "gateway/GatewaySnapshot.h"
 #include "gateway/PlanExecutor.h"
-#include "common/UtcTimestamp.h"
 #include "gateway/admin/AdminApi.h"
 #include "gateway/api/ClientCatalog.h"
 #include "gateway/api/DataRequestParser.h"
@@ -315,14 +315,17 @@ void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {
   out += "# TYPE oncegate_source_queries_total counter\n";
   std::string failures = "# TYPE oncegate_source_failures_total counter\n";
   std::string connects = "# TYPE oncegate_source_connects_total counter\n";
+  std::string shortCircuited = "# TYPE oncegate_source_short_circuited_total counter\n";
   for (const auto& [id, source] : exchange->snapshot->sources.all()) {
     const auto stats = source->stats();
     const std::string label = "{source=\"" + id + "\"} ";
     out += "oncegate_source_queries_total" + label + std::to_string(stats.queries) + "\n";
     failures += "oncegate_source_failures_total" + label + std::to_string(stats.failures) + "\n";
     connects += "oncegate_source_connects_total" + label + std::to_string(stats.connects) + "\n";
+    shortCircuited += "oncegate_source_short_circuited_total" + label +
+                      std::to_string(stats.shortCircuited) + "\n";
   }
-  out += failures + connects;
+  out += failures + connects + shortCircuited;
   finish(exchange, std::move(response));
 }
 

@@ -163,6 +163,26 @@ TEST_F(OdbcSourceSqliteTest, ADescribeOnlyQueryGivesTheColumnsWithNullParamsAndN
                   .row);
 }
 
+TEST_F(OdbcSourceSqliteTest, ASourceThatKeepsFailingIsShortCircuitedByItsBreaker) {
+  auto settings = config(database_.string());
+  settings.breakerFailures = 3;
+  settings.breakerOpenFor = 60s;
+  OdbcSource source(settings);
+  for (int i = 0; i < 3; ++i) {
+    const auto outcome =
+        run(source, "SELECT nope FROM no_such_table WHERE id = ?", {Value::integer(1)});
+    ASSERT_TRUE(outcome.error);
+  }
+  const auto sent = source.stats().queries;
+  const auto refused = run(source, "SELECT name FROM employee WHERE id_card = ?",
+                           {Value::string("330102196001010011")});
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code(), ErrorCode::SourceUnavailable);
+  EXPECT_NE(refused.error->message().find("breaker is open"), std::string::npos);
+  EXPECT_EQ(source.stats().queries, sent);  // the database was not asked
+  EXPECT_EQ(source.stats().shortCircuited, 1u);
+}
+
 TEST_F(OdbcSourceSqliteTest, MoreThanOneRowIsAnError) {
   OdbcSource source(config(database_.string()));
   const auto outcome = run(source, "SELECT name FROM employee");

@@ -144,6 +144,34 @@ TEST(SourceConfigTest, RejectsWrongShapes) {
   EXPECT_EQ(rejection("sources:\n  - hr\n"), "sources/hr.yaml:2: expected a mapping");
 }
 
+TEST(SourceConfigTest, ReadsTheBreakerAndItsDefaults) {
+  const auto plain =
+      parseText("sources:\n  - { id: hr, department: HR, odbc: \"DSN=hr\" }\n").at(0);
+  EXPECT_EQ(plain.breakerFailures, SourceConfig::kDefaultBreakerFailures);
+  EXPECT_EQ(plain.breakerOpenFor, SourceConfig::kDefaultBreakerOpenFor);
+  const auto tuned = parseText(
+                         "sources:\n  - { id: hr, department: HR, odbc: \"DSN=hr\",\n"
+                         "      breaker: { failures: 10, open_for: 30s } }\n")
+                         .at(0);
+  EXPECT_EQ(tuned.breakerFailures, 10);
+  EXPECT_EQ(tuned.breakerOpenFor, std::chrono::seconds(30));
+}
+
+TEST(SourceConfigTest, RejectsABadBreaker) {
+  EXPECT_NE(rejection("sources:\n  - { id: hr, department: HR, odbc: \"DSN=hr\",\n"
+                      "      breaker: { failures: 0 } }\n")
+                .find("sources/hr.yaml:3"),
+            std::string::npos);
+  EXPECT_NE(rejection("sources:\n  - { id: hr, department: HR, odbc: \"DSN=hr\",\n"
+                      "      breaker: { open_for: 0s } }\n")
+                .find("open_for must be longer than 0"),
+            std::string::npos);
+  EXPECT_NE(rejection("sources:\n  - { id: hr, department: HR, odbc: \"DSN=hr\",\n"
+                      "      breaker: { failure: 3 } }\n")
+                .find("failure"),
+            std::string::npos);
+}
+
 TEST(SourceConfigTest, RedactsPasswords) {
   EXPECT_EQ(
       redactConnectionString("Driver=PostgreSQL Unicode;Server=db;Uid=hr;PWD=s3cret;Port=5432"),
