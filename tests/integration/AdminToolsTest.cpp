@@ -290,6 +290,13 @@ TEST_F(AdminToolsTest, AnInvalidationReachesTheLocalCopiesOfEveryInstance) {
   // its copy for a minute.
   const GatewayProcess other(files_);
   const HttpClient otherClient(other.port());
+  // It hears invalidations once subscribed (its log says so within a second or two).
+  const auto subscribedBy = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (other.logs().find("cache invalidations: listening") == std::string::npos &&
+         std::chrono::steady_clock::now() < subscribedBy) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(other.logs().find("cache invalidations: listening"), std::string::npos) << other.logs();
   const auto resolveOn = [&](const HttpClient& client) {
     return TestJson(client
                         .post("/v1/resolve",
