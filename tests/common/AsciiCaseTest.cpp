@@ -1,6 +1,6 @@
-#include "common/AsciiCase.h"
-
 #include <gtest/gtest.h>
+
+#include "common/AsciiCase.h"
 
 namespace oncegate {
 namespace {
