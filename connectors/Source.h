@@ -35,6 +35,10 @@ class Source {
   // the deadline when the source already knows it is down.
   virtual void execute(SourceQuery query, Clock::time_point deadline, Completion done) = 0;
 
+  // execute(), then waits for the outcome (bounded by `deadline` and the source's timeouts): for
+  // the control plane (a probe, a dry run, a column check). Never call it on an I/O thread.
+  QueryOutcome executeAndWait(SourceQuery query, Clock::time_point deadline);
+
   virtual SourceStats stats() const = 0;
 };
 

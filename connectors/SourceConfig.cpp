@@ -159,4 +159,9 @@ std::string blankSecrets(std::string text, std::string_view connection) {
   return text;
 }
 
+Error blankSecrets(const Error& error, std::string_view connection) {
+  return Error(error.code(), blankSecrets(error.message(), connection),
+               blankSecrets(error.detail(), connection), error.sqlstate());
+}
+
 }  // namespace oncegate

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/ConfigNode.h"
+#include "common/Error.h"
 
 namespace oncegate {
 
@@ -45,5 +46,7 @@ std::string redactConnectionString(std::string_view connection);
 // `text` (a driver's error message, say) with every password of `connection` that it repeats
 // replaced by "***": drivers may quote the connection string back.
 std::string blankSecrets(std::string text, std::string_view connection);
+// The error with its message and detail blanked so: what a DBA may be shown of a driver's error.
+Error blankSecrets(const Error& error, std::string_view connection);
 
 }  // namespace oncegate

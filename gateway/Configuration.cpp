@@ -122,4 +122,11 @@ Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocume
                        std::move(catalog), std::move(directoryOfClients), std::move(policySet)};
 }
 
+const SourceConfig* Configuration::source(std::string_view id) const {
+  for (const auto& candidate : sources) {
+    if (candidate.id == id) return &candidate;
+  }
+  return nullptr;
+}
+
 }  // namespace oncegate

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "connectors/SourceConfig.h"
@@ -23,6 +24,9 @@ struct Configuration {
   MappingCatalog mappings;
   ClientDirectory clients;
   PolicySet policies;
+
+  // The configured source `id`; nullptr when there is none.
+  const SourceConfig* source(std::string_view id) const;
 };
 
 // The one configuration loader: reads DIR/gateway.yaml and every file its `include` globs name,

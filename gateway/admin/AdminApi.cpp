@@ -727,11 +727,8 @@ HttpResponse AdminApi::testSource(Call& call, ApiHandler& gateway) {
   SourceConfig config;
   if (call.request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     const auto snapshot = gateway.snapshot();
-    const auto& sources = snapshot->config.sources;
-    const auto found =
-        std::find_if(sources.begin(), sources.end(),
-                     [&](const SourceConfig& source) { return source.id == call.id; });
-    if (found == sources.end()) {
+    const SourceConfig* found = snapshot->config.source(call.id);
+    if (found == nullptr) {
       throw Error(ErrorCode::NotFound, "no sources with id '" + call.id +
                                            "' (send its definition as the body to test it "
                                            "before registering it)");

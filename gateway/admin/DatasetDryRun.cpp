@@ -1,6 +1,5 @@
 #include "gateway/admin/DatasetDryRun.h"
 
-#include <future>
 #include <utility>
 
 #include "connectors/Source.h"
@@ -45,22 +44,6 @@ std::optional<std::string> bindParams(const DatasetPlan& plan,
   return std::nullopt;
 }
 
-QueryOutcome ask(Source& source, SourceQuery query, std::chrono::milliseconds timeout) {
-  std::promise<QueryOutcome> answered;
-  auto outcome = answered.get_future();
-  source.execute(std::move(query), Source::Clock::now() + timeout,
-                 [&answered](QueryOutcome result) { answered.set_value(std::move(result)); });
-  return outcome.get();  // a source completes every query exactly once, by its deadline
-}
-
-// The source's own query timeout: the dry run waits as long as a request would.
-std::chrono::milliseconds timeoutOf(const GatewaySnapshot& snapshot, const std::string& source) {
-  for (const auto& config : snapshot.config.sources) {
-    if (config.id == source) return config.timeout;
-  }
-  return SourceConfig::kDefaultTimeout;
-}
-
 }  // namespace
 
 std::vector<DatasetDryRun::Step> DatasetDryRun::run(const GatewaySnapshot& snapshot,
@@ -82,7 +65,8 @@ std::vector<DatasetDryRun::Step> DatasetDryRun::run(const GatewaySnapshot& snaps
     }
     const auto& dataset = *planned.dataset;
     Source* source = snapshot.sources.find(dataset.source());
-    if (source == nullptr) {
+    const SourceConfig* sourceConfig = snapshot.config.source(dataset.source());
+    if (source == nullptr || sourceConfig == nullptr) {
       step.outcome = Step::Outcome::Failed;
       step.error = Error(ErrorCode::SourceUnavailable,
                          "source '" + dataset.source() + "' is not configured");
@@ -92,12 +76,14 @@ std::vector<DatasetDryRun::Step> DatasetDryRun::run(const GatewaySnapshot& snaps
     std::vector<Value> params;
     for (const auto& param : step.params) params.push_back(param.value);
     const auto started = Source::Clock::now();
-    auto outcome = ask(*source, SourceQuery{dataset.sql(), std::move(params)},
-                       timeoutOf(snapshot, dataset.source()));
+    // The source's own query timeout: the dry run waits as long as a request would.
+    auto outcome = source->executeAndWait(SourceQuery{dataset.sql(), std::move(params)},
+                                          Source::Clock::now() + sourceConfig->timeout);
     step.elapsed = Source::Clock::now() - started;
     if (outcome.error) {
+      // The DBA sees the driver's words, never a password of the connection string.
       step.outcome = Step::Outcome::Failed;
-      step.error = std::move(outcome.error);
+      step.error = blankSecrets(*outcome.error, sourceConfig->odbc);
     } else if (outcome.row) {
       step.outcome = Step::Outcome::Found;
       step.row = std::move(outcome.row);

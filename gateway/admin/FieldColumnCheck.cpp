@@ -1,7 +1,6 @@
 #include "gateway/admin/FieldColumnCheck.h"
 
 #include <algorithm>
-#include <future>
 #include <map>
 #include <optional>
 
@@ -16,26 +15,17 @@ namespace oncegate {
 
 namespace {
 
-std::chrono::milliseconds timeoutOf(const Configuration& config, const std::string& source) {
-  for (const auto& candidate : config.sources) {
-    if (candidate.id == source) return candidate.timeout;
-  }
-  return SourceConfig::kDefaultTimeout;
-}
-
 // The column names the dataset's query returns, or nullopt when its source cannot tell.
 std::optional<std::vector<std::string>> columnsOf(const Configuration& config,
                                                   const SourceSet& sources,
                                                   const Dataset& dataset) {
   Source* source = sources.find(dataset.source());
-  if (source == nullptr) return std::nullopt;
+  const SourceConfig* sourceConfig = config.source(dataset.source());
+  if (source == nullptr || sourceConfig == nullptr) return std::nullopt;
   SourceQuery query{dataset.sql(), std::vector<Value>(dataset.params().size(), Value::null())};
   query.describeOnly = true;
-  std::promise<QueryOutcome> answered;
-  auto outcome = answered.get_future();
-  source->execute(std::move(query), Source::Clock::now() + timeoutOf(config, dataset.source()),
-                  [&answered](QueryOutcome result) { answered.set_value(std::move(result)); });
-  auto result = outcome.get();  // a source completes every query exactly once, by its deadline
+  auto result =
+      source->executeAndWait(std::move(query), Source::Clock::now() + sourceConfig->timeout);
   if (result.error || result.columns.empty()) return std::nullopt;
   return std::move(result.columns);
 }

@@ -17,10 +17,8 @@ namespace {
 const std::string& departmentOf(const Configuration& config, const Field& field) {
   static const std::string kUnknown;
   const Dataset* dataset = config.mappings.dataset(field.dataset());
-  for (const auto& source : config.sources) {
-    if (dataset != nullptr && source.id == dataset->source()) return source.department;
-  }
-  return kUnknown;
+  const SourceConfig* source = dataset != nullptr ? config.source(dataset->source()) : nullptr;
+  return source != nullptr ? source->department : kUnknown;
 }
 
 void writeDecision(const PolicyExplanation& decided, JsonWriter& json) {

@@ -32,13 +32,10 @@ int runTestSource(const CtlArguments& arguments, std::ostream& out, std::ostream
   const auto config = loadConfigurationReporting(arguments.positionals().at(0), err);
   if (!config) return kCtlExitFailed;
   const std::string& id = arguments.positionals().at(1);
-  const SourceConfig* found = nullptr;
-  std::string known;
-  for (const auto& source : config->sources) {
-    if (source.id == id) found = &source;
-    known += (known.empty() ? "" : ", ") + source.id;
-  }
+  const SourceConfig* found = config->source(id);
   if (found == nullptr) {
+    std::string known;
+    for (const auto& source : config->sources) known += (known.empty() ? "" : ", ") + source.id;
     err << "unknown source '" << id << "' (configured: " << (known.empty() ? "none" : known)
         << ")\n";
     return kCtlExitFailed;

@@ -40,10 +40,8 @@ constexpr std::array kSchema = {
 constexpr std::string_view kColumns =
     "SELECT kind, id, version, author, changed_at, comment, body, deleted FROM oncegate_documents";
 
-// Thrown inside an import's transaction to roll it back when the store was not empty.
-struct NotEmpty {};
-// Thrown inside an apply's transaction to give the raised version back when nothing differs.
-struct Unchanged {};
+// Thrown inside a version's transaction to roll it back, the raised version included.
+struct NothingToWrite {};
 
 // Drivers differ in how they return integers (BIGINT, or text for some SQLite expressions).
 std::uint64_t asUnsigned(const Value& value) {
@@ -257,110 +255,103 @@ void ControlStore::insert(const StoredDocument& document) {
        Value::integer(document.deleted ? 1 : 0)});
 }
 
+std::optional<std::uint64_t> ControlStore::writeVersion(std::string_view author,
+                                                        std::string_view comment,
+                                                        const Changes& changes) {
+  requireAuthor(author);
+  std::lock_guard lock(mutex_);
+  const std::string time = utcTimestampSeconds();
+  std::uint64_t version = 0;
+  try {
+    client_->transaction([&] {
+      version = nextVersion();
+      auto writes = changes(version);
+      // Rolled back: the version raised above is given back with everything else.
+      if (!writes) throw NothingToWrite{};
+      for (auto& document : *writes) {
+        document.version = version;
+        document.author = std::string(author);
+        document.time = time;
+        document.comment = std::string(comment);
+        insert(document);
+      }
+    });
+  } catch (const NothingToWrite&) {
+    return std::nullopt;
+  }
+  return version;
+}
+
 std::uint64_t ControlStore::put(std::string_view kind, std::string_view id,
                                 std::string_view bodyJson, std::string_view author,
                                 std::string_view comment) {
   requireKind(kind);
   requireId(id);
   requireBody(bodyJson);
-  requireAuthor(author);
-  std::lock_guard lock(mutex_);
-  StoredDocument document{
-      std::string(kind),    std::string(id),       0,    std::string(author), utcTimestampSeconds(),
-      std::string(comment), std::string(bodyJson), false};
-  client_->transaction([&] {
-    document.version = nextVersion();
-    insert(document);
+  return *writeVersion(author, comment, [&](std::uint64_t) {
+    return std::vector<StoredDocument>{
+        {std::string(kind), std::string(id), 0, {}, {}, {}, std::string(bodyJson), false}};
   });
-  return document.version;
 }
 
 std::uint64_t ControlStore::remove(std::string_view kind, std::string_view id,
                                    std::string_view author, std::string_view comment) {
   requireKind(kind);
   requireId(id);
-  requireAuthor(author);
-  std::lock_guard lock(mutex_);
-  StoredDocument document{std::string(kind),     std::string(id),      0,  std::string(author),
-                          utcTimestampSeconds(), std::string(comment), {}, true};
-  client_->transaction([&] {
-    document.version = nextVersion();
+  return *writeVersion(author, comment, [&](std::uint64_t) {
     // Read after the version lock, so that no concurrent change slips in between.
     const auto latest =
         select(std::string(kColumns) + " WHERE kind = ? AND id = ? ORDER BY version DESC",
-               {Value::string(document.kind), Value::string(document.id)});
+               {Value::string(std::string(kind)), Value::string(std::string(id))});
     if (latest.empty() || latest.front().deleted) {
-      throw Error(ErrorCode::NotFound,
-                  "there is no " + document.kind + " document '" + document.id + "' to remove");
+      throw Error(ErrorCode::NotFound, "there is no " + std::string(kind) + " document '" +
+                                           std::string(id) + "' to remove");
     }
-    document.body = latest.front().body;
-    insert(document);
+    // A removal keeps the body the document had before it.
+    return std::vector<StoredDocument>{
+        {std::string(kind), std::string(id), 0, {}, {}, {}, latest.front().body, true}};
   });
-  return document.version;
 }
 
 std::optional<std::uint64_t> ControlStore::importIfEmpty(
     const std::vector<StoredDocument>& documents, std::string_view author,
     std::string_view comment) {
-  requireAuthor(author);
   requireDistinctDocuments(documents, "import");
-  std::lock_guard lock(mutex_);
-  const std::string time = utcTimestampSeconds();
-  std::uint64_t version = 0;
-  try {
-    client_->transaction([&] {
-      version = nextVersion();
-      if (version != 1) throw NotEmpty{};
-      for (const StoredDocument& document : documents) {
-        insert({document.kind, document.id, version, std::string(author), time,
-                std::string(comment), document.body, false});
-      }
-    });
-  } catch (const NotEmpty&) {
-    return std::nullopt;
-  }
-  return version;
+  return writeVersion(author, comment,
+                      [&](std::uint64_t version) -> std::optional<std::vector<StoredDocument>> {
+                        if (version != 1) return std::nullopt;  // not empty: nothing written
+                        return documents;
+                      });
 }
 
 std::optional<std::uint64_t> ControlStore::apply(const std::vector<StoredDocument>& documents,
                                                  std::string_view author,
                                                  std::string_view comment) {
-  requireAuthor(author);
   requireDistinctDocuments(documents, "change");
-  std::lock_guard lock(mutex_);
-  const std::string time = utcTimestampSeconds();
-  std::uint64_t version = 0;
-  try {
-    client_->transaction([&] {
-      version = nextVersion();
-      // Read after the version lock, so that the difference is taken against what is in force.
-      std::map<std::pair<std::string, std::string>, std::string> before;
-      for (auto& document : selectCurrent()) {
-        before.emplace(std::pair(std::move(document.kind), std::move(document.id)),
-                       std::move(document.body));
-      }
-      std::vector<StoredDocument> writes;
-      for (const StoredDocument& document : documents) {
-        const auto found = before.find(std::pair(document.kind, document.id));
-        if (found != before.end()) {
-          const bool same = normalisedJson(found->second) == normalisedJson(document.body);
-          before.erase(found);
-          if (same) continue;
+  return writeVersion(
+      author, comment, [&](std::uint64_t) -> std::optional<std::vector<StoredDocument>> {
+        // Read after the version lock, so that the difference is taken against what is in force.
+        std::map<std::pair<std::string, std::string>, std::string> before;
+        for (auto& document : selectCurrent()) {
+          before.emplace(std::pair(std::move(document.kind), std::move(document.id)),
+                         std::move(document.body));
         }
-        writes.push_back({document.kind, document.id, version, std::string(author), time,
-                          std::string(comment), document.body, false});
-      }
-      for (auto& [key, body] : before) {
-        writes.push_back({key.first, key.second, version, std::string(author), time,
-                          std::string(comment), std::move(body), true});
-      }
-      if (writes.empty()) throw Unchanged{};
-      for (const StoredDocument& write : writes) insert(write);
-    });
-  } catch (const Unchanged&) {
-    return std::nullopt;
-  }
-  return version;
+        std::vector<StoredDocument> writes;
+        for (const StoredDocument& document : documents) {
+          const auto found = before.find(std::pair(document.kind, document.id));
+          if (found != before.end()) {
+            const bool same = normalisedJson(found->second) == normalisedJson(document.body);
+            before.erase(found);
+            if (same) continue;
+          }
+          writes.push_back({document.kind, document.id, 0, {}, {}, {}, document.body, false});
+        }
+        for (auto& [key, body] : before) {
+          writes.push_back({key.first, key.second, 0, {}, {}, {}, std::move(body), true});
+        }
+        if (writes.empty()) return std::nullopt;
+        return writes;
+      });
 }
 
 }  // namespace oncegate

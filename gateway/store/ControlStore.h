@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -74,6 +75,15 @@ class ControlStore {
                                      std::string_view author, std::string_view comment);
 
  private:
+  // The documents one version writes (kind, id, body, deleted; the rest is filled in), given the
+  // version; nullopt writes nothing.
+  using Changes = std::function<std::optional<std::vector<StoredDocument>>(std::uint64_t version)>;
+
+  // One new store version in one transaction, under the lock: nextVersion() first, then
+  // `changes` (which may read: the version's lock is held), then the writes. Returns nullopt
+  // when `changes` wrote nothing; the raised version is then rolled back.
+  std::optional<std::uint64_t> writeVersion(std::string_view author, std::string_view comment,
+                                            const Changes& changes);
   void createSchema();
   // Raises the store version inside the current transaction and returns it; the UPDATE comes
   // first so that it takes the row (PostgreSQL) or write (SQLite) lock before anything is read.
