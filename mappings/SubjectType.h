@@ -4,6 +4,8 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/ConfigNode.h"
 
@@ -27,6 +29,11 @@ class SubjectType {
 
   // True when the whole of `keyValue` matches the pattern.
   bool accepts(std::string_view keyValue) const;
+
+  // The key value among a request's subject keys (name, value; "type" already taken out), checked:
+  // Error(BadRequest) for another key name, a missing key or a value that fails the pattern. The
+  // message names the rule that failed, never the value: it identifies a person.
+  std::string keyValueOf(const std::vector<std::pair<std::string, std::string>>& keys) const;
 
  private:
   std::string id_;

@@ -368,25 +368,6 @@ std::string auditRecord(const ApiExchange& exchange, unsigned status) {
   return out;
 }
 
-// The subject's key value after checking the subject type and the key's pattern.
-std::string subjectKeyOf(const ApiExchange& exchange, const SubjectType& type) {
-  for (const auto& [key, value] : exchange.data.subjectKeys) {
-    if (key != type.key()) {
-      throw Error(ErrorCode::BadRequest, "subject." + key + " is not a key of subject type '" +
-                                             type.id() + "' (its key is " + type.key() + ")");
-    }
-  }
-  for (const auto& [key, value] : exchange.data.subjectKeys) {
-    if (!type.accepts(value)) {
-      // Say which rule failed, never echo the value: it identifies a person.
-      throw Error(ErrorCode::BadRequest, "subject." + key + " does not match the pattern of '" +
-                                             type.id() + "': " + type.pattern());
-    }
-    return value;
-  }
-  throw Error(ErrorCode::BadRequest, "subject." + type.key() + " is required");
-}
-
 // Settles each planned field from its dataset's outcome and writes the answer body: values
 // masked for resolve, a match for verify, reasons for refusals.
 std::string answerFields(ApiExchange& exchange, Kind kind) {
@@ -507,7 +488,7 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind ki
       throw Error(ErrorCode::BadRequest,
                   "unknown subject type '" + exchange->data.subjectType + "'");
     }
-    subjectKey = subjectKeyOf(*exchange, *type);
+    subjectKey = type->keyValueOf(exchange->data.subjectKeys);
     const auto now = std::chrono::system_clock::now();
     if (exchange->data.caseNumber.empty() &&
         config.policies.requiresCase(exchange->client->id, exchange->data.purpose, now)) {

@@ -69,6 +69,25 @@ TEST(SubjectTypeTest, RefusesOverlongKeysWithoutMatching) {
   EXPECT_FALSE(subject.accepts(std::string(SubjectType::kMaxKeyLength + 1, 'a')));
 }
 
+TEST(SubjectTypeTest, TakesTheKeyValueOfARequestAndNamesTheRuleItBreaks) {
+  const auto type = parseFirst("- { id: person, key: id_card, pattern: \"^[0-9]{17}[0-9X]$\" }");
+  EXPECT_EQ(type.keyValueOf({{"id_card", "33010219660315013X"}}), "33010219660315013X");
+  const auto messageOf = [&](const std::vector<std::pair<std::string, std::string>>& keys) {
+    try {
+      type.keyValueOf(keys);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::BadRequest);
+      return e.message();
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(messageOf({}), "subject.id_card is required");
+  EXPECT_EQ(messageOf({{"passport", "E1234"}}),
+            "subject.passport is not a key of subject type 'person' (its key is id_card)");
+  const auto refused = messageOf({{"id_card", "12345"}});
+  EXPECT_EQ(refused, "subject.id_card does not match the pattern of 'person': ^[0-9]{17}[0-9X]$");
+}
+
 TEST(SubjectTypeTest, RejectsPatternThatDoesNotCompile) {
   EXPECT_THAT(errorOf(R"(- id: person
   key: id_card
