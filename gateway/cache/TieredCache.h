@@ -26,7 +26,6 @@ class TieredCache : public DatasetCache {
   // shared tier it has already emptied.
   std::uint64_t eraseLocal(const std::string& key, bool wholeDataset);
 
-  DatasetCache& shared() { return *shared_; }
 
  private:
   std::unique_ptr<DatasetCache> shared_;

@@ -140,10 +140,7 @@ TEST_F(OdbcSourcePostgresTest, ADescribeOnlyQueryGivesTheColumnsWithNullParams) 
   SourceQuery query{"SELECT 1 AS one, 'x'::text AS label WHERE ?::text IS NOT NULL",
                     {Value::null()}};
   query.describeOnly = true;
-  std::promise<QueryOutcome> promise;
-  source.execute(std::move(query), Source::Clock::now() + 5s,
-                 [&promise](QueryOutcome outcome) { promise.set_value(std::move(outcome)); });
-  const auto outcome = promise.get_future().get();
+  const auto outcome = source.executeAndWait(std::move(query), Source::Clock::now() + 5s);
   ASSERT_FALSE(outcome.error) << outcome.error->detail();
   EXPECT_EQ(outcome.columns, (std::vector<std::string>{"one", "label"}));
 }

@@ -150,10 +150,7 @@ TEST_F(OdbcSourceSqliteTest, ADescribeOnlyQueryGivesTheColumnsWithNullParamsAndN
   SourceQuery query{"SELECT name, age AS years, salary FROM employee WHERE id_card = ?",
                     {Value::null()}};
   query.describeOnly = true;
-  std::promise<QueryOutcome> promise;
-  source.execute(std::move(query), Source::Clock::now() + 5s,
-                 [&promise](QueryOutcome outcome) { promise.set_value(std::move(outcome)); });
-  const auto outcome = promise.get_future().get();
+  const auto outcome = source.executeAndWait(std::move(query), Source::Clock::now() + 5s);
   ASSERT_FALSE(outcome.error) << outcome.error->detail();
   EXPECT_FALSE(outcome.row);
   EXPECT_EQ(outcome.columns, (std::vector<std::string>{"name", "years", "salary"}));
