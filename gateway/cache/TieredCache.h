@@ -26,7 +26,6 @@ class TieredCache : public DatasetCache {
   // shared tier it has already emptied.
   std::uint64_t eraseLocal(const std::string& key, bool wholeDataset);
 
-
  private:
   std::unique_ptr<DatasetCache> shared_;
   MemoryCache local_;
