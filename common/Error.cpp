@@ -20,6 +20,8 @@ std::string_view errorCodeName(ErrorCode code) {
       return "method_not_allowed";
     case ErrorCode::PayloadTooLarge:
       return "payload_too_large";
+    case ErrorCode::HeadersTooLarge:
+      return "headers_too_large";
     case ErrorCode::RateLimited:
       return "rate_limited";
     case ErrorCode::Overloaded:

@@ -6,8 +6,9 @@
 
 namespace oncegate {
 
-// What went wrong, in terms a caller can act on. gateway/HttpStatusMapping is the one place that
-// turns a code into an HTTP status; nothing else decides statuses.
+// What went wrong, in terms a caller can act on. gateway/http/HttpStatusMapping is the one table
+// that turns a code into an HTTP status, and gateway/http/ErrorResponse the one function that
+// renders an error for a client; nothing else decides statuses or writes error bodies.
 enum class ErrorCode {
   InvalidConfig,      // a configuration document is wrong (the message names file, line, reason)
   BadRequest,         // malformed body or invalid subject
@@ -16,6 +17,7 @@ enum class ErrorCode {
   NotFound,           // unknown route, form or resource
   MethodNotAllowed,   // route exists, method does not
   PayloadTooLarge,    // body above limits.max_body
+  HeadersTooLarge,    // request line and headers above the server's header limit
   RateLimited,        // too many requests
   Overloaded,         // shutting down or out of capacity
   SourceUnavailable,  // a department database cannot be reached or failed the query

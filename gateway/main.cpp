@@ -23,14 +23,17 @@
 #include "common/YamlJson.h"
 #include "connectors/odbc/OdbcSource.h"
 #include "gateway/BufferedStderrSink.h"
-#include "gateway/CacheInvalidation.h"
-#include "gateway/Configuration.h"
-#include "gateway/GatewaySnapshot.h"
-#include "gateway/PlanExecutor.h"
-#include "gateway/RedisPubSubChannel.h"
-#include "gateway/SourceSet.h"
-#include "gateway/StoreChangeChannel.h"
-#include "gateway/StoreSync.h"
+#include "gateway/cache/CacheInvalidation.h"
+#include "gateway/config/Configuration.h"
+#include "gateway/runtime/GatewaySnapshot.h"
+#include "gateway/runtime/LiveConfiguration.h"
+#include "gateway/runtime/SnapshotRetirer.h"
+#include "gateway/service/DataRequestService.h"
+#include "gateway/http/HttpRouter.h"
+#include "gateway/service/PlanExecutor.h"
+#include "gateway/cache/RedisPubSubChannel.h"
+#include "gateway/store/StoreChangeChannel.h"
+#include "gateway/store/StoreSync.h"
 #include "gateway/admin/AdminApi.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/FileAuditLog.h"
@@ -97,30 +100,28 @@ Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loo
   return {std::move(tiered), tier};
 }
 
-// What the process serves first, and, with `store:`, the store that keeps it in step.
-struct Starting {
-  std::shared_ptr<const oncegate::GatewaySnapshot> snapshot;
+// With `store:`, the store that keeps this instance on its current version.
+struct Store {
   std::unique_ptr<oncegate::ControlStore> store;
   std::unique_ptr<oncegate::StoreSync> sync;
 };
 
-// With `store:`, the store is the source of truth: an empty store first receives the YAML
-// directory's documents (validated as a whole) as version 1, and the configuration is then built
-// from the store's current documents, whatever the files say now. Without it, the files.
-Starting startingSnapshot(const Options& options, const oncegate::SourceSet::Factory& openSource) {
+// Installs what the process serves first. With `store:`, the store is the source of truth: an
+// empty store first receives the YAML directory's documents (validated as a whole) as version 1,
+// and the configuration is then built from the store's current documents, whatever the files say
+// now. Without it, the files.
+Store installStartingConfiguration(const Options& options, oncegate::LiveConfiguration& live) {
   const auto directory = std::filesystem::path(options.configDir);
   auto gateway = oncegate::parseGatewayConfig(
       oncegate::ConfigNode::loadFile(directory / "gateway.yaml"), directory, options.listen);
-  Starting starting;
+  Store started;
   if (gateway.store.empty()) {
-    auto config = oncegate::loadConfiguration(directory, options.listen);
-    auto sources = oncegate::SourceSet::reusing(config.sources, {}, {}, openSource);
-    starting.snapshot =
-        std::make_shared<const oncegate::GatewaySnapshot>(std::move(config), std::move(sources));
-    return starting;
+    std::lock_guard lock(live.changeMutex());
+    live.install(live.build(oncegate::loadConfiguration(directory, options.listen), 0, nullptr));
+    return started;
   }
-  starting.store = std::make_unique<oncegate::ControlStore>(gateway.store);
-  auto& store = *starting.store;
+  started.store = std::make_unique<oncegate::ControlStore>(gateway.store);
+  auto& store = *started.store;
   if (store.empty()) {
     const auto files = oncegate::loadConfiguration(directory, options.listen);
     const auto documents = oncegate::ControlStore::documentsOf(files.documents);
@@ -130,9 +131,9 @@ Starting startingSnapshot(const Options& options, const oncegate::SourceSet::Fac
                    directory.string(), *imported);
     }
   }
-  starting.sync = std::make_unique<oncegate::StoreSync>(store, std::move(gateway), openSource);
-  starting.snapshot = starting.sync->load();
-  return starting;
+  started.sync = std::make_unique<oncegate::StoreSync>(store, std::move(gateway), live);
+  started.sync->load();
+  return started;
 }
 
 }  // namespace
@@ -163,12 +164,25 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   try {
-    const oncegate::SourceSet::Factory openSource = [](const oncegate::SourceConfig& source) {
-      return std::shared_ptr<oncegate::Source>(oncegate::makeOdbcSource(source));
-    };
-    auto [snapshot, store, sync] = startingSnapshot(*options, openSource);
-    const auto& gateway = snapshot->config.gateway;
-    const auto httpConfig = gateway.http;
+    // Declaration order is the lifetime order: each object is destroyed before those declared
+    // above it, and every callback an object can still receive comes from objects declared
+    // below it or from threads that have stopped. In particular:
+    // - the retirer is first, so every snapshot (and the sources it alone holds) is destroyed on
+    //   its thread, whoever drops the last reference, and it is the last to go;
+    // - the loops come next: the executor closes its completion gate before they go, so a source
+    //   that answers late posts nothing into a destroyed loop;
+    // - the audit log outlives the request service, whose answers it finishes; those answers
+    //   hold only their own state, so they may still finish while the audit log drains.
+    oncegate::SnapshotRetirer retirer;
+    oncegate::LiveConfiguration live(
+        [](const oncegate::SourceConfig& source) {
+          return std::shared_ptr<oncegate::Source>(oncegate::makeOdbcSource(source));
+        },
+        retirer);
+    auto [store, sync] = installStartingConfiguration(*options, live);
+    // gateway.yaml's settings never change while the process runs (the store does not hold them).
+    const oncegate::GatewayConfig gateway = live.current()->config.gateway;
+    const auto& httpConfig = gateway.http;
     oncegate::EventLoops loops(httpConfig.threads);
     auto [cache, tiered] = makeCache(gateway, loops);
     // With a local tier in front of Redis, the other instances' invalidations must reach it.
@@ -197,13 +211,11 @@ int main(int argc, char** argv) {
     } stopInvalidationsAtExit{invalidations.get()};
     oncegate::FileAuditLog audit(gateway.audit);
     oncegate::PlanExecutor executor(*cache, gateway.hashKey);
-    oncegate::AdminApi admin(audit, openSource, invalidation, sync.get());
-    oncegate::ApiHandler api(snapshot, executor, audit, &admin);
-    // Admin calls in progress use `api`: they finish before it goes.
-    struct StopAdminAtExit {
-      oncegate::AdminApi& calls;
-      ~StopAdminAtExit() { calls.stop(); }
-    } stopAdminAtExit{admin};
+    oncegate::DataRequestService service(live, executor, audit);
+    oncegate::ApiHandler api(live, service, audit);
+    oncegate::AdminApi admin(live, audit, invalidation, sync.get());
+    oncegate::HttpRouter router(api);
+    router.add("/admin/v1/", admin);
     // With a store and Redis, a change reaches the other instances at once, not at their poll.
     std::unique_ptr<oncegate::StoreChangeChannel> storeChanges;
     if (sync && gateway.redis) {
@@ -211,19 +223,12 @@ int main(int argc, char** argv) {
           *oncegate::RedisEndpoint::parse(*gateway.redis),
           oncegate::StoreChangeChannel::channelFor(gateway.store));
     }
-    // The poll uses `api`: it stops before `api` goes, however this block is left.
-    struct StopPollAtExit {
-      oncegate::StoreSync* sync;
-      ~StopPollAtExit() {
-        if (sync != nullptr) sync->stop();
-      }
-    } stopPollAtExit{sync.get()};
-    oncegate::HttpServer server(httpConfig, loops, api);
+    oncegate::HttpServer server(httpConfig, loops, router);
     server.start();
     loops.start();
-    if (sync) sync->start(api, gateway.storePoll, storeChanges.get());
+    if (sync) sync->start(gateway.storePoll, storeChanges.get());
     spdlog::info("oncegate listening on {}:{} with {} I/O threads, {} sources", httpConfig.host,
-                 server.port(), httpConfig.threads, snapshot->sources.all().size());
+                 server.port(), httpConfig.threads, live.current()->sources.all().size());
     spdlog::default_logger()->flush();  // operators and scripts wait for this line
 
     int received = 0;
@@ -233,6 +238,10 @@ int main(int argc, char** argv) {
     // request_timeout), idle connections close, and new requests are told to come back.
     const auto unanswered = server.drain(gateway.requestTimeout + kDrainSlack);
     if (unanswered != 0) spdlog::warn("stopped with {} requests unanswered", unanswered);
+    // Then every thread that could still start work stops, before anything it uses goes: the
+    // store poll, the admin workers (their last calls finish), the I/O loops.
+    if (sync) sync->stop();
+    admin.stop();
     loops.stop();
   } catch (const oncegate::Error& e) {
     spdlog::critical("{}", e.message());

@@ -19,19 +19,20 @@
 #include "common/UtcTimestamp.h"
 #include "common/YamlJson.h"
 #include "connectors/SourceProbe.h"
-#include "gateway/CacheInvalidation.h"
-#include "gateway/GatewaySnapshot.h"
-#include "gateway/PolicyExplanation.h"
-#include "gateway/StoreSync.h"
+#include "gateway/cache/CacheInvalidation.h"
+#include "gateway/runtime/GatewaySnapshot.h"
+#include "gateway/service/PolicyExplanation.h"
+#include "gateway/store/StoreSync.h"
 #include "gateway/admin/DatasetDryRun.h"
 #include "gateway/admin/FieldColumnCheck.h"
 #include "gateway/admin/PolicyImpact.h"
-#include "gateway/api/ApiHandler.h"
 #include "gateway/audit/AuditChainVerifier.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/audit/AuditTrailReader.h"
 #include "gateway/cache/CacheKey.h"
-#include "gateway/http/HttpStatusMapping.h"
+#include "gateway/http/ErrorResponse.h"
+#include "gateway/http/RequestId.h"
+#include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/http/QueryParameters.h"
 #include "gateway/store/ControlStore.h"
 #include "gateway/store/DocumentDiff.h"
@@ -166,28 +167,6 @@ std::string subjectKeyOf(const ConfigNode& subject, const SubjectType& type) {
   return type.keyValueOf(keys);
 }
 
-HttpResponse errorResponse(const Error& error, const std::string& requestId) {
-  HttpResponse response;
-  response.status = httpStatusFor(error.code());
-  JsonWriter json(response.body);
-  json.beginObject().key("error").string(errorCodeName(error.code()));
-  json.key("message").string(error.message());
-  if (error.code() == ErrorCode::InvalidConfig) {
-    // The loader reports every problem of the whole, one per line.
-    json.key("problems").beginArray();
-    std::string_view rest = error.message();
-    while (!rest.empty()) {
-      const auto end = rest.find('\n');
-      if (const auto line = rest.substr(0, end); !line.empty()) json.string(line);
-      if (end == std::string_view::npos) break;
-      rest.remove_prefix(end + 1);
-    }
-    json.endArray();
-  }
-  json.key("request_id").string(requestId).endObject();
-  return response;
-}
-
 void writeError(const Error& error, JsonWriter& json) {
   json.beginObject().key("code").string(errorCodeName(error.code()));
   json.key("message").string(error.message());
@@ -231,7 +210,7 @@ struct AdminApi::Route {
   std::size_t length;
   std::string_view kind;
   bool writes;
-  HttpResponse (AdminApi::*handle)(Call&, ApiHandler&);
+  HttpResponse (AdminApi::*handle)(Call&);
 
   // How well the route fits `segments`: -1 not at all, else how many literal segments matched
   // (a literal beats a placeholder: /policies/explain is not the policy "explain").
@@ -253,10 +232,10 @@ struct AdminApi::Route {
   }
 };
 
-AdminApi::AdminApi(AuditLog& audit, SourceSet::Factory openSource, CacheInvalidation& invalidation,
+AdminApi::AdminApi(LiveConfiguration& live, AuditLog& audit, CacheInvalidation& invalidation,
                    StoreSync* sync)
-    : audit_(audit),
-      openSource_(std::move(openSource)),
+    : live_(live),
+      audit_(audit),
       invalidation_(invalidation),
       sync_(sync),
       store_(sync != nullptr ? &sync->store() : nullptr) {
@@ -289,24 +268,33 @@ void AdminApi::work() {
   }
 }
 
-void AdminApi::serve(const HttpRequest& request, const std::string& requestId, ApiHandler& gateway,
-                     HttpHandler::Respond respond) {
+HttpResponse AdminApi::refuse(const Error& error) { return errorResponse(error, newRequestId()); }
+
+void AdminApi::handle(HttpRequest request, Respond respond) {
+  auto exchange = std::make_shared<Exchange>(Exchange{std::move(request), newRequestId(),
+                                                      std::chrono::steady_clock::now()});
   {
     std::lock_guard lock(queueMutex_);
-    queue_.emplace_back([this, &request, &requestId, &gateway, respond = std::move(respond)] {
-      answerAndAudit(request, requestId, gateway, respond);
+    if (stopping_) {
+      return respond(errorResponse(
+          Error(ErrorCode::Overloaded, "the gateway is shutting down; send the request again"),
+          exchange->requestId));
+    }
+    queue_.emplace_back([this, exchange, respond = std::move(respond)]() mutable {
+      answerAndAudit(exchange, std::move(respond));
     });
   }
   queued_.notify_one();
 }
 
-void AdminApi::answerAndAudit(const HttpRequest& request, const std::string& requestId,
-                              ApiHandler& gateway, HttpHandler::Respond respond) {
+void AdminApi::answerAndAudit(const std::shared_ptr<Exchange>& exchange, Respond respond) {
+  const HttpRequest& request = exchange->request;
+  const std::string& requestId = exchange->requestId;
   Call call{request, requestId, std::string(pathOf(request.target)), {}, {}, {}, {}, {}, {}, {},
             {},      {}};
   HttpResponse response;
   try {
-    response = answer(call, gateway);
+    response = answer(call);
   } catch (const Error& e) {
     response = errorResponse(e, requestId);
     call.outcome = errorCodeName(e.code());
@@ -316,6 +304,7 @@ void AdminApi::answerAndAudit(const HttpRequest& request, const std::string& req
     response = errorResponse(Error(ErrorCode::Internal, "internal error"), requestId);
     call.outcome = "internal";
   }
+  response.requestId = requestId;
 
   // Who did what to which document and how it ended; never the body (it may hold secrets).
   std::string record;
@@ -339,14 +328,19 @@ void AdminApi::answerAndAudit(const HttpRequest& request, const std::string& req
   json.endObject();
   // An admin change has taken effect by now; its answer goes out even if the record could not
   // be written (the audit log reports that failure itself).
-  audit_.append(std::move(record),
-                [respond = std::move(respond), response](bool /*recorded*/) mutable {
-                  respond(std::move(response));
-                });
+  audit_.append(std::move(record), [exchange, respond = std::move(respond),
+                                    response = std::move(response)](bool /*recorded*/) mutable {
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - exchange->started);
+    spdlog::info("request {} {} {} status={} latency_us={}", exchange->requestId,
+                 exchange->request.method, pathOf(exchange->request.target), response.status,
+                 micros.count());
+    respond(std::move(response));
+  });
 }
 
-HttpResponse AdminApi::answer(Call& call, ApiHandler& gateway) {
-  const auto snapshot = gateway.snapshot();
+HttpResponse AdminApi::answer(Call& call) {
+  const auto snapshot = live_.current();
   constexpr std::string_view kBearer = "Bearer ";
   const std::string_view authorization = call.request.authorization;
   if (authorization.size() > kBearer.size() && authorization.starts_with(kBearer)) {
@@ -401,14 +395,14 @@ HttpResponse AdminApi::answer(Call& call, ApiHandler& gateway) {
     throw Error(ErrorCode::Forbidden, "role '" + call.role + "' may not " +
                                           (chosen->writes ? "change " : "read ") + call.kind);
   }
-  return (this->*(chosen->handle))(call, gateway);
+  return (this->*(chosen->handle))(call);
 }
 
-HttpResponse AdminApi::list(Call& call, ApiHandler& gateway) {
+HttpResponse AdminApi::list(Call& call) {
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("items").beginArray();
-  for (const auto& document : gateway.snapshot()->config.documents) {
+  for (const auto& document : live_.current()->config.documents) {
     if (document.kind == call.kind) writeDocument(document.kind, document.body, json);
   }
   json.endArray().key("request_id").string(call.requestId).endObject();
@@ -416,8 +410,8 @@ HttpResponse AdminApi::list(Call& call, ApiHandler& gateway) {
   return response;
 }
 
-HttpResponse AdminApi::read(Call& call, ApiHandler& gateway) {
-  const auto snapshot = gateway.snapshot();
+HttpResponse AdminApi::read(Call& call) {
+  const auto snapshot = live_.current();
   const auto* document = findDocument(*snapshot, call.kind, call.id);
   if (document == nullptr) {
     throw Error(ErrorCode::NotFound, "no " + call.kind + " with id '" + call.id + "'");
@@ -429,7 +423,7 @@ HttpResponse AdminApi::read(Call& call, ApiHandler& gateway) {
   return response;
 }
 
-HttpResponse AdminApi::change(Call& call, ApiHandler& gateway) {
+HttpResponse AdminApi::change(Call& call) {
   std::optional<ConfigNode> body;
   if (call.request.method == "PUT") {
     body = parseBody(call.request.body);
@@ -440,7 +434,7 @@ HttpResponse AdminApi::change(Call& call, ApiHandler& gateway) {
     }
   }
 
-  const auto applied = apply(call, gateway, body, call.request.changeComment);
+  const auto applied = apply(call, body, call.request.changeComment);
   HttpResponse response;
   if (!body) {
     response.status = 204;
@@ -454,11 +448,10 @@ HttpResponse AdminApi::change(Call& call, ApiHandler& gateway) {
   return response;
 }
 
-AdminApi::Applied AdminApi::apply(Call& call, ApiHandler& gateway,
-                                  const std::optional<ConfigNode>& body,
+AdminApi::Applied AdminApi::apply(Call& call, const std::optional<ConfigNode>& body,
                                   const std::string& comment) {
-  std::lock_guard lock(sync_ != nullptr ? sync_->changeMutex() : changeMutex_);
-  const auto current = gateway.snapshot();
+  std::lock_guard lock(live_.changeMutex());
+  const auto current = live_.current();
   // The new list is built by copying, never by assigning: a YAML::Node assignment writes
   // through to every node sharing it, which would change the snapshot in force.
   std::vector<ConfigDocument> documents;
@@ -479,8 +472,7 @@ AdminApi::Applied AdminApi::apply(Call& call, ApiHandler& gateway,
 
   // The whole is rebuilt and validated; a rejected change leaves the snapshot in force alone.
   auto next = buildConfiguration(current->config.gateway, std::move(documents));
-  auto sources =
-      SourceSet::reusing(next.sources, current->config.sources, current->sources, openSource_);
+  auto sources = live_.sourcesFor(next, current.get());
   if (body && (call.kind == "fields" || call.kind == "datasets")) {
     checkColumns(call, next, sources);
   }
@@ -499,9 +491,8 @@ AdminApi::Applied AdminApi::apply(Call& call, ApiHandler& gateway,
                    recorded);
     }
   }
-  auto installed =
-      std::make_shared<const GatewaySnapshot>(std::move(next), std::move(sources), version);
-  gateway.install(installed);
+  auto installed = live_.assemble(std::move(next), std::move(sources), version);
+  live_.install(installed);
   spdlog::info("admin {} ({}) {} {} {}: version {}", call.tokenName, call.role, call.request.method,
                call.kind, call.id, version);
   return Applied{std::move(installed), existed};
@@ -550,7 +541,7 @@ ControlStore& AdminApi::requireStore() const {
   return *store_;
 }
 
-HttpResponse AdminApi::history(Call& call, ApiHandler& /*gateway*/) {
+HttpResponse AdminApi::history(Call& call) {
   const auto versions = requireStore().history(call.kind, call.id);
   if (versions.empty()) {
     throw Error(ErrorCode::NotFound,
@@ -574,7 +565,7 @@ HttpResponse AdminApi::history(Call& call, ApiHandler& /*gateway*/) {
   return response;
 }
 
-HttpResponse AdminApi::rollBack(Call& call, ApiHandler& gateway) {
+HttpResponse AdminApi::rollBack(Call& call) {
   auto& store = requireStore();
   const auto wanted = readBody(parseBody(call.request.body), [](const ConfigNode& body) {
     body.allowOnlyKeys({"version"});
@@ -596,7 +587,7 @@ HttpResponse AdminApi::rollBack(Call& call, ApiHandler& gateway) {
   const std::string comment = call.request.changeComment.empty()
                                   ? "rollback to version " + std::to_string(wanted)
                                   : call.request.changeComment;
-  const auto applied = apply(call, gateway, storedBody(*found), comment);
+  const auto applied = apply(call, storedBody(*found), comment);
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("version").integer(static_cast<std::int64_t>(applied.snapshot->version));
@@ -617,7 +608,7 @@ void writeKeys(std::string_view name, const std::vector<std::string>& keys, Json
 
 }  // namespace
 
-HttpResponse AdminApi::listChanges(Call& call, ApiHandler& gateway) {
+HttpResponse AdminApi::listChanges(Call& call) {
   const auto query = QueryParameters::parse(call.request.target);
   query.allowOnly({"limit"});
   const auto limit = query.integer("limit", kDefaultChangesListed, 1, kMaxChangesListed);
@@ -649,7 +640,7 @@ HttpResponse AdminApi::listChanges(Call& call, ApiHandler& gateway) {
 
   HttpResponse response;
   JsonWriter json(response.body);
-  json.beginObject().key("version").integer(static_cast<std::int64_t>(gateway.snapshot()->version));
+  json.beginObject().key("version").integer(static_cast<std::int64_t>(live_.current()->version));
   json.key("changes").beginArray();
   // Newest first, as history; the documents of one version stay in kind, id order.
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
@@ -678,7 +669,7 @@ HttpResponse AdminApi::listChanges(Call& call, ApiHandler& gateway) {
   return response;
 }
 
-HttpResponse AdminApi::explain(Call& call, ApiHandler& gateway) {
+HttpResponse AdminApi::explain(Call& call) {
   struct Asked {
     std::string client;
     std::string purpose;
@@ -689,7 +680,7 @@ HttpResponse AdminApi::explain(Call& call, ApiHandler& gateway) {
     return Asked{body.at("client").asString(), body.at("purpose").asString(),
                  body.at("field").asString()};
   });
-  const auto snapshot = gateway.snapshot();
+  const auto snapshot = live_.current();
   const auto decided = PolicyExplanation::explain(snapshot->config, asked.client, asked.purpose,
                                                   asked.field, std::chrono::system_clock::now());
   HttpResponse response;
@@ -709,12 +700,12 @@ HttpResponse AdminApi::explain(Call& call, ApiHandler& gateway) {
   return response;
 }
 
-HttpResponse AdminApi::testSource(Call& call, ApiHandler& gateway) {
+HttpResponse AdminApi::testSource(Call& call) {
   // Without a body, the source as configured; with one, a proposed definition, so that a DBA
   // can try a connection string before registering it.
   SourceConfig config;
   if (call.request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
-    const auto snapshot = gateway.snapshot();
+    const auto snapshot = live_.current();
     const SourceConfig* found = snapshot->config.source(call.id);
     if (found == nullptr) {
       throw Error(ErrorCode::NotFound, "no sources with id '" + call.id +
@@ -730,7 +721,7 @@ HttpResponse AdminApi::testSource(Call& call, ApiHandler& gateway) {
                   "the body's id must be '" + call.id + "', the id in the path");
     }
   }
-  const auto probed = SourceProbe::run(config, openSource_);
+  const auto probed = SourceProbe::run(config, live_.sourceFactory());
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("source").string(probed.source).key("ok").boolean(probed.ok);
@@ -746,8 +737,8 @@ HttpResponse AdminApi::testSource(Call& call, ApiHandler& gateway) {
   return response;
 }
 
-HttpResponse AdminApi::dryRun(Call& call, ApiHandler& gateway) {
-  const auto snapshot = gateway.snapshot();
+HttpResponse AdminApi::dryRun(Call& call) {
+  const auto snapshot = live_.current();
   const auto& catalog = snapshot->config.mappings;
   const Dataset* dataset = catalog.dataset(call.id);
   if (dataset == nullptr) throw Error(ErrorCode::NotFound, "no datasets with id '" + call.id + "'");
@@ -811,8 +802,8 @@ HttpResponse AdminApi::dryRun(Call& call, ApiHandler& gateway) {
   return response;
 }
 
-HttpResponse AdminApi::invalidateCache(Call& call, ApiHandler& gateway) {
-  const auto snapshot = gateway.snapshot();
+HttpResponse AdminApi::invalidateCache(Call& call) {
+  const auto snapshot = live_.current();
   const auto& catalog = snapshot->config.mappings;
   const auto body = parseBody(call.request.body);
   const auto datasetId = readBody(body, [](const ConfigNode& node) {
@@ -882,8 +873,8 @@ std::optional<AuditTrailReader::TimePoint> timeParameter(std::string_view name,
 
 }  // namespace
 
-HttpResponse AdminApi::impact(Call& call, ApiHandler& gateway) {
-  const auto snapshot = gateway.snapshot();
+HttpResponse AdminApi::impact(Call& call) {
+  const auto snapshot = live_.current();
   const auto body = parseBody(call.request.body);
   AuditTrailReader::Filter filter;
   std::vector<ConfigNode> proposed;
@@ -950,7 +941,7 @@ HttpResponse AdminApi::impact(Call& call, ApiHandler& gateway) {
   return response;
 }
 
-HttpResponse AdminApi::queryAudit(Call& call, ApiHandler& gateway) {
+HttpResponse AdminApi::queryAudit(Call& call) {
   const auto query = QueryParameters::parse(call.request.target);
   query.allowOnly({"limit", "since", "until", "client", "route"});
   AuditTrailReader::Filter filter;
@@ -961,7 +952,7 @@ HttpResponse AdminApi::queryAudit(Call& call, ApiHandler& gateway) {
   filter.until = timeParameter("until", query.find("until"));
   filter.client = query.find("client");
   if (auto route = query.find("route")) filter.routes.push_back(std::move(*route));
-  const AuditTrailReader reader(gateway.snapshot()->config.gateway.audit.path);
+  const AuditTrailReader reader(live_.current()->config.gateway.audit.path);
   const auto found = reader.recentLines(filter);
   HttpResponse response;
   JsonWriter json(response.body);
@@ -974,8 +965,8 @@ HttpResponse AdminApi::queryAudit(Call& call, ApiHandler& gateway) {
   return response;
 }
 
-HttpResponse AdminApi::verifyAudit(Call& call, ApiHandler& gateway) {
-  const auto report = verifyAuditChain(gateway.snapshot()->config.gateway.audit.path);
+HttpResponse AdminApi::verifyAudit(Call& call) {
+  const auto report = verifyAuditChain(live_.current()->config.gateway.audit.path);
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("intact").boolean(report.intact);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -12,13 +13,13 @@
 #include <vector>
 
 #include "common/ConfigNode.h"
-#include "gateway/SourceSet.h"
 #include "gateway/http/HttpExchange.h"
 
 namespace oncegate {
 
-class ApiHandler;
 class AuditLog;
+class LiveConfiguration;
+class SourceSet;
 class CacheInvalidation;
 class ControlStore;
 struct Configuration;
@@ -34,56 +35,59 @@ class StoreSync;
 //
 // Admin calls block (the store, a source being tested, Redis), so they run on workers of their
 // own, never on the HTTP I/O threads.
-class AdminApi {
+class AdminApi final : public HttpHandler {
  public:
   // How many admin calls run at once: a slow source test must not hold up every other call,
   // while changes still go one at a time (they take a lock).
   static constexpr int kWorkers = 2;
 
-  // `sync` (the control store and the lock every snapshot change takes) may be null (no `store:`
-  // in gateway.yaml): changes then live in memory only, and history, rollback and the change log
-  // answer 404. `invalidation` empties the cache requests use, on every instance.
-  AdminApi(AuditLog& audit, SourceSet::Factory openSource, CacheInvalidation& invalidation,
+  // `live` holds the configuration in force and takes each change. `sync` (the control store)
+  // may be null (no `store:` in gateway.yaml): changes then live in memory only, and history,
+  // rollback and the change log answer 404. `invalidation` empties the cache requests use, on
+  // every instance.
+  AdminApi(LiveConfiguration& live, AuditLog& audit, CacheInvalidation& invalidation,
            StoreSync* sync = nullptr);
-  ~AdminApi();  // stop()s
-  // Runs the calls already taken to their end and takes no more; the ApiHandler given to serve()
-  // must outlive this.
+  ~AdminApi() override;  // stop()s
+  // Runs the calls already taken to their end and takes no more (later ones are answered 503).
   void stop();
   AdminApi(const AdminApi&) = delete;
   AdminApi& operator=(const AdminApi&) = delete;
 
   // Answers one /admin/v1 request through `respond`, once its audit record is written, from an
-  // admin worker. `request` must stay alive until `respond` runs. `gateway` holds the snapshot in
-  // force and takes the new one.
-  void serve(const HttpRequest& request, const std::string& requestId, ApiHandler& gateway,
-             HttpHandler::Respond respond);
+  // admin worker.
+  void handle(HttpRequest request, Respond respond) override;
+  HttpResponse refuse(const Error& error) override;
 
  private:
+  struct Exchange {
+    HttpRequest request;
+    std::string requestId;
+    std::chrono::steady_clock::time_point started;
+  };
   struct Call;
   struct Applied;
   struct Route;
-  void answerAndAudit(const HttpRequest& request, const std::string& requestId, ApiHandler& gateway,
-                      HttpHandler::Respond respond);
-  HttpResponse answer(Call& call, ApiHandler& gateway);
+  void answerAndAudit(const std::shared_ptr<Exchange>& exchange, Respond respond);
+  HttpResponse answer(Call& call);
 
   // One per route; each sets call.outcome.
-  HttpResponse list(Call& call, ApiHandler& gateway);
-  HttpResponse read(Call& call, ApiHandler& gateway);
-  HttpResponse change(Call& call, ApiHandler& gateway);
-  HttpResponse history(Call& call, ApiHandler& gateway);
-  HttpResponse rollBack(Call& call, ApiHandler& gateway);
-  HttpResponse listChanges(Call& call, ApiHandler& gateway);
-  HttpResponse explain(Call& call, ApiHandler& gateway);
-  HttpResponse impact(Call& call, ApiHandler& gateway);
-  HttpResponse testSource(Call& call, ApiHandler& gateway);
-  HttpResponse dryRun(Call& call, ApiHandler& gateway);
-  HttpResponse invalidateCache(Call& call, ApiHandler& gateway);
-  HttpResponse queryAudit(Call& call, ApiHandler& gateway);
-  HttpResponse verifyAudit(Call& call, ApiHandler& gateway);
+  HttpResponse list(Call& call);
+  HttpResponse read(Call& call);
+  HttpResponse change(Call& call);
+  HttpResponse history(Call& call);
+  HttpResponse rollBack(Call& call);
+  HttpResponse listChanges(Call& call);
+  HttpResponse explain(Call& call);
+  HttpResponse impact(Call& call);
+  HttpResponse testSource(Call& call);
+  HttpResponse dryRun(Call& call);
+  HttpResponse invalidateCache(Call& call);
+  HttpResponse queryAudit(Call& call);
+  HttpResponse verifyAudit(Call& call);
 
   // Validates the whole with `body` put (or, when empty, the document removed), records it in the
   // store when there is one, and installs it.
-  Applied apply(Call& call, ApiHandler& gateway, const std::optional<ConfigNode>& body,
+  Applied apply(Call& call, const std::optional<ConfigNode>& body,
                 const std::string& comment);
   // Rejects (InvalidConfig) a changed field, or a field of a changed dataset, whose column the
   // dataset's query does not return, when its source can be asked.
@@ -94,14 +98,11 @@ class AdminApi {
 
   void work();
 
+  LiveConfiguration& live_;
   AuditLog& audit_;
-  SourceSet::Factory openSource_;
   CacheInvalidation& invalidation_;
   StoreSync* sync_;
   ControlStore* store_;
-  // One change at a time: each is built on the snapshot the previous one installed. With a
-  // store, the StoreSync's lock is taken instead, as its poll installs snapshots too.
-  std::mutex changeMutex_;
 
   std::mutex queueMutex_;
   std::condition_variable queued_;

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "connectors/Source.h"
-#include "gateway/GatewaySnapshot.h"
+#include "gateway/runtime/GatewaySnapshot.h"
 #include "mappings/Dataset.h"
 #include "mappings/Field.h"
 #include "mappings/ResolutionPlan.h"

@@ -6,8 +6,8 @@
 
 #include "common/AsciiCase.h"
 #include "connectors/Source.h"
-#include "gateway/Configuration.h"
-#include "gateway/SourceSet.h"
+#include "gateway/config/Configuration.h"
+#include "gateway/runtime/SourceSet.h"
 #include "mappings/Dataset.h"
 #include "mappings/Field.h"
 

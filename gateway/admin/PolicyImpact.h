@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/Configuration.h"
-#include "gateway/PolicyExplanation.h"
+#include "gateway/config/Configuration.h"
+#include "gateway/service/PolicyExplanation.h"
 #include "gateway/audit/AuditedRequest.h"
 
 namespace oncegate {

@@ -3,50 +3,34 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <cmath>
-#include <random>
-#include <string_view>
-#include <unordered_set>
+#include <string>
+#include <variant>
 
 #include "common/Error.h"
 #include "common/JsonWriter.h"
-#include "common/UtcTimestamp.h"
-#include "gateway/GatewaySnapshot.h"
-#include "gateway/PlanExecutor.h"
-#include "gateway/admin/AdminApi.h"
-#include "gateway/api/ClientCatalog.h"
 #include "gateway/api/DataRequestParser.h"
 #include "gateway/api/OpenApiDocument.h"
 #include "gateway/audit/AuditLog.h"
-#include "gateway/http/HttpStatusMapping.h"
+#include "gateway/http/ErrorResponse.h"
 #include "gateway/http/QueryParameters.h"
+#include "gateway/http/RequestId.h"
+#include "gateway/runtime/GatewaySnapshot.h"
+#include "gateway/runtime/LiveConfiguration.h"
+#include "gateway/service/ClientCatalog.h"
+#include "gateway/service/DataRequestService.h"
 #include "mappings/Form.h"
-#include "policies/Mask.h"
 
 namespace oncegate {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Kind = DataRequestParser::Kind;
+using Kind = DataRequestKind;
 
-// Room reserved up front for answer bodies and audit records, so that they are written without
-// growing their buffer again and again (sizes seen on the demo's requests).
+// Room reserved up front for answer bodies, so that they are written without growing their
+// buffer again and again (sizes seen on the demo's requests).
 constexpr std::size_t kAnswerBase = 64;
-constexpr std::size_t kAuditRecordBase = 384;
 constexpr std::size_t kBytesPerField = 96;
-
-std::string newRequestId() {
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  auto bits = random();
-  for (auto& c : id) {
-    c = kHex[bits & 0xF];
-    bits >>= 4;
-  }
-  return id;
-}
 
 // W3C trace context: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>".
 std::string traceIdOf(std::string_view traceparent) {
@@ -68,92 +52,90 @@ std::string_view bearerToken(std::string_view authorization) {
   return authorization.substr(kPrefix.size());
 }
 
+Error unauthenticated() {
+  return Error(ErrorCode::Unauthenticated,
+               "a valid API key is required: Authorization: Bearer <key>");
+}
+
 std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
-const char* outcomeName(DatasetOutcome::State state) {
-  switch (state) {
-    case DatasetOutcome::State::Found:
-      return "found";
-    case DatasetOutcome::State::NotFound:
-      return "not_found";
-    default:
-      return "unavailable";
+// The body of a settled data request.
+std::string render(const DataAnswer& answer, const std::string& requestId) {
+  std::string body;
+  body.reserve(kAnswerBase + kBytesPerField * answer.fields.size());
+  JsonWriter json(body);
+  json.beginObject().key("request_id").string(requestId).key("fields").beginObject();
+  for (const auto& field : answer.fields) {
+    json.key(field.id).beginObject().key("status").string(fieldStatusName(field.status));
+    if (field.value) json.key("value").value(*field.value);
+    if (field.match) json.key("match").boolean(*field.match);
+    if (!field.reason.empty()) json.key("reason").string(field.reason);
+    if (!field.source.empty()) json.key("source").string(field.source).key("cached").boolean(field.cached);
+    json.endObject();
   }
+  json.endObject();
+  if (const auto& form = answer.form) {
+    json.key("form").string(form->id).key("to_supply").beginArray();
+    for (const auto& id : form->toSupply) json.string(id);
+    json.endArray().key("filled").integer(form->filled).key("total").integer(form->total);
+    json.key("sharing_rate").number(form->sharingRate);
+  }
+  json.endObject();
+  return body;
 }
 
 }  // namespace
+
+struct ApiCounters {
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> rateLimited{0};
+  std::atomic<std::uint64_t> clientErrors{0};
+  std::atomic<std::uint64_t> serverErrors{0};
+};
 
 // Everything known about one request while it is being served.
 struct ApiExchange {
   HttpRequest request;
   HttpHandler::Respond respond;
+  std::shared_ptr<ApiCounters> counters;
   std::string requestId = newRequestId();
   std::string traceId;
   std::string route;
   Clock::time_point started = Clock::now();
   std::shared_ptr<const GatewaySnapshot> snapshot;
   const Client* client = nullptr;
-  DataRequest data;
-  // Per requested field: its status and what the audit trail records about it.
-  struct FieldAnswer {
-    std::string id;
-    const Field* field = nullptr;
-    PolicyDecision decision;
-    std::string status;  // "" while it waits for its dataset
-    std::size_t plan = 0;
-    std::string claim;  // verify only
-  };
-  std::vector<FieldAnswer> answers;
-  std::string form;                 // the {form} of a /v1/forms/{form}... path
-  const Form* prefilled = nullptr;  // the form of a prefill
-  ResolutionPlan plan;
-  std::vector<DatasetOutcome> outcomes;
+  Kind kind = Kind::Resolve;
+  std::string form;  // the {form} of a /v1/forms/{form}... path
+
+  // Answers the request. Touches nothing but the exchange and the shared counters, so an answer
+  // finished late (by the audit writer, at shutdown) needs no handler.
+  void finish(HttpResponse response) {
+    response.requestId = requestId;
+    response.traceparent = traceId.empty() ? std::string() : request.traceparent;
+    if (response.status >= 500) {
+      counters->serverErrors.fetch_add(1, std::memory_order_relaxed);
+    } else if (response.status >= 400) {
+      counters->clientErrors.fetch_add(1, std::memory_order_relaxed);
+    }
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    // Never the subject, never a value: request id, who, what route, how it ended, how long.
+    spdlog::info("request {} {} {} client={} status={} latency_us={}", requestId, request.method,
+                 route, client ? client->id : "-", response.status, micros.count());
+    respond(std::move(response));
+  }
+  void fail(const Error& error) { finish(errorResponse(error, requestId)); }
 };
 
-ApiHandler::ApiHandler(std::shared_ptr<const GatewaySnapshot> snapshot, PlanExecutor& executor,
-                       AuditLog& audit, AdminApi* admin)
-    : snapshot_(std::move(snapshot)), executor_(executor), audit_(audit), admin_(admin) {}
+ApiHandler::ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit)
+    : live_(live), service_(service), audit_(audit), counters_(std::make_shared<ApiCounters>()) {}
 
 ApiHandler::~ApiHandler() = default;
 
-void ApiHandler::install(std::shared_ptr<const GatewaySnapshot> snapshot) {
-  limiter_.retainOnly(snapshot->config.clients.clients());
-  std::lock_guard lock(snapshotMutex_);
-  snapshot_ = std::move(snapshot);
-}
-
-bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
-  const auto decision = limiter_.tryAcquire(*exchange->client, ClientRateLimiter::Clock::now());
-  if (decision.allowed) return true;
-  // Not audited: nothing was read or decided, and a flood must not become a flood of fsyncs.
-  rateLimited_.fetch_add(1, std::memory_order_relaxed);
-  HttpResponse response;
-  response.status = 429;
-  response.headers.emplace_back("Retry-After",
-                                std::to_string(decision.retryAfterSeconds().count()));
-  JsonWriter json(response.body);
-  json.beginObject().key("error").string(errorCodeName(ErrorCode::RateLimited));
-  json.key("message").string("client '" + exchange->client->id +
-                             "' is over its rate_limit; retry after " +
-                             std::to_string(decision.retryAfter.count()) + " ms");
-  json.key("request_id").string(exchange->requestId).endObject();
-  finish(exchange, std::move(response));
-  return false;
-}
-
-std::shared_ptr<const GatewaySnapshot> ApiHandler::snapshot() const {
-  std::lock_guard lock(snapshotMutex_);
-  return snapshot_;
-}
-
-HttpResponse ApiHandler::refuse(unsigned status, std::string_view code, std::string_view message) {
-  HttpResponse response;
-  response.status = status;
-  response.requestId = newRequestId();
-  JsonWriter json(response.body);
-  json.beginObject().key("error").string(code).key("message").string(message);
-  json.key("request_id").string(response.requestId).endObject();
-  spdlog::info("request {} refused status={} reason={}", response.requestId, status, code);
+HttpResponse ApiHandler::refuse(const Error& error) {
+  auto response = errorResponse(error, newRequestId());
+  spdlog::info("request {} refused status={} reason={}", response.requestId, response.status,
+               errorCodeName(error.code()));
   return response;
 }
 
@@ -161,22 +143,14 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   auto exchange = std::make_shared<ApiExchange>();
   exchange->request = std::move(request);
   exchange->respond = std::move(respond);
+  exchange->counters = counters_;
   exchange->traceId = traceIdOf(exchange->request.traceparent);
-  exchange->snapshot = snapshot();
-  requests_.fetch_add(1, std::memory_order_relaxed);
+  exchange->snapshot = live_.current();
+  counters_->requests.fetch_add(1, std::memory_order_relaxed);
 
   const auto path = pathOf(exchange->request.target);
   const auto& method = exchange->request.method;
   exchange->route = std::string(path);
-  if (admin_ != nullptr && path.starts_with("/admin/v1/")) {
-    return admin_->serve(
-        exchange->request, exchange->requestId, *this,
-        [this, exchange](HttpResponse response) { finish(exchange, std::move(response)); });
-  }
-  struct Route {
-    std::string_view path;
-    std::string_view method;
-  };
   // /v1/forms/{form} and /v1/forms/{form}/prefill: the form's id is taken out of the path.
   constexpr std::string_view kForms = "/v1/forms/";
   std::string_view routePath = path;
@@ -186,12 +160,16 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
     try {
       exchange->form = QueryParameters::decode(rest.substr(0, slash), false);
     } catch (const Error& e) {
-      return fail(exchange, 400, errorCodeName(e.code()), e.message());
+      return exchange->fail(e);
     }
     routePath = slash == std::string_view::npos    ? "/v1/forms/{form}"
                 : rest.substr(slash) == "/prefill" ? "/v1/forms/{form}/prefill"
                                                    : "";
   }
+  struct Route {
+    std::string_view path;
+    std::string_view method;
+  };
   static constexpr Route kRoutes[] = {
       {"/v1/resolve", "POST"},     {"/v1/verify", "POST"}, {"/v1/forms/{form}/prefill", "POST"},
       {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},   {"/v1/catalog", "GET"},
@@ -201,14 +179,19 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   for (const auto& candidate : kRoutes) {
     if (candidate.path == routePath) route = &candidate;
   }
-  if (route == nullptr) return fail(exchange, 404, "not_found", "no such endpoint");
+  if (route == nullptr) return exchange->fail(Error(ErrorCode::NotFound, "no such endpoint"));
   if (route->method != method) {
-    return fail(exchange, 405, "method_not_allowed",
-                "use " + std::string(route->method) + " for " + std::string(route->path));
+    return exchange->fail(Error(ErrorCode::MethodNotAllowed, "use " + std::string(route->method) +
+                                                                 " for " +
+                                                                 std::string(route->path)));
   }
-  if (routePath == "/v1/resolve") return serveData(exchange, Kind::Resolve);
-  if (routePath == "/v1/verify") return serveData(exchange, Kind::Verify);
-  if (routePath == "/v1/forms/{form}/prefill") return serveData(exchange, Kind::Prefill);
+  if (routePath == "/v1/resolve" || routePath == "/v1/verify" ||
+      routePath == "/v1/forms/{form}/prefill") {
+    exchange->kind = routePath == "/v1/resolve"  ? Kind::Resolve
+                     : routePath == "/v1/verify" ? Kind::Verify
+                                                 : Kind::Prefill;
+    return serveData(exchange);
+  }
   if (routePath.starts_with("/v1/forms") || routePath == "/v1/catalog") {
     return serveCatalog(exchange, routePath);
   }
@@ -216,11 +199,15 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   if (path == "/openapi.json") {
     HttpResponse description;
     description.body = std::string(openApiDocument());
-    return finish(exchange, std::move(description));
+    return exchange->finish(std::move(description));
   }
+  serveHealth(exchange, path == "/readyz");
+}
+
+void ApiHandler::serveHealth(const std::shared_ptr<ApiExchange>& exchange, bool readiness) {
   HttpResponse response;
   JsonWriter json(response.body);
-  if (path == "/healthz") {
+  if (!readiness) {
     json.beginObject().key("status").string("ok");
   } else {
     // Not ready while the audit trail cannot be written: with strict durability such an
@@ -232,18 +219,31 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
     json.key("version").integer(static_cast<std::int64_t>(exchange->snapshot->version));
   }
   json.key("request_id").string(exchange->requestId).endObject();
-  finish(exchange, std::move(response));
+  exchange->finish(std::move(response));
+}
+
+bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
+  const auto decision = service_.throttle(*exchange->client);
+  if (decision.allowed) return true;
+  counters_->rateLimited.fetch_add(1, std::memory_order_relaxed);
+  auto response = errorResponse(
+      Error(ErrorCode::RateLimited, "client '" + exchange->client->id +
+                                        "' is over its rate_limit; retry after " +
+                                        std::to_string(decision.retryAfter.count()) + " ms"),
+      exchange->requestId);
+  response.headers.emplace_back("Retry-After",
+                                std::to_string(decision.retryAfterSeconds().count()));
+  exchange->finish(std::move(response));
+  return false;
 }
 
 void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
                               std::string_view route) {
-  const Configuration& config = exchange->snapshot->config;
-  exchange->client = config.clients.authenticate(bearerToken(exchange->request.authorization));
-  if (exchange->client == nullptr) {
-    return fail(exchange, 401, errorCodeName(ErrorCode::Unauthenticated),
-                "a valid API key is required: Authorization: Bearer <key>");
-  }
+  exchange->client = DataRequestService::authenticate(
+      *exchange->snapshot, bearerToken(exchange->request.authorization));
+  if (exchange->client == nullptr) return exchange->fail(unauthenticated());
   if (!withinRateLimit(exchange)) return;
+  const Configuration& config = exchange->snapshot->config;
   const ClientCatalog catalog(config, *exchange->client, std::chrono::system_clock::now());
   HttpResponse response;
   JsonWriter json(response.body);
@@ -255,60 +255,66 @@ void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
   } else {
     const Form* form = config.mappings.form(exchange->form);
     if (form == nullptr) {
-      return fail(exchange, 404, errorCodeName(ErrorCode::NotFound),
-                  "no form '" + exchange->form + "'");
+      return exchange->fail(Error(ErrorCode::NotFound, "no form '" + exchange->form + "'"));
     }
     // As its prefill would be: the purpose is not this client's.
     if (!exchange->client->allowsPurpose(form->purpose())) {
-      return fail(exchange, 403, errorCodeName(ErrorCode::Forbidden),
-                  "purpose '" + form->purpose() + "' of form '" + form->id() +
-                      "' is not allowed for client '" + exchange->client->id + "'");
+      return exchange->fail(Error(ErrorCode::Forbidden,
+                                  "purpose '" + form->purpose() + "' of form '" + form->id() +
+                                      "' is not allowed for client '" + exchange->client->id +
+                                      "'"));
     }
     catalog.writeForm(*form, json);
   }
   json.key("request_id").string(exchange->requestId).endObject();
-  finish(exchange, std::move(response));
+  exchange->finish(std::move(response));
 }
 
-void ApiHandler::fail(const std::shared_ptr<ApiExchange>& exchange, unsigned status,
-                      std::string_view code, std::string_view message) {
-  HttpResponse response;
-  response.status = status;
-  JsonWriter json(response.body);
-  json.beginObject().key("error").string(code).key("message").string(message);
-  json.key("request_id").string(exchange->requestId).endObject();
-  finish(exchange, std::move(response));
-}
-
-void ApiHandler::finish(const std::shared_ptr<ApiExchange>& exchange, HttpResponse response) {
-  response.requestId = exchange->requestId;
-  response.traceparent = exchange->traceId.empty() ? std::string() : exchange->request.traceparent;
-  if (response.status >= 500) {
-    serverErrors_.fetch_add(1, std::memory_order_relaxed);
-  } else if (response.status >= 400) {
-    clientErrors_.fetch_add(1, std::memory_order_relaxed);
+void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
+  auto call = std::make_shared<DataRequestService::Call>();
+  call->snapshot = exchange->snapshot;
+  call->kind = exchange->kind;
+  call->form = exchange->form;
+  call->requestId = exchange->requestId;
+  call->traceId = exchange->traceId;
+  call->route = exchange->route;
+  auto done = [exchange](DataRequestService::Outcome outcome) {
+    if (auto* error = std::get_if<Error>(&outcome)) return exchange->fail(*error);
+    HttpResponse response;
+    response.body = render(std::get<DataAnswer>(outcome), exchange->requestId);
+    exchange->finish(std::move(response));
+  };
+  call->client = DataRequestService::authenticate(*exchange->snapshot,
+                                                  bearerToken(exchange->request.authorization));
+  exchange->client = call->client;
+  if (call->client == nullptr) {
+    // An access attempt without credentials is audited too.
+    return service_.refuse(call, unauthenticated(), std::move(done));
   }
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - exchange->started);
-  // Never the subject, never a value: request id, who, what route, how it ended, how long.
-  spdlog::info("request {} {} {} client={} status={} latency_us={}", exchange->requestId,
-               exchange->request.method, exchange->route,
-               exchange->client ? exchange->client->id : "-", response.status, micros.count());
-  exchange->respond(std::move(response));
+  if (!withinRateLimit(exchange)) return;
+  try {
+    call->request = DataRequestParser::parse(exchange->request.body, exchange->kind);
+  } catch (const Error& e) {
+    return exchange->fail(e);
+  }
+  service_.serve(std::move(call), std::move(done));
 }
 
 void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {
   HttpResponse response;
   response.contentType = "text/plain; version=0.0.4";
   auto& out = response.body;
+  const auto& counters = *counters_;
   out += "# TYPE oncegate_requests_total counter\n";
-  out += "oncegate_requests_total " + std::to_string(requests_.load()) + "\n";
+  out += "oncegate_requests_total " + std::to_string(counters.requests.load()) + "\n";
   out += "# TYPE oncegate_responses_client_errors_total counter\n";
-  out += "oncegate_responses_client_errors_total " + std::to_string(clientErrors_.load()) + "\n";
+  out += "oncegate_responses_client_errors_total " + std::to_string(counters.clientErrors.load()) +
+         "\n";
   out += "# TYPE oncegate_responses_server_errors_total counter\n";
-  out += "oncegate_responses_server_errors_total " + std::to_string(serverErrors_.load()) + "\n";
+  out += "oncegate_responses_server_errors_total " + std::to_string(counters.serverErrors.load()) +
+         "\n";
   out += "# TYPE oncegate_rate_limited_total counter\n";
-  out += "oncegate_rate_limited_total " + std::to_string(rateLimited_.load()) + "\n";
+  out += "oncegate_rate_limited_total " + std::to_string(counters.rateLimited.load()) + "\n";
   // What every instance should agree on; an operator compares it across them.
   out += "# TYPE oncegate_config_version gauge\n";
   out += "oncegate_config_version " + std::to_string(exchange->snapshot->version) + "\n";
@@ -326,271 +332,7 @@ void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {
                       std::to_string(stats.shortCircuited) + "\n";
   }
   out += failures + connects + shortCircuited;
-  finish(exchange, std::move(response));
-}
-
-namespace {
-
-// The audit line of a data request: who asked what about whom, for which purpose and case, what
-// was decided for each field, and where each dataset came from.
-std::string auditRecord(const ApiExchange& exchange, unsigned status) {
-  std::string out;
-  out.reserve(kAuditRecordBase + kBytesPerField * exchange.answers.size());
-  JsonWriter json(out);
-  json.beginObject()
-      .key("time")
-      .string(utcTimestamp())
-      .key("request_id")
-      .string(exchange.requestId);
-  if (!exchange.traceId.empty()) json.key("trace_id").string(exchange.traceId);
-  json.key("route").string(exchange.route).key("status").integer(status);
-  json.key("client");
-  exchange.client ? json.string(exchange.client->id) : json.null();
-  json.key("purpose").string(exchange.data.purpose);
-  json.key("case").string(exchange.data.caseNumber);
-  json.key("subject").beginObject().key("type").string(exchange.data.subjectType);
-  for (const auto& [key, value] : exchange.data.subjectKeys) json.key(key).string(value);
-  json.endObject();
-  json.key("fields").beginObject();
-  for (const auto& answer : exchange.answers) {
-    json.key(answer.id).string(answer.status.empty() ? "not_asked" : answer.status);
-  }
-  json.endObject();
-  json.key("datasets").beginArray();
-  for (std::size_t i = 0; i < exchange.plan.datasets.size() && i < exchange.outcomes.size(); ++i) {
-    const auto& dataset = *exchange.plan.datasets[i].dataset;
-    const auto& outcome = exchange.outcomes[i];
-    json.beginObject().key("id").string(dataset.id()).key("source").string(dataset.source());
-    json.key("from").string(outcome.fromCache ? "cache" : "source");
-    json.key("outcome").string(outcomeName(outcome.state)).endObject();
-  }
-  json.endArray().endObject();
-  return out;
-}
-
-// Settles each planned field from its dataset's outcome and writes the answer body: values
-// masked for resolve, a match for verify, reasons for refusals.
-std::string answerFields(ApiExchange& exchange, Kind kind) {
-  std::string body;
-  body.reserve(kAnswerBase + kBytesPerField * exchange.answers.size());
-  JsonWriter json(body);
-  json.beginObject().key("request_id").string(exchange.requestId).key("fields").beginObject();
-  const auto& hashKey = exchange.snapshot->config.gateway.hashKey;
-  for (auto& answer : exchange.answers) {
-    json.key(answer.id).beginObject();
-    std::optional<Value> value;
-    const DatasetOutcome* outcome = nullptr;
-    const Dataset* dataset = nullptr;
-    if (answer.status.empty()) {
-      outcome = &exchange.outcomes[answer.plan];
-      dataset = exchange.plan.datasets[answer.plan].dataset;
-      switch (outcome->state) {
-        case DatasetOutcome::State::Found:
-          try {
-            value = answer.field->valueFrom(outcome->row);
-            answer.status = value->isNull() ? "not_found" : "ok";
-          } catch (const Error& e) {
-            spdlog::warn("request {} field {}: {}", exchange.requestId, answer.id, e.message());
-            answer.status = "unavailable";
-          }
-          break;
-        case DatasetOutcome::State::NotFound:
-          answer.status = "not_found";
-          break;
-        default:
-          answer.status = "unavailable";
-      }
-    }
-    json.key("status").string(answer.status);
-    if (answer.status == "ok" && kind != Kind::Verify) {
-      json.key("value").value(applyMask(answer.decision.mask, *value, hashKey));
-    } else if (answer.status == "ok") {
-      json.key("match").boolean(value->toString() == answer.claim);
-    } else if (answer.status == "denied") {
-      json.key("reason").string(answer.decision.reason);
-    } else if (answer.status == "verify_only") {
-      json.key("reason").string("verify-only grant: ask /v1/verify with a claim");
-    }
-    if (dataset != nullptr) {
-      json.key("source").string(dataset->source()).key("cached").boolean(outcome->fromCache);
-    }
-    json.endObject();
-  }
-  json.endObject();
-  if (const Form* form = exchange.prefilled) {
-    // What the applicant still fills in: the entries the form leaves to them, and every field
-    // the departments could not give (not found, denied, verify-only, unavailable).
-    json.key("form").string(form->id()).key("to_supply").beginArray();
-    std::int64_t filled = 0;
-    std::size_t next = 0;
-    for (const auto& entry : form->entries()) {
-      if (entry.suppliedByApplicant) {
-        json.string(entry.field);
-        continue;
-      }
-      // Answers follow the form's order; a field listed twice was answered once.
-      const auto* answer =
-          next < exchange.answers.size() && exchange.answers[next].id == entry.field
-              ? &exchange.answers[next++]
-              : nullptr;
-      if (answer == nullptr) continue;
-      if (answer->status == "ok") {
-        ++filled;
-      } else {
-        json.string(entry.field);
-      }
-    }
-    const auto total = static_cast<std::int64_t>(form->entries().size());
-    json.endArray().key("filled").integer(filled).key("total").integer(total);
-    const double rate = total == 0 ? 0.0 : static_cast<double>(filled) / static_cast<double>(total);
-    json.key("sharing_rate").number(std::round(rate * 1000) / 1000);
-  }
-  json.endObject();
-  return body;
-}
-
-}  // namespace
-
-void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange, Kind kind) {
-  const GatewaySnapshot& snapshot = *exchange->snapshot;
-  const Configuration& config = snapshot.config;
-  std::string subjectKey;
-  try {
-    exchange->client = config.clients.authenticate(bearerToken(exchange->request.authorization));
-    if (exchange->client == nullptr) {
-      throw Error(ErrorCode::Unauthenticated,
-                  "a valid API key is required: Authorization: Bearer <key>");
-    }
-    if (!withinRateLimit(exchange)) return;
-    exchange->data = DataRequestParser::parse(exchange->request.body, kind);
-    if (kind == Kind::Prefill) {
-      // The form says the purpose and the fields; the caller says whom, and the case.
-      const Form* form = config.mappings.form(exchange->form);
-      if (form == nullptr) throw Error(ErrorCode::NotFound, "no form '" + exchange->form + "'");
-      exchange->prefilled = form;
-      exchange->data.purpose = form->purpose();
-      if (exchange->data.subjectType != form->subject()) {
-        throw Error(ErrorCode::BadRequest, "form '" + form->id() + "' is about subject type '" +
-                                               form->subject() + "', not '" +
-                                               exchange->data.subjectType + "'");
-      }
-      for (const auto& entry : form->entries()) {
-        if (!entry.suppliedByApplicant) exchange->data.fields.push_back(entry.field);
-      }
-    }
-    if (!exchange->client->allowsPurpose(exchange->data.purpose)) {
-      throw Error(ErrorCode::Forbidden, "purpose '" + exchange->data.purpose +
-                                            "' is not allowed for client '" + exchange->client->id +
-                                            "'");
-    }
-    const SubjectType* type = config.mappings.subject(exchange->data.subjectType);
-    if (type == nullptr) {
-      throw Error(ErrorCode::BadRequest,
-                  "unknown subject type '" + exchange->data.subjectType + "'");
-    }
-    subjectKey = type->keyValueOf(exchange->data.subjectKeys);
-    const auto now = std::chrono::system_clock::now();
-    if (exchange->data.caseNumber.empty() &&
-        config.policies.requiresCase(exchange->client->id, exchange->data.purpose, now)) {
-      throw Error(ErrorCode::Forbidden, "a case number (\"case\") is required for purpose '" +
-                                            exchange->data.purpose + "'");
-    }
-    const std::size_t asked =
-        kind != Kind::Verify ? exchange->data.fields.size() : exchange->data.claims.size();
-    if (asked > config.gateway.maxFields) {
-      throw Error(ErrorCode::BadRequest, "too many fields: " + std::to_string(asked) +
-                                             " asked, limits.max_fields is " +
-                                             std::to_string(config.gateway.maxFields));
-    }
-
-    // Decide every field first, then plan only those that may be read: a denied field costs
-    // no query.
-    std::unordered_set<std::string_view> seen;
-    std::vector<std::string> planned;
-    auto decideField = [&](const std::string& id, std::string claim) {
-      if (!seen.insert(id).second) return;
-      ApiExchange::FieldAnswer answer;
-      answer.id = id;
-      answer.claim = std::move(claim);
-      answer.field = config.mappings.field(id);
-      if (answer.field == nullptr || &config.mappings.subjectOf(*answer.field) != type) {
-        answer.status = "unknown_field";
-      } else {
-        answer.decision = config.policies.decide(exchange->client->id, exchange->data.purpose, id,
-                                                 answer.field->sharing(), now);
-        using Effect = PolicyDecision::Effect;
-        if (answer.decision.effect == Effect::Deny) {
-          answer.status = "denied";
-        } else if (answer.decision.effect == Effect::VerifyOnly && kind != Kind::Verify) {
-          answer.status = "verify_only";
-        } else {
-          planned.push_back(id);
-        }
-      }
-      exchange->answers.push_back(std::move(answer));
-    };
-    if (kind != Kind::Verify) {
-      exchange->answers.reserve(exchange->data.fields.size());
-      for (const auto& id : exchange->data.fields) decideField(id, {});
-    } else {
-      exchange->answers.reserve(exchange->data.claims.size());
-      for (const auto& [id, claim] : exchange->data.claims) decideField(id, claim);
-    }
-    exchange->plan = snapshot.planner.plan(type->id(), planned);
-  } catch (const Error& e) {
-    const unsigned status = httpStatusFor(e.code());
-    if (status != 401 && status != 403) {
-      return fail(exchange, status, errorCodeName(e.code()), e.message());
-    }
-    // The fields a refused request asked for are recorded as "refused": who tried to read what
-    // matters to an auditor, and a policy replay can show what a change would let through.
-    if (status == 403 && exchange->answers.empty()) {
-      const auto refused = [&](const std::string& id) {
-        ApiExchange::FieldAnswer answer;
-        answer.id = id;
-        answer.status = "refused";
-        exchange->answers.push_back(std::move(answer));
-      };
-      if (kind != Kind::Verify) {
-        for (const auto& id : exchange->data.fields) refused(id);
-      } else {
-        for (const auto& [id, claim] : exchange->data.claims) refused(id);
-      }
-    }
-    // A refused access is an access too: audited, and (strict) on disk before the answer.
-    audit_.append(auditRecord(*exchange, status),
-                  // The refusal serves no data, so it is answered even if it could not be recorded.
-                  [this, exchange, status, code = errorCodeName(e.code()), message = e.message()](
-                      bool /*recorded*/) { fail(exchange, status, code, message); });
-    return;
-  }
-
-  // Each field waiting for data takes the plan entry of its dataset (a plan has a few datasets).
-  for (auto& answer : exchange->answers) {
-    if (!answer.status.empty()) continue;
-    const auto& datasets = exchange->plan.datasets;
-    for (std::size_t i = 0; i < datasets.size(); ++i) {
-      if (datasets[i].dataset->id() == answer.field->dataset()) answer.plan = i;
-    }
-  }
-  const auto deadline = Clock::now() + config.gateway.requestTimeout;
-  executor_.run(config.mappings, snapshot.sources, exchange->plan, Value::string(subjectKey),
-                deadline, [this, exchange, kind](std::vector<DatasetOutcome> outcomes) {
-                  exchange->outcomes = std::move(outcomes);
-                  HttpResponse response;
-                  response.body = answerFields(*exchange, kind);
-                  // With strict durability the answer leaves only once its audit line is on disk.
-                  audit_.append(
-                      auditRecord(*exchange, 200),
-                      [this, exchange, response = std::move(response)](bool recorded) mutable {
-                        if (!recorded) {
-                          return fail(exchange, 503, errorCodeName(ErrorCode::Overloaded),
-                                      "the audit trail cannot be written: no data is "
-                                      "served until it can");
-                        }
-                        finish(exchange, std::move(response));
-                      });
-                });
+  exchange->finish(std::move(response));
 }
 
 }  // namespace oncegate

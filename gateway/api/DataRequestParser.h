@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "gateway/api/DataRequest.h"
+#include "gateway/service/DataRequest.h"
 
 namespace oncegate {
 
@@ -11,7 +11,7 @@ namespace oncegate {
 // `body` must have simdjson::SIMDJSON_PADDING bytes of spare capacity (the server reserves it).
 class DataRequestParser {
  public:
-  enum class Kind { Resolve, Verify, Prefill };
+  using Kind = DataRequestKind;
 
   static DataRequest parse(std::string& body, Kind kind);
 };

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/Configuration.h"
+#include "gateway/config/Configuration.h"
 #include "gateway/cli/CtlArguments.h"
 
 namespace oncegate {

@@ -7,7 +7,7 @@
 
 #include "common/Error.h"
 #include "common/SharingClass.h"
-#include "gateway/PolicyExplanation.h"
+#include "gateway/service/PolicyExplanation.h"
 #include "gateway/cli/CtlCommand.h"
 #include "policies/MaskKind.h"
 

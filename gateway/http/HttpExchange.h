@@ -8,6 +8,8 @@
 
 namespace oncegate {
 
+class Error;
+
 // One HTTP request as the API layer sees it: Beast stays inside HttpServer.cpp.
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -39,7 +41,7 @@ class HttpHandler {
   virtual ~HttpHandler() = default;
   virtual void handle(HttpRequest request, Respond respond) = 0;
   // The response for a request the server itself refuses (body too large, malformed HTTP).
-  virtual HttpResponse refuse(unsigned status, std::string_view code, std::string_view message) = 0;
+  virtual HttpResponse refuse(const Error& error) = 0;
 };
 
 }  // namespace oncegate

@@ -94,7 +94,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(config_.readTimeout);
     const auto length = parser_->content_length();
     if (length && *length > config_.maxBody) {
-      return refuse(413, "payload_too_large", "the request body is larger than limits.max_body");
+      return refuse(Error(ErrorCode::PayloadTooLarge, "the request body is larger than limits.max_body"));
     }
     // simdjson reads up to SIMDJSON_PADDING bytes past the end: reserve them once, up front.
     parser_->get().body().reserve(static_cast<std::size_t>(length.value_or(0)) +
@@ -122,10 +122,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onReadError(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      return refuse(413, "payload_too_large", "the request body is larger than limits.max_body");
+      return refuse(Error(ErrorCode::PayloadTooLarge, "the request body is larger than limits.max_body"));
     }
     if (ec == http::error::header_limit) {
-      return refuse(431, "bad_request", "the request headers are too large");
+      return refuse(Error(ErrorCode::HeadersTooLarge, "the request headers are too large"));
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::eof ||
@@ -133,7 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
-      return refuse(400, "bad_request", "malformed HTTP request");
+      return refuse(Error(ErrorCode::BadRequest, "malformed HTTP request"));
     }
     close();
   }
@@ -154,7 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.remoteAddress = remoteAddress_;
     request.body = std::move(message.body());
     if (open_->draining) {
-      return refuse(503, "overloaded", "the gateway is shutting down; send the request again");
+      return refuse(Error(ErrorCode::Overloaded, "the gateway is shutting down; send the request again"));
     }
     answering_ = true;
     open_->answering.fetch_add(1);
@@ -166,9 +166,9 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void refuse(unsigned status, std::string_view code, std::string_view message) {
+  void refuse(const Error& error) {
     keepAlive_ = false;
-    doWrite(handler_.refuse(status, code, message));
+    doWrite(handler_.refuse(error));
   }
 
   // The response is written as two buffers, a head composed here and the body as it is: the

@@ -16,6 +16,8 @@ unsigned httpStatusFor(ErrorCode code) {
       return 405;
     case ErrorCode::PayloadTooLarge:
       return 413;
+    case ErrorCode::HeadersTooLarge:
+      return 431;
     case ErrorCode::InvalidConfig:
       return 422;
     case ErrorCode::RateLimited:

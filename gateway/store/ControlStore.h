@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/Value.h"
-#include "gateway/ConfigDocument.h"
+#include "gateway/config/ConfigDocument.h"
 #include "gateway/store/StoredDocument.h"
 
 namespace oncegate::odbc {

@@ -7,7 +7,7 @@
 
 #include "common/ConfigNode.h"
 #include "common/JsonWriter.h"
-#include "gateway/Configuration.h"
+#include "gateway/config/Configuration.h"
 #include "gateway/admin/PolicyImpact.h"
 #include "gateway/audit/AuditTrailReader.h"
 

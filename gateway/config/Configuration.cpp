@@ -1,0 +1,132 @@
+#include "gateway/config/Configuration.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <set>
+
+#include "common/ConfigNode.h"
+#include "common/Error.h"
+#include "mappings/MappingDocuments.h"
+#include "policies/Client.h"
+#include "policies/Policy.h"
+
+namespace oncegate {
+
+namespace {
+
+// Expands one include pattern, relative to the configuration directory. Only the file name part
+// may hold wildcards ("mappings/*.yaml"); files are taken in name order so that loading is
+// deterministic.
+std::vector<std::filesystem::path> expandInclude(const std::filesystem::path& base,
+                                                 const std::string& pattern) {
+  const std::filesystem::path relative(pattern);
+  const auto directory = base / relative.parent_path();
+  const auto name = relative.filename().string();
+  std::vector<std::filesystem::path> out;
+  if (name.find_first_of("*?[") == std::string::npos) {
+    if (!std::filesystem::exists(base / relative)) {
+      throw Error(ErrorCode::InvalidConfig, "include: '" + pattern + "' does not exist");
+    }
+    out.push_back(base / relative);
+    return out;
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    if (entry.is_regular_file() &&
+        fnmatch(name.c_str(), entry.path().filename().c_str(), FNM_PERIOD) == 0) {
+      out.push_back(entry.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+bool isConfigDocumentKind(std::string_view kind) {
+  static constexpr std::string_view kKinds[] = {"sources", "subjects", "datasets", "fields",
+                                                "forms",   "clients",  "policies"};
+  return std::find(std::begin(kKinds), std::end(kKinds), kind) != std::end(kKinds);
+}
+
+Configuration loadConfiguration(const std::filesystem::path& directory,
+                                const std::optional<std::string>& listenOverride) {
+  const auto root = ConfigNode::loadFile(directory / "gateway.yaml");
+  GatewayConfig gateway = parseGatewayConfig(root, directory, listenOverride);
+
+  std::vector<ConfigDocument> documents;
+  std::set<std::filesystem::path> seen;
+  for (const auto& pattern : gateway.include) {
+    for (const auto& file : expandInclude(directory, pattern)) {
+      if (!seen.insert(std::filesystem::weakly_canonical(file)).second) continue;
+      const auto content = ConfigNode::loadFile(file);
+      if (content.isNull()) continue;
+      for (const auto& [kind, list] : content.entries()) {
+        if (!isConfigDocumentKind(kind)) {
+          list.fail("unknown top-level key '" + kind +
+                    "' (expected sources, subjects, datasets, fields, forms, clients or policies)");
+        }
+        for (const auto& item : list.items()) {
+          if (!item.isMap()) item.fail("expected a mapping with an id");
+          documents.push_back(ConfigDocument{kind, item.at("id").asString(), item});
+        }
+      }
+    }
+  }
+  return buildConfiguration(std::move(gateway), std::move(documents));
+}
+
+Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocument> documents) {
+  std::vector<SourceConfig> sources;
+  MappingDocuments mappings;
+  std::vector<Client> clients;
+  std::vector<Policy> policies;
+  std::map<std::string, std::string> sourceLocations;
+  for (const auto& document : documents) {
+    const auto& kind = document.kind;
+    const auto& body = document.body;
+    if (kind == "sources") {
+      auto source = parseSource(body);
+      const auto [first, inserted] = sourceLocations.emplace(source.id, source.location);
+      if (!inserted) {
+        body.at("id").fail("duplicate source id '" + source.id + "' (first declared at " +
+                           first->second + ")");
+      }
+      sources.push_back(std::move(source));
+    } else if (kind == "subjects") {
+      mappings.addSubject(body);
+    } else if (kind == "datasets") {
+      mappings.addDataset(body);
+    } else if (kind == "fields") {
+      mappings.addField(body);
+    } else if (kind == "forms") {
+      mappings.addForm(body);
+    } else if (kind == "clients") {
+      clients.push_back(Client::parse(body));
+    } else if (kind == "policies") {
+      policies.push_back(Policy::parse(body));
+    } else {
+      body.fail("unknown kind of configuration document '" + kind + "'");
+    }
+  }
+
+  std::set<std::string> sourceIds;
+  for (const auto& [id, location] : sourceLocations) sourceIds.insert(id);
+  auto catalog = MappingCatalog::build(std::move(mappings), sourceIds);
+  auto directoryOfClients = ClientDirectory::build(std::move(clients));
+  auto policySet = PolicySet::build(std::move(policies), directoryOfClients);
+  return Configuration{std::move(gateway), std::move(documents),          std::move(sources),
+                       std::move(catalog), std::move(directoryOfClients), std::move(policySet)};
+}
+
+const SourceConfig* Configuration::source(std::string_view id) const {
+  for (const auto& candidate : sources) {
+    if (candidate.id == id) return &candidate;
+  }
+  return nullptr;
+}
+
+}  // namespace oncegate

@@ -1,0 +1,34 @@
+#include "gateway/runtime/SourceSet.h"
+
+#include <algorithm>
+
+namespace oncegate {
+
+namespace {
+
+bool sameSource(const SourceConfig& a, const SourceConfig& b) {
+  return a.id == b.id && a.department == b.department && a.odbc == b.odbc && a.pool == b.pool &&
+         a.timeout == b.timeout && a.retry == b.retry && a.breakerFailures == b.breakerFailures &&
+         a.breakerOpenFor == b.breakerOpenFor;
+}
+
+}  // namespace
+
+SourceSet SourceSet::reusing(const std::vector<SourceConfig>& wanted,
+                             const std::vector<SourceConfig>& before, const SourceSet& live,
+                             const Factory& open) {
+  SourceSet sources;
+  for (const auto& source : wanted) {
+    const auto same = std::find_if(before.begin(), before.end(),
+                                   [&](const auto& old) { return sameSource(old, source); });
+    const auto found = live.all().find(source.id);
+    if (same != before.end() && found != live.all().end()) {
+      sources.add(found->second);
+    } else {
+      sources.add(open(source));
+    }
+  }
+  return sources;
+}
+
+}  // namespace oncegate

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "common/Error.h"
+#include "gateway/service/DataAnswer.h"
+#include "gateway/service/DataRequest.h"
+#include "policies/ClientRateLimiter.h"
+
+namespace oncegate {
+
+class AuditLog;
+class LiveConfiguration;
+class PlanExecutor;
+struct Client;
+struct GatewaySnapshot;
+
+// A data request from decision to answer, apart from HTTP: checks the request against the
+// client and the policies (purpose, case, subject, limits), decides every field, plans and runs
+// the queries for the fields that may be read, settles each field from its dataset's outcome,
+// masks, and audits the access before the answer is handed back (with strict durability, once
+// the record is on disk). Refusals (401, 403) are audited too.
+//
+// Lives on the I/O threads: serve() must be called on one (the executor runs on that loop), and
+// `done` runs exactly once, on that thread or on the audit writer's.
+class DataRequestService {
+ public:
+  struct Call {
+    std::shared_ptr<const GatewaySnapshot> snapshot;  // taken once, kept to the end
+    const Client* client = nullptr;                   // null: not authenticated
+    DataRequestKind kind = DataRequestKind::Resolve;
+    DataRequest request;
+    std::string form;  // the form of a prefill
+    std::string requestId;
+    std::string traceId;  // for the audit record; may be empty
+    std::string route;
+  };
+  using Outcome = std::variant<DataAnswer, Error>;
+  using Done = std::function<void(Outcome)>;
+
+  // Registers with `live` so that the rate limiter forgets clients a reload removes.
+  DataRequestService(LiveConfiguration& live, PlanExecutor& executor, AuditLog& audit);
+  DataRequestService(const DataRequestService&) = delete;
+  DataRequestService& operator=(const DataRequestService&) = delete;
+
+  // The client a bearer token belongs to in `snapshot`, or null.
+  static const Client* authenticate(const GatewaySnapshot& snapshot, std::string_view token);
+
+  // Takes one request from `client`'s rate limit. A request over it is not audited: nothing was
+  // read or decided, and a flood must not become a flood of fsyncs.
+  ClientRateLimiter::Decision throttle(const Client& client);
+
+  // Audits a request refused as a whole (unauthenticated or forbidden) and then hands `error` to
+  // `done`: the refusal serves no data, so it is answered even if it could not be recorded.
+  void refuse(std::shared_ptr<Call> call, Error error, Done done);
+
+  // Serves an authenticated, parsed request.
+  void serve(std::shared_ptr<Call> call, Done done);
+
+ private:
+  struct Run;
+  void settle(const std::shared_ptr<Run>& run);
+
+  PlanExecutor& executor_;
+  AuditLog& audit_;
+  // Across snapshots: a reload must not hand every client a fresh burst.
+  ClientRateLimiter limiter_;
+};
+
+}  // namespace oncegate
