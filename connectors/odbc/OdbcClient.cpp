@@ -1,6 +1,7 @@
 #include "connectors/odbc/OdbcClient.h"
 
 #include <array>
+#include <cstdint>
 
 #include "common/Error.h"
 #include "connectors/SourceConfig.h"
@@ -131,7 +132,8 @@ std::vector<Row> OdbcClient::run(std::string_view sql, const std::vector<Value>&
     const SQLRETURN fetched = SQLFetch(statement.get());
     if (fetched == SQL_NO_DATA) break;
     if (!succeeded(fetched)) throw error(OdbcDiagnostics::read(statement));
-    rows.push_back(columns.read(statement, error));
+    // The control store's documents are the gateway's own: no cap beyond memory.
+    rows.push_back(columns.read(statement, error, SIZE_MAX));
   }
   return rows;
 }
