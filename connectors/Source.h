@@ -17,9 +17,9 @@ struct SourceStats {
   std::uint64_t failures = 0;  // queries that ended in an error, including timeouts
   std::uint64_t connects = 0;  // connections opened (a replaced broken connection counts again)
   std::uint64_t shortCircuited = 0;  // queries answered unavailable by an open breaker
-  std::uint64_t timeouts = 0;  // queries completed with SourceTimeout (queued or running)
-  std::uint64_t inUse = 0;     // gauge: workers running a query now
-  std::uint64_t queued = 0;    // gauge: queries waiting for a worker
+  std::uint64_t timeouts = 0;        // queries completed with SourceTimeout (queued or running)
+  std::uint64_t inUse = 0;           // gauge: workers running a query now
+  std::uint64_t queued = 0;          // gauge: queries waiting for a worker
   // gauge: workers given up on (their driver call outlived every bound) whose call has not
   // returned yet; each was replaced, so they cost a thread and a connection, not capacity.
   std::uint64_t abandoned = 0;

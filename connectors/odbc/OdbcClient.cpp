@@ -2,11 +2,11 @@
 
 #include <array>
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <cstdint>
 
 #include "common/Error.h"
 #include "connectors/SourceConfig.h"
@@ -83,8 +83,7 @@ void OdbcClient::connect() {
   // on PostgreSQL the session's statement_timeout does the same once.
   if (dbmsName_ == "PostgreSQL") {
     OdbcHandle statement(SQL_HANDLE_STMT, session->connection.get());
-    std::string sql =
-        "SET statement_timeout = " + std::to_string(statementTimeout_.count() * 1000);
+    std::string sql = "SET statement_timeout = " + std::to_string(statementTimeout_.count() * 1000);
     if (!succeeded(SQLExecDirect(statement.get(), reinterpret_cast<SQLCHAR*>(sql.data()),
                                  static_cast<SQLINTEGER>(sql.size())))) {
       const auto diagnostics = OdbcDiagnostics::read(statement);

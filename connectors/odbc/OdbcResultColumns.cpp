@@ -1,9 +1,9 @@
 #include "connectors/odbc/OdbcResultColumns.h"
 
 #include <array>
-#include <cstdint>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>

@@ -38,8 +38,8 @@ QueryOutcome failed(Error error) { return QueryOutcome{std::nullopt, std::move(e
 
 // How a job went, for the breaker.
 enum class Verdict {
-  NotSent,     // past its deadline or short-circuited: tells nothing about the database
-  Answered,    // a row, no row, or a data error of this one query: the database is alive
+  NotSent,   // past its deadline or short-circuited: tells nothing about the database
+  Answered,  // a row, no row, or a data error of this one query: the database is alive
   SourceFailed,
 };
 
@@ -53,8 +53,8 @@ struct Attempt {
 struct Worker {
   std::thread thread;
   odbc::OdbcCancellation cancellation;
-  bool busy = false;          // inside a job (connect and driver calls included)
-  std::uint64_t call = 0;     // number of the current job, for cancellation
+  bool busy = false;       // inside a job (connect and driver calls included)
+  std::uint64_t call = 0;  // number of the current job, for cancellation
   Clock::time_point startedAt;
   Clock::time_point cancelAt;  // SQLCancel from here
   Clock::time_point giveUpAt;  // given up on from here
@@ -118,7 +118,7 @@ struct OdbcSource::State {
   ThreadStarter startThread;
 
   mutable std::mutex mutex;
-  std::condition_variable workReady;    // workers wait for jobs
+  std::condition_variable workReady;     // workers wait for jobs
   std::condition_variable watchdogWake;  // the watchdog waits for its next event
   std::condition_variable changed;       // the destructor waits for workers to exit
   std::deque<Job> queue;
@@ -173,8 +173,8 @@ OdbcSource::OdbcSource(SourceConfig config, ThreadStarter startThread)
   }
   throw Error(ErrorCode::SourceUnavailable,
               "source '" + state_->config.id + "' cannot start its threads",
-              "the system refused to start a thread (pool " +
-                  std::to_string(state_->slotCount) + " + 1 watchdog)");
+              "the system refused to start a thread (pool " + std::to_string(state_->slotCount) +
+                  " + 1 watchdog)");
 }
 
 OdbcSource::~OdbcSource() {
@@ -212,8 +212,8 @@ OdbcSource::~OdbcSource() {
     state.completing.fetch_add(claimed.size(), std::memory_order_relaxed);
     state.watchdogWake.notify_all();
     // The watchdog is only ever blocked by SQLCancel; it gets what is left of the bound.
-    joinWatchdog = state.changed.wait_until(lock, until + kCancelGrace,
-                                            [&] { return state.watchdogExited; });
+    joinWatchdog =
+        state.changed.wait_until(lock, until + kCancelGrace, [&] { return state.watchdogExited; });
   }
   for (auto& job : claimed) job.outcome = failed(state.shuttingDown());
   state.finish(claimed);
@@ -442,10 +442,9 @@ void OdbcSource::State::watch(const std::shared_ptr<State>& self) {
     const auto now = Clock::now();
     auto next = kNever;
     for (auto& job : state.refused) {
-      claimed.push_back({std::move(job.done),
-                         failed(Error(ErrorCode::SourceUnavailable,
-                                      "source '" + state.config.id +
-                                          "' has too many queued queries"))});
+      claimed.push_back({std::move(job.done), failed(Error(ErrorCode::SourceUnavailable,
+                                                           "source '" + state.config.id +
+                                                               "' has too many queued queries"))});
     }
     state.refused.clear();
     std::erase_if(state.queue, [&](Job& job) {
@@ -453,8 +452,9 @@ void OdbcSource::State::watch(const std::shared_ptr<State>& self) {
         next = std::min(next, job.deadline);
         return false;
       }
-      claimed.push_back({std::move(job.done),
-                         failed(state.timedOut("the query waited in the queue past its deadline"))});
+      claimed.push_back(
+          {std::move(job.done),
+           failed(state.timedOut("the query waited in the queue past its deadline"))});
       return true;
     });
     for (std::size_t slot = 0; slot < state.slots.size(); ++slot) {

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <signal.h>
 
 #include <atomic>
@@ -312,24 +311,25 @@ TEST_F(OdbcSourcePostgresTest, AQueryRefusedByAFullQueueCompletesAtOnce) {
   auto settings = config(1);
   settings.timeout = 10s;
   OdbcSource source(settings);
-  std::atomic<int> answered{0};
+  auto answered = std::make_shared<std::atomic<int>>(0);
   const auto deadline = Source::Clock::now() + 20s;
   source.execute(SourceQuery{"SELECT pg_sleep(3)", {}}, deadline,
-                 [&](QueryOutcome) { ++answered; });
+                 [answered](QueryOutcome) { ++*answered; });
   ASSERT_TRUE(eventually([&] { return source.stats().inUse == 1; }, 5s));
   for (std::size_t i = 0; i < OdbcSource::kQueuePerWorker; ++i) {
-    source.execute(SourceQuery{"SELECT 1", {}}, deadline, [&](QueryOutcome) { ++answered; });
+    source.execute(SourceQuery{"SELECT 1", {}}, deadline,
+                   [answered](QueryOutcome) { ++*answered; });
   }
   EXPECT_EQ(source.stats().queued, OdbcSource::kQueuePerWorker);
-  std::promise<QueryOutcome> refused;
-  auto outcome = refused.get_future();
+  auto refused = std::make_shared<std::promise<QueryOutcome>>();
+  auto outcome = refused->get_future();
   source.execute(SourceQuery{"SELECT 1", {}}, deadline,
-                 [&](QueryOutcome result) { refused.set_value(std::move(result)); });
+                 [refused](QueryOutcome result) { refused->set_value(std::move(result)); });
   ASSERT_EQ(outcome.wait_for(1s), std::future_status::ready);
   const auto result = outcome.get();
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->message(), "source 'pg' has too many queued queries");
-  EXPECT_EQ(answered.load(), 0);  // the busy worker had nothing to do with it
+  EXPECT_EQ(answered->load(), 0);  // the busy worker had nothing to do with it
 }
 
 TEST_F(OdbcSourcePostgresTest, AWideValueLongerThanMaxValueFailsItsQuery) {

@@ -186,7 +186,8 @@ TEST_F(OdbcSourceSqliteTest, OneSubjectsDataErrorsDoNotOpenTheBreaker) {
   settings.breakerOpenFor = 60s;
   OdbcSource source(settings);
   for (int i = 0; i < 10; ++i) {
-    const auto twoRows = run(source, "SELECT name FROM employee WHERE age > ?", {Value::integer(0)});
+    const auto twoRows =
+        run(source, "SELECT name FROM employee WHERE age > ?", {Value::integer(0)});
     ASSERT_TRUE(twoRows.error);
     EXPECT_EQ(twoRows.error->sqlstate(), "21000");
     EXPECT_NE(twoRows.error->message().find("more than one row"), std::string::npos)
@@ -195,8 +196,7 @@ TEST_F(OdbcSourceSqliteTest, OneSubjectsDataErrorsDoNotOpenTheBreaker) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(run(source, "SELECT nope FROM no_such_table").error);
   EXPECT_FALSE(source.stats().breakerOpen);
   EXPECT_EQ(source.stats().shortCircuited, 0u);
-  const auto outcome =
-      run(source, "SELECT name FROM employee WHERE age = ?", {Value::integer(64)});
+  const auto outcome = run(source, "SELECT name FROM employee WHERE age = ?", {Value::integer(64)});
   ASSERT_FALSE(outcome.error) << outcome.error->message();
   EXPECT_EQ(column(*outcome.row, "name"), Value::string("张三"));
 }
@@ -210,7 +210,8 @@ TEST_F(OdbcSourceSqliteTest, AValueLongerThanMaxValueFailsItsQueryInsteadOfBeing
   EXPECT_FALSE(tooLong.row);
   EXPECT_EQ(tooLong.error->code(), ErrorCode::SourceUnavailable);
   EXPECT_EQ(tooLong.error->sqlstate(), "22001");
-  EXPECT_EQ(tooLong.error->message(), "source 'hr' returned a value longer than the gateway accepts");
+  EXPECT_EQ(tooLong.error->message(),
+            "source 'hr' returned a value longer than the gateway accepts");
   EXPECT_NE(tooLong.error->detail().find("column 'note'"), std::string::npos)
       << tooLong.error->detail();
   EXPECT_NE(tooLong.error->detail().find("8000 bytes"), std::string::npos);

@@ -71,8 +71,7 @@ TEST(SourceConfigTest, MaxValueDefaultsTo64KiBAndIsBounded) {
             "sources/hr.yaml:2: max_value must be between 1KiB and 16MiB");
   EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR, odbc: x, max_value: 1GiB }\n"),
             "sources/hr.yaml:2: max_value must be between 1KiB and 16MiB");
-  EXPECT_NE(rejection("sources:\n  - { id: hr, department: HR, odbc: x, max_value: lots }\n"),
-            "");
+  EXPECT_NE(rejection("sources:\n  - { id: hr, department: HR, odbc: x, max_value: lots }\n"), "");
 }
 
 TEST(SourceConfigTest, ExpandsEnvironmentVariablesInTheConnectionString) {

@@ -1,9 +1,9 @@
-#include "connectors/Source.h"
-
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <utility>
+
+#include "connectors/Source.h"
 
 namespace oncegate {
 namespace {
@@ -62,8 +62,8 @@ TEST(SourceTest, ExecuteAndWaitReturnsTheAnswerAsSoonAsItComes) {
    private:
     std::string id_ = "now";
   } source;
-  const auto outcome = source.executeAndWait(SourceQuery{"SELECT 1", {}},
-                                             Source::Clock::now() + 1h);
+  const auto outcome =
+      source.executeAndWait(SourceQuery{"SELECT 1", {}}, Source::Clock::now() + 1h);
   EXPECT_FALSE(outcome.error);
   EXPECT_EQ(outcome.columns, (std::vector<std::string>{"a"}));
 }
