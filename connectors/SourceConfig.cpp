@@ -29,7 +29,8 @@ std::string_view trim(std::string_view text) {
 }  // namespace
 
 SourceConfig parseSource(const ConfigNode& item) {
-  item.allowOnlyKeys({"id", "department", "odbc", "pool", "timeout", "retry", "breaker"});
+  item.allowOnlyKeys(
+      {"id", "department", "odbc", "pool", "timeout", "retry", "breaker", "max_value"});
   SourceConfig config;
   config.location = item.location();
 
@@ -52,6 +53,13 @@ SourceConfig parseSource(const ConfigNode& item) {
     if (config.timeout.count() <= 0) timeout->fail("timeout must be longer than 0");
   }
   if (auto retry = item.find("retry")) config.retry = retry->asDuration();
+  if (auto maxValue = item.find("max_value")) {
+    const auto bytes = maxValue->asByteSize();
+    if (bytes < SourceConfig::kMinMaxValueBytes || bytes > SourceConfig::kMaxMaxValueBytes) {
+      maxValue->fail("max_value must be between 1KiB and 16MiB");
+    }
+    config.maxValueBytes = static_cast<std::size_t>(bytes);
+  }
   if (auto breaker = item.find("breaker")) {
     breaker->allowOnlyKeys({"failures", "open_for"});
     if (auto failures = breaker->find("failures")) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,9 @@ struct SourceConfig {
   static constexpr int kDefaultBreakerFailures = 5;
   static constexpr int kMaxBreakerFailures = 1000;
   static constexpr std::chrono::milliseconds kDefaultBreakerOpenFor{5000};
+  static constexpr std::size_t kDefaultMaxValueBytes = 64 * 1024;
+  static constexpr std::size_t kMinMaxValueBytes = 1024;
+  static constexpr std::size_t kMaxMaxValueBytes = 16 * 1024 * 1024;
 
   std::string id;
   std::string department;
@@ -31,6 +35,9 @@ struct SourceConfig {
   // unavailable at once for open_for, then lets one query through (see CircuitBreaker).
   int breakerFailures = kDefaultBreakerFailures;
   std::chrono::milliseconds breakerOpenFor = kDefaultBreakerOpenFor;
+  // `max_value`: the longest text or binary value (UTF-8 bytes) one column of a row may hold; a
+  // longer one fails its query (never truncated), so that one LOB cannot take unbounded memory.
+  std::size_t maxValueBytes = kDefaultMaxValueBytes;
   std::string location;  // "file:line" of the entry, for errors found later
 };
 

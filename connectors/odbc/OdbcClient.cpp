@@ -1,6 +1,12 @@
 #include "connectors/odbc/OdbcClient.h"
 
 #include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "common/Error.h"
 #include "connectors/SourceConfig.h"
@@ -31,14 +37,18 @@ struct OdbcClient::Session {
   OdbcHandle connection{SQL_HANDLE_DBC, environment->get()};
   bool connected = false;
   bool broken = false;
+  SQLULEN queryTimeout = 0;  // per statement; 0 when the session has one (PostgreSQL)
 
   ~Session() {
     if (connected) SQLDisconnect(connection.get());
   }
 };
 
-OdbcClient::OdbcClient(std::string connectionString, std::string name)
-    : connectionString_(std::move(connectionString)), name_(std::move(name)) {
+OdbcClient::OdbcClient(std::string connectionString, std::string name,
+                       std::chrono::seconds statementTimeout)
+    : connectionString_(std::move(connectionString)),
+      name_(std::move(name)),
+      statementTimeout_(std::max(statementTimeout, std::chrono::seconds(1))) {
   connect();
 }
 
@@ -46,7 +56,7 @@ OdbcClient::~OdbcClient() = default;
 
 void OdbcClient::connect() {
   session_.reset();
-  auto session = std::make_unique<Session>();
+  auto session = std::make_shared<Session>();
   SQLSetConnectAttr(session->connection.get(), SQL_ATTR_LOGIN_TIMEOUT,
                     asPointer(kLoginTimeoutSeconds), 0);
   std::string text = connectionString_;
@@ -69,13 +79,76 @@ void OdbcClient::connect() {
                            static_cast<SQLSMALLINT>(dbms.size()), &dbmsLength))) {
     dbmsName_ = reinterpret_cast<const char*>(dbms.data());
   }
+  // psqlODBC implements SQL_ATTR_QUERY_TIMEOUT with two extra SET round trips per statement:
+  // on PostgreSQL the session's statement_timeout does the same once.
+  if (dbmsName_ == "PostgreSQL") {
+    OdbcHandle statement(SQL_HANDLE_STMT, session->connection.get());
+    std::string sql = "SET statement_timeout = " + std::to_string(statementTimeout_.count() * 1000);
+    if (!succeeded(SQLExecDirect(statement.get(), reinterpret_cast<SQLCHAR*>(sql.data()),
+                                 static_cast<SQLINTEGER>(sql.size())))) {
+      const auto diagnostics = OdbcDiagnostics::read(statement);
+      throw Error(ErrorCode::SourceUnavailable,
+                  withState("'" + name_ + "' refused a statement timeout", diagnostics.sqlstate),
+                  diagnostics.text, diagnostics.sqlstate);
+    }
+    session->queryTimeout = 0;
+  } else {
+    session->queryTimeout = static_cast<SQLULEN>(statementTimeout_.count());
+  }
   session_ = std::move(session);
 }
 
 OdbcClient::Session& OdbcClient::session() {
   // A lost connection is replaced between transactions; inside one, the work is lost anyway.
+  if (!session_ && inTransaction_) {
+    throw Error(ErrorCode::SourceUnavailable, "'" + name_ + "' lost its connection");
+  }
   if (!session_ || (session_->broken && !inTransaction_)) connect();
   return *session_;
+}
+
+namespace {
+
+// What a bounded call's thread and its caller share: the caller may have gone when it ends.
+struct BoundedCall {
+  std::mutex mutex;
+  std::condition_variable ended;
+  bool done = false;
+  std::exception_ptr error;
+};
+
+}  // namespace
+
+void OdbcClient::bounded(const std::shared_ptr<Session>& session, std::function<void()> work,
+                         std::string_view what) {
+  auto call = std::make_shared<BoundedCall>();
+  try {
+    // The thread holds the session: if it is abandoned, its connection closes with the thread.
+    std::thread([call, session, work = std::move(work)] {
+      std::exception_ptr error;
+      try {
+        work();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::lock_guard lock(call->mutex);
+      call->error = error;
+      call->done = true;
+      call->ended.notify_all();
+    }).detach();
+  } catch (const std::system_error& error) {
+    throw Error(ErrorCode::SourceUnavailable, "'" + name_ + "' cannot start a statement",
+                error.what());
+  }
+  const auto limit = std::chrono::milliseconds(statementTimeout_) + kGiveUpAfter;
+  std::unique_lock lock(call->mutex);
+  if (!call->ended.wait_for(lock, limit, [&] { return call->done; })) {
+    if (session_ == session) session_.reset();
+    throw Error(ErrorCode::SourceTimeout,
+                "'" + name_ + "' did not answer within " + std::to_string(limit.count()) + "ms",
+                "gave up on " + std::string(what) + "; its connection is abandoned");
+  }
+  if (call->error) std::rethrow_exception(call->error);
 }
 
 std::int64_t OdbcClient::execute(std::string_view sql, const std::vector<Value>& params) {
@@ -90,9 +163,32 @@ std::vector<Row> OdbcClient::query(std::string_view sql, const std::vector<Value
 
 std::vector<Row> OdbcClient::run(std::string_view sql, const std::vector<Value>& params,
                                  bool wantRows, std::int64_t* affected) {
-  Session& current = session();
+  session();
+  const std::shared_ptr<Session> current = session_;
+  struct Result {
+    std::vector<Row> rows;
+    std::int64_t affected = 0;
+  };
+  auto result = std::make_shared<Result>();
+  // Everything the call uses is its own or shared: it may outlive this client and this frame.
+  bounded(
+      current,
+      [current, result, name = name_, text = std::string(sql), params, wantRows]() mutable {
+        result->rows = runOn(*current, name, text, params, wantRows, result->affected);
+      },
+      "statement: " + std::string(sql));
+  if (affected != nullptr) *affected = result->affected;
+  return std::move(result->rows);
+}
+
+std::vector<Row> OdbcClient::runOn(Session& current, const std::string& name, std::string& text,
+                                   const std::vector<Value>& params, bool wantRows,
+                                   std::int64_t& affected) {
   OdbcHandle statement(SQL_HANDLE_STMT, current.connection.get());
-  std::string text(sql);
+  if (current.queryTimeout != 0) {
+    SQLSetStmtAttr(statement.get(), SQL_ATTR_QUERY_TIMEOUT, asPointer(current.queryTimeout),
+                   SQL_IS_UINTEGER);
+  }
   const OdbcErrorFactory error = [&](const OdbcDiagnostics& diagnostics) {
     if (isConnectionLostState(diagnostics.sqlstate)) {
       current.broken = true;
@@ -106,7 +202,7 @@ std::vector<Row> OdbcClient::run(std::string_view sql, const std::vector<Value>&
     }
     const ErrorCode code = isTimeoutState(diagnostics.sqlstate) ? ErrorCode::SourceTimeout
                                                                 : ErrorCode::SourceUnavailable;
-    return Error(code, withState("'" + name_ + "' failed a statement", diagnostics.sqlstate),
+    return Error(code, withState("'" + name + "' failed a statement", diagnostics.sqlstate),
                  "statement: " + text + ": " + diagnostics.text, diagnostics.sqlstate);
   };
 
@@ -118,10 +214,8 @@ std::vector<Row> OdbcClient::run(std::string_view sql, const std::vector<Value>&
   if (executed == SQL_NO_DATA) return {};
   if (!succeeded(executed)) throw error(OdbcDiagnostics::read(statement));
 
-  if (affected != nullptr) {
-    SQLLEN count = 0;
-    if (succeeded(SQLRowCount(statement.get(), &count)) && count > 0) *affected = count;
-  }
+  SQLLEN count = 0;
+  if (succeeded(SQLRowCount(statement.get(), &count)) && count > 0) affected = count;
   std::vector<Row> rows;
   if (!wantRows) return rows;
   OdbcResultColumns columns;
@@ -131,38 +225,51 @@ std::vector<Row> OdbcClient::run(std::string_view sql, const std::vector<Value>&
     const SQLRETURN fetched = SQLFetch(statement.get());
     if (fetched == SQL_NO_DATA) break;
     if (!succeeded(fetched)) throw error(OdbcDiagnostics::read(statement));
-    rows.push_back(columns.read(statement, error));
+    // The control store's documents are the gateway's own: no cap beyond memory.
+    rows.push_back(columns.read(statement, error, SIZE_MAX));
   }
   return rows;
 }
 
 void OdbcClient::setAutocommit(bool on) {
-  Session& current = session();
-  const SQLRETURN rc =
-      SQLSetConnectAttr(current.connection.get(), SQL_ATTR_AUTOCOMMIT,
-                        asPointer(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF), SQL_IS_UINTEGER);
-  if (!succeeded(rc)) {
-    const auto diagnostics = OdbcDiagnostics::read(current.connection);
-    current.broken = true;  // its transaction mode is unknown: start afresh next time
-    throw Error(ErrorCode::SourceUnavailable,
-                withState("'" + name_ + "' cannot switch autocommit", diagnostics.sqlstate),
-                diagnostics.text, diagnostics.sqlstate);
-  }
+  session();
+  const std::shared_ptr<Session> current = session_;
+  bounded(
+      current,
+      [current, name = name_, on] {
+        const SQLRETURN rc = SQLSetConnectAttr(
+            current->connection.get(), SQL_ATTR_AUTOCOMMIT,
+            asPointer(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF), SQL_IS_UINTEGER);
+        if (!succeeded(rc)) {
+          const auto diagnostics = OdbcDiagnostics::read(current->connection);
+          current->broken = true;  // its transaction mode is unknown: start afresh next time
+          throw Error(ErrorCode::SourceUnavailable,
+                      withState("'" + name + "' cannot switch autocommit", diagnostics.sqlstate),
+                      diagnostics.text, diagnostics.sqlstate);
+        }
+      },
+      "switching autocommit");
 }
 
 void OdbcClient::endTransaction(bool commit) {
   if (!session_) throw Error(ErrorCode::SourceUnavailable, "'" + name_ + "' lost its connection");
-  Session& current = *session_;
-  const SQLRETURN rc = SQLEndTran(SQL_HANDLE_DBC, current.connection.get(),
-                                  static_cast<SQLSMALLINT>(commit ? SQL_COMMIT : SQL_ROLLBACK));
-  if (!succeeded(rc)) {
-    const auto diagnostics = OdbcDiagnostics::read(current.connection);
-    if (isConnectionLostState(diagnostics.sqlstate)) current.broken = true;
-    throw Error(ErrorCode::SourceUnavailable,
-                withState("'" + name_ + "' failed to " + (commit ? "commit" : "roll back"),
-                          diagnostics.sqlstate),
-                diagnostics.text, diagnostics.sqlstate);
-  }
+  const std::shared_ptr<Session> current = session_;
+  bounded(
+      current,
+      [current, name = name_, commit] {
+        const SQLRETURN rc =
+            SQLEndTran(SQL_HANDLE_DBC, current->connection.get(),
+                       static_cast<SQLSMALLINT>(commit ? SQL_COMMIT : SQL_ROLLBACK));
+        if (!succeeded(rc)) {
+          const auto diagnostics = OdbcDiagnostics::read(current->connection);
+          if (isConnectionLostState(diagnostics.sqlstate)) current->broken = true;
+          throw Error(ErrorCode::SourceUnavailable,
+                      withState("'" + name + "' failed to " + (commit ? "commit" : "roll back"),
+                                diagnostics.sqlstate),
+                      diagnostics.text, diagnostics.sqlstate);
+        }
+      },
+      commit ? "commit" : "rollback");
 }
 
 void OdbcClient::transaction(const std::function<void()>& body) {

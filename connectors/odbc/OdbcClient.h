@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,10 +21,21 @@ namespace oncegate::odbc {
 // Every failure is an Error: SourceUnavailable (SourceTimeout for timeouts) whose message names
 // `name` and the SQLSTATE, whose detail holds the driver's text and the connection string with
 // its password blanked, and whose sqlstate() is the driver's.
+//
+// Every call is bounded: statements get `statementTimeout` (PostgreSQL: the session's
+// statement_timeout), and each call runs on a thread of its own that the caller waits for at
+// most `statementTimeout` + kGiveUpAfter. Past that (a frozen database host, which no server-side
+// timeout ends) the call throws SourceTimeout and its connection is abandoned to that thread,
+// which closes it if its call ever returns; the next call connects afresh (inside a transaction,
+// the rest of it fails: its work is lost anyway).
 class OdbcClient {
  public:
+  static constexpr std::chrono::seconds kDefaultStatementTimeout{10};
+  static constexpr std::chrono::milliseconds kGiveUpAfter{2000};
+
   // Connects at once; `name` says what this is in messages ("control store").
-  explicit OdbcClient(std::string connectionString, std::string name);
+  explicit OdbcClient(std::string connectionString, std::string name,
+                      std::chrono::seconds statementTimeout = kDefaultStatementTimeout);
   ~OdbcClient();
   OdbcClient(const OdbcClient&) = delete;
   OdbcClient& operator=(const OdbcClient&) = delete;
@@ -48,13 +60,21 @@ class OdbcClient {
   Session& session();
   std::vector<Row> run(std::string_view sql, const std::vector<Value>& params, bool wantRows,
                        std::int64_t* affected);
+  // The statement itself, on the calling thread; touches nothing but its arguments.
+  static std::vector<Row> runOn(Session& session, const std::string& name, std::string& text,
+                                const std::vector<Value>& params, bool wantRows,
+                                std::int64_t& affected);
+  // Runs `work` on the session within the bound (see above); abandons the session past it.
+  void bounded(const std::shared_ptr<Session>& session, std::function<void()> work,
+               std::string_view what);
   void setAutocommit(bool on);
   void endTransaction(bool commit);
 
   std::string connectionString_;
   std::string name_;
+  std::chrono::seconds statementTimeout_;
   std::string dbmsName_;
-  std::unique_ptr<Session> session_;
+  std::shared_ptr<Session> session_;
   bool inTransaction_ = false;
 };
 

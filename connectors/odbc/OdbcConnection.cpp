@@ -11,10 +11,11 @@ namespace oncegate::odbc {
 
 OdbcConnection::OdbcConnection(std::shared_ptr<OdbcEnvironment> environment,
                                const std::string& connection, std::chrono::seconds loginTimeout,
-                               std::string_view sourceId)
+                               std::string_view sourceId, std::size_t maxValueBytes)
     : environment_(std::move(environment)),
       handle_(SQL_HANDLE_DBC, environment_->get()),
-      sourceId_(sourceId) {
+      sourceId_(sourceId),
+      maxValueBytes_(maxValueBytes) {
   // ODBC passes the integer attribute through its pointer parameter.
   SQLSetConnectAttr(handle_.get(), SQL_ATTR_LOGIN_TIMEOUT,
                     reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(loginTimeout.count())), 0);
@@ -56,7 +57,19 @@ OdbcConnection::~OdbcConnection() {
   SQLDisconnect(handle_.get());
 }
 
-QueryOutcome OdbcConnection::run(const SourceQuery& query, std::chrono::seconds timeout) {
+namespace {
+
+// Withdraws the published statement before anything can free it: on leaving the try block,
+// before a failed statement is dropped from the cache.
+struct Publication {
+  OdbcCancellation& cancellation;
+  ~Publication() { cancellation.withdraw(); }
+};
+
+}  // namespace
+
+QueryOutcome OdbcConnection::run(const SourceQuery& query, std::chrono::seconds timeout,
+                                 OdbcCancellation& cancellation, std::uint64_t call) {
   fresh_ = false;
   try {
     auto seconds = static_cast<SQLULEN>(timeout.count());
@@ -65,6 +78,8 @@ QueryOutcome OdbcConnection::run(const SourceQuery& query, std::chrono::seconds 
       seconds = 0;
     }
     auto& prepared = statement(query.sql);
+    const Publication publication{cancellation};
+    cancellation.publish(prepared.handle(), call);
     QueryOutcome outcome;
     if (query.describeOnly) {
       outcome.columns = prepared.describe(query.params, seconds);
@@ -84,7 +99,7 @@ QueryOutcome OdbcConnection::run(const SourceQuery& query, std::chrono::seconds 
 OdbcStatement& OdbcConnection::statement(const std::string& sql) {
   if (auto found = statements_.find(sql); found != statements_.end()) return *found->second;
   if (statements_.size() >= kMaxStatements) statements_.erase(statements_.begin());
-  auto prepared = std::make_unique<OdbcStatement>(handle_.get(), sql, sourceId_);
+  auto prepared = std::make_unique<OdbcStatement>(handle_.get(), sql, sourceId_, maxValueBytes_);
   return *statements_.emplace(sql, std::move(prepared)).first->second;
 }
 

@@ -30,6 +30,12 @@ bool isTimeoutState(std::string_view sqlstate) {
   return sqlstate == "HYT00" || sqlstate == "HYT01" || sqlstate == "57014";
 }
 
+bool isSourceFailureState(std::string_view sqlstate) {
+  return isTimeoutState(sqlstate) || isConnectionLostState(sqlstate) ||
+         sqlstate.starts_with("HYT") || sqlstate.starts_with("53") || sqlstate.starts_with("57") ||
+         sqlstate.starts_with("58") || sqlstate.starts_with("XX");
+}
+
 bool isConnectionLostState(std::string_view sqlstate) {
   return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
          sqlstate == "57P03";
@@ -39,6 +45,11 @@ Error queryError(std::string_view sourceId, const OdbcDiagnostics& diagnostics) 
   const std::string source(sourceId);
   if (isTimeoutState(diagnostics.sqlstate)) {
     return Error(ErrorCode::SourceTimeout, "source '" + source + "' did not answer in time",
+                 diagnostics.text, diagnostics.sqlstate);
+  }
+  if (diagnostics.sqlstate == "22001") {
+    return Error(ErrorCode::SourceUnavailable,
+                 "source '" + source + "' returned a value longer than the gateway accepts",
                  diagnostics.text, diagnostics.sqlstate);
   }
   return Error(ErrorCode::SourceUnavailable, "source '" + source + "' failed the query",

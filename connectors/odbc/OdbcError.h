@@ -29,6 +29,13 @@ bool isTimeoutState(std::string_view sqlstate);
 // exception) and the server going away (57P01..57P03).
 bool isConnectionLostState(std::string_view sqlstate);
 
+// True for SQLSTATEs that say the database itself is failing, not one query's data: timeouts
+// and cancels (HYT*, 57*), lost connections (08*), insufficient resources (53*), system and
+// internal errors (58*, XX*). Data errors (21 cardinality, 22 data, 23 constraint, 42 syntax or
+// access, 07 dynamic SQL) are not: they concern one subject or one dataset's SQL, and must not
+// open the source's breaker for everyone.
+bool isSourceFailureState(std::string_view sqlstate);
+
 // Turns the diagnostics of a failed query into the project's error: SourceTimeout for timeouts,
 // SourceUnavailable otherwise; a client-safe message naming the source; driver text as detail.
 Error queryError(std::string_view sourceId, const OdbcDiagnostics& diagnostics);

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -15,6 +16,8 @@ namespace {
 
 // Long text arrives through SQLGetData in pieces of this size; most values fit in one.
 constexpr std::size_t kTextChunk = 1024;
+// "String data, right truncation": the value is longer than its reader accepts.
+constexpr const char* kValueTooLongState = "22001";
 
 std::string twoDigits(unsigned number) {
   std::array<char, 8> text{};
@@ -65,8 +68,20 @@ bool fetchFixed(const OdbcHandle& statement, SQLUSMALLINT index, SQLSMALLINT cTy
   return indicator != SQL_NULL_DATA;
 }
 
+[[noreturn]] void failTooLong(const std::string& column, std::size_t maxValueBytes,
+                              const OdbcErrorFactory& error) {
+  throw error(OdbcDiagnostics{kValueTooLongState, "the value of column '" + column +
+                                                      "' is longer than " +
+                                                      std::to_string(maxValueBytes) + " bytes"});
+}
+
 std::optional<std::string> fetchText(const OdbcHandle& statement, SQLUSMALLINT index,
-                                     SQLSMALLINT cType, const OdbcErrorFactory& error) {
+                                     SQLSMALLINT cType, const std::string& column,
+                                     std::size_t maxValueBytes, const OdbcErrorFactory& error) {
+  // UTF-16 takes at least half as many bytes as the UTF-8 it becomes: past twice the cap the
+  // value cannot fit, whatever it holds, so reading stops there.
+  const std::size_t rawCap =
+      cType == SQL_C_WCHAR && maxValueBytes <= SIZE_MAX / 2 ? maxValueBytes * 2 : maxValueBytes;
   // SQL_C_CHAR pieces end in one NUL byte, SQL_C_WCHAR pieces in one 16-bit NUL.
   const std::size_t terminator = cType == SQL_C_WCHAR ? sizeof(SQLWCHAR) : 1;
   std::array<char, kTextChunk> chunk{};
@@ -81,19 +96,26 @@ std::optional<std::string> fetchText(const OdbcHandle& statement, SQLUSMALLINT i
     const std::size_t room = chunk.size() - terminator;
     if (indicator == SQL_NO_TOTAL || static_cast<std::size_t>(indicator) > room) {
       bytes.append(chunk.data(), room);  // truncated: the rest comes with the next call
+      if (bytes.size() > rawCap) failTooLong(column, maxValueBytes, error);
       continue;
     }
     bytes.append(chunk.data(), static_cast<std::size_t>(indicator));
     break;
   }
-  if (cType != SQL_C_WCHAR) return bytes;
+  if (cType != SQL_C_WCHAR) {
+    if (bytes.size() > maxValueBytes) failTooLong(column, maxValueBytes, error);
+    return bytes;
+  }
   std::u16string units(bytes.size() / sizeof(char16_t), u'\0');
   std::memcpy(units.data(), bytes.data(), units.size() * sizeof(char16_t));
-  return utf8FromUtf16(units);
+  auto text = utf8FromUtf16(units);
+  if (text.size() > maxValueBytes) failTooLong(column, maxValueBytes, error);
+  return text;
 }
 
 Value fetchValue(const OdbcHandle& statement, SQLUSMALLINT index, SQLSMALLINT type,
-                 SQLSMALLINT scale, const OdbcErrorFactory& error) {
+                 SQLSMALLINT scale, const std::string& column, std::size_t maxValueBytes,
+                 const OdbcErrorFactory& error) {
   switch (type) {
     case SQL_TINYINT:
     case SQL_SMALLINT:
@@ -118,7 +140,7 @@ Value fetchValue(const OdbcHandle& statement, SQLUSMALLINT index, SQLSMALLINT ty
     }
     case SQL_DECIMAL:
     case SQL_NUMERIC: {
-      auto text = fetchText(statement, index, SQL_C_CHAR, error);
+      auto text = fetchText(statement, index, SQL_C_CHAR, column, maxValueBytes, error);
       if (!text) return Value::null();
       auto canonical = canonicalDecimal(*text, scale);
       // Not a number (PostgreSQL's 'NaN'): pass the text on rather than inventing a value.
@@ -137,7 +159,7 @@ Value fetchValue(const OdbcHandle& statement, SQLUSMALLINT index, SQLSMALLINT ty
     }
     default: {
       const SQLSMALLINT cType = isWideTextType(type) ? SQL_C_WCHAR : SQL_C_CHAR;
-      auto text = fetchText(statement, index, cType, error);
+      auto text = fetchText(statement, index, cType, column, maxValueBytes, error);
       return text ? Value::string(std::move(*text)) : Value::null();
     }
   }
@@ -167,14 +189,15 @@ void OdbcResultColumns::describe(const OdbcHandle& statement, const OdbcErrorFac
   }
 }
 
-Row OdbcResultColumns::read(const OdbcHandle& statement, const OdbcErrorFactory& error) const {
+Row OdbcResultColumns::read(const OdbcHandle& statement, const OdbcErrorFactory& error,
+                            std::size_t maxValueBytes) const {
   Row row;
   row.columns.reserve(columns_.size());
   row.values.reserve(columns_.size());
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     row.columns.push_back(columns_[i].name);
     row.values.push_back(fetchValue(statement, static_cast<SQLUSMALLINT>(i + 1), columns_[i].type,
-                                    columns_[i].scale, error));
+                                    columns_[i].scale, columns_[i].name, maxValueBytes, error));
   }
   return row;
 }

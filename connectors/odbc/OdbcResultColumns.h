@@ -21,8 +21,11 @@ class OdbcResultColumns {
   bool empty() const { return columns_.empty(); }
   std::vector<std::string> names() const;
 
-  // Reads the row SQLFetch has just positioned `statement` on.
-  Row read(const OdbcHandle& statement, const OdbcErrorFactory& error) const;
+  // Reads the row SQLFetch has just positioned `statement` on. A text or binary value longer
+  // than `maxValueBytes` (UTF-8 bytes) throws Error(SourceUnavailable, SQLSTATE 22001) naming the
+  // column: never a silent truncation, and never an unbounded buffer for one LOB.
+  Row read(const OdbcHandle& statement, const OdbcErrorFactory& error,
+           std::size_t maxValueBytes) const;
 
  private:
   struct Column {

@@ -18,10 +18,12 @@ SQLPOINTER asPointer(SQLULEN number) { return reinterpret_cast<SQLPOINTER>(numbe
 
 }  // namespace
 
-OdbcStatement::OdbcStatement(SQLHDBC connection, std::string sql, std::string_view sourceId)
+OdbcStatement::OdbcStatement(SQLHDBC connection, std::string sql, std::string_view sourceId,
+                             std::size_t maxValueBytes)
     : handle_(SQL_HANDLE_STMT, connection),
       sql_(std::move(sql)),
       sourceId_(sourceId),
+      maxValueBytes_(maxValueBytes),
       error_([this](const OdbcDiagnostics& diagnostics) {
         return queryError(sourceId_, diagnostics);
       }) {
@@ -62,9 +64,11 @@ void OdbcStatement::describeResult() {
     described_ = true;
   }
   if (columns_.empty()) {
+    // 07005: "prepared statement not a cursor specification", a mistake in the dataset's SQL
+    // rather than a failing database (the breaker tells them apart by SQLSTATE).
     throw Error(ErrorCode::SourceUnavailable,
                 "source '" + sourceId_ + "': the dataset query returned no result set",
-                "statement: " + sql_);
+                "statement: " + sql_, "07005");
   }
 }
 
@@ -76,7 +80,7 @@ std::optional<Row> OdbcStatement::run(const std::vector<Value>& params, SQLULEN 
   const SQLRETURN first = SQLFetch(handle_.get());
   if (first == SQL_NO_DATA) return std::nullopt;
   if (!succeeded(first)) fail();
-  Row row = columns_.read(handle_, error_);
+  Row row = columns_.read(handle_, error_, maxValueBytes_);
 
   const SQLRETURN second = SQLFetch(handle_.get());
   if (succeeded(second)) {
@@ -84,7 +88,7 @@ std::optional<Row> OdbcStatement::run(const std::vector<Value>& params, SQLULEN 
                 "source '" + sourceId_ +
                     "': the dataset query returned more than one row (a dataset must answer one "
                     "row per key)",
-                "statement: " + sql_);
+                "statement: " + sql_, "21000");  // cardinality violation: this key's data
   }
   if (second != SQL_NO_DATA) fail();
   return row;
@@ -95,7 +99,7 @@ std::vector<std::string> OdbcStatement::describe(const std::vector<Value>& param
   if (!execute(params, timeoutSeconds)) {
     throw Error(ErrorCode::SourceUnavailable,
                 "source '" + sourceId_ + "': the dataset query returned no result set",
-                "statement: " + sql_);
+                "statement: " + sql_, "07005");
   }
   const CursorCloser closer{handle_.get()};
   describeResult();

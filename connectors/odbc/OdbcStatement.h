@@ -20,7 +20,9 @@ namespace oncegate::odbc {
 class OdbcStatement {
  public:
   // Prepares `sql` on `connection`; throws the driver's error (queryError) when it cannot.
-  OdbcStatement(SQLHDBC connection, std::string sql, std::string_view sourceId);
+  // A value longer than `maxValueBytes` fails the query (OdbcResultColumns::read).
+  OdbcStatement(SQLHDBC connection, std::string sql, std::string_view sourceId,
+                std::size_t maxValueBytes);
   // The error factory refers to this statement's source id.
   OdbcStatement(const OdbcStatement&) = delete;
   OdbcStatement& operator=(const OdbcStatement&) = delete;
@@ -33,6 +35,8 @@ class OdbcStatement {
   std::vector<std::string> describe(const std::vector<Value>& params, SQLULEN timeoutSeconds);
 
   const std::string& sql() const { return sql_; }
+  // For SQLCancel from another thread (OdbcCancellation).
+  SQLHSTMT handle() const { return handle_.get(); }
 
  private:
   [[noreturn]] void fail();
@@ -46,6 +50,7 @@ class OdbcStatement {
   OdbcHandle handle_;
   std::string sql_;
   std::string sourceId_;
+  std::size_t maxValueBytes_;
   OdbcErrorFactory error_;
   OdbcResultColumns columns_;
   bool described_ = false;

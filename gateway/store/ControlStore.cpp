@@ -18,6 +18,10 @@ namespace oncegate {
 namespace {
 
 constexpr std::string_view kStoreName = "control store";
+// Each store statement, and each admin call waiting on one: a store host that stops answering
+// fails the call with SourceTimeout after this (plus OdbcClient::kGiveUpAfter) instead of pinning
+// it and the store's lock forever. The store's statements are small: seconds is generous.
+constexpr std::chrono::seconds kStoreStatementTimeout{5};
 // Room for any id in the YAML documents; checked here so that every database agrees.
 constexpr std::size_t kMaxIdLength = 255;
 constexpr std::size_t kMaxAuthorLength = 255;
@@ -150,7 +154,8 @@ std::vector<StoredDocument> ControlStore::documentsOf(
 
 ControlStore::ControlStore(std::string odbcConnectionString)
     : client_(std::make_unique<odbc::OdbcClient>(std::move(odbcConnectionString),
-                                                 std::string(kStoreName))) {
+                                                 std::string(kStoreName),
+                                                 kStoreStatementTimeout)) {
   createSchema();
 }
 

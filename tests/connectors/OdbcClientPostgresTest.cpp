@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -85,6 +87,33 @@ TEST_F(OdbcClientPostgresTest, SqlErrorKeepsSqlstate) {
     EXPECT_NE(error.detail().find(table_), std::string::npos) << error.detail();
   }
   EXPECT_EQ(client.query("SELECT 40 + 2").at(0).values.at(0), Value::integer(42));
+}
+
+TEST_F(OdbcClientPostgresTest, AFrozenBackendFailsTheCallWithinItsBoundAndTheNextCallReconnects) {
+  using namespace std::chrono_literals;
+  OdbcClient client(testing::postgresOdbc(), "test store", 1s);
+  const auto pid = client.query("SELECT pg_backend_pid()").at(0).values.at(0).asInt();
+  ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGSTOP), 0);
+  struct Thaw {
+    pid_t pid;
+    ~Thaw() { ::kill(pid, SIGCONT); }
+  } thaw{static_cast<pid_t>(pid)};
+
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    client.query("SELECT 1");
+    ADD_FAILURE() << "a frozen backend answered";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::SourceTimeout);
+    EXPECT_EQ(error.message(), "'test store' did not answer within 3000ms");
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(elapsed, 1s + OdbcClient::kGiveUpAfter);
+  EXPECT_LT(elapsed, 1s + OdbcClient::kGiveUpAfter + 1s);
+
+  // The frozen connection is abandoned; the next call gets a new one while it stays frozen.
+  const auto next = client.query("SELECT pg_backend_pid()").at(0).values.at(0).asInt();
+  EXPECT_NE(next, pid);
 }
 
 }  // namespace

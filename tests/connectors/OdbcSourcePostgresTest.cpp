@@ -1,17 +1,59 @@
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <atomic>
+#include <functional>
 #include <future>
+#include <memory>
 #include <regex>
 #include <thread>
 
 #include "TestServers.h"
 #include "common/Error.h"
+#include "connectors/odbc/OdbcClient.h"
 #include "connectors/odbc/OdbcSource.h"
 
 namespace oncegate {
 namespace {
 
 using namespace std::chrono_literals;
+
+// A PostgreSQL backend stopped with SIGSTOP: its host is "frozen" (neither statement_timeout nor
+// SQLCancel ends a call on it). Always thawed again, whatever the test did.
+class FrozenBackend {
+ public:
+  explicit FrozenBackend(std::int64_t pid) : pid_(static_cast<pid_t>(pid)) {
+    EXPECT_EQ(::kill(pid_, SIGSTOP), 0);
+  }
+  ~FrozenBackend() { thaw(); }
+  FrozenBackend(const FrozenBackend&) = delete;
+  FrozenBackend& operator=(const FrozenBackend&) = delete;
+  void thaw() {
+    if (frozen_) ::kill(pid_, SIGCONT);
+    frozen_ = false;
+  }
+
+ private:
+  pid_t pid_;
+  bool frozen_ = true;
+};
+
+// Polls `condition` until it holds or `limit` passes; whether it held.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+bool backendAlive(std::int64_t pid) {
+  odbc::OdbcClient client(testing::postgresOdbc(), "test observer");
+  const auto rows =
+      client.query("SELECT count(*) FROM pg_stat_activity WHERE pid = ?", {Value::integer(pid)});
+  return !rows.empty() && rows[0].values.at(0).asInt() > 0;
+}
 
 // psqlODBC against the test PostgreSQL server (scripts/test-servers.sh).
 class OdbcSourcePostgresTest : public ::testing::Test {
@@ -201,6 +243,105 @@ TEST_F(OdbcSourcePostgresTest, WrongPortGivesSourceUnavailableQuicklyWithoutTheP
   EXPECT_NE(outcome.error->detail().find("Port=1"), std::string::npos) << outcome.error->detail();
   EXPECT_LT(Source::Clock::now() - start, 2s);
   EXPECT_EQ(source.stats().connects, 0u);
+}
+
+TEST_F(OdbcSourcePostgresTest, AFrozenBackendsQueryIsGivenUpOnAndItsWorkerReplaced) {
+  auto settings = config(1);
+  settings.timeout = 1s;
+  OdbcSource source(settings);
+  const auto pid = column(run(source, "SELECT pg_backend_pid() AS pid"), "pid").asInt();
+  FrozenBackend frozen(pid);
+
+  const auto start = Source::Clock::now();
+  const auto outcome = run(source, "SELECT 1 AS one");
+  const auto elapsed = Source::Clock::now() - start;
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->code(), ErrorCode::SourceTimeout);
+  EXPECT_EQ(outcome.error->message(), "source 'pg' did not answer in time");
+  EXPECT_NE(outcome.error->detail().find("given up on"), std::string::npos)
+      << outcome.error->detail();
+  EXPECT_GE(elapsed, 1s + OdbcSource::kCancelGrace + OdbcSource::kGiveUpAfter);
+  EXPECT_LT(elapsed, 1s + OdbcSource::kCancelGrace + OdbcSource::kGiveUpAfter + 1s);
+  EXPECT_EQ(source.stats().abandoned, 1u);
+  EXPECT_EQ(source.stats().timeouts, 1u);
+
+  // The slot's replacement worker answers on a fresh connection while the backend stays frozen.
+  const auto next = run(source, "SELECT pg_backend_pid() AS pid");
+  EXPECT_NE(column(next, "pid").asInt(), pid);
+  EXPECT_EQ(source.stats().connects, 2u);
+  EXPECT_EQ(source.stats().inUse, 0u);
+
+  // Thawed, the abandoned worker's call returns: it closes its connection and exits quietly.
+  frozen.thaw();
+  EXPECT_TRUE(eventually([&] { return source.stats().abandoned == 0; }, 10s));
+  EXPECT_TRUE(eventually([&] { return !backendAlive(pid); }, 10s));
+  EXPECT_EQ(source.stats().timeouts, 1u);
+  EXPECT_EQ(column(run(source, "SELECT 2 AS two"), "two"), Value::integer(2));
+}
+
+TEST_F(OdbcSourcePostgresTest, DestructionReturnsWithinItsBoundWhileABackendIsFrozen) {
+  auto settings = config(1);
+  settings.timeout = 30s;  // the destructor, not the watchdog, must end this wait
+  auto source = std::make_unique<OdbcSource>(settings);
+  const auto pid = column(run(*source, "SELECT pg_backend_pid() AS pid"), "pid").asInt();
+  FrozenBackend frozen(pid);
+
+  auto completions = std::make_shared<std::atomic<int>>(0);
+  auto message = std::make_shared<std::string>();
+  source->execute(SourceQuery{"SELECT 1", {}}, Source::Clock::now() + 60s,
+                  [completions, message](QueryOutcome outcome) {
+                    if (outcome.error) *message = outcome.error->message();
+                    ++*completions;
+                  });
+  ASSERT_TRUE(eventually([&] { return source->stats().inUse == 1; }, 5s));
+
+  const auto start = Source::Clock::now();
+  source.reset();
+  const auto elapsed = Source::Clock::now() - start;
+  EXPECT_LT(elapsed, OdbcSource::kShutdownWait + 1s);
+  EXPECT_EQ(completions->load(), 1);
+  EXPECT_EQ(*message, "source 'pg' is shutting down");
+
+  frozen.thaw();
+  EXPECT_TRUE(eventually([&] { return !backendAlive(pid); }, 10s));
+  EXPECT_EQ(completions->load(), 1);  // the abandoned thread never completes the job again
+}
+
+TEST_F(OdbcSourcePostgresTest, AQueryRefusedByAFullQueueCompletesAtOnce) {
+  auto settings = config(1);
+  settings.timeout = 10s;
+  OdbcSource source(settings);
+  auto answered = std::make_shared<std::atomic<int>>(0);
+  const auto deadline = Source::Clock::now() + 20s;
+  source.execute(SourceQuery{"SELECT pg_sleep(3)", {}}, deadline,
+                 [answered](QueryOutcome) { ++*answered; });
+  ASSERT_TRUE(eventually([&] { return source.stats().inUse == 1; }, 5s));
+  for (std::size_t i = 0; i < OdbcSource::kQueuePerWorker; ++i) {
+    source.execute(SourceQuery{"SELECT 1", {}}, deadline,
+                   [answered](QueryOutcome) { ++*answered; });
+  }
+  EXPECT_EQ(source.stats().queued, OdbcSource::kQueuePerWorker);
+  auto refused = std::make_shared<std::promise<QueryOutcome>>();
+  auto outcome = refused->get_future();
+  source.execute(SourceQuery{"SELECT 1", {}}, deadline,
+                 [refused](QueryOutcome result) { refused->set_value(std::move(result)); });
+  ASSERT_EQ(outcome.wait_for(1s), std::future_status::ready);
+  const auto result = outcome.get();
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->message(), "source 'pg' has too many queued queries");
+  EXPECT_EQ(answered->load(), 0);  // the busy worker had nothing to do with it
+}
+
+TEST_F(OdbcSourcePostgresTest, AWideValueLongerThanMaxValueFailsItsQuery) {
+  OdbcSource source(config(1));
+  // 30000 characters: 60000 bytes of UTF-16 from the driver, 90000 of UTF-8: over 64 KiB.
+  const auto outcome = run(source, "SELECT repeat('张', 30000) AS big");
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->sqlstate(), "22001");
+  EXPECT_NE(outcome.error->detail().find("column 'big'"), std::string::npos);
+  const auto fits = run(source, "SELECT repeat('张', 20000) AS big");
+  ASSERT_FALSE(fits.error) << fits.error->detail();
+  EXPECT_EQ(column(fits, "big").text().size(), 60000u);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -161,23 +163,100 @@ TEST_F(OdbcSourceSqliteTest, ADescribeOnlyQueryGivesTheColumnsWithNullParamsAndN
 }
 
 TEST_F(OdbcSourceSqliteTest, ASourceThatKeepsFailingIsShortCircuitedByItsBreaker) {
-  auto settings = config(database_.string());
+  auto settings = config((directory_ / "no-such-dir" / "hr.db").string(), 1);
   settings.breakerFailures = 3;
   settings.breakerOpenFor = 60s;
   OdbcSource source(settings);
   for (int i = 0; i < 3; ++i) {
-    const auto outcome =
-        run(source, "SELECT nope FROM no_such_table WHERE id = ?", {Value::integer(1)});
+    const auto outcome = run(source, "SELECT 1");
     ASSERT_TRUE(outcome.error);
+    EXPECT_EQ(outcome.error->message().find("breaker is open"), std::string::npos);
   }
-  const auto sent = source.stats().queries;
-  const auto refused = run(source, "SELECT name FROM employee WHERE id_card = ?",
-                           {Value::string("330102196001010011")});
+  const auto refused = run(source, "SELECT 1");
   ASSERT_TRUE(refused.error);
   EXPECT_EQ(refused.error->code(), ErrorCode::SourceUnavailable);
   EXPECT_NE(refused.error->message().find("breaker is open"), std::string::npos);
-  EXPECT_EQ(source.stats().queries, sent);  // the database was not asked
   EXPECT_EQ(source.stats().shortCircuited, 1u);
+  EXPECT_TRUE(source.stats().breakerOpen);
+}
+
+TEST_F(OdbcSourceSqliteTest, OneSubjectsDataErrorsDoNotOpenTheBreaker) {
+  auto settings = config(database_.string(), 1);
+  settings.breakerFailures = 3;
+  settings.breakerOpenFor = 60s;
+  OdbcSource source(settings);
+  for (int i = 0; i < 10; ++i) {
+    const auto twoRows =
+        run(source, "SELECT name FROM employee WHERE age > ?", {Value::integer(0)});
+    ASSERT_TRUE(twoRows.error);
+    EXPECT_EQ(twoRows.error->sqlstate(), "21000");
+    EXPECT_NE(twoRows.error->message().find("more than one row"), std::string::npos)
+        << twoRows.error->message();
+  }
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(run(source, "SELECT nope FROM no_such_table").error);
+  EXPECT_FALSE(source.stats().breakerOpen);
+  EXPECT_EQ(source.stats().shortCircuited, 0u);
+  const auto outcome = run(source, "SELECT name FROM employee WHERE age = ?", {Value::integer(64)});
+  ASSERT_FALSE(outcome.error) << outcome.error->message();
+  EXPECT_EQ(column(*outcome.row, "name"), Value::string("张三"));
+}
+
+TEST_F(OdbcSourceSqliteTest, AValueLongerThanMaxValueFailsItsQueryInsteadOfBeingTruncated) {
+  auto settings = config(database_.string(), 1);
+  settings.maxValueBytes = 8000;  // the long note is 9000 bytes of UTF-8
+  OdbcSource source(settings);
+  const auto tooLong = run(source, "SELECT note FROM employee WHERE age = ?", {Value::integer(30)});
+  ASSERT_TRUE(tooLong.error);
+  EXPECT_FALSE(tooLong.row);
+  EXPECT_EQ(tooLong.error->code(), ErrorCode::SourceUnavailable);
+  EXPECT_EQ(tooLong.error->sqlstate(), "22001");
+  EXPECT_EQ(tooLong.error->message(),
+            "source 'hr' returned a value longer than the gateway accepts");
+  EXPECT_NE(tooLong.error->detail().find("column 'note'"), std::string::npos)
+      << tooLong.error->detail();
+  EXPECT_NE(tooLong.error->detail().find("8000 bytes"), std::string::npos);
+  // Short values of the same row still come, and the breaker did not count the data error.
+  const auto shortOnes =
+      run(source, "SELECT name FROM employee WHERE age = ?", {Value::integer(30)});
+  ASSERT_FALSE(shortOnes.error) << shortOnes.error->detail();
+  EXPECT_FALSE(source.stats().breakerOpen);
+}
+
+TEST_F(OdbcSourceSqliteTest, AThreadThatCannotStartFailsTheConstructorAfterStoppingTheOthers) {
+  std::atomic<int> started{0};
+  std::atomic<int> exited{0};
+  const OdbcSource::ThreadStarter starter = [&](std::function<void()> body) {
+    if (started.load() == 2) {
+      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    }
+    ++started;
+    return std::thread([&exited, body = std::move(body)] {
+      body();
+      ++exited;
+    });
+  };
+  try {
+    OdbcSource source(config(database_.string(), 4), starter);
+    FAIL() << "the constructor should have thrown";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::SourceUnavailable);
+    EXPECT_EQ(error.message(), "source 'hr' cannot start its threads");
+  }
+  EXPECT_EQ(started.load(), 2);
+  EXPECT_EQ(exited.load(), 2);  // joined before the constructor threw
+}
+
+TEST_F(OdbcSourceSqliteTest, StatsShowTheQueueTheWorkersInUseAndQueryDurations) {
+  OdbcSource source(config(database_.string(), 1));
+  run(source, "SELECT name FROM employee WHERE age = ?", {Value::integer(64)});
+  run(source, "SELECT 1", {}, -1ms);
+  const auto stats = source.stats();
+  EXPECT_EQ(stats.queryDuration.count, 1u);
+  EXPECT_EQ(stats.timeouts, 1u);
+  EXPECT_EQ(stats.inUse, 0u);
+  EXPECT_EQ(stats.queued, 0u);
+  EXPECT_EQ(stats.abandoned, 0u);
+  EXPECT_FALSE(stats.breakerOpen);
 }
 
 TEST_F(OdbcSourceSqliteTest, MoreThanOneRowIsAnError) {

@@ -61,6 +61,19 @@ TEST(SourceConfigTest, ExplicitValuesAreKept) {
   EXPECT_EQ(sources[1].retry, 0ms);
 }
 
+TEST(SourceConfigTest, MaxValueDefaultsTo64KiBAndIsBounded) {
+  EXPECT_EQ(parseText(kMinimal)[0].maxValueBytes, 64u * 1024u);
+  const auto sources = parseText(
+      "sources:\n"
+      "  - { id: hr, department: HR, odbc: x, max_value: 1MiB }\n");
+  EXPECT_EQ(sources[0].maxValueBytes, 1024u * 1024u);
+  EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR, odbc: x, max_value: 100 }\n"),
+            "sources/hr.yaml:2: max_value must be between 1KiB and 16MiB");
+  EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR, odbc: x, max_value: 1GiB }\n"),
+            "sources/hr.yaml:2: max_value must be between 1KiB and 16MiB");
+  EXPECT_NE(rejection("sources:\n  - { id: hr, department: HR, odbc: x, max_value: lots }\n"), "");
+}
+
 TEST(SourceConfigTest, ExpandsEnvironmentVariablesInTheConnectionString) {
   ::setenv("ONCEGATE_TEST_DATA_DIR", "/srv/data", 1);
   ::setenv("ONCEGATE_TEST_HR_PWD", "s3cret", 1);

@@ -1,4 +1,4 @@
-#include "connectors/odbc/OdbcPool.h"
+#include "connectors/odbc/OdbcConnector.h"
 
 #include "common/Error.h"
 
@@ -9,37 +9,33 @@ std::chrono::seconds wholeSecondsAtLeastOne(std::chrono::milliseconds duration) 
   return std::max(rounded, std::chrono::seconds(1));
 }
 
-OdbcPool::OdbcPool(const SourceConfig& config, std::atomic<std::uint64_t>& connects)
+OdbcConnector::OdbcConnector(const SourceConfig& config, std::atomic<std::uint64_t>& connects)
     : environment_(OdbcEnvironment::shared()),
       sourceId_(config.id),
       connection_(config.odbc),
       loginTimeout_(wholeSecondsAtLeastOne(config.timeout)),
       retry_(config.retry),
-      connects_(connects),
-      slots_(static_cast<std::size_t>(std::max(config.pool, 1))) {}
+      maxValueBytes_(config.maxValueBytes),
+      connects_(connects) {}
 
-OdbcConnection& OdbcPool::connection(std::size_t slot) {
-  auto& current = slots_.at(slot);
-  if (current && !current->broken()) return *current;
-  current.reset();
-
+std::unique_ptr<OdbcConnection> OdbcConnector::open() {
   const auto now = Clock::now().time_since_epoch().count();
   if (now < downUntil_.load(std::memory_order_acquire)) {
     throw Error(ErrorCode::SourceUnavailable, "source '" + sourceId_ +
                                                   "' is unavailable (a connect failed less than " +
                                                   std::to_string(retry_.count()) + "ms ago)");
   }
+  std::unique_ptr<OdbcConnection> opened;
   try {
-    current = std::make_unique<OdbcConnection>(environment_, connection_, loginTimeout_, sourceId_);
+    opened = std::make_unique<OdbcConnection>(environment_, connection_, loginTimeout_, sourceId_,
+                                              maxValueBytes_);
   } catch (const Error&) {
     const auto until = Clock::now() + retry_;
     downUntil_.store(until.time_since_epoch().count(), std::memory_order_release);
     throw;
   }
   connects_.fetch_add(1, std::memory_order_relaxed);
-  return *current;
+  return opened;
 }
-
-void OdbcPool::discard(std::size_t slot) { slots_.at(slot).reset(); }
 
 }  // namespace oncegate::odbc
