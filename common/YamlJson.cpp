@@ -33,6 +33,33 @@ bool parseInteger(std::string_view text, std::int64_t& out) {
   return error == std::errc() && stop == end;
 }
 
+// A plain scalar that YAML reads as a float and JSON can carry as written ("0.01", "-2.5e3"); it is
+// passed on as its text, so that no digit is rounded away on the way.
+bool isJsonDecimal(std::string_view text) {
+  std::size_t at = 0;
+  const auto digits = [&] {
+    const auto start = at;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+    return at > start;
+  };
+  if (at < text.size() && text[at] == '-') ++at;
+  const auto integerStart = at;
+  if (!digits() || (text[integerStart] == '0' && at - integerStart > 1)) return false;
+  bool fraction = false;
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    if (!digits()) return false;
+    fraction = true;
+  }
+  if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+    ++at;
+    if (at < text.size() && (text[at] == '+' || text[at] == '-')) ++at;
+    if (!digits()) return false;
+    fraction = true;
+  }
+  return fraction && at == text.size();
+}
+
 void writeScalar(const YAML::Node& node, JsonWriter& json) {
   const std::string& text = node.Scalar();
   if (node.Tag() == "!") {  // quoted in the document: the author wrote a string
@@ -48,6 +75,8 @@ void writeScalar(const YAML::Node& node, JsonWriter& json) {
     json.boolean(false);
   } else if (parseInteger(text, number)) {
     json.integer(number);
+  } else if (isJsonDecimal(text)) {
+    json.raw(text);
   } else {
     json.string(text);
   }

@@ -167,6 +167,20 @@ TEST_F(OpenApiDocumentTest, EveryOperationHasAUniqueIdAndAResponse) {
   }
 }
 
+// gateway/http/HttpServer.cpp refuses before any route is chosen, so every operation can answer
+// these: 400 (malformed request), 413 (body over limits.max_body), 431 (headers too large), 503
+// (shutting down). The integration tests check the answers they see against the document
+// (tests/api/validate-exchanges.pl); this covers the operations they do not reach that way.
+TEST_F(OpenApiDocumentTest, EveryOperationDocumentsTheRefusalsOfTheHttpLayer) {
+  for (const auto& [operation, object] : operations()) {
+    for (const auto status : {"400", "413", "431", "503"}) {
+      dom::element response;
+      EXPECT_EQ(object["responses"][status].get(response), simdjson::SUCCESS)
+          << operation.first << " " << operation.second << " does not document " << status;
+    }
+  }
+}
+
 // /v1 takes an API key, /admin/v1 an admin token, health, metrics and this document nothing.
 TEST_F(OpenApiDocumentTest, EveryOperationNamesItsCredentials) {
   for (const auto& [operation, object] : operations()) {

@@ -31,10 +31,20 @@ TEST(YamlJsonTest, QuotedScalarsStayStringsWhateverTheyLookLike) {
             R"({"a":"4","b":"true","c":"~","d":""})");
 }
 
+// The admin API answers with the YAML documents as JSON: `per_second: 0.01` is a number there
+// (api/openapi.json), written with the author's digits.
+TEST(YamlJsonTest, PlainDecimalsAreJsonNumbersAsWritten) {
+  EXPECT_EQ(asJson("{ a: 0.01, b: -2.50, c: 1e3, d: 6.02E+23 }"),
+            R"({"a":0.01,"b":-2.50,"c":1e3,"d":6.02E+23})");
+}
+
 TEST(YamlJsonTest, OtherPlainScalarsAreStrings) {
-  // Durations, decimals, dates, zero-padded codes and numbers beyond 64 bits keep their text.
-  EXPECT_EQ(asJson("[2s, 1.5, 2027-12-31, 007, 99999999999999999999, yes, 1MiB]"),
-            R"(["2s","1.5","2027-12-31","007","99999999999999999999","yes","1MiB"])");
+  // Durations, dates, versions, zero-padded codes and numbers beyond 64 bits keep their text, and
+  // so do the YAML float spellings JSON has no numbers for.
+  EXPECT_EQ(asJson("[2s, 2027-12-31, 1.2.3, 007, 00.5, 99999999999999999999, yes, 1MiB, .5, "
+                   "1., .inf]"),
+            R"(["2s","2027-12-31","1.2.3","007","00.5","99999999999999999999","yes","1MiB",)"
+            R"(".5","1.",".inf"])");
   EXPECT_EQ(asJson("0"), "0");
 }
 

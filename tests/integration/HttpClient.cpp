@@ -9,6 +9,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "ExchangeLog.h"
+
 namespace oncegate::testing {
 
 namespace {
@@ -52,6 +54,14 @@ HttpResult exchange(std::uint16_t port, const std::string& request) {
     if (data.size() >= end + 4 + length) break;
   }
   ::close(fd);
+  auto result = HttpClient::parse(data);
+  ExchangeLog::record(request, result);
+  return result;
+}
+
+}  // namespace
+
+HttpResult HttpClient::parse(const std::string& data) {
   HttpResult result;
   const auto end = data.find("\r\n\r\n");
   if (data.size() < 12 || end == std::string::npos) return result;  // status 0: no answer
@@ -68,10 +78,13 @@ HttpResult exchange(std::uint16_t port, const std::string& request) {
     line = next + 2;
   }
   result.body = data.substr(end + 4);
+  // A keep-alive connection may hold the start of the next answer after this one.
+  const auto length = result.headers.find("content-length");
+  if (length != result.headers.end()) {
+    result.body.resize(std::min<std::size_t>(result.body.size(), std::stoul(length->second)));
+  }
   return result;
 }
-
-}  // namespace
 
 HttpResult HttpClient::post(const std::string& path, const std::string& body,
                             const std::string& bearer,

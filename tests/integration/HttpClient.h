@@ -28,6 +28,10 @@ class HttpClient {
   // Sends `raw` bytes as they are and reads one response (for malformed-request tests).
   HttpResult raw(const std::string& raw) const;
 
+  // One answer as read from the wire (status line, headers, body up to Content-Length); status 0
+  // when `bytes` holds no complete head.
+  static HttpResult parse(const std::string& bytes);
+
  private:
   std::uint16_t port_;
 };

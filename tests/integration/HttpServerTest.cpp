@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 
+#include "ExchangeLog.h"
 #include "GatewayProcess.h"
 #include "HttpClient.h"
 
@@ -36,6 +37,7 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   void send(const std::string& bytes) {
+    if (bytes.find(" HTTP/1.") != std::string::npos) request_ = bytes;
     EXPECT_EQ(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(bytes.size()));
   }
@@ -48,6 +50,12 @@ class RawConnection {
       if (n <= 0) break;
       data.append(buffer, static_cast<std::size_t>(n));
     }
+    // Validated against api/openapi.json like HttpClient's, when a whole answer arrived.
+    const auto answer = HttpClient::parse(data);
+    const auto length = answer.headers.find("content-length");
+    if (length != answer.headers.end() && length->second == std::to_string(answer.body.size())) {
+      ExchangeLog::record(request_, answer);
+    }
     return data;
   }
   // True when the server closed the connection (recv returns 0) within the socket timeout.
@@ -58,6 +66,7 @@ class RawConnection {
 
  private:
   int fd_;
+  std::string request_;  // the last request line sent, and what followed it
 };
 
 ConfigFiles minimalConfig() {
