@@ -151,6 +151,8 @@ TEST(HttpServerTest, RefusesOversizedBodiesAndHeadersAndMalformedRequests) {
   auto headers = client.raw(
       "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'h') + "\r\n\r\n");
   EXPECT_EQ(headers.status, 431);
+  // Its own code, from the one table: it used to go out as bad_request.
+  EXPECT_THAT(headers.body, HasSubstr("\"error\":\"headers_too_large\""));
   auto malformed = client.raw("THIS IS NOT HTTP\r\n\r\n");
   EXPECT_EQ(malformed.status, 400);
   EXPECT_THAT(malformed.body, HasSubstr("\"error\":\"bad_request\""));
