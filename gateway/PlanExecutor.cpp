@@ -121,8 +121,7 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
     });
   }
 
-  void onCacheLookup(const std::vector<std::size_t>& indexes,
-                     std::vector<CacheAnswer> cached) {
+  void onCacheLookup(const std::vector<std::size_t>& indexes, std::vector<CacheAnswer> cached) {
     // A cache that answers after the deadline: the request is gone, and so may be its plan.
     if (finished_) return;
     for (std::size_t k = 0; k < indexes.size(); ++k) {

@@ -12,7 +12,7 @@ namespace oncegate {
 // so that hits and misses can be counted per tier (a row found in Redis was first missed by
 // the local tier in front of it). Two bytes of bookkeeping beside the bytes: no allocation.
 struct CacheAnswer {
-  std::optional<std::string> bytes;   // nullopt: no tier asked had the key
+  std::optional<std::string> bytes;    // nullopt: no tier asked had the key
   CacheTier tier = CacheTier::Memory;  // with bytes: the tier that had them
   std::uint8_t missedTiers = 0;        // bit (1 << tier) per tier asked that did not have it
 

@@ -352,8 +352,7 @@ void RedisCache::Connection::finishWithMisses(PendingLookup& pending, bool timed
   finish(pending, redisMisses(pending.count));
 }
 
-void RedisCache::Connection::finish(PendingLookup& pending,
-                                    std::vector<CacheAnswer> result) {
+void RedisCache::Connection::finish(PendingLookup& pending, std::vector<CacheAnswer> result) {
   pending.finished = true;
   pending.timer.cancel();
   LookupDone done = std::move(pending.done);

@@ -27,9 +27,9 @@ GatewayStats::GatewayStats(std::vector<std::string> routes, std::vector<std::str
       cacheTiers_(std::move(cacheTiers)),
       maxDatasets_(maxDatasets) {
   if (cacheTiers_.size() > kMaxCacheTiers) {
-    throw Error(ErrorCode::Internal, "too many cache tiers for /metrics",
-                std::to_string(cacheTiers_.size()) + " tiers, at most " +
-                    std::to_string(kMaxCacheTiers));
+    throw Error(
+        ErrorCode::Internal, "too many cache tiers for /metrics",
+        std::to_string(cacheTiers_.size()) + " tiers, at most " + std::to_string(kMaxCacheTiers));
   }
 }
 
@@ -168,8 +168,7 @@ void GatewayStats::writeScrape(const ComponentSamples& components, std::string& 
   perSource(metric::kSourceQueries, [](const SourceSample& s) { return s.queries; });
   perSource(metric::kSourceFailures, [](const SourceSample& s) { return s.failures; });
   perSource(metric::kSourceTimeouts, [](const SourceSample& s) { return s.timeouts; });
-  perSource(metric::kSourceShortCircuited,
-            [](const SourceSample& s) { return s.shortCircuited; });
+  perSource(metric::kSourceShortCircuited, [](const SourceSample& s) { return s.shortCircuited; });
   perSource(metric::kSourceConnects, [](const SourceSample& s) { return s.connects; });
   writer.begin(metric::kSourceQueryDuration);
   for (const auto& source : components.sources) writer.histogram({source.id}, source.durations);

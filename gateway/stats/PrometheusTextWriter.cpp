@@ -36,9 +36,9 @@ void appendDouble(double value, std::string& out) {
     return;
   }
   std::array<char, 32> buffer{};
-  const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                                 std::chars_format::general)
-                       .ptr;
+  const auto end =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::general)
+          .ptr;
   out.append(buffer.data(), end);
 }
 

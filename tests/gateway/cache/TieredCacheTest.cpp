@@ -124,8 +124,8 @@ TEST(TieredCacheTest, AnswersAgreeWithEachTiersStats) {
   EXPECT_EQ(cache.localStats().misses, misses[CacheTier::Local]);
   EXPECT_EQ(sharedTier.stats().hits, hits[CacheTier::Memory]);
   EXPECT_EQ(sharedTier.stats().misses, misses[CacheTier::Memory]);
-  EXPECT_EQ(hits[CacheTier::Local], 4U);   // both x3, s1 the second time
-  EXPECT_EQ(hits[CacheTier::Memory], 2U);  // s1 and s2, once each
+  EXPECT_EQ(hits[CacheTier::Local], 4U);     // both x3, s1 the second time
+  EXPECT_EQ(hits[CacheTier::Memory], 2U);    // s1 and s2, once each
   EXPECT_EQ(misses[CacheTier::Memory], 2U);  // none, twice
 }
 

@@ -1,13 +1,13 @@
-#include "gateway/stats/GatewayStats.h"
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
+
+#include "gateway/stats/GatewayStats.h"
 
 namespace oncegate {
 namespace {
@@ -66,8 +66,7 @@ TEST(GatewayStatsTest, ConcurrentCountsFromSeveralThreadsAreAllCounted) {
   for (int d = 0; d < 10; ++d) {
     const std::string dataset = "dataset=\"ds" + std::to_string(d) + "\"}";
     EXPECT_EQ(valueOf(scrape, "oncegate_cache_hits_total{tier=\"local\"," + dataset), total / 10);
-    EXPECT_EQ(valueOf(scrape, "oncegate_cache_misses_total{tier=\"redis\"," + dataset),
-              total / 10);
+    EXPECT_EQ(valueOf(scrape, "oncegate_cache_misses_total{tier=\"redis\"," + dataset), total / 10);
     EXPECT_EQ(valueOf(scrape, "oncegate_cache_hits_total{tier=\"redis\"," + dataset), 0);
   }
 }
@@ -79,8 +78,7 @@ TEST(GatewayStatsTest, UnknownRoutesStatusesAndFieldStatusesCountAsOther) {
   stats.countFieldOutcome("something_new");
   const auto scrape = scrapeOf(stats);
   EXPECT_EQ(valueOf(scrape, "oncegate_requests_total{route=\"other\",status=\"404\"}"), 1);
-  EXPECT_EQ(valueOf(scrape, "oncegate_requests_total{route=\"/v1/verify\",status=\"other\"}"),
-            1);
+  EXPECT_EQ(valueOf(scrape, "oncegate_requests_total{route=\"/v1/verify\",status=\"other\"}"), 1);
   EXPECT_EQ(valueOf(scrape, "oncegate_field_outcomes_total{status=\"other\"}"), 1);
   EXPECT_EQ(scrape.find("/v1/nope"), std::string::npos);
   EXPECT_EQ(scrape.find("418"), std::string::npos);
@@ -99,8 +97,7 @@ TEST(GatewayStatsTest, DatasetsPastTheBoundShareOneSeries) {
   EXPECT_EQ(valueOf(scrape, "oncegate_cache_hits_total{tier=\"memory\",dataset=\"a\"}"), 2);
   EXPECT_EQ(valueOf(scrape, "oncegate_cache_hits_total{tier=\"memory\",dataset=\"b\"}"), 1);
   EXPECT_EQ(valueOf(scrape, "oncegate_cache_hits_total{tier=\"memory\",dataset=\"(other)\"}"), 1);
-  EXPECT_EQ(valueOf(scrape, "oncegate_cache_misses_total{tier=\"memory\",dataset=\"(other)\"}"),
-            1);
+  EXPECT_EQ(valueOf(scrape, "oncegate_cache_misses_total{tier=\"memory\",dataset=\"(other)\"}"), 1);
   EXPECT_EQ(scrape.find("dataset=\"c\""), std::string::npos);
   EXPECT_EQ(scrape.find("unconfigured-tier"), std::string::npos);
 }
@@ -134,7 +131,8 @@ ComponentSamples fullyPopulated() {
     source.queued = 5;
     source.breakerOpen = source.id == "hr";
     LatencyHistogram durations;
-    for (std::chrono::microseconds d : {200us, 2000us, 40000us, 3000000us, 20000000us}) durations.observe(d);
+    for (std::chrono::microseconds d : {200us, 2000us, 40000us, 3000000us, 20000000us})
+      durations.observe(d);
     source.durations = durations.snapshot();
     components.sources.push_back(source);
   }

@@ -1,20 +1,21 @@
-#include "gateway/stats/PrometheusTextWriter.h"
-
 #include <gtest/gtest.h>
 
 #include "common/Error.h"
+#include "gateway/stats/PrometheusTextWriter.h"
 
 namespace oncegate {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr MetricFamily kLabelled{"test_things_total", MetricType::Counter,
-                                 "Things, by route.\nSecond line with a \\ backslash.", "",
+constexpr MetricFamily kLabelled{"test_things_total",
+                                 MetricType::Counter,
+                                 "Things, by route.\nSecond line with a \\ backslash.",
+                                 "",
                                  {"route", "status"}};
 constexpr MetricFamily kDepth{"test_depth", MetricType::Gauge, "A depth.", "", {}};
-constexpr MetricFamily kDuration{"test_duration_seconds", MetricType::Histogram, "Durations.",
-                                 "seconds", {"source"}};
+constexpr MetricFamily kDuration{
+    "test_duration_seconds", MetricType::Histogram, "Durations.", "seconds", {"source"}};
 
 std::size_t occurrences(const std::string& text, const std::string& needle) {
   std::size_t count = 0;
@@ -58,10 +59,10 @@ TEST(PrometheusTextWriterTest, GaugesPrintIntegersWholeAndOtherValuesExactly) {
 
 TEST(PrometheusTextWriterTest, HistogramBucketsAreCumulativeAndEndWithInf) {
   LatencyHistogram histogram;
-  histogram.observe(50us);   // le 0.0001
-  histogram.observe(80us);   // le 0.0001
-  histogram.observe(3ms);    // le 0.005
-  histogram.observe(30s);    // +Inf only
+  histogram.observe(50us);  // le 0.0001
+  histogram.observe(80us);  // le 0.0001
+  histogram.observe(3ms);   // le 0.005
+  histogram.observe(30s);   // +Inf only
   std::string out;
   PrometheusTextWriter writer(out);
   writer.begin(kDuration);
