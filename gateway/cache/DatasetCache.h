@@ -3,9 +3,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
+
+#include "gateway/cache/CacheAnswer.h"
 
 namespace oncegate {
 
@@ -17,11 +18,12 @@ namespace oncegate {
 // answers misses and never throws: a failing cache makes the gateway slower, not broken.
 class DatasetCache {
  public:
-  using LookupDone = std::function<void(std::vector<std::optional<std::string>>)>;
+  using LookupDone = std::function<void(std::vector<CacheAnswer>)>;
 
   virtual ~DatasetCache() = default;
 
-  // One round trip for all keys. result[i] holds the bytes stored under keys[i], or nullopt.
+  // One round trip for all keys. result[i] answers keys[i]: the bytes stored under it (or
+  // nullopt), the tier that had them and the tiers that missed.
   virtual void lookup(const std::vector<std::string>& keys, LookupDone done) = 0;
 
   // Fire and forget; the entry expires after `ttl`.

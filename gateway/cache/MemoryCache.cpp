@@ -7,8 +7,8 @@
 
 namespace oncegate {
 
-MemoryCache::MemoryCache(std::size_t maxEntries)
-    : maxPerShard_(std::max<std::size_t>(1, maxEntries / kShardCount)) {}
+MemoryCache::MemoryCache(std::size_t maxEntries, CacheTier tier)
+    : maxPerShard_(std::max<std::size_t>(1, maxEntries / kShardCount)), tier_(tier) {}
 
 MemoryCache::Shard& MemoryCache::shardOf(const std::string& key) {
   return shards_[std::hash<std::string>{}(key) % kShardCount];
@@ -30,19 +30,24 @@ std::uint64_t MemoryCache::erase(const std::string& key, bool wholeDataset) {
 }
 
 void MemoryCache::lookup(const std::vector<std::string>& keys, LookupDone done) {
-  std::vector<std::optional<std::string>> result(keys.size());
+  std::vector<CacheAnswer> result(keys.size());
   const auto now = Clock::now();
   std::uint64_t found = 0;
   for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto& answer = result[i];
+    answer.tier = tier_;
     auto& shard = shardOf(keys[i]);
     std::lock_guard lock(shard.mutex);
     auto entry = shard.entries.find(keys[i]);
-    if (entry == shard.entries.end()) continue;
-    if (entry->second.expires <= now) {
+    if (entry != shard.entries.end() && entry->second.expires <= now) {
       shard.entries.erase(entry);
+      entry = shard.entries.end();
+    }
+    if (entry == shard.entries.end()) {
+      answer.markMissedIn(tier_);
       continue;
     }
-    result[i] = entry->second.bytes;
+    answer.bytes = entry->second.bytes;
     ++found;
   }
   hits_ += found;

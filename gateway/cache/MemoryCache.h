@@ -22,7 +22,9 @@ class MemoryCache : public DatasetCache {
  public:
   static constexpr std::size_t kDefaultMaxEntries = 100000;
 
-  explicit MemoryCache(std::size_t maxEntries = kDefaultMaxEntries);
+  // `tier`: what its answers say they came from; Local when it is TieredCache's first tier.
+  explicit MemoryCache(std::size_t maxEntries = kDefaultMaxEntries,
+                       CacheTier tier = CacheTier::Memory);
 
   void lookup(const std::vector<std::string>& keys, LookupDone done) override;
   void store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) override;
@@ -50,6 +52,7 @@ class MemoryCache : public DatasetCache {
   void makeRoom(Shard& shard, Clock::time_point now);
 
   std::size_t maxPerShard_;
+  CacheTier tier_;
   std::array<Shard, kShardCount> shards_;
   std::atomic<std::uint64_t> hits_{0};
   std::atomic<std::uint64_t> misses_{0};

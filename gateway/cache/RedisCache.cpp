@@ -29,6 +29,16 @@ constexpr milliseconds kEraseTimeout{2000};
 constexpr milliseconds kMaxReconnectDelay{2000};
 // A connect that neither succeeds nor fails (a host that drops SYNs) is abandoned after this.
 constexpr milliseconds kConnectTimeout{2000};
+
+// The answers of a lookup that got no usable reply: every key missed in Redis.
+std::vector<CacheAnswer> redisMisses(std::size_t count) {
+  std::vector<CacheAnswer> answers(count);
+  for (auto& answer : answers) {
+    answer.tier = CacheTier::Redis;
+    answer.markMissedIn(CacheTier::Redis);
+  }
+  return answers;
+}
 }  // namespace
 
 struct RedisCache::Counters {
@@ -91,7 +101,7 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
   void scheduleReconnect();
   void markDown(const char* why);
   void markHealthy() { reconnectDelay_ = kFirstReconnectDelay; }
-  void finish(PendingLookup& pending, std::vector<std::optional<std::string>> result);
+  void finish(PendingLookup& pending, std::vector<CacheAnswer> result);
   void finishWithMisses(PendingLookup& pending, bool timedOut);
 
   static void onConnect(const redisAsyncContext* context, int status);
@@ -319,13 +329,16 @@ void RedisCache::Connection::onLookupReply(redisAsyncContext* context, void* rep
     return;
   }
   self->markHealthy();
-  std::vector<std::optional<std::string>> result(pending.count);
+  std::vector<CacheAnswer> result(pending.count);
   std::uint64_t hits = 0;
   for (std::size_t i = 0; i < pending.count; ++i) {
     const redisReply* element = answer->element[i];
+    result[i].tier = CacheTier::Redis;
     if (element != nullptr && element->type == REDIS_REPLY_STRING) {
-      result[i].emplace(element->str, element->len);
+      result[i].bytes.emplace(element->str, element->len);
       ++hits;
+    } else {
+      result[i].markMissedIn(CacheTier::Redis);
     }
   }
   self->counters_->hits += hits;
@@ -336,11 +349,10 @@ void RedisCache::Connection::onLookupReply(redisAsyncContext* context, void* rep
 void RedisCache::Connection::finishWithMisses(PendingLookup& pending, bool timedOut) {
   (timedOut ? counters_->timeouts : counters_->errors)++;
   counters_->misses += pending.count;
-  finish(pending, std::vector<std::optional<std::string>>(pending.count));
+  finish(pending, redisMisses(pending.count));
 }
 
-void RedisCache::Connection::finish(PendingLookup& pending,
-                                    std::vector<std::optional<std::string>> result) {
+void RedisCache::Connection::finish(PendingLookup& pending, std::vector<CacheAnswer> result) {
   pending.finished = true;
   pending.timer.cancel();
   LookupDone done = std::move(pending.done);
@@ -413,7 +425,7 @@ void RedisCache::lookup(const std::vector<std::string>& keys, LookupDone done) {
   if (connection == nullptr) {
     counters_->errors++;
     counters_->misses += keys.size();
-    done(std::vector<std::optional<std::string>>(keys.size()));
+    done(redisMisses(keys.size()));
     return;
   }
   connection->lookup(keys, std::move(done));

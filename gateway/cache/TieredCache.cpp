@@ -6,27 +6,32 @@ namespace oncegate {
 
 TieredCache::TieredCache(std::unique_ptr<DatasetCache> shared, std::size_t localEntries,
                          std::chrono::milliseconds localTtl)
-    : shared_(std::move(shared)), local_(localEntries), localTtl_(localTtl) {}
+    : shared_(std::move(shared)), local_(localEntries, CacheTier::Local), localTtl_(localTtl) {}
 
 void TieredCache::lookup(const std::vector<std::string>& keys, LookupDone done) {
-  std::vector<std::optional<std::string>> found;
-  local_.lookup(keys, [&found](auto result) { found = std::move(result); });  // inline
+  std::vector<CacheAnswer> answers;
+  local_.lookup(keys, [&answers](auto result) { answers = std::move(result); });  // inline
   std::vector<std::size_t> missing;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (!found[i]) missing.push_back(i);
+    if (!answers[i].hit()) missing.push_back(i);
   }
-  if (missing.empty()) return done(std::move(found));
+  if (missing.empty()) return done(std::move(answers));
   std::vector<std::string> missingKeys;
   missingKeys.reserve(missing.size());
   for (auto i : missing) missingKeys.push_back(keys[i]);
-  shared_->lookup(missingKeys, [this, found = std::move(found), missing, missingKeys,
+  shared_->lookup(missingKeys, [this, answers = std::move(answers), missing, missingKeys,
                                 done = std::move(done)](auto fromShared) mutable {
     for (std::size_t k = 0; k < missing.size() && k < fromShared.size(); ++k) {
-      if (!fromShared[k]) continue;
-      local_.store(missingKeys[k], *fromShared[k], localTtl_);
-      found[missing[k]] = std::move(fromShared[k]);
+      auto& answer = answers[missing[k]];
+      auto& shared = fromShared[k];
+      // Missed locally and, unless the shared tier had it, there too.
+      answer.missedTiers |= shared.missedTiers;
+      if (!shared.hit()) continue;
+      local_.store(missingKeys[k], *shared.bytes, localTtl_);
+      answer.bytes = std::move(shared.bytes);
+      answer.tier = shared.tier;
     }
-    done(std::move(found));
+    done(std::move(answers));
   });
 }
 

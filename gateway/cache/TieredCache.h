@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "gateway/cache/CacheStats.h"
 #include "gateway/cache/DatasetCache.h"
 #include "gateway/cache/MemoryCache.h"
 
@@ -25,6 +26,10 @@ class TieredCache : public DatasetCache {
   // This instance's copies only: what another instance's invalidation asks of this one, whose
   // shared tier it has already emptied.
   std::uint64_t eraseLocal(const std::string& key, bool wholeDataset);
+
+  // The local tier's counters (the shared tier has its own): its hits and misses are the keys
+  // whose answers say CacheTier::Local.
+  CacheStats localStats() const { return local_.stats(); }
 
  private:
   std::unique_ptr<DatasetCache> shared_;

@@ -142,13 +142,13 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
     });
   }
 
-  void onCacheLookup(const std::vector<std::size_t>& indexes,
-                     std::vector<std::optional<std::string>> cached) {
+  void onCacheLookup(const std::vector<std::size_t>& indexes, std::vector<CacheAnswer> cached) {
     // A cache that answers after the deadline: the request is gone, and so may be its plan.
     if (finished_) return;
     for (std::size_t k = 0; k < indexes.size(); ++k) {
       const std::size_t index = indexes[k];
-      auto decoded = k < cached.size() && cached[k] ? decodeCachedRow(*cached[k]) : std::nullopt;
+      auto decoded =
+          k < cached.size() && cached[k].bytes ? decodeCachedRow(*cached[k].bytes) : std::nullopt;
       if (decoded) {
         outcomes_[index].fromCache = true;
         if (*decoded) {

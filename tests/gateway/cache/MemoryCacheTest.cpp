@@ -16,8 +16,8 @@ using Values = std::vector<std::optional<std::string>>;
 Values lookupNow(MemoryCache& cache, const std::vector<std::string>& keys) {
   Values out;
   bool called = false;
-  cache.lookup(keys, [&](Values values) {
-    out = std::move(values);
+  cache.lookup(keys, [&](std::vector<CacheAnswer> answers) {
+    for (auto& answer : answers) out.push_back(std::move(answer.bytes));
     called = true;
   });
   EXPECT_TRUE(called) << "lookup did not complete inline";
@@ -53,6 +53,24 @@ TEST(MemoryCacheTest, StoredBytesComeBackInKeyOrder) {
   EXPECT_EQ(values[2], std::string("bytes\0with nul", 14));
   EXPECT_EQ(cache.stats().hits, 2u);
   EXPECT_EQ(cache.stats().misses, 1u);
+}
+
+TEST(MemoryCacheTest, AnswersNameTheTierThatHitOrMissed) {
+  MemoryCache memory;
+  MemoryCache local(100, CacheTier::Local);
+  for (MemoryCache* cache : {&memory, &local}) {
+    const CacheTier tier = cache == &memory ? CacheTier::Memory : CacheTier::Local;
+    cache->store("a", "A", 1min);
+    std::vector<CacheAnswer> answers;
+    cache->lookup({"a", "missing"}, [&](auto result) { answers = std::move(result); });
+    ASSERT_EQ(answers.size(), 2u);
+    EXPECT_EQ(answers[0].bytes, "A");
+    EXPECT_EQ(answers[0].tier, tier);
+    EXPECT_EQ(answers[0].missedTiers, 0u);
+    EXPECT_FALSE(answers[1].hit());
+    EXPECT_TRUE(answers[1].missedIn(tier));
+    EXPECT_FALSE(answers[1].missedIn(CacheTier::Redis));
+  }
 }
 
 TEST(MemoryCacheTest, StoreReplacesAnEntry) {
@@ -126,8 +144,8 @@ TEST(MemoryCacheTest, ConcurrentUseFromManyThreads) {
       for (int i = 0; i < 2000; ++i) {
         const std::string key = "t" + std::to_string(t) + "-" + std::to_string(i % 100);
         cache.store(key, key, 1min);
-        cache.lookup({key}, [&](Values values) {
-          if (values[0] && *values[0] != key) ++wrong;
+        cache.lookup({key}, [&](std::vector<CacheAnswer> answers) {
+          if (answers[0].bytes && *answers[0].bytes != key) ++wrong;
         });
       }
     });

@@ -26,6 +26,12 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Values = std::vector<std::optional<std::string>>;
 
+Values bytesOf(const std::vector<CacheAnswer>& answers) {
+  Values out;
+  for (const auto& answer : answers) out.push_back(answer.bytes);
+  return out;
+}
+
 // An I/O thread as the gateway runs them: one io_context, run by one thread.
 class LoopThread {
  public:
@@ -50,6 +56,7 @@ struct LookupOutcome {
   Values values;
   std::thread::id thread;
   Clock::duration elapsed{};
+  std::vector<CacheAnswer> answers;
 };
 
 // Runs cache.lookup on `loop` (as a session would) and waits for its completion.
@@ -58,9 +65,9 @@ LookupOutcome lookupOn(LoopThread& loop, RedisCache& cache, std::vector<std::str
   auto future = promise->get_future();
   asio::post(loop.io(), [&cache, promise, keys = std::move(keys)] {
     const auto start = Clock::now();
-    cache.lookup(keys, [promise, start](Values values) {
-      promise->set_value(
-          LookupOutcome{std::move(values), std::this_thread::get_id(), Clock::now() - start});
+    cache.lookup(keys, [promise, start](std::vector<CacheAnswer> answers) {
+      promise->set_value(LookupOutcome{bytesOf(answers), std::this_thread::get_id(),
+                                       Clock::now() - start, std::move(answers)});
     });
   });
   if (future.wait_for(10s) != std::future_status::ready) {
@@ -212,6 +219,10 @@ TEST_F(RedisCacheTest, StoredBytesComeBack) {
   EXPECT_EQ(outcome.values[0], bytes);
   EXPECT_FALSE(outcome.values[1].has_value());
   EXPECT_EQ(outcome.values[2], bytes);
+  // Each answer says Redis answered it: a hit there, or a miss there.
+  EXPECT_EQ(outcome.answers[0].tier, CacheTier::Redis);
+  EXPECT_FALSE(outcome.answers[0].missedIn(CacheTier::Redis));
+  EXPECT_TRUE(outcome.answers[1].missedIn(CacheTier::Redis));
   EXPECT_EQ(cache_->stats().hits, 2u);
   EXPECT_EQ(cache_->stats().misses, 1u);
   EXPECT_EQ(cache_->stats().errors, 0u);
@@ -250,6 +261,7 @@ TEST_F(RedisCacheTest, NoServerMeansQuickMisses) {
     ASSERT_EQ(outcome.values.size(), 2u);
     EXPECT_FALSE(outcome.values[0].has_value());
     EXPECT_FALSE(outcome.values[1].has_value());
+    EXPECT_TRUE(outcome.answers[0].missedIn(CacheTier::Redis)) << "counted as a Redis miss";
     EXPECT_LT(outcome.elapsed, 500ms) << "misses must not wait for the 3 s timeout";
   }
   EXPECT_EQ(cache_->stats().timeouts, 0u);
@@ -365,9 +377,10 @@ TEST_F(RedisCacheTest, CallsFromOtherThreadsGetMissesInline) {
   ASSERT_TRUE(eventuallyReads(loop(), *cache_, key, "v"));
 
   bool called = false;
-  cache_->lookup({key}, [&](Values values) {
+  cache_->lookup({key}, [&](std::vector<CacheAnswer> answers) {
     called = true;
-    EXPECT_FALSE(values.at(0).has_value());
+    EXPECT_FALSE(answers.at(0).hit());
+    EXPECT_TRUE(answers.at(0).missedIn(CacheTier::Redis));
   });
   EXPECT_TRUE(called);
   Inspector().run({"DEL", key});

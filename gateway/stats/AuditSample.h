@@ -1,0 +1,16 @@
+#pragma once
+
+#include <cstdint>
+
+#include "common/LatencyHistogram.h"
+
+namespace oncegate {
+
+// The audit trail as a scrape shows it, filled from the audit log when /metrics is asked.
+struct AuditSample {
+  std::uint64_t queueDepth = 0;  // records accepted, not yet written
+  std::uint64_t written = 0;
+  LatencyHistogram::Snapshot fsyncDurations;
+};
+
+}  // namespace oncegate

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "gateway/stats/AuditSample.h"
+#include "gateway/stats/CacheTierSample.h"
+#include "gateway/stats/SourceSample.h"
+
+namespace oncegate {
+
+// What the components own and the composition root gathers at scrape time (pull side), to be
+// written next to GatewayStats' own counters (push side) in one scrape.
+struct ComponentSamples {
+  std::uint64_t configVersion = 0;
+  std::vector<SourceSample> sources;
+  std::vector<CacheTierSample> cacheTiers;
+  AuditSample audit;
+};
+
+}  // namespace oncegate
