@@ -67,8 +67,11 @@ void syncDirectory(const std::filesystem::path& directory) {
 }  // namespace
 
 FileAuditLog::FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability,
-                           std::uint64_t rotateBytes)
-    : path_(std::move(path)), durability_(durability), rotateBytes_(rotateBytes) {
+                           std::uint64_t rotateBytes, AuditFileOperations& operations)
+    : path_(std::move(path)),
+      durability_(durability),
+      rotateBytes_(rotateBytes),
+      operations_(operations) {
   open();
   writer_ = std::thread([this] { writerLoop(); });
 }
@@ -173,7 +176,7 @@ bool FileAuditLog::healthy() const {
 
 bool FileAuditLog::writeAndSync(const std::string& bytes, std::size_t& written, bool sync) {
   while (written < bytes.size()) {
-    const ssize_t count = write(fd_, bytes.data() + written, bytes.size() - written);
+    const ssize_t count = operations_.write(fd_, bytes.data() + written, bytes.size() - written);
     if (count < 0) {
       if (errno == EINTR) continue;
       spdlog::error("audit log {}: write failed: {}", path_.string(), std::strerror(errno));
@@ -181,7 +184,7 @@ bool FileAuditLog::writeAndSync(const std::string& bytes, std::size_t& written, 
     }
     written += static_cast<std::size_t>(count);
   }
-  if (sync && fdatasync(fd_) != 0) {
+  if (sync && operations_.fdatasync(fd_) != 0) {
     spdlog::error("audit log {}: fdatasync failed: {}", path_.string(), std::strerror(errno));
     return false;
   }
@@ -194,7 +197,7 @@ void FileAuditLog::rotate() {
     rotateFailed_ = true;
   };
   // Nothing unsynced is left behind a rename.
-  if (fdatasync(fd_) != 0) return fail(std::string("fdatasync: ") + std::strerror(errno));
+  if (operations_.fdatasync(fd_) != 0) return fail(std::string("fdatasync: ") + std::strerror(errno));
   const std::string stamp = compactUtcTimestamp();
   std::filesystem::path rotated = path_.string() + "." + stamp;
   for (int n = 1; std::filesystem::exists(rotated); ++n) {
@@ -251,7 +254,7 @@ void FileAuditLog::writerLoop() {
     flushRequested_ = false;
     if (queue_.empty()) {
       // Records written since the last sync (batch mode) still need one.
-      if (sync && durable_ < writtenUpTo && fdatasync(fd_) == 0) {
+      if (sync && durable_ < writtenUpTo && operations_.fdatasync(fd_) == 0) {
         lastSync = now;
         durable_ = writtenUpTo;
         synced_.notify_all();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/audit/AuditConfig.h"
+#include "gateway/audit/AuditFileOperations.h"
 #include "gateway/audit/AuditLog.h"
 
 namespace oncegate {
@@ -29,6 +30,10 @@ class FileAuditLog : public AuditLog {
   // In batch mode the writer also wakes once this many records wait, and writes them (without
   // syncing): the queue, and the memory it holds, stay small under load.
   static constexpr std::size_t kBatchWriteThreshold = 256;
+  // In batch mode, the most records that may wait (queued or being written) while writes fail;
+  // past it append() answers durable(false) at once, so that requests are refused (503) instead
+  // of the queue, and the memory it holds, growing without end. About 30 MiB of typical records.
+  static constexpr std::size_t kBatchQueueLimit = 65536;
   static constexpr std::chrono::milliseconds kRetryDelay{1000};
   // The "event" of the first record of a file started by rotation; "continues" names the file.
   static constexpr std::string_view kRotationEvent = "audit_log_rotated";
@@ -36,8 +41,10 @@ class FileAuditLog : public AuditLog {
   // Throws Error(InvalidConfig) naming the path when the file cannot be created, opened or
   // locked.
   // With `rotateBytes` above 0, a file that has reached that size is rotated (see AuditConfig).
+  // `operations` must outlive the log.
   FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability,
-               std::uint64_t rotateBytes = 0);
+               std::uint64_t rotateBytes = 0,
+               AuditFileOperations& operations = AuditFileOperations::system());
   explicit FileAuditLog(const AuditConfig& config);
   ~FileAuditLog() override;
 
@@ -76,6 +83,7 @@ class FileAuditLog : public AuditLog {
   std::filesystem::path path_;
   AuditConfig::Durability durability_;
   std::uint64_t rotateBytes_;
+  AuditFileOperations& operations_;
   bool rotateFailed_ = false;  // writer thread only: a failure is logged once until one succeeds
   int fd_ = -1;
   std::string prev_;  // writer thread only (after open)
