@@ -22,7 +22,6 @@
 #include "common/JsonWriter.h"
 #include "common/YamlJson.h"
 #include "connectors/odbc/OdbcSource.h"
-#include "gateway/BufferedStderrSink.h"
 #include "gateway/CacheInvalidation.h"
 #include "gateway/Configuration.h"
 #include "gateway/GatewaySnapshot.h"
@@ -39,6 +38,7 @@
 #include "gateway/cache/TieredCache.h"
 #include "gateway/http/EventLoops.h"
 #include "gateway/http/HttpServer.h"
+#include "gateway/logging/BufferedStderrSink.h"
 #include "gateway/store/ControlStore.h"
 
 namespace {
