@@ -22,7 +22,6 @@
 #include "common/JsonWriter.h"
 #include "common/YamlJson.h"
 #include "connectors/odbc/OdbcSource.h"
-#include "gateway/BufferedStderrSink.h"
 #include "gateway/cache/CacheInvalidation.h"
 #include "gateway/config/Configuration.h"
 #include "gateway/runtime/GatewaySnapshot.h"
@@ -42,6 +41,7 @@
 #include "gateway/cache/TieredCache.h"
 #include "gateway/http/EventLoops.h"
 #include "gateway/http/HttpServer.h"
+#include "gateway/logging/BufferedStderrSink.h"
 #include "gateway/store/ControlStore.h"
 
 namespace {

@@ -18,7 +18,8 @@ class AuditLog {
 
   // `record` is one complete JSON object. With strict durability `durable` runs (on the writer
   // thread) once the line is written and fsynced; with batch durability it runs at once, on the
-  // caller's thread, and the writer flushes and fsyncs in the background.
+  // caller's thread, and the writer flushes and fsyncs in the background. A record the log
+  // cannot take (see FileAuditLog) is answered false at once, on the caller's thread.
   virtual void append(std::string record, Durable durable) = 0;
 
   // False while records cannot be written (the last write or sync failed).

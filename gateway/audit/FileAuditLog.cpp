@@ -67,8 +67,11 @@ void syncDirectory(const std::filesystem::path& directory) {
 }  // namespace
 
 FileAuditLog::FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability,
-                           std::uint64_t rotateBytes)
-    : path_(std::move(path)), durability_(durability), rotateBytes_(rotateBytes) {
+                           std::uint64_t rotateBytes, AuditFileOperations& operations)
+    : path_(std::move(path)),
+      durability_(durability),
+      rotateBytes_(rotateBytes),
+      operations_(operations) {
   open();
   writer_ = std::thread([this] { writerLoop(); });
 }
@@ -93,7 +96,8 @@ int FileAuditLog::openLocked() const {
     std::filesystem::create_directories(directory, error);
     if (error) failOpen(path_, "cannot create its directory", error.value());
   }
-  const bool existed = std::filesystem::exists(path_);
+  std::error_code unknown;  // then the directory is synced as for a new file
+  const bool existed = std::filesystem::exists(path_, unknown);
   const int fd = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) failOpen(path_, "cannot open", errno);
   // Two writers would interleave lines and break the chain.
@@ -124,7 +128,7 @@ void FileAuditLog::open() {
     spdlog::warn("audit log {}: the last line was incomplete (crash during a write?)",
                  path_.string());
     std::size_t written = 0;
-    if (!writeAndSync("\n", written, true)) {
+    if (writeAndSync(fd_, "\n", written, true) != WriteResult::Written) {
       close(fd_);
       failOpen(path_, "cannot write", errno);
     }
@@ -133,24 +137,38 @@ void FileAuditLog::open() {
 
 void FileAuditLog::append(std::string record, Durable durable) {
   std::string prepared = AuditLine::prepare(std::move(record));
-  if (durability_ == AuditConfig::Durability::Batch) {
-    bool wake = false;
-    {
-      std::lock_guard lock(mutex_);
-      queue_.push_back(Pending{std::move(prepared), {}});
-      ++appended_;
-      wake = queue_.size() == kBatchWriteThreshold;
-    }
-    if (wake) wake_.notify_one();
-    if (durable) durable(true);
-    return;
-  }
+  const bool strict = durability_ == AuditConfig::Durability::Strict;
+  bool accepted = true;
+  bool becameFull = false;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(Pending{std::move(prepared), std::move(durable)});
-    ++appended_;
+    if (strict) {
+      accepted = !syncBroken_;
+    } else if (queue_.size() + inFlight_ >= kBatchQueueLimit) {
+      accepted = false;
+      becameFull = !queueFull_;
+      queueFull_ = true;
+    }
+    if (accepted) {
+      queue_.push_back(Pending{std::move(prepared), strict ? std::move(durable) : Durable{}});
+      ++appended_;
+      wake = strict || queue_.size() == kBatchWriteThreshold;
+    } else {
+      ++refused_;
+    }
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
+  if (becameFull) {
+    spdlog::error("audit log {}: {} records wait for a failing disk; requests are refused until "
+                  "they are written",
+                  path_.string(), kBatchQueueLimit);
+  }
+  if (!accepted) {
+    if (durable) durable(false);
+    return;
+  }
+  if (!strict && durable) durable(true);
 }
 
 bool FileAuditLog::stoppingNow() const {
@@ -168,24 +186,67 @@ void FileAuditLog::flush() {
 
 bool FileAuditLog::healthy() const {
   std::lock_guard lock(mutex_);
-  return healthy_;
+  return writesHealthy_ && !queueFull_ && !syncBroken_;
 }
 
-bool FileAuditLog::writeAndSync(const std::string& bytes, std::size_t& written, bool sync) {
+FileAuditLog::Stats FileAuditLog::stats() const {
+  Stats stats;
+  {
+    std::lock_guard lock(mutex_);
+    stats.recordsWaiting = queue_.size() + inFlight_;
+    stats.recordsWritten = written_;
+    stats.recordsRefused = refused_;
+  }
+  stats.fsyncDurations = fsyncDurations_.snapshot();
+  return stats;
+}
+
+void FileAuditLog::setWriteHealthy(bool healthy) {
+  std::lock_guard lock(mutex_);
+  writesHealthy_ = healthy;
+}
+
+void FileAuditLog::waitBeforeRetry() {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, kRetryDelay, [this] { return stopping_; });
+}
+
+bool FileAuditLog::sync(int fd) {
+  const auto start = std::chrono::steady_clock::now();
+  const int result = operations_.fdatasync(fd);
+  const int error = errno;
+  fsyncDurations_.observe(std::chrono::steady_clock::now() - start);
+  if (result == 0) return true;
+  bool first = false;
+  {
+    std::lock_guard lock(mutex_);
+    first = !syncBroken_;
+    syncBroken_ = true;
+  }
+  if (first) {
+    spdlog::critical(
+        "audit log {}: fdatasync failed: {}. Records written before this may not be on disk, and "
+        "no later sync can prove they are: the trail is unhealthy (/readyz answers 503) and "
+        "strict-mode requests are refused until the gateway is restarted. Check the disk and "
+        "the kernel log, run `oncegatectl verify-audit` on the trail, then restart the gateway.",
+        path_.string(), std::strerror(error));
+  }
+  return false;
+}
+
+FileAuditLog::WriteResult FileAuditLog::writeAndSync(int fd, const std::string& bytes,
+                                                     std::size_t& written, bool sync) {
   while (written < bytes.size()) {
-    const ssize_t count = write(fd_, bytes.data() + written, bytes.size() - written);
+    const ssize_t count = operations_.write(fd, bytes.data() + written, bytes.size() - written);
     if (count < 0) {
       if (errno == EINTR) continue;
       spdlog::error("audit log {}: write failed: {}", path_.string(), std::strerror(errno));
-      return false;
+      return WriteResult::WriteFailed;
     }
     written += static_cast<std::size_t>(count);
   }
-  if (sync && fdatasync(fd_) != 0) {
-    spdlog::error("audit log {}: fdatasync failed: {}", path_.string(), std::strerror(errno));
-    return false;
-  }
-  return true;
+  if (sync && !this->sync(fd)) return WriteResult::SyncFailed;
+  return WriteResult::Written;
 }
 
 void FileAuditLog::rotate() {
@@ -194,25 +255,35 @@ void FileAuditLog::rotate() {
     rotateFailed_ = true;
   };
   // Nothing unsynced is left behind a rename.
-  if (fdatasync(fd_) != 0) return fail(std::string("fdatasync: ") + std::strerror(errno));
+  if (!sync(fd_)) return fail("fdatasync failed");
   const std::string stamp = compactUtcTimestamp();
   std::filesystem::path rotated = path_.string() + "." + stamp;
-  for (int n = 1; std::filesystem::exists(rotated); ++n) {
+  for (int n = 1;; ++n) {
+    std::error_code error;
+    const bool taken = std::filesystem::exists(rotated, error);
+    if (error) return fail("cannot check " + rotated.string() + ": " + error.message());
+    if (!taken) break;
     rotated = path_.string() + "." + stamp + "-" + std::to_string(n);
   }
   if (::rename(path_.c_str(), rotated.c_str()) != 0) {
     return fail("rename to " + rotated.string() + ": " + std::strerror(errno));
   }
+  // Until the new file holds its rotation record the old one stays current: renamed back under
+  // the configured name, with the chain where it was.
+  const auto restore = [&](int fresh, const std::string& why) {
+    if (fresh >= 0) close(fresh);
+    if (::rename(rotated.c_str(), path_.c_str()) != 0) {
+      spdlog::critical("audit log {}: cannot rename {} back: {}; records go on into {}",
+                       path_.string(), rotated.string(), std::strerror(errno), rotated.string());
+    }
+    fail(why);
+  };
   int fresh = -1;
   try {
     fresh = openLocked();
   } catch (const Error& e) {
-    // Keep writing where the chain is: back under the configured name.
-    ::rename(rotated.c_str(), path_.c_str());
-    return fail(e.message());
+    return restore(-1, e.message());
   }
-  close(fd_);
-  fd_ = fresh;
   // The new file begins with the link to the old one: a verifier given this file alone knows it
   // continues another, and removing lines from its head still breaks the chain.
   std::string record;
@@ -220,14 +291,90 @@ void FileAuditLog::rotate() {
   json.beginObject().key("time").string(utcTimestamp()).key("event").string(kRotationEvent);
   json.key("continues").string(rotated.filename().string()).endObject();
   std::string line = AuditLine::chain(AuditLine::prepare(std::move(record)), prev_);
-  prev_ = sha256Hex(line);
+  std::string hash = sha256Hex(line);
   line.push_back('\n');
   std::size_t written = 0;
-  if (!writeAndSync(line, written, true)) return fail("cannot write the rotation record");
+  if (writeAndSync(fresh, line, written, true) != WriteResult::Written) {
+    return restore(fresh, "cannot write the rotation record");
+  }
+  close(fd_);
+  fd_ = fresh;
+  prev_ = std::move(hash);
   if (rotateFailed_) spdlog::info("audit log {}: rotating again", path_.string());
   rotateFailed_ = false;
   spdlog::info("audit log {}: rotated; the previous records are in {}", path_.string(),
                rotated.string());
+}
+
+FileAuditLog::BatchResult FileAuditLog::writeBatch(const std::deque<Pending>& batch, bool sync) {
+  // The writer thread must outlive anything thrown at it: an escaped exception would end the
+  // process (std::terminate) with every waiting request.
+  const std::string prevBefore = prev_;
+  try {
+    return writeBatchOrThrow(batch, sync);
+  } catch (const std::exception& e) {
+    spdlog::error("audit log {}: {} records not written: {}", path_.string(), batch.size(),
+                  e.what());
+  } catch (...) {
+    spdlog::error("audit log {}: {} records not written", path_.string(), batch.size());
+  }
+  prev_ = prevBefore;
+  setWriteHealthy(false);
+  return BatchResult{};
+}
+
+FileAuditLog::BatchResult FileAuditLog::writeBatchOrThrow(const std::deque<Pending>& batch,
+                                                          bool sync) {
+  const bool strict = durability_ == AuditConfig::Durability::Strict;
+  if (strict && syncBroken_) return BatchResult{};  // queued before the sync failed
+
+  const std::string prevBefore = prev_;
+  struct stat before {};
+  const bool sizeKnown = fstat(fd_, &before) == 0;
+  std::string bytes;
+  for (const auto& pending : batch) {
+    std::string line = AuditLine::chain(pending.record, prev_);
+    prev_ = sha256Hex(line);
+    bytes.append(line);
+    bytes.push_back('\n');
+  }
+  // Strict mode: the requests of this batch are waiting. Rather than hold them while the disk
+  // is failing, take the batch back out of the file (so the chain stays whole) and tell them it
+  // was not recorded: they answer 503 and serve no data.
+  const auto takeBack = [&](std::size_t written) {
+    if (!sizeKnown || (written != 0 && ftruncate(fd_, before.st_size) != 0)) return false;
+    prev_ = prevBefore;
+    spdlog::error("audit log {}: {} records could not be written; their requests are refused",
+                  path_.string(), batch.size());
+    return true;
+  };
+  std::size_t written = 0;
+  int failures = 0;
+  while (true) {
+    const auto result = writeAndSync(fd_, bytes, written, sync);
+    if (result == WriteResult::Written) break;
+    if (result == WriteResult::SyncFailed) {
+      // Batch mode: the lines are in the file, and syncing again proves nothing.
+      if (strict && takeBack(written)) return BatchResult{};
+      break;  // the lines stay, but no sync vouches for them
+    }
+    ++failures;
+    setWriteHealthy(false);
+    if (strict && takeBack(written)) return BatchResult{};
+    if (stoppingNow() && failures >= kShutdownAttempts) {
+      spdlog::critical("audit log {}: closing with {} of {} bytes of audit records unwritten",
+                       path_.string(), bytes.size() - written, bytes.size());
+      return BatchResult{};
+    }
+    waitBeforeRetry();
+  }
+  setWriteHealthy(true);
+  BatchResult result;
+  result.inFile = true;
+  result.recorded = !(strict && syncBroken_);
+  result.full = rotateBytes_ > 0 && sizeKnown &&
+                static_cast<std::uint64_t>(before.st_size) + bytes.size() >= rotateBytes_;
+  return result;
 }
 
 void FileAuditLog::writerLoop() {
@@ -246,82 +393,66 @@ void FileAuditLog::writerLoop() {
     // Strict mode syncs every batch; batch mode when asked to, when stopping, and otherwise at
     // most every kBatchSyncInterval (records written in between are in the page cache).
     const auto now = std::chrono::steady_clock::now();
-    const bool sync =
+    const bool syncNow =
         strict || flushRequested_ || stopping_ || now - lastSync >= kBatchSyncInterval;
     flushRequested_ = false;
     if (queue_.empty()) {
-      // Records written since the last sync (batch mode) still need one.
-      if (sync && durable_ < writtenUpTo && fdatasync(fd_) == 0) {
+      if (syncNow && durable_ < writtenUpTo) {
+        // Records written since the last sync (batch mode) still need one; a failure is final
+        // (sync() says so), so flush() is not left waiting for a sync that would prove nothing.
+        lock.unlock();
+        sync(fd_);
+        lock.lock();
         lastSync = now;
         durable_ = writtenUpTo;
         synced_.notify_all();
+        continue;  // records may have come meanwhile
       }
       if (stopping_) return;
       continue;
     }
     std::deque<Pending> batch;
     batch.swap(queue_);
+    inFlight_ = batch.size();
     const auto last = appended_;
+    const auto count = batch.size();
     lock.unlock();
 
-    const std::string prevBefore = prev_;
-    struct stat before {};
-    const bool sizeKnown = fstat(fd_, &before) == 0;
-    std::string bytes;
-    for (const auto& pending : batch) {
-      std::string line = AuditLine::chain(pending.record, prev_);
-      prev_ = sha256Hex(line);
-      bytes.append(line);
-      bytes.push_back('\n');
+    const BatchResult result = writeBatch(batch, syncNow);
+    {
+      // Counted before anyone is told, so that a request answered is a request counted.
+      std::lock_guard counting(mutex_);
+      inFlight_ = 0;
+      if (result.inFile) {
+        writtenUpTo = last;
+        written_ += count;
+      }
+      if (strict && !result.recorded) refused_ += count;
+      if (queue_.size() < kBatchQueueLimit) queueFull_ = false;
     }
-    std::size_t written = 0;
-    int failures = 0;
-    bool recorded = true;
-    while (!writeAndSync(bytes, written, sync)) {
-      ++failures;
-      {
-        std::lock_guard state(mutex_);
-        healthy_ = false;
-      }
-      // Strict mode: the requests of this batch are waiting. Rather than hold them while the
-      // disk is failing, take the batch back out of the file (so the chain stays whole) and
-      // tell them it was not recorded: they answer 503 and serve no data.
-      if (strict && sizeKnown && (written == 0 || ftruncate(fd_, before.st_size) == 0)) {
-        prev_ = prevBefore;
-        recorded = false;
-        spdlog::error("audit log {}: {} records could not be written; their requests are refused",
-                      path_.string(), batch.size());
-        break;
-      }
-      if (stoppingNow() && failures >= kShutdownAttempts) {
-        spdlog::critical("audit log {}: closing with {} of {} bytes of audit records unwritten",
-                         path_.string(), bytes.size() - written, bytes.size());
-        recorded = false;
-        break;
-      }
-      std::this_thread::sleep_for(kRetryDelay);
-    }
-    const bool full = rotateBytes_ > 0 && recorded && written == bytes.size() && sizeKnown &&
-                      static_cast<std::uint64_t>(before.st_size) + bytes.size() >= rotateBytes_;
     for (auto& pending : batch) {
       if (!pending.durable) continue;
       try {
-        pending.durable(recorded);
+        pending.durable(result.recorded);
       } catch (const std::exception& e) {
         spdlog::error("audit log: a durable callback threw: {}", e.what());
       } catch (...) {
         spdlog::error("audit log: a durable callback threw");
       }
     }
+    // The callbacks own request state whose release may be slow: not under the lock.
+    batch.clear();
 
     // After the callbacks: the requests of this batch do not wait for a rename and a new file.
-    if (full) rotate();
-    lock.lock();
-    if (written == bytes.size()) {
-      healthy_ = true;
-      writtenUpTo = last;
+    if (result.full) {
+      try {
+        rotate();
+      } catch (const std::exception& e) {
+        spdlog::error("audit log {}: cannot rotate: {}", path_.string(), e.what());
+      }
     }
-    if (sync) {
+    lock.lock();
+    if (syncNow) {
       lastSync = now;
       durable_ = last;
       synced_.notify_all();

@@ -10,7 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/LatencyHistogram.h"
 #include "gateway/audit/AuditConfig.h"
+#include "gateway/audit/AuditFileOperations.h"
 #include "gateway/audit/AuditLog.h"
 
 namespace oncegate {
@@ -21,23 +23,41 @@ namespace oncegate {
 // writer writes and syncs at most every kBatchSyncInterval.
 // The file is opened append-only, created 0600 (with its directories), and locked so that a
 // second process cannot interleave lines; on open the chain continues from the file's last line.
-// A failed write or sync is retried (records are never dropped while running); the destructor
-// drains the queue.
+// A failed write is retried (batch records are never dropped while running, up to
+// kBatchQueueLimit of them); the destructor drains the queue. A failed fdatasync is final: the
+// kernel may have dropped the dirty pages, so later syncs prove nothing about earlier records;
+// the log stays unhealthy and strict appends are refused until the process restarts.
+// No durable callback runs, and no callback is destroyed, while append() or healthy() would wait:
+// a callback owns request state whose release may be slow, and may append again.
 class FileAuditLog : public AuditLog {
  public:
   static constexpr std::chrono::milliseconds kBatchSyncInterval{200};
   // In batch mode the writer also wakes once this many records wait, and writes them (without
   // syncing): the queue, and the memory it holds, stay small under load.
   static constexpr std::size_t kBatchWriteThreshold = 256;
+  // In batch mode, the most records that may wait (queued or being written) while writes fail;
+  // past it append() answers durable(false) at once, so that requests are refused (503) instead
+  // of the queue, and the memory it holds, growing without end. About 30 MiB of typical records.
+  static constexpr std::size_t kBatchQueueLimit = 65536;
   static constexpr std::chrono::milliseconds kRetryDelay{1000};
   // The "event" of the first record of a file started by rotation; "continues" names the file.
   static constexpr std::string_view kRotationEvent = "audit_log_rotated";
 
+  // What /metrics shows of the writer.
+  struct Stats {
+    std::uint64_t recordsWaiting = 0;  // appended, not yet written (queued or being written)
+    std::uint64_t recordsWritten = 0;  // since start
+    std::uint64_t recordsRefused = 0;  // answered durable(false) without being written
+    LatencyHistogram::Snapshot fsyncDurations;
+  };
+
   // Throws Error(InvalidConfig) naming the path when the file cannot be created, opened or
   // locked.
   // With `rotateBytes` above 0, a file that has reached that size is rotated (see AuditConfig).
+  // `operations` must outlive the log.
   FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability,
-               std::uint64_t rotateBytes = 0);
+               std::uint64_t rotateBytes = 0,
+               AuditFileOperations& operations = AuditFileOperations::system());
   explicit FileAuditLog(const AuditConfig& config);
   ~FileAuditLog() override;
 
@@ -45,13 +65,19 @@ class FileAuditLog : public AuditLog {
   FileAuditLog& operator=(const FileAuditLog&) = delete;
 
   // Throws Error(Internal) when `record` is not one JSON object (a bug of the caller).
+  // Answers durable(false) at once, on the caller's thread, when the record is refused: strict
+  // after a failed fdatasync, batch with kBatchQueueLimit records waiting.
   void append(std::string record, Durable durable) override;
 
-  // Blocks until every record appended before the call is written and synced.
+  // Blocks until every record appended before the call is written and a sync was attempted
+  // (healthy() tells whether it succeeded).
   void flush();
 
-  // False while writes or syncs fail (disk full, I/O error): for /readyz.
+  // False while writes fail (disk full, I/O error) or batch records are refused, and for good
+  // after a failed fdatasync: for /readyz.
   bool healthy() const override;
+
+  Stats stats() const;
 
   const std::filesystem::path& path() const { return path_; }
 
@@ -59,6 +85,12 @@ class FileAuditLog : public AuditLog {
   struct Pending {
     std::string record;
     Durable durable;
+  };
+  enum class WriteResult { Written, WriteFailed, SyncFailed };
+  struct BatchResult {
+    bool inFile = false;    // every line is in the file (synced or not)
+    bool recorded = false;  // in the file and, strict, synced: what `durable` is told
+    bool full = false;      // the file has reached rotateBytes
   };
 
   void open();
@@ -69,13 +101,24 @@ class FileAuditLog : public AuditLog {
   // on any failure the current file is kept (and rotation tried again after the next batch).
   void rotate();
   void writerLoop();
-  // Writes `bytes` from `written` on and syncs; false after a failure (already logged).
-  bool writeAndSync(const std::string& bytes, std::size_t& written, bool sync);
+  // Chains, writes and (when `sync`) syncs `batch`; retries or gives up as the durability says.
+  // Writer thread only; never throws.
+  BatchResult writeBatch(const std::deque<Pending>& batch, bool sync);
+  BatchResult writeBatchOrThrow(const std::deque<Pending>& batch, bool sync);
+  // Writes `bytes` from `written` on to `fd` and syncs; a failure is already logged.
+  WriteResult writeAndSync(int fd, const std::string& bytes, std::size_t& written, bool sync);
+  // fdatasync, timed; a failure marks the log broken for good (and says so once).
+  bool sync(int fd);
+  void setWriteHealthy(bool healthy);
+  // Sleeps kRetryDelay, or less when the log is being closed.
+  void waitBeforeRetry();
   bool stoppingNow() const;
 
   std::filesystem::path path_;
   AuditConfig::Durability durability_;
   std::uint64_t rotateBytes_;
+  AuditFileOperations& operations_;
+  LatencyHistogram fsyncDurations_;
   bool rotateFailed_ = false;  // writer thread only: a failure is logged once until one succeeds
   int fd_ = -1;
   std::string prev_;  // writer thread only (after open)
@@ -84,11 +127,16 @@ class FileAuditLog : public AuditLog {
   std::condition_variable wake_;
   std::condition_variable synced_;
   std::deque<Pending> queue_;
+  std::size_t inFlight_ = 0;  // records the writer took from queue_ and has not finished
   std::uint64_t appended_ = 0;
   std::uint64_t durable_ = 0;
+  std::uint64_t written_ = 0;
+  std::uint64_t refused_ = 0;
   bool flushRequested_ = false;
   bool stopping_ = false;
-  bool healthy_ = true;
+  bool writesHealthy_ = true;
+  bool queueFull_ = false;   // batch: kBatchQueueLimit reached, records are being refused
+  bool syncBroken_ = false;  // set by the writer only; never cleared
   std::thread writer_;
 };
 

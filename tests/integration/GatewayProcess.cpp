@@ -1,5 +1,7 @@
 #include "GatewayProcess.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,25 +41,38 @@ std::filesystem::path GatewayProcess::makeDirectory(const ConfigFiles& files) {
   return directory;
 }
 
-GatewayProcess::GatewayProcess(const ConfigFiles& files, std::map<std::string, std::string> env)
-    : directory_(makeDirectory(files)) {
+GatewayProcess::GatewayProcess(const ConfigFiles& files, std::map<std::string, std::string> env,
+                               Stderr stderrTo)
+    : directory_(makeDirectory(files)), stderrTo_(stderrTo) {
   const auto log = directory_ / "stderr.log";
+  int pipeEnds[2] = {-1, -1};
+  if (stderrTo == Stderr::UnreadPipe && ::pipe2(pipeEnds, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe2 failed");
+  }
   pid_ = ::fork();
   if (pid_ == 0) {
     for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-    std::FILE* err = std::freopen(log.c_str(), "w", stderr);
-    (void)err;
+    if (stderrTo == Stderr::UnreadPipe) {
+      ::dup2(pipeEnds[1], STDERR_FILENO);  // dup2 clears O_CLOEXEC on the copy
+    } else {
+      std::FILE* err = std::freopen(log.c_str(), "w", stderr);
+      (void)err;
+    }
     const auto bin = binary().string();
     const auto dir = directory_.string();
     ::execl(bin.c_str(), bin.c_str(), "--config", dir.c_str(), "--listen", "127.0.0.1:0",
             static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  if (stderrTo == Stderr::UnreadPipe) {
+    ::close(pipeEnds[1]);
+    stderrPipe_ = pipeEnds[0];
+  }
   const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < until) {
     std::smatch match;
-    const auto text = readFile(log);
+    const auto text = logs();
     if (std::regex_search(text, match, listening)) {
       port_ = static_cast<std::uint16_t>(std::stoi(match[1]));
       return;
@@ -67,10 +82,19 @@ GatewayProcess::GatewayProcess(const ConfigFiles& files, std::map<std::string, s
       pid_ = -1;
       throw std::runtime_error("the gateway exited at start:\n" + text);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (stderrPipe_ >= 0) {
+      pollfd ready{stderrPipe_, POLLIN, 0};
+      if (::poll(&ready, 1, 20) > 0) {
+        char chunk[4096];
+        const auto count = ::read(stderrPipe_, chunk, sizeof chunk);
+        if (count > 0) pipeText_.append(chunk, static_cast<std::size_t>(count));
+      }
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
   stop();
-  throw std::runtime_error("the gateway did not start listening:\n" + readFile(log));
+  throw std::runtime_error("the gateway did not start listening:\n" + logs());
 }
 
 GatewayProcess::~GatewayProcess() {
@@ -79,7 +103,9 @@ GatewayProcess::~GatewayProcess() {
   std::filesystem::remove_all(directory_, ec);
 }
 
-std::string GatewayProcess::logs() const { return readFile(directory_ / "stderr.log"); }
+std::string GatewayProcess::logs() const {
+  return stderrTo_ == Stderr::UnreadPipe ? pipeText_ : readFile(directory_ / "stderr.log");
+}
 
 int GatewayProcess::stop() {
   if (pid_ <= 0) return -1;
@@ -87,6 +113,8 @@ int GatewayProcess::stop() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
+  if (stderrPipe_ >= 0) ::close(stderrPipe_);
+  stderrPipe_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

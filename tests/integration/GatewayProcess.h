@@ -16,13 +16,19 @@ using ConfigFiles = std::map<std::string, std::string>;
 // and stopped (SIGTERM) when the object goes. Its stderr is kept for assertions on the logs.
 class GatewayProcess {
  public:
-  explicit GatewayProcess(const ConfigFiles& files, std::map<std::string, std::string> env = {});
+  // Where the gateway's stderr goes: a file the test reads, or a pipe read only until the
+  // gateway says it listens and never again (a stalled log collector).
+  enum class Stderr { File, UnreadPipe };
+
+  explicit GatewayProcess(const ConfigFiles& files, std::map<std::string, std::string> env = {},
+                          Stderr stderrTo = Stderr::File);
   ~GatewayProcess();
   GatewayProcess(const GatewayProcess&) = delete;
   GatewayProcess& operator=(const GatewayProcess&) = delete;
 
   std::uint16_t port() const { return port_; }
   const std::filesystem::path& directory() const { return directory_; }
+  // With Stderr::UnreadPipe, what was read before the gateway listened.
   std::string logs() const;
   // Stops the process and returns its exit code.
   int stop();
@@ -37,6 +43,9 @@ class GatewayProcess {
   std::filesystem::path directory_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  Stderr stderrTo_;
+  int stderrPipe_ = -1;  // read end, kept open (unread) so that the gateway's writes block
+  std::string pipeText_;
 };
 
 }  // namespace oncegate::testing

@@ -3,8 +3,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <future>
+#include <latch>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -24,6 +28,49 @@ using testing::TempDir;
 using Durability = AuditConfig::Durability;
 
 const std::string kZeros(64, '0');
+
+// The real system calls, except those a test tells to fail.
+class ScriptedFileOperations : public AuditFileOperations {
+ public:
+  std::atomic<bool> failWrites{false};         // every write fails (ENOSPC) while set
+  std::atomic<int> syncFailures{0};            // the next N fdatasyncs fail (EIO)
+  std::atomic<int> rotationWriteFailures{0};   // the next N writes of a rotation record fail
+
+  ssize_t write(int fd, const void* data, std::size_t size) override {
+    const std::string_view bytes(static_cast<const char*>(data), size);
+    if (failWrites ||
+        (bytes.find(FileAuditLog::kRotationEvent) != std::string_view::npos &&
+         consume(rotationWriteFailures))) {
+      errno = ENOSPC;
+      return -1;
+    }
+    return AuditFileOperations::write(fd, data, size);
+  }
+  int fdatasync(int fd) override {
+    if (consume(syncFailures)) {
+      errno = EIO;
+      return -1;
+    }
+    return AuditFileOperations::fdatasync(fd);
+  }
+
+ private:
+  static bool consume(std::atomic<int>& count) {
+    for (int left = count.load(); left > 0;) {
+      if (count.compare_exchange_weak(left, left - 1)) return true;
+    }
+    return false;
+  }
+};
+
+// What `durable` was told for `record`, or nothing when it was not told within 5 s.
+std::optional<bool> appendAndWait(FileAuditLog& log, std::string record) {
+  auto outcome = std::make_shared<std::promise<bool>>();
+  auto future = outcome->get_future();
+  log.append(std::move(record), [outcome](bool recorded) { outcome->set_value(recorded); });
+  if (future.wait_for(5s) != std::future_status::ready) return std::nullopt;
+  return future.get();
+}
 
 TEST(FileAuditLogTest, StrictRunsDurableOnlyOnceTheLineIsInTheFile) {
   TempDir dir;
@@ -339,6 +386,193 @@ TEST(FileAuditLogTest, RemovingTheHeadOfARotatedFileIsStillDetected) {
   lines.erase(lines.begin());  // the rotation record goes: the next line claims no link
   testing::writeLines(path, lines);
   EXPECT_FALSE(verifyAuditChain(path).intact);
+}
+
+TEST(FileAuditLogTest, ADurableCallbackThatBlocksDoesNotStopAppendsFromOtherThreads) {
+  TempDir dir;
+  FileAuditLog log(dir.path() / "audit.jsonl", Durability::Strict);
+  std::latch release(1);
+  std::promise<void> entered;
+  log.append(R"({"a":1})", [&](bool) {
+    entered.set_value();
+    release.wait();
+  });
+  ASSERT_EQ(entered.get_future().wait_for(5s), std::future_status::ready);
+  auto others = std::async(std::launch::async, [&] {
+    for (int i = 0; i < 10; ++i) log.append(R"({"b":1})", {});
+    return log.healthy();
+  });
+  const auto status = others.wait_for(5s);
+  release.count_down();
+  EXPECT_EQ(status, std::future_status::ready) << "append() waited for a durable callback";
+  EXPECT_TRUE(others.get());
+}
+
+// A request's state, released with its durable callback, whose destruction is slow (it may drop
+// the last reference to a configuration snapshot).
+struct SlowToRelease {
+  std::latch& release;
+  std::promise<void>& releasing;
+  ~SlowToRelease() {
+    releasing.set_value();
+    release.wait();
+  }
+};
+
+TEST(FileAuditLogTest, ReleasingARequestsStateDoesNotStopAppendsFromOtherThreads) {
+  TempDir dir;
+  FileAuditLog log(dir.path() / "audit.jsonl", Durability::Strict);
+  std::latch release(1);
+  std::promise<void> releasing;
+  {
+    auto state = std::make_shared<SlowToRelease>(release, releasing);
+    log.append(R"({"a":1})", [state](bool) {});
+  }
+  ASSERT_EQ(releasing.get_future().wait_for(5s), std::future_status::ready);
+  auto others = std::async(std::launch::async, [&] {
+    for (int i = 0; i < 10; ++i) log.append(R"({"b":1})", {});
+    return log.healthy();
+  });
+  const auto status = others.wait_for(5s);
+  release.count_down();
+  EXPECT_EQ(status, std::future_status::ready) << "append() waited for a request's state to go";
+  EXPECT_TRUE(others.get());
+}
+
+TEST(FileAuditLogTest, ADurableCallbackMayAppendAgain) {
+  TempDir dir;
+  FileAuditLog log(dir.path() / "audit.jsonl", Durability::Strict);
+  std::promise<bool> inner;
+  log.append(R"({"a":1})", [&](bool) {
+    log.append(R"({"a":2})", [&](bool recorded) { inner.set_value(recorded); });
+  });
+  auto future = inner.get_future();
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready) << "the re-entrant append deadlocked";
+  EXPECT_TRUE(future.get());
+}
+
+TEST(FileAuditLogTest, ARotationThatCannotEvenCheckItsNewNameKeepsTheTrail) {
+  TempDir dir;
+  // PATH.<UTC time> is longer than a file name may be: checking whether it exists fails
+  // (ENAMETOOLONG), and that failure must not take the writer thread, and the process, down.
+  const auto path = dir.path() / (std::string(240, 'a') + ".jsonl");
+  FileAuditLog log(path, Durability::Strict, 1000);
+  for (int i = 0; i < 8; ++i) {
+    const auto recorded =
+        appendAndWait(log, R"({"n":)" + std::to_string(i) + R"(,"pad":")" + std::string(200, 'z') + "\"}");
+    ASSERT_TRUE(recorded.has_value()) << "record " << i << " was never answered";
+    EXPECT_TRUE(*recorded) << "record " << i;
+  }
+  EXPECT_TRUE(log.healthy());
+  log.flush();
+  const auto report = verifyAuditChain(path);
+  EXPECT_TRUE(report.intact) << report.problem;
+  EXPECT_EQ(report.lines, 8u);
+}
+
+TEST(FileAuditLogTest, ARotationRecordThatCannotBeWrittenIsRetriedAndTheChainHolds) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  ScriptedFileOperations operations;
+  operations.rotationWriteFailures = 1;
+  {
+    FileAuditLog log(path, Durability::Strict, 1000, operations);
+    for (int i = 0; i < 12; ++i) {
+      const auto recorded = appendAndWait(
+          log, R"({"n":)" + std::to_string(i) + R"(,"pad":")" + std::string(200, 'x') + "\"}");
+      ASSERT_EQ(recorded, std::optional<bool>(true)) << "record " << i;
+    }
+  }
+  EXPECT_EQ(operations.rotationWriteFailures.load(), 0) << "no rotation was tried";
+  auto files = rotatedFiles(dir.path(), path);
+  ASSERT_GE(files.size(), 1u) << "the rotation was never retried";
+  files.push_back(path);
+  const auto whole = verifyAuditFiles(files);
+  EXPECT_TRUE(whole.intact) << whole.file << ": " << whole.problem;
+  std::size_t records = 0;
+  for (const auto& file : files) {
+    for (const auto& line : readLines(file)) records += line.find(R"("n":)") == 1 ? 1 : 0;
+  }
+  EXPECT_EQ(records, 12u);
+}
+
+TEST(FileAuditLogTest, BatchRefusesRecordsAtOnceWhileTooManyWaitForAFailingDisk) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  ScriptedFileOperations operations;
+  operations.failWrites = true;
+  FileAuditLog log(path, Durability::Batch, 0, operations);
+  std::size_t accepted = 0;
+  for (std::size_t i = 0; i < FileAuditLog::kBatchQueueLimit; ++i) {
+    log.append(R"({"n":)" + std::to_string(i) + "}", [&](bool recorded) { accepted += recorded; });
+  }
+  EXPECT_EQ(accepted, FileAuditLog::kBatchQueueLimit);
+  std::optional<bool> over;
+  log.append(R"({"over":1})", [&](bool recorded) { over = recorded; });
+  ASSERT_TRUE(over.has_value()) << "batch mode answers inside append()";
+  EXPECT_FALSE(*over) << "a record past the bound was accepted";
+  EXPECT_FALSE(log.healthy());
+
+  // Once the disk takes writes again, everything accepted reaches the file, in one chain.
+  operations.failWrites = false;
+  log.flush();
+  EXPECT_EQ(readLines(path).size(), FileAuditLog::kBatchQueueLimit);
+  EXPECT_TRUE(verifyAuditChain(path).intact);
+}
+
+TEST(FileAuditLogTest, StrictStaysUnhealthyAfterAFailedFsyncEvenOnceSyncsSucceedAgain) {
+  TempDir dir;
+  ScriptedFileOperations operations;
+  operations.syncFailures = 1;
+  FileAuditLog log(dir.path() / "audit.jsonl", Durability::Strict, 0, operations);
+  EXPECT_EQ(appendAndWait(log, R"({"a":1})"), std::optional<bool>(false));
+  EXPECT_FALSE(log.healthy());
+  // The next fdatasync would succeed, but proves nothing about pages the kernel dropped.
+  EXPECT_EQ(appendAndWait(log, R"({"a":2})"), std::optional<bool>(false));
+  EXPECT_FALSE(log.healthy());
+}
+
+TEST(FileAuditLogTest, BatchStaysUnhealthyAfterAFailedFsyncEvenOnceSyncsSucceedAgain) {
+  TempDir dir;
+  ScriptedFileOperations operations;
+  operations.syncFailures = 1;
+  FileAuditLog log(dir.path() / "audit.jsonl", Durability::Batch, 0, operations);
+  log.append(R"({"a":1})", {});
+  log.flush();
+  EXPECT_FALSE(log.healthy());
+  log.append(R"({"a":2})", {});
+  log.flush();
+  EXPECT_FALSE(log.healthy());
+}
+
+TEST(FileAuditLogTest, StatsCountWaitingWrittenAndRefusedRecordsAndTimeEachFsync) {
+  TempDir dir;
+  ScriptedFileOperations operations;
+  {
+    FileAuditLog log(dir.path() / "strict.jsonl", Durability::Strict, 0, operations);
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(appendAndWait(log, "{}"), std::optional<bool>(true));
+    auto stats = log.stats();
+    EXPECT_EQ(stats.recordsWaiting, 0u);
+    EXPECT_EQ(stats.recordsWritten, 3u);
+    EXPECT_EQ(stats.recordsRefused, 0u);
+    EXPECT_GE(stats.fsyncDurations.count, 1u);
+    EXPECT_LE(stats.fsyncDurations.count, 3u);  // group commit: at most one per batch
+
+    operations.syncFailures = 1;
+    ASSERT_EQ(appendAndWait(log, "{}"), std::optional<bool>(false));
+    ASSERT_EQ(appendAndWait(log, "{}"), std::optional<bool>(false));
+    stats = log.stats();
+    EXPECT_EQ(stats.recordsWritten, 3u);
+    EXPECT_EQ(stats.recordsRefused, 2u);
+  }
+  operations.failWrites = true;
+  FileAuditLog log(dir.path() / "batch.jsonl", Durability::Batch, 0, operations);
+  for (int i = 0; i < 10; ++i) log.append("{}", {});
+  EXPECT_EQ(log.stats().recordsWaiting, 10u);
+  operations.failWrites = false;
+  log.flush();
+  EXPECT_EQ(log.stats().recordsWaiting, 0u);
+  EXPECT_EQ(log.stats().recordsWritten, 10u);
 }
 
 }  // namespace
