@@ -24,6 +24,7 @@ struct SourceStats {
   // returned yet; each was replaced, so they cost a thread and a connection, not capacity.
   std::uint64_t abandoned = 0;
   bool breakerOpen = false;  // the breaker answers unavailable now (open, or half open and busy)
+  bool down = false;         // its last connect failed, and none has succeeded since
   // How long queries sent to the database took (including those given up on, at give-up).
   LatencyHistogram::Snapshot queryDuration;
 };

@@ -29,6 +29,8 @@
 #include "gateway/runtime/SnapshotRetirer.h"
 #include "gateway/service/DataRequestService.h"
 #include "gateway/http/HttpRouter.h"
+#include "gateway/stats/ComponentSamples.h"
+#include "gateway/stats/GatewayStats.h"
 #include "gateway/service/PlanExecutor.h"
 #include "gateway/cache/RedisPubSubChannel.h"
 #include "gateway/store/StoreChangeChannel.h"
@@ -79,25 +81,65 @@ std::optional<Options> parseOptions(int argc, char** argv) {
   return options;
 }
 
-// The cache requests use, and its local tier when other instances' invalidations must reach it.
+// The cache requests use, its local tier when other instances' invalidations must reach it, and
+// each tier by its concrete type, for /metrics.
 struct Cache {
   std::unique_ptr<oncegate::DatasetCache> cache;
   oncegate::TieredCache* tiered = nullptr;
+  const oncegate::RedisCache* redis = nullptr;
+  const oncegate::MemoryCache* memory = nullptr;
 };
 
 Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loops) {
   const auto& local = config.localCache;
-  if (!config.redis) return {std::make_unique<oncegate::MemoryCache>(local.entries), nullptr};
+  if (!config.redis) {
+    auto memory = std::make_unique<oncegate::MemoryCache>(local.entries);
+    const auto* tier = memory.get();
+    return {std::move(memory), nullptr, nullptr, tier};
+  }
   auto endpoint = oncegate::RedisEndpoint::parse(*config.redis);
   if (!endpoint) {
     throw oncegate::Error(oncegate::ErrorCode::InvalidConfig,
                           "redis: expected redis://[:password@]host:port[/db]");
   }
   auto redis = std::make_unique<oncegate::RedisCache>(*endpoint, loops.all(), kRedisTimeout);
-  if (!local.enabled) return {std::move(redis), nullptr};
+  const auto* shared = redis.get();
+  if (!local.enabled) return {std::move(redis), nullptr, shared, nullptr};
   auto tiered = std::make_unique<oncegate::TieredCache>(std::move(redis), local.entries, local.ttl);
   auto* tier = tiered.get();
-  return {std::move(tiered), tier};
+  return {std::move(tiered), tier, shared, nullptr};
+}
+
+// Admin calls are counted under one route label (their paths carry document ids).
+constexpr std::string_view kAdminRoute = "/admin/v1";
+
+// The tiers a lookup can name, as configured: a local tier in front of Redis, Redis alone, or
+// the in-process cache.
+std::vector<std::string> cacheTierNames(const oncegate::GatewayConfig& config) {
+  using oncegate::CacheTier;
+  if (!config.redis) return {std::string(oncegate::cacheTierName(CacheTier::Memory))};
+  std::vector<std::string> tiers;
+  if (config.localCache.enabled) tiers.emplace_back(oncegate::cacheTierName(CacheTier::Local));
+  tiers.emplace_back(oncegate::cacheTierName(CacheTier::Redis));
+  return tiers;
+}
+
+// What /metrics pulls from the concrete components at scrape time.
+void gatherComponents(const oncegate::FileAuditLog& audit, const Cache& cache,
+                      const oncegate::BufferedStderrSink& logs,
+                      oncegate::ComponentSamples& samples) {
+  const auto auditStats = audit.stats();
+  samples.audit.queueDepth = auditStats.recordsWaiting;
+  samples.audit.written = auditStats.recordsWritten;
+  samples.audit.fsyncDurations = auditStats.fsyncDurations;
+  const auto tierSample = [&](oncegate::CacheTier tier, const oncegate::CacheStats& stats) {
+    samples.cacheTiers.push_back(
+        {std::string(oncegate::cacheTierName(tier)), stats.errors, stats.timeouts});
+  };
+  if (cache.tiered != nullptr) tierSample(oncegate::CacheTier::Local, cache.tiered->localStats());
+  if (cache.redis != nullptr) tierSample(oncegate::CacheTier::Redis, cache.redis->stats());
+  if (cache.memory != nullptr) tierSample(oncegate::CacheTier::Memory, cache.memory->stats());
+  samples.logLinesDropped = logs.droppedLines();
 }
 
 // With `store:`, the store that keeps this instance on its current version.
@@ -139,8 +181,8 @@ Store installStartingConfiguration(const Options& options, oncegate::LiveConfigu
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto logger = std::make_shared<spdlog::logger>("oncegate",
-                                                 std::make_shared<oncegate::BufferedStderrSink>());
+  const auto logSink = std::make_shared<oncegate::BufferedStderrSink>();
+  auto logger = std::make_shared<spdlog::logger>("oncegate", logSink);
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
   spdlog::flush_every(kLogFlushInterval);
@@ -174,6 +216,8 @@ int main(int argc, char** argv) {
     // - the audit log outlives the request service, whose answers it finishes; those answers
     //   hold only their own state, so they may still finish while the audit log drains.
     oncegate::SnapshotRetirer retirer;
+    std::vector<std::string> routes = oncegate::ApiHandler::routes();
+    routes.emplace_back(kAdminRoute);
     oncegate::LiveConfiguration live(
         [](const oncegate::SourceConfig& source) {
           return std::shared_ptr<oncegate::Source>(oncegate::makeOdbcSource(source));
@@ -184,7 +228,11 @@ int main(int argc, char** argv) {
     const oncegate::GatewayConfig gateway = live.current()->config.gateway;
     const auto& httpConfig = gateway.http;
     oncegate::EventLoops loops(httpConfig.threads);
-    auto [cache, tiered] = makeCache(gateway, loops);
+    const Cache caches = makeCache(gateway, loops);
+    auto& cache = caches.cache;
+    auto* tiered = caches.tiered;
+    // What /metrics counts; answers count until the last one, which the audit log may finish.
+    oncegate::GatewayStats stats(std::move(routes), cacheTierNames(gateway));
     // With a local tier in front of Redis, the other instances' invalidations must reach it.
     std::unique_ptr<oncegate::RedisPubSubChannel> invalidations;
     if (tiered != nullptr) {
@@ -210,12 +258,18 @@ int main(int argc, char** argv) {
       }
     } stopInvalidationsAtExit{invalidations.get()};
     oncegate::FileAuditLog audit(gateway.audit);
-    oncegate::PlanExecutor executor(*cache, gateway.hashKey);
-    oncegate::DataRequestService service(live, executor, audit);
-    oncegate::ApiHandler api(live, service, audit);
+    oncegate::PlanExecutor executor(*cache, gateway.hashKey, &stats);
+    oncegate::DataRequestService service(live, executor, audit, &stats);
+    oncegate::ApiHandler api(live, service, audit, stats,
+                             [&audit, &caches, &logs = *logSink](oncegate::ComponentSamples& samples) {
+                               gatherComponents(audit, caches, logs, samples);
+                             });
     oncegate::AdminApi admin(live, audit, invalidation, sync.get());
     oncegate::HttpRouter router(api);
-    router.add("/admin/v1/", admin);
+    router.add("/admin/v1/", admin,
+               [&stats](unsigned status, std::chrono::nanoseconds took) {
+                 stats.countRequest(kAdminRoute, status, took);
+               });
     // With a store and Redis, a change reaches the other instances at once, not at their poll.
     std::unique_ptr<oncegate::StoreChangeChannel> storeChanges;
     if (sync && gateway.redis) {

@@ -32,8 +32,10 @@ std::unique_ptr<OdbcConnection> OdbcConnector::open() {
   } catch (const Error&) {
     const auto until = Clock::now() + retry_;
     downUntil_.store(until.time_since_epoch().count(), std::memory_order_release);
+    down_.store(true, std::memory_order_relaxed);
     throw;
   }
+  down_.store(false, std::memory_order_relaxed);
   connects_.fetch_add(1, std::memory_order_relaxed);
   return opened;
 }

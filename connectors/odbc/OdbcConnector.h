@@ -26,6 +26,9 @@ class OdbcConnector {
   // window (no sqlstate: nothing was tried) or when connecting fails (the driver's sqlstate).
   std::unique_ptr<OdbcConnection> open();
 
+  // Whether the last connect failed (and none has succeeded since): for /readyz and /metrics.
+  bool down() const { return down_.load(std::memory_order_relaxed); }
+
  private:
   std::shared_ptr<OdbcEnvironment> environment_;
   std::string sourceId_;
@@ -35,6 +38,7 @@ class OdbcConnector {
   std::size_t maxValueBytes_;
   std::atomic<std::uint64_t>& connects_;
   std::atomic<Clock::rep> downUntil_{0};  // steady-clock ticks; 0 = not down
+  std::atomic<bool> down_{false};
 };
 
 // Whole seconds for ODBC timeouts, rounded up and at least 1 (0 would mean "no timeout").

@@ -260,6 +260,7 @@ SourceStats OdbcSource::stats() const {
   stats.timeouts = state.timeouts.load(std::memory_order_relaxed);
   stats.queryDuration = state.queryDuration.snapshot();
   stats.breakerOpen = state.breaker.open(Clock::now());
+  stats.down = state.connector.down();
   std::lock_guard lock(state.mutex);
   stats.queued = state.queue.size();
   stats.abandoned = state.abandonedAlive;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <variant>
@@ -18,6 +19,9 @@
 #include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/service/ClientCatalog.h"
 #include "gateway/service/DataRequestService.h"
+#include "gateway/stats/ComponentSamples.h"
+#include "gateway/stats/GatewayStats.h"
+#include "gateway/stats/PrometheusTextWriter.h"
 #include "mappings/Form.h"
 
 namespace oncegate {
@@ -86,39 +90,29 @@ std::string render(const DataAnswer& answer, const std::string& requestId) {
 
 }  // namespace
 
-struct ApiCounters {
-  std::atomic<std::uint64_t> requests{0};
-  std::atomic<std::uint64_t> rateLimited{0};
-  std::atomic<std::uint64_t> clientErrors{0};
-  std::atomic<std::uint64_t> serverErrors{0};
-};
-
 // Everything known about one request while it is being served.
 struct ApiExchange {
   HttpRequest request;
   HttpHandler::Respond respond;
-  std::shared_ptr<ApiCounters> counters;
+  GatewayStats* stats = nullptr;
   std::string requestId = newRequestId();
   std::string traceId;
-  std::string route;
+  std::string route;                          // the path, for the log and the audit trail
+  std::string_view routeTemplate = "other";  // for /metrics: never a client's own path
   Clock::time_point started = Clock::now();
   std::shared_ptr<const GatewaySnapshot> snapshot;
   const Client* client = nullptr;
   Kind kind = Kind::Resolve;
   std::string form;  // the {form} of a /v1/forms/{form}... path
 
-  // Answers the request. Touches nothing but the exchange and the shared counters, so an answer
-  // finished late (by the audit writer, at shutdown) needs no handler.
+  // Answers the request. Touches nothing but the exchange and the stats, so an answer finished
+  // late (by the audit writer, at shutdown) needs no handler.
   void finish(HttpResponse response) {
     response.requestId = requestId;
     response.traceparent = traceId.empty() ? std::string() : request.traceparent;
-    if (response.status >= 500) {
-      counters->serverErrors.fetch_add(1, std::memory_order_relaxed);
-    } else if (response.status >= 400) {
-      counters->clientErrors.fetch_add(1, std::memory_order_relaxed);
-    }
-    const auto micros =
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    const auto took = Clock::now() - started;
+    stats->countRequest(routeTemplate, response.status, took);
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(took);
     // Never the subject, never a value: request id, who, what route, how it ended, how long.
     spdlog::info("request {} {} {} client={} status={} latency_us={}", requestId, request.method,
                  route, client ? client->id : "-", response.status, micros.count());
@@ -127,8 +121,29 @@ struct ApiExchange {
   void fail(const Error& error) { finish(errorResponse(error, requestId)); }
 };
 
-ApiHandler::ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit)
-    : live_(live), service_(service), audit_(audit), counters_(std::make_shared<ApiCounters>()) {}
+namespace {
+
+struct Route {
+  std::string_view path;
+  std::string_view method;
+};
+constexpr Route kRoutes[] = {
+    {"/v1/resolve", "POST"},     {"/v1/verify", "POST"}, {"/v1/forms/{form}/prefill", "POST"},
+    {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},   {"/v1/catalog", "GET"},
+    {"/healthz", "GET"},         {"/readyz", "GET"},     {"/metrics", "GET"},
+    {"/openapi.json", "GET"}};
+
+}  // namespace
+
+ApiHandler::ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit,
+                       GatewayStats& stats, GatherSamples gather)
+    : live_(live), service_(service), audit_(audit), stats_(stats), gather_(std::move(gather)) {}
+
+std::vector<std::string> ApiHandler::routes() {
+  std::vector<std::string> routes;
+  for (const auto& route : kRoutes) routes.emplace_back(route.path);
+  return routes;
+}
 
 ApiHandler::~ApiHandler() = default;
 
@@ -143,10 +158,9 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   auto exchange = std::make_shared<ApiExchange>();
   exchange->request = std::move(request);
   exchange->respond = std::move(respond);
-  exchange->counters = counters_;
+  exchange->stats = &stats_;
   exchange->traceId = traceIdOf(exchange->request.traceparent);
   exchange->snapshot = live_.current();
-  counters_->requests.fetch_add(1, std::memory_order_relaxed);
 
   const auto path = pathOf(exchange->request.target);
   const auto& method = exchange->request.method;
@@ -166,20 +180,12 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
                 : rest.substr(slash) == "/prefill" ? "/v1/forms/{form}/prefill"
                                                    : "";
   }
-  struct Route {
-    std::string_view path;
-    std::string_view method;
-  };
-  static constexpr Route kRoutes[] = {
-      {"/v1/resolve", "POST"},     {"/v1/verify", "POST"}, {"/v1/forms/{form}/prefill", "POST"},
-      {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},   {"/v1/catalog", "GET"},
-      {"/healthz", "GET"},         {"/readyz", "GET"},     {"/metrics", "GET"},
-      {"/openapi.json", "GET"}};
   const Route* route = nullptr;
   for (const auto& candidate : kRoutes) {
     if (candidate.path == routePath) route = &candidate;
   }
   if (route == nullptr) return exchange->fail(Error(ErrorCode::NotFound, "no such endpoint"));
+  exchange->routeTemplate = route->path;
   if (route->method != method) {
     return exchange->fail(Error(ErrorCode::MethodNotAllowed, "use " + std::string(route->method) +
                                                                  " for " +
@@ -217,6 +223,23 @@ void ApiHandler::serveHealth(const std::shared_ptr<ApiExchange>& exchange, bool 
     json.beginObject().key("status").string(ready ? "ready" : "not_ready");
     if (!ready) json.key("reason").string("the audit trail cannot be written");
     json.key("version").integer(static_cast<std::int64_t>(exchange->snapshot->version));
+    // A source that is down or whose breaker is open makes only its own fields unavailable: the
+    // instance stays ready for the rest, and says which sources are degraded and why.
+    std::vector<std::pair<std::string, const char*>> degraded;
+    for (const auto& [id, source] : exchange->snapshot->sources.all()) {
+      const auto stats = source->stats();
+      if (stats.down) {
+        degraded.emplace_back(id, "down");
+      } else if (stats.breakerOpen) {
+        degraded.emplace_back(id, "breaker_open");
+      }
+    }
+    std::sort(degraded.begin(), degraded.end());
+    json.key("degraded_sources").beginArray();
+    for (const auto& [id, state] : degraded) {
+      json.beginObject().key("source").string(id).key("state").string(state).endObject();
+    }
+    json.endArray();
   }
   json.key("request_id").string(exchange->requestId).endObject();
   exchange->finish(std::move(response));
@@ -225,7 +248,7 @@ void ApiHandler::serveHealth(const std::shared_ptr<ApiExchange>& exchange, bool 
 bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
   const auto decision = service_.throttle(*exchange->client);
   if (decision.allowed) return true;
-  counters_->rateLimited.fetch_add(1, std::memory_order_relaxed);
+  stats_.countRateLimited();
   auto response = errorResponse(
       Error(ErrorCode::RateLimited, "client '" + exchange->client->id +
                                         "' is over its rate_limit; retry after " +
@@ -301,37 +324,32 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
 }
 
 void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {
-  HttpResponse response;
-  response.contentType = "text/plain; version=0.0.4";
-  auto& out = response.body;
-  const auto& counters = *counters_;
-  out += "# TYPE oncegate_requests_total counter\n";
-  out += "oncegate_requests_total " + std::to_string(counters.requests.load()) + "\n";
-  out += "# TYPE oncegate_responses_client_errors_total counter\n";
-  out += "oncegate_responses_client_errors_total " + std::to_string(counters.clientErrors.load()) +
-         "\n";
-  out += "# TYPE oncegate_responses_server_errors_total counter\n";
-  out += "oncegate_responses_server_errors_total " + std::to_string(counters.serverErrors.load()) +
-         "\n";
-  out += "# TYPE oncegate_rate_limited_total counter\n";
-  out += "oncegate_rate_limited_total " + std::to_string(counters.rateLimited.load()) + "\n";
-  // What every instance should agree on; an operator compares it across them.
-  out += "# TYPE oncegate_config_version gauge\n";
-  out += "oncegate_config_version " + std::to_string(exchange->snapshot->version) + "\n";
-  out += "# TYPE oncegate_source_queries_total counter\n";
-  std::string failures = "# TYPE oncegate_source_failures_total counter\n";
-  std::string connects = "# TYPE oncegate_source_connects_total counter\n";
-  std::string shortCircuited = "# TYPE oncegate_source_short_circuited_total counter\n";
+  ComponentSamples samples;
+  samples.configVersion = exchange->snapshot->version;
   for (const auto& [id, source] : exchange->snapshot->sources.all()) {
     const auto stats = source->stats();
-    const std::string label = "{source=\"" + id + "\"} ";
-    out += "oncegate_source_queries_total" + label + std::to_string(stats.queries) + "\n";
-    failures += "oncegate_source_failures_total" + label + std::to_string(stats.failures) + "\n";
-    connects += "oncegate_source_connects_total" + label + std::to_string(stats.connects) + "\n";
-    shortCircuited += "oncegate_source_short_circuited_total" + label +
-                      std::to_string(stats.shortCircuited) + "\n";
+    SourceSample sample;
+    sample.id = id;
+    sample.queries = stats.queries;
+    sample.failures = stats.failures;
+    sample.timeouts = stats.timeouts;
+    sample.shortCircuited = stats.shortCircuited;
+    sample.connects = stats.connects;
+    sample.inUse = stats.inUse;
+    sample.queued = stats.queued;
+    sample.abandoned = stats.abandoned;
+    sample.breakerOpen = stats.breakerOpen;
+    sample.down = stats.down;
+    sample.durations = stats.queryDuration;
+    samples.sources.push_back(std::move(sample));
   }
-  out += failures + connects + shortCircuited;
+  // Sorted, so that consecutive scrapes list sources in one order.
+  std::sort(samples.sources.begin(), samples.sources.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  if (gather_) gather_(samples);
+  HttpResponse response;
+  response.contentType = std::string(PrometheusTextWriter::kContentType);
+  stats_.writeScrape(samples, response.body);
   exchange->finish(std::move(response));
 }
 

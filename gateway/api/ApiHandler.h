@@ -1,9 +1,10 @@
 #pragma once
 
-#include <atomic>
-#include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/http/HttpExchange.h"
 
@@ -11,20 +12,31 @@ namespace oncegate {
 
 class AuditLog;
 class DataRequestService;
+class GatewayStats;
 class LiveConfiguration;
-struct ApiCounters;
 struct ApiExchange;
+struct ComponentSamples;
 
 // The /v1 API, health, metrics and the API description over HTTP: routes a request, parses it,
 // hands data requests to the DataRequestService and renders what it answers. Every error leaves
 // through errorResponse().
 class ApiHandler final : public HttpHandler {
  public:
-  // `audit` is asked only whether it is healthy (/readyz).
-  ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit);
+  // Fills what the components own into a scrape (the composition root knows them): audit, cache
+  // tiers, logs. Sources and the configuration version come from the snapshot in force.
+  using GatherSamples = std::function<void(ComponentSamples&)>;
+
+  // `audit` is asked only whether it is healthy (/readyz). `stats` (owned by the composition
+  // root, declared before the audit log so that answers the audit writer finishes can count)
+  // receives every answer.
+  ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit,
+             GatewayStats& stats, GatherSamples gather);
   ~ApiHandler() override;
   ApiHandler(const ApiHandler&) = delete;
   ApiHandler& operator=(const ApiHandler&) = delete;
+
+  // The route templates this handler counts requests by (for GatewayStats).
+  static std::vector<std::string> routes();
 
   void handle(HttpRequest request, Respond respond) override;
   HttpResponse refuse(const Error& error) override;
@@ -42,8 +54,8 @@ class ApiHandler final : public HttpHandler {
   LiveConfiguration& live_;
   DataRequestService& service_;
   const AuditLog& audit_;
-  // Shared with the answers still on their way, which may finish after this handler is gone.
-  std::shared_ptr<ApiCounters> counters_;
+  GatewayStats& stats_;
+  const GatherSamples gather_;
 };
 
 }  // namespace oncegate

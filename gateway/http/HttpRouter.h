@@ -1,7 +1,8 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "gateway/http/HttpExchange.h"
@@ -13,18 +14,26 @@ namespace oncegate {
 // and the admin API never know of each other.
 class HttpRouter final : public HttpHandler {
  public:
+  // Told of each answer of a route's handler: its status and how long it took.
+  using Answered = std::function<void(unsigned status, std::chrono::nanoseconds took)>;
+
   explicit HttpRouter(HttpHandler& fallback) : fallback_(fallback) {}
 
   // `prefix` is matched against the path, e.g. "/admin/v1/". Call before the server starts.
-  void add(std::string prefix, HttpHandler& handler);
+  void add(std::string prefix, HttpHandler& handler, Answered answered = {});
 
   void handle(HttpRequest request, Respond respond) override;
   // The server's own refusals are answered by the fallback.
   HttpResponse refuse(const Error& error) override;
 
  private:
+  struct Route {
+    std::string prefix;
+    HttpHandler* handler;
+    Answered answered;
+  };
   HttpHandler& fallback_;
-  std::vector<std::pair<std::string, HttpHandler*>> routes_;
+  std::vector<Route> routes_;
 };
 
 }  // namespace oncegate

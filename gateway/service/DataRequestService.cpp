@@ -13,6 +13,7 @@
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/service/PlanExecutor.h"
+#include "gateway/stats/GatewayStats.h"
 #include "mappings/Form.h"
 #include "policies/Mask.h"
 
@@ -127,8 +128,8 @@ DataAnswer::Form summarise(const Form& form, const std::vector<DataAnswer::Field
 }  // namespace
 
 DataRequestService::DataRequestService(LiveConfiguration& live, PlanExecutor& executor,
-                                       AuditLog& audit)
-    : executor_(executor), audit_(audit) {
+                                       AuditLog& audit, GatewayStats* stats)
+    : executor_(executor), audit_(audit), stats_(stats) {
   live.onInstall([this](const GatewaySnapshot& snapshot) {
     limiter_.retainOnly(snapshot.config.clients.clients());
   });
@@ -158,6 +159,9 @@ void DataRequestService::refuse(std::shared_ptr<Call> call, Error error, Done do
     }
   }
   const unsigned status = error.code() == ErrorCode::Forbidden ? 403 : 401;
+  if (stats_ != nullptr) {
+    for (const auto& field : refused) stats_->countFieldOutcome(fieldStatusName(field.status));
+  }
   audit_.append(auditRecord(*call, status, refused, nullptr, {}),
                 [done = std::move(done), error = std::move(error)](bool /*recorded*/) mutable {
                   done(std::move(error));
@@ -315,6 +319,9 @@ void DataRequestService::settle(const std::shared_ptr<Run>& run) {
     }
   }
   if (run->form != nullptr) run->answer.form = summarise(*run->form, run->answer.fields);
+  if (stats_ != nullptr) {
+    for (const auto& field : run->answer.fields) stats_->countFieldOutcome(fieldStatusName(field.status));
+  }
   // With strict durability the answer leaves only once its audit line is on disk.
   audit_.append(auditRecord(call, 200, run->answer.fields, &run->plan, run->outcomes),
                 [run](bool recorded) {

@@ -15,6 +15,7 @@
 namespace oncegate {
 
 class AuditLog;
+class GatewayStats;
 class LiveConfiguration;
 class PlanExecutor;
 struct Client;
@@ -44,7 +45,9 @@ class DataRequestService {
   using Done = std::function<void(Outcome)>;
 
   // Registers with `live` so that the rate limiter forgets clients a reload removes.
-  DataRequestService(LiveConfiguration& live, PlanExecutor& executor, AuditLog& audit);
+  // `stats` (null: not counted) receives each answered field's status.
+  DataRequestService(LiveConfiguration& live, PlanExecutor& executor, AuditLog& audit,
+                     GatewayStats* stats = nullptr);
   DataRequestService(const DataRequestService&) = delete;
   DataRequestService& operator=(const DataRequestService&) = delete;
 
@@ -68,6 +71,7 @@ class DataRequestService {
 
   PlanExecutor& executor_;
   AuditLog& audit_;
+  GatewayStats* stats_;
   // Across snapshots: a reload must not hand every client a fresh burst.
   ClientRateLimiter limiter_;
 };

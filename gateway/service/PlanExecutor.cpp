@@ -16,6 +16,7 @@
 #include "gateway/cache/DatasetCache.h"
 #include "gateway/cache/RowCodec.h"
 #include "gateway/http/EventLoops.h"
+#include "gateway/stats/GatewayStats.h"
 
 namespace oncegate {
 
@@ -147,6 +148,7 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
     if (finished_) return;
     for (std::size_t k = 0; k < indexes.size(); ++k) {
       const std::size_t index = indexes[k];
+      if (k < cached.size()) countCacheAnswer(plan_.datasets[index].dataset->id(), cached[k]);
       auto decoded =
           k < cached.size() && cached[k].bytes ? decodeCachedRow(*cached[k].bytes) : std::nullopt;
       if (decoded) {
@@ -161,6 +163,15 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
         query(index);
       }
     }
+  }
+
+  void countCacheAnswer(const std::string& dataset, const CacheAnswer& answer) {
+    GatewayStats* stats = executor_.stats_;
+    if (stats == nullptr) return;
+    for (const auto tier : {CacheTier::Local, CacheTier::Redis, CacheTier::Memory}) {
+      if (answer.missedIn(tier)) stats->countCacheMiss(cacheTierName(tier), dataset);
+    }
+    if (answer.hit()) stats->countCacheHit(cacheTierName(answer.tier), dataset);
   }
 
   void query(std::size_t index) {
@@ -178,7 +189,10 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
         keys_[index], deadline_, [self, index, loop = &loop_](const QueryOutcome& outcome) {
           net::dispatch(*loop, [self, index, outcome] { self->onQuery(index, outcome); });
         });
-    if (!ticket.leads) return;
+    if (!ticket.leads) {
+      if (executor_.stats_ != nullptr) executor_.stats_->countInflightJoin();
+      return;
+    }
     // The source's answer comes back to this loop in one hop: there the cache is filled (even
     // when this request has given up on the dataset: the answer is still good for the next one;
     // the store is not made by this Run, whose plan may be gone by then) and then the waiters
@@ -274,9 +288,10 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
   bool finished_ = false;
 };
 
-PlanExecutor::PlanExecutor(DatasetCache& cache, std::string hashKey)
+PlanExecutor::PlanExecutor(DatasetCache& cache, std::string hashKey, GatewayStats* stats)
     : cache_(cache),
       hashKey_(std::move(hashKey)),
+      stats_(stats),
       inflight_(std::make_shared<InflightQueries>()),
       gate_(std::make_shared<CompletionGate>()) {}
 

@@ -13,6 +13,7 @@
 namespace oncegate {
 
 class DatasetCache;
+class GatewayStats;
 class InflightQueries;
 class MappingCatalog;
 class SourceSet;
@@ -28,7 +29,8 @@ class PlanExecutor {
   using Clock = std::chrono::steady_clock;
   using Done = std::function<void(std::vector<DatasetOutcome>)>;
 
-  PlanExecutor(DatasetCache& cache, std::string hashKey);
+  // `stats` (null: not counted) receives cache hits and misses per tier and dataset, and joins.
+  PlanExecutor(DatasetCache& cache, std::string hashKey, GatewayStats* stats = nullptr);
   ~PlanExecutor();
   PlanExecutor(const PlanExecutor&) = delete;
   PlanExecutor& operator=(const PlanExecutor&) = delete;
@@ -44,6 +46,7 @@ class PlanExecutor {
   class CompletionGate;
   DatasetCache& cache_;
   std::string hashKey_;
+  GatewayStats* stats_;
   std::shared_ptr<InflightQueries> inflight_;
   std::shared_ptr<CompletionGate> gate_;
 };

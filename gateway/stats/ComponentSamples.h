@@ -16,6 +16,7 @@ struct ComponentSamples {
   std::vector<SourceSample> sources;
   std::vector<CacheTierSample> cacheTiers;
   AuditSample audit;
+  std::uint64_t logLinesDropped = 0;
 };
 
 }  // namespace oncegate

@@ -176,6 +176,8 @@ void GatewayStats::writeScrape(const ComponentSamples& components, std::string& 
   perSource(metric::kSourceQueueDepth, [](const SourceSample& s) { return s.queued; });
   perSource(metric::kSourceBreakerOpen,
             [](const SourceSample& s) { return s.breakerOpen ? 1U : 0U; });
+  perSource(metric::kSourceDown, [](const SourceSample& s) { return s.down ? 1U : 0U; });
+  perSource(metric::kSourceAbandonedWorkers, [](const SourceSample& s) { return s.abandoned; });
 
   writer.begin(metric::kAuditQueueDepth);
   writer.gauge({}, static_cast<double>(components.audit.queueDepth));
@@ -183,6 +185,9 @@ void GatewayStats::writeScrape(const ComponentSamples& components, std::string& 
   writer.counter({}, components.audit.written);
   writer.begin(metric::kAuditFsyncDuration);
   writer.histogram({}, components.audit.fsyncDurations);
+
+  writer.begin(metric::kLogLinesDropped);
+  writer.counter({}, components.logLinesDropped);
 
   writer.begin(metric::kConfigVersion);
   writer.gauge({}, static_cast<double>(components.configVersion));

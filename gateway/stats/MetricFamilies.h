@@ -74,6 +74,12 @@ inline constexpr MetricFamily kSourceQueueDepth{
 inline constexpr MetricFamily kSourceBreakerOpen{
     "oncegate_source_breaker_open", Gauge,
     "1 while a source's circuit breaker refuses queries, else 0.", "", {"source"}};
+inline constexpr MetricFamily kSourceDown{
+    "oncegate_source_down", Gauge,
+    "1 while a source's last connect failed and none has succeeded since, else 0.", "", {"source"}};
+inline constexpr MetricFamily kSourceAbandonedWorkers{
+    "oncegate_source_abandoned_workers", Gauge,
+    "Workers given up on (replaced) whose driver call has not returned yet.", "", {"source"}};
 
 // Audit trail (pulled at scrape time: AuditSample).
 inline constexpr MetricFamily kAuditQueueDepth{
@@ -84,6 +90,12 @@ inline constexpr MetricFamily kAuditRecordsWritten{
 inline constexpr MetricFamily kAuditFsyncDuration{
     "oncegate_audit_fsync_duration_seconds", Histogram,
     "Time an fsync of the audit trail took.", "seconds", {}};
+
+// Logs.
+inline constexpr MetricFamily kLogLinesDropped{
+    "oncegate_log_lines_dropped_total", Counter,
+    "Log lines dropped because stderr did not take them in time (a stalled log collector).", "",
+    {}};
 
 // Configuration.
 inline constexpr MetricFamily kConfigVersion{
@@ -96,8 +108,9 @@ inline constexpr std::array kAllFamilies = {
     &kCacheHits, &kCacheMisses, &kCacheErrors, &kCacheTimeouts,
     &kSourceQueries, &kSourceFailures, &kSourceTimeouts, &kSourceShortCircuited, &kSourceConnects,
     &kSourceQueryDuration, &kSourceConnectionsInUse, &kSourceQueueDepth, &kSourceBreakerOpen,
+    &kSourceDown, &kSourceAbandonedWorkers,
     &kAuditQueueDepth, &kAuditRecordsWritten, &kAuditFsyncDuration,
-    &kConfigVersion};
+    &kLogLinesDropped, &kConfigVersion};
 // clang-format on
 
 // The only label names a family may declare.
