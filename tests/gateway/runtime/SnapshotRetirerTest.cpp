@@ -68,7 +68,8 @@ TEST(SnapshotRetirerTest, TheLastReferenceDroppedOnAThreadOnlyQueuesTheSnapshot)
   auto snapshot = retirer.adopt(snapshotWith(end));
 
   std::thread::id dropper;
-  const bool returned = returnsPromptly([&snapshot] { snapshot.reset(); }, &dropper);
+  const bool returned =
+      returnsPromptly([snapshot = std::move(snapshot)]() mutable { snapshot.reset(); }, &dropper);
   EXPECT_TRUE(returned) << "dropping the last reference waited for the source to close";
   ASSERT_TRUE(end->waitUntilStarted());
   EXPECT_FALSE(end->finished());
@@ -108,8 +109,8 @@ TEST(SnapshotRetirerTest, ItsDestructorDestroysEverythingQueuedAndWhatThatQueues
   // Closing the first snapshot's source lets go of the last reference of another snapshot.
   first->alsoDrop(retirer->adopt(snapshotWith(chained, 2)));
   first->hold();
-  auto held = retirer->adopt(snapshotWith(first, 1));
-  held.reset();
+  ASSERT_TRUE(returnsPromptly(
+      [held = retirer->adopt(snapshotWith(first, 1))]() mutable { held.reset(); }));
   ASSERT_TRUE(first->waitUntilStarted());
   // Queued while the retirer thread is busy with the first.
   retirer->adopt(snapshotWith(queued, 3)).reset();
