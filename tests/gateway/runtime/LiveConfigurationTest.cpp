@@ -86,10 +86,10 @@ TEST_F(LiveConfigurationTest, BuildOpensEverySourceWithoutABase) {
 TEST_F(LiveConfigurationTest, BuildReusesIdenticalSourcesAndOpensChangedAndNewOnes) {
   const auto first = live_.build(configurationOf({kHr, kTax}), 1, nullptr);
   opened_.clear();
-  const auto second = live_.build(
-      configurationOf({kHr, R"({ id: tax, department: tax bureau, odbc: "DSN=tax2" })",
-                       R"({ id: fund, department: fund centre, odbc: "DSN=fund" })"}),
-      2, first.get());
+  const auto second =
+      live_.build(configurationOf({kHr, R"({ id: tax, department: tax bureau, odbc: "DSN=tax2" })",
+                                   R"({ id: fund, department: fund centre, odbc: "DSN=fund" })"}),
+                  2, first.get());
 
   EXPECT_EQ(sourceOf(*second, "hr"), sourceOf(*first, "hr"));
   EXPECT_NE(sourceOf(*second, "tax"), sourceOf(*first, "tax"));
@@ -112,8 +112,8 @@ TEST_F(LiveConfigurationTest, EverySettingOfASourceCountsAsAChange) {
     EXPECT_NE(sourceOf(*next, "hr"), sourceOf(*base, "hr")) << source;
   }
   // The same settings written elsewhere (another file, another line) are the same source.
-  const auto same = live_.build(configurationOf({"{ odbc: \"DSN=hr\", department: hr bureau, id: hr }"}),
-                                3, base.get());
+  const auto same = live_.build(
+      configurationOf({"{ odbc: \"DSN=hr\", department: hr bureau, id: hr }"}), 3, base.get());
   EXPECT_EQ(sourceOf(*same, "hr"), sourceOf(*base, "hr"));
 }
 

@@ -89,9 +89,8 @@ TEST(SnapshotRetirerTest, EverySnapshotIsDestroyedOnTheOneRetirerThread) {
   std::vector<std::thread> droppers;
   for (int i = 0; i < 4; ++i) {
     ends.push_back(std::make_shared<Destruction>());
-    droppers.emplace_back([snapshot = retirer.adopt(snapshotWith(ends.back()))]() mutable {
-      snapshot.reset();
-    });
+    droppers.emplace_back(
+        [snapshot = retirer.adopt(snapshotWith(ends.back()))]() mutable { snapshot.reset(); });
   }
   for (auto& dropper : droppers) dropper.join();
   for (const auto& end : ends) ASSERT_TRUE(end->waitUntilFinished());
@@ -109,8 +108,8 @@ TEST(SnapshotRetirerTest, ItsDestructorDestroysEverythingQueuedAndWhatThatQueues
   // Closing the first snapshot's source lets go of the last reference of another snapshot.
   first->alsoDrop(retirer->adopt(snapshotWith(chained, 2)));
   first->hold();
-  ASSERT_TRUE(returnsPromptly(
-      [held = retirer->adopt(snapshotWith(first, 1))]() mutable { held.reset(); }));
+  ASSERT_TRUE(
+      returnsPromptly([held = retirer->adopt(snapshotWith(first, 1))]() mutable { held.reset(); }));
   ASSERT_TRUE(first->waitUntilStarted());
   // Queued while the retirer thread is busy with the first.
   retirer->adopt(snapshotWith(queued, 3)).reset();

@@ -33,10 +33,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
+using testing::FakeSource;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-using testing::FakeSource;
 using Call = DataRequestService::Call;
 using Outcome = DataRequestService::Outcome;
 using Kind = DataRequestKind;
@@ -126,9 +126,9 @@ constexpr const char* kGateway =
 
 // The unmasked values of the employee row; none of the masked ones may leave the service.
 const std::map<std::string, std::string> kEmployee = {
-    {"id_card", kSubject},      {"name", "李小龙"},          {"gender", "M"},
+    {"id_card", kSubject},        {"name", "李小龙"},        {"gender", "M"},
     {"birth_date", "1949-12-31"}, {"education", "bachelor"}, {"work_start", "1970-07-01"},
-    {"phone", "13800138000"},   {"health_note", "asthma"}, {"fund_account", "GJJ-7"}};
+    {"phone", "13800138000"},     {"health_note", "asthma"}, {"fund_account", "GJJ-7"}};
 
 Configuration makeConfiguration(const std::string& gateway) {
   auto settings =
@@ -267,7 +267,8 @@ class DataRequestServiceTest : public ::testing::Test {
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto future = promise->get_future();
     boost::asio::post(loops_.at(0), [this, request, promise] {
-      service_.serve(request, [promise](Outcome outcome) { promise->set_value(std::move(outcome)); });
+      service_.serve(request,
+                     [promise](Outcome outcome) { promise->set_value(std::move(outcome)); });
     });
     return future;
   }

@@ -17,10 +17,10 @@
 
 #include "FakeSource.h"
 #include "common/Error.h"
-#include "gateway/service/PlanExecutor.h"
-#include "gateway/runtime/SourceSet.h"
 #include "gateway/cache/MemoryCache.h"
 #include "gateway/http/EventLoops.h"
+#include "gateway/runtime/SourceSet.h"
+#include "gateway/service/PlanExecutor.h"
 #include "mappings/MappingCatalog.h"
 #include "mappings/Planner.h"
 
