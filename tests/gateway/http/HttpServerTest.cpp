@@ -2,15 +2,12 @@
 // the drain begins is read to its end and answered 503, never dropped, and the drain waits for
 // that answer to be written.
 
-#include "gateway/http/HttpServer.h"
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +18,7 @@
 
 #include "common/Error.h"
 #include "gateway/http/EventLoops.h"
+#include "gateway/http/HttpServer.h"
 
 namespace oncegate {
 namespace {
@@ -162,11 +160,12 @@ class RawConnection {
 };
 
 std::string post(const std::string& body, std::size_t sendOnly = std::string::npos) {
-  const auto whole = "POST /v1/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-                     "Content-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n" + body;
-  return whole.substr(0, sendOnly == std::string::npos ? whole.size()
-                                                       : whole.size() - body.size() + sendOnly);
+  const auto whole =
+      "POST /v1/echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  return whole.substr(
+      0, sendOnly == std::string::npos ? whole.size() : whole.size() - body.size() + sendOnly);
 }
 
 int statusOf(const std::string& answer) {
@@ -206,8 +205,8 @@ TEST_F(HttpServerTest, ARequestHalfReadWhenTheDrainBeginsIsAnswered503NotDropped
   const std::string body = "0123456789";
   ASSERT_TRUE(busy.send(post(body, 4)));
 
-  auto drained = std::async(std::launch::async,
-                            [this] { return server_->drain(std::chrono::seconds(5)); });
+  auto drained =
+      std::async(std::launch::async, [this] { return server_->drain(std::chrono::seconds(5)); });
   // The idle connection closing shows that the drain has reached the sessions (one loop runs
   // both, in the order the drain posted them).
   ASSERT_TRUE(idle.waitForClose());
@@ -227,8 +226,8 @@ TEST_F(HttpServerTest, ARequestBeingAnsweredWhenTheDrainBeginsFinishesAndTheDrai
   ASSERT_TRUE(client.send(post("slow")));
   ASSERT_TRUE(handler_.waitForHeld());
 
-  auto drained = std::async(std::launch::async,
-                            [this] { return server_->drain(std::chrono::seconds(5)); });
+  auto drained =
+      std::async(std::launch::async, [this] { return server_->drain(std::chrono::seconds(5)); });
   EXPECT_EQ(drained.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout)
       << "the drain returned while a request was with the handler";
   handler_.release();
