@@ -8,7 +8,7 @@ packages=(
   unixodbc unixodbc-dev odbc-postgresql libsqliteodbc libssl-dev
   libgtest-dev libgmock-dev libgoogle-perftools-dev
   redis-server redis-tools postgresql postgresql-contrib sqlite3 curl python3
-  prometheus libjson-validator-perl
+  prometheus libjson-validator-perl iproute2
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(wrk nginx-light libbenchmark-dev)

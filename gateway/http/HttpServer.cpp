@@ -53,6 +53,7 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), config_(config), handler_(handler), open_(std::move(open)) {}
 
   ~Session() {
+    endAnswering();  // a handler that dropped its Respond must not hold a drain for its grace
     std::lock_guard lock(open_->mutex);
     open_->sessions.erase(this);
   }
@@ -62,17 +63,25 @@ class Session : public std::enable_shared_from_this<Session> {
       std::lock_guard lock(open_->mutex);
       open_->sessions.emplace(this, weak_from_this());
     }
+    // A drain sets draining before it lists the sessions: one accepted as it began is either
+    // listed or sees the flag here, so none stays open for its idle timeout.
+    const bool acceptedDuringDrain = open_->draining;
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     if (!ec) remoteAddress_ = remote.address().to_string();
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->doRead(); });
+    if (acceptedDuringDrain) drain();
   }
 
-  // The server is stopping: an idle connection closes now, a busy one after its answer.
+  // The server is stopping: an idle connection closes now, a busy one after its answer. A request
+  // that has begun to arrive (bytes read or waiting in the socket) is read to its end and answered
+  // 503, and counts as being answered meanwhile: closing it would drop it without an answer.
   void drain() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->keepAlive_ = false;
-      if (!self->answering_) self->close();
+      if (self->answering_) return;
+      if (self->requestBegun()) return self->beginAnswering();
+      self->close();
     });
   }
 
@@ -153,11 +162,12 @@ class Session : public std::enable_shared_from_this<Session> {
     request.changeComment = std::string(message["X-Change-Comment"]);
     request.remoteAddress = remoteAddress_;
     request.body = std::move(message.body());
+    // Counted before draining is read: drain() sets draining before it reads the count, so
+    // either it waits for this request or this request sees draining and is answered 503.
+    beginAnswering();
     if (open_->draining) {
       return refuse(Error(ErrorCode::Overloaded, "the gateway is shutting down; send the request again"));
     }
-    answering_ = true;
-    open_->answering.fetch_add(1);
     handler_.handle(std::move(request), [self = shared_from_this()](HttpResponse response) {
       auto executor = self->stream_.get_executor();
       net::dispatch(executor, [self, response = std::move(response)]() mutable {
@@ -168,7 +178,27 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void refuse(const Error& error) {
     keepAlive_ = false;
+    beginAnswering();  // a drain waits for the refusal to be written too
     doWrite(handler_.refuse(error));
+  }
+
+  // Some bytes of a request have come: parsed, buffered, or still in the socket.
+  bool requestBegun() {
+    if (buffer_.size() != 0 || (parser_ && parser_->got_some())) return true;
+    beast::error_code ec;
+    return stream_.socket().available(ec) != 0 && !ec;
+  }
+
+  void beginAnswering() {
+    if (answering_) return;
+    answering_ = true;
+    open_->answering.fetch_add(1);
+  }
+
+  void endAnswering() {
+    if (!answering_) return;
+    answering_ = false;
+    open_->answering.fetch_sub(1);
   }
 
   // The response is written as two buffers, a head composed here and the body as it is: the
@@ -213,15 +243,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void onWrite(beast::error_code ec) {
-    if (answering_) {
-      answering_ = false;
-      open_->answering.fetch_sub(1);
-    }
+    endAnswering();
     if (ec || !keepAlive_) return close();
     doRead();
   }
 
   void close() {
+    endAnswering();  // a request that began arriving at a drain and never completed
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.socket().close(ec);

@@ -118,6 +118,27 @@ int GatewayProcess::stop() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::optional<int> GatewayProcess::stopWithin(std::chrono::milliseconds patience) {
+  if (pid_ <= 0) return std::nullopt;
+  ::kill(pid_, SIGTERM);
+  const auto until = std::chrono::steady_clock::now() + patience;
+  int status = 0;
+  bool exited = false;
+  while (!(exited = ::waitpid(pid_, &status, WNOHANG) == pid_) &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!exited) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
+  if (stderrPipe_ >= 0) ::close(stderrPipe_);
+  stderrPipe_ = -1;
+  if (!exited) return std::nullopt;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::pair<int, std::string> GatewayProcess::runToExit(const ConfigFiles& files) {
   const auto directory = makeDirectory(files);
   const auto log = directory / "stderr.log";

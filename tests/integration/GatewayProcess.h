@@ -2,9 +2,11 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace oncegate::testing {
@@ -32,6 +34,10 @@ class GatewayProcess {
   std::string logs() const;
   // Stops the process and returns its exit code.
   int stop();
+  // Sends SIGTERM and waits at most `patience` for the exit: its exit code, or nullopt when the
+  // process had to be killed (SIGKILL) because it did not exit in time.
+  std::optional<int> stopWithin(std::chrono::milliseconds patience);
+  pid_t pid() const { return pid_; }
 
   // Runs the binary on a configuration, waits for it to exit, returns exit code and stderr.
   static std::pair<int, std::string> runToExit(const ConfigFiles& files);

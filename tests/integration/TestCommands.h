@@ -14,5 +14,8 @@ std::string sha256sum(const std::string& text);
 void runSqliteSql(const std::string& database, const std::string& sql);
 // `length` random lower-case hex digits (fresh hash keys, unique names).
 std::string randomHex(std::size_t length);
+// What one SQL query prints on the test PostgreSQL database (psql -At: unaligned, no headers),
+// without its final newline; throws, naming the query, when psql fails.
+std::string postgresQuery(const std::string& sql);
 
 }  // namespace oncegate::testing
