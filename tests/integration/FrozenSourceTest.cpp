@@ -382,5 +382,39 @@ TEST_F(FrozenSourceTest, SigtermWithQueriesQueuedBehindAHungOneExitsZeroWithinTh
   }
 }
 
+// Hazard 3 of issue 8: the audit log was destroyed after the data API, and an admin call that
+// AdminApi::stop() finished appended a record whose callback called into the destroyed API. Now
+// an admin answer's callback holds only its own state: SIGTERM while a DBA's dry run waits behind
+// the hung query exits 0 once the dry run has ended (the sanitizer build runs this too).
+TEST_F(FrozenSourceTest, SigtermWhileAnAdminCallWaitsOnTheFrozenSourceExitsZero) {
+  const pid_t backend = licencesBackend();
+  ASSERT_GT(backend, 0);
+  FrozenBackend frozen(backend);
+  ASSERT_TRUE(waitFor([&] { return frozen.stopped(); }, milliseconds(5000)));
+  auto hung = std::async(std::launch::async, [this] {
+    return HttpClient(gateway_->port())
+        .post("/v1/resolve", resolveBody(creditCode("91330100FZ", 1), "org.licence"), kClientKey);
+  });
+  ASSERT_TRUE(waitFor([&] { return sourceQueries(*client_, "licences") == 2; }, milliseconds(5000)));
+  auto dryRun = std::async(std::launch::async, [this] {
+    return HttpClient(gateway_->port())
+        .post("/admin/v1/datasets/licences.licence/dry-run",
+              R"({"subject":{"type":"org","credit_code":")" + creditCode("91330100FZ", 2) + R"("}})",
+              kDba);
+  });
+  ASSERT_TRUE(waitFor([&] { return requestsReadOnOpenConnections() >= 2; }, milliseconds(5000)));
+
+  // The dry run waits at most the source's timeout (5 s) plus Source::executeAndWait's grace.
+  const auto bound = milliseconds(5000) + milliseconds(2000) + kDrainSlack + kSourceStopBound;
+  const auto stopping = Clock::now();
+  const auto exitCode = gateway_->stopWithin(bound + 2 * kSlack);
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - stopping);
+  ASSERT_TRUE(exitCode.has_value()) << "the gateway did not exit: killed";
+  EXPECT_EQ(*exitCode, 0);
+  EXPECT_LT(took, bound + kSlack);
+  EXPECT_EQ(hung.get().status, 200);
+  dryRun.get();  // answered, or its connection closed at exit: either way the process was sound
+}
+
 }  // namespace
 }  // namespace oncegate::testing
