@@ -33,7 +33,7 @@
 #include "gateway/cache/RedisPubSubChannel.h"
 #include "gateway/store/StoreChangeChannel.h"
 #include "gateway/store/StoreSync.h"
-#include "gateway/admin/AdminApi.h"
+#include "gateway/admin/AdminRouter.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/FileAuditLog.h"
 #include "gateway/cache/MemoryCache.h"
@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
     oncegate::PlanExecutor executor(*cache, gateway.hashKey);
     oncegate::DataRequestService service(live, executor, audit);
     oncegate::ApiHandler api(live, service, audit);
-    oncegate::AdminApi admin(live, audit, invalidation, sync.get());
+    oncegate::AdminRouter admin(live, audit, invalidation, sync.get());
     oncegate::HttpRouter router(api);
     router.add("/admin/v1/", admin);
     // With a store and Redis, a change reaches the other instances at once, not at their poll.
