@@ -25,6 +25,12 @@ struct AdminRoute {
   // Runs on an admin worker; sets call.outcome; throws Error for an error answer.
   Answer answer;
 
+  // An Answer that calls `member` of `group` (which must outlive the route).
+  template <typename Group>
+  static Answer answeredBy(Group* group, HttpResponse (Group::*member)(AdminCall&)) {
+    return [group, member](AdminCall& call) { return (group->*member)(call); };
+  }
+
   // How well the route fits `segments`: -1 not at all, else how many literal segments matched
   // (a literal beats a placeholder: /policies/explain is not the policy "explain").
   int fit(const std::vector<std::string>& segments) const;

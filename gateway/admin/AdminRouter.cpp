@@ -97,8 +97,8 @@ struct AdminRouter::Endpoints {
   }
 };
 
-AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit,
-                         CacheInvalidation& invalidation, StoreSync* sync)
+AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, CacheInvalidation& invalidation,
+                         StoreSync* sync)
     : live_(live),
       audit_(audit),
       endpoints_(new Endpoints{DocumentEndpoints(live, sync), PolicyToolEndpoints(live),
@@ -209,8 +209,7 @@ void AdminRouter::run(const std::shared_ptr<AdminCall>& call, const AdminRoute& 
   finish(call, std::move(response), std::move(respond));
 }
 
-void AdminRouter::finish(std::shared_ptr<AdminCall> call, HttpResponse response,
-                         Respond respond) {
+void AdminRouter::finish(std::shared_ptr<AdminCall> call, HttpResponse response, Respond respond) {
   response.requestId = call->requestId;
   auto record = call->auditRecord(response.status);
   // An admin change has taken effect by now; its answer goes out even if the record could not
@@ -219,8 +218,8 @@ void AdminRouter::finish(std::shared_ptr<AdminCall> call, HttpResponse response,
                                     response = std::move(response)](bool /*recorded*/) mutable {
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - call->started);
-    spdlog::info("request {} {} {} status={} latency_us={}", call->requestId,
-                 call->request.method, call->path, response.status, micros.count());
+    spdlog::info("request {} {} {} status={} latency_us={}", call->requestId, call->request.method,
+                 call->path, response.status, micros.count());
     respond(std::move(response));
   });
 }

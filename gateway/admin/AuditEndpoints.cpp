@@ -37,10 +37,10 @@ std::optional<AuditTrailReader::TimePoint> timeParameter(std::string_view name,
 AuditEndpoints::AuditEndpoints(LiveConfiguration& live) : live_(live) {}
 
 std::vector<AdminRoute> AuditEndpoints::routes() {
+  const auto by = [this](auto member) { return AdminRoute::answeredBy(this, member); };
   return {
-      {"GET", {"audit"}, "audit", false, [this](AdminCall& call) { return query(call); }},
-      {"POST", {"audit", "verify"}, "audit", false,
-       [this](AdminCall& call) { return verify(call); }},
+      {"GET", {"audit"}, "audit", false, by(&AuditEndpoints::query)},
+      {"POST", {"audit", "verify"}, "audit", false, by(&AuditEndpoints::verify)},
   };
 }
 

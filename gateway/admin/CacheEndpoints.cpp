@@ -21,9 +21,9 @@ CacheEndpoints::CacheEndpoints(LiveConfiguration& live, CacheInvalidation& inval
     : live_(live), invalidation_(invalidation) {}
 
 std::vector<AdminRoute> CacheEndpoints::routes() {
+  const auto by = [this](auto member) { return AdminRoute::answeredBy(this, member); };
   return {
-      {"POST", {"cache", "invalidate"}, "cache", true,
-       [this](AdminCall& call) { return invalidate(call); }},
+      {"POST", {"cache", "invalidate"}, "cache", true, by(&CacheEndpoints::invalidate)},
   };
 }
 

@@ -82,18 +82,16 @@ DocumentEndpoints::DocumentEndpoints(LiveConfiguration& live, StoreSync* sync)
     : live_(live), writer_(live, sync) {}
 
 std::vector<AdminRoute> DocumentEndpoints::routes() {
-  const auto to = [this](HttpResponse (DocumentEndpoints::*answer)(AdminCall&)) {
-    return [this, answer](AdminCall& call) { return (this->*answer)(call); };
-  };
   // Everyone may read the change log (who changed what, never a value): its own role kind.
+  const auto by = [this](auto member) { return AdminRoute::answeredBy(this, member); };
   return {
-      {"GET", {"changes"}, "changes", false, to(&DocumentEndpoints::listChanges)},
-      {"GET", {"{kind}", "{id}", "history"}, "", false, to(&DocumentEndpoints::history)},
-      {"POST", {"{kind}", "{id}", "rollback"}, "", true, to(&DocumentEndpoints::rollBack)},
-      {"GET", {"{kind}"}, "", false, to(&DocumentEndpoints::list)},
-      {"GET", {"{kind}", "{id}"}, "", false, to(&DocumentEndpoints::read)},
-      {"PUT", {"{kind}", "{id}"}, "", true, to(&DocumentEndpoints::change)},
-      {"DELETE", {"{kind}", "{id}"}, "", true, to(&DocumentEndpoints::change)},
+      {"GET", {"changes"}, "changes", false, by(&DocumentEndpoints::listChanges)},
+      {"GET", {"{kind}", "{id}", "history"}, "", false, by(&DocumentEndpoints::history)},
+      {"POST", {"{kind}", "{id}", "rollback"}, "", true, by(&DocumentEndpoints::rollBack)},
+      {"GET", {"{kind}"}, "", false, by(&DocumentEndpoints::list)},
+      {"GET", {"{kind}", "{id}"}, "", false, by(&DocumentEndpoints::read)},
+      {"PUT", {"{kind}", "{id}"}, "", true, by(&DocumentEndpoints::change)},
+      {"DELETE", {"{kind}", "{id}"}, "", true, by(&DocumentEndpoints::change)},
   };
 }
 

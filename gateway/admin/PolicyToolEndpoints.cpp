@@ -75,11 +75,10 @@ PolicyToolEndpoints::PolicyToolEndpoints(LiveConfiguration& live) : live_(live) 
 
 std::vector<AdminRoute> PolicyToolEndpoints::routes() {
   // Reading what policies decide is for those who may read policies.
+  const auto by = [this](auto member) { return AdminRoute::answeredBy(this, member); };
   return {
-      {"POST", {"policies", "explain"}, "policies", false,
-       [this](AdminCall& call) { return explain(call); }},
-      {"POST", {"policies", "impact"}, "policies", false,
-       [this](AdminCall& call) { return impact(call); }},
+      {"POST", {"policies", "explain"}, "policies", false, by(&PolicyToolEndpoints::explain)},
+      {"POST", {"policies", "impact"}, "policies", false, by(&PolicyToolEndpoints::impact)},
   };
 }
 

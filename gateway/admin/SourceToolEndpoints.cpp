@@ -74,11 +74,10 @@ void writeStep(const DatasetDryRun::Step& step, const Configuration& config, Jso
 SourceToolEndpoints::SourceToolEndpoints(LiveConfiguration& live) : live_(live) {}
 
 std::vector<AdminRoute> SourceToolEndpoints::routes() {
+  const auto by = [this](auto member) { return AdminRoute::answeredBy(this, member); };
   return {
-      {"POST", {"sources", "{id}", "test"}, "sources", true,
-       [this](AdminCall& call) { return testSource(call); }},
-      {"POST", {"datasets", "{id}", "dry-run"}, "datasets", true,
-       [this](AdminCall& call) { return dryRun(call); }},
+      {"POST", {"sources", "{id}", "test"}, "sources", true, by(&SourceToolEndpoints::testSource)},
+      {"POST", {"datasets", "{id}", "dry-run"}, "datasets", true, by(&SourceToolEndpoints::dryRun)},
   };
 }
 

@@ -151,7 +151,8 @@ struct Endpoint {
 
 TEST_F(AdminRouterTest, EachRouteIsForTheRolesThatOwnItsKind) {
   MemoryCache cache;
-  CacheInvalidation invalidation(cache, [](const std::string&, bool) {}, nullptr);
+  CacheInvalidation invalidation(
+      cache, [](const std::string&, bool) {}, nullptr);
   AdminRouter router(live_, audit_, invalidation);
   const std::vector<Endpoint> endpoints = {
       {"GET", "/admin/v1/changes", {"dba", "security_officer", "auditor"}},
@@ -172,9 +173,9 @@ TEST_F(AdminRouterTest, EachRouteIsForTheRolesThatOwnItsKind) {
   for (const auto& endpoint : endpoints) {
     for (const auto& role : kRoles) {
       SCOPED_TRACE(endpoint.method + " " + endpoint.path + " as " + role);
-      const bool allowed = role == "admin" || std::find(endpoint.roles.begin(),
-                                                         endpoint.roles.end(),
-                                                         role) != endpoint.roles.end();
+      const bool allowed =
+          role == "admin" ||
+          std::find(endpoint.roles.begin(), endpoint.roles.end(), role) != endpoint.roles.end();
       Answer answer;
       router.handle(request(endpoint.method, endpoint.path, role), answer.respond());
       if (!allowed) {
