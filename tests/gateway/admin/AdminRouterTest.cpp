@@ -61,30 +61,34 @@ class RecordingAuditLog final : public AuditLog {
   std::vector<std::string> records_;
 };
 
-// One answer, given from whichever thread answers.
+// One answer, given from whichever thread answers. Its state outlives the Answer, so that a
+// test that ends early (a failed assertion) leaves nothing dangling for a late answer.
 class Answer {
  public:
   HttpHandler::Respond respond() {
-    return [this](HttpResponse response) {
-      std::lock_guard lock(mutex_);
-      response_ = std::move(response);
-      answered_.notify_all();
+    return [state = state_](HttpResponse response) {
+      std::lock_guard lock(state->mutex);
+      state->response = std::move(response);
+      state->answered.notify_all();
     };
   }
   bool given() const {
-    std::lock_guard lock(mutex_);
-    return response_.has_value();
+    std::lock_guard lock(state_->mutex);
+    return state_->response.has_value();
   }
   HttpResponse wait() {
-    std::unique_lock lock(mutex_);
-    answered_.wait(lock, [this] { return response_.has_value(); });
-    return *response_;
+    std::unique_lock lock(state_->mutex);
+    state_->answered.wait(lock, [this] { return state_->response.has_value(); });
+    return *state_->response;
   }
 
  private:
-  mutable std::mutex mutex_;
-  std::condition_variable answered_;
-  std::optional<HttpResponse> response_;
+  struct State {
+    std::mutex mutex;
+    std::condition_variable answered;
+    std::optional<HttpResponse> response;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 // Holds the admin workers inside a route until opened, and tells when they are all inside.
@@ -111,6 +115,13 @@ class Gate {
   std::condition_variable changed_;
   int inside_ = 0;
   bool open_ = false;
+};
+
+// Opens the gate when the test ends, however it ends, so that a failed expectation cannot leave
+// the workers held and the test hanging in their stop().
+struct OpenAtExit {
+  Gate& gate;
+  ~OpenAtExit() { gate.open(); }
 };
 
 class AdminRouterTest : public ::testing::Test {
@@ -194,6 +205,7 @@ TEST_F(AdminRouterTest, EachRouteIsForTheRolesThatOwnItsKind) {
 TEST_F(AdminRouterTest, RefusalsBeforeTheQueueAreAnsweredAtOnceAndAudited) {
   // One worker, held, and the one queue place taken: nothing more could be queued.
   auto router = gatedRouter(1, 1);
+  const OpenAtExit openAtExit{gate_};
   Answer held;
   Answer waiting;
   router->handle(request("GET", "/admin/v1/fields", "dba"), held.respond());
@@ -249,6 +261,7 @@ TEST_F(AdminRouterTest, RefusalsBeforeTheQueueAreAnsweredAtOnceAndAudited) {
 
 TEST_F(AdminRouterTest, PastTheQueueBoundACallIsAnswered503AtOnceWithRetryAfter) {
   auto router = gatedRouter(1, 2);
+  const OpenAtExit openAtExit{gate_};
   std::vector<Answer> taken(3);
   router->handle(request("GET", "/admin/v1/fields", "dba"), taken[0].respond());
   gate_.waitUntilInside(1);
@@ -278,6 +291,7 @@ TEST_F(AdminRouterTest, PastTheQueueBoundACallIsAnswered503AtOnceWithRetryAfter)
 
 TEST_F(AdminRouterTest, StopFinishesTheCallsTakenAndAnswers503ToLaterOnes) {
   auto router = gatedRouter(1, 4);
+  const OpenAtExit openAtExit{gate_};
   Answer running;
   Answer queued;
   router->handle(request("GET", "/admin/v1/fields", "dba"), running.respond());

@@ -38,6 +38,13 @@ class Gate {
   bool open_ = false;
 };
 
+// Opens the gate when the test ends, however it ends, so that a failed expectation cannot leave
+// the workers held and the test hanging in their stop().
+struct OpenAtExit {
+  Gate& gate;
+  ~OpenAtExit() { gate.open(); }
+};
+
 TEST(AdminWorkersTest, RunsEveryQueuedTaskOnItsThreads) {
   std::atomic<int> ran = 0;
   {
@@ -54,6 +61,7 @@ TEST(AdminWorkersTest, PastTheBoundATaskIsRefusedAtOnceAndNotRun) {
   Gate gate;
   std::atomic<int> ran = 0;
   AdminWorkers workers(2, 3);
+  const OpenAtExit openAtExit{gate};
   // Both threads busy: what follows waits in the queue.
   for (int i = 0; i < 2; ++i) {
     ASSERT_EQ(workers.submit([&] { gate.pass(); }), Admission::Queued);
@@ -75,6 +83,7 @@ TEST(AdminWorkersTest, StopFinishesWhatWasQueuedAndRefusesWhatComesLater) {
   Gate gate;
   std::atomic<int> ran = 0;
   AdminWorkers workers(1, 4);
+  const OpenAtExit openAtExit{gate};
   ASSERT_EQ(workers.submit([&] { gate.pass(); }), Admission::Queued);
   gate.waitUntilInside(1);
   ASSERT_EQ(workers.submit([&] { ran.fetch_add(1); }), Admission::Queued);
