@@ -35,7 +35,7 @@
 #include "gateway/cache/RedisPubSubChannel.h"
 #include "gateway/store/StoreChangeChannel.h"
 #include "gateway/store/StoreSync.h"
-#include "gateway/admin/AdminApi.h"
+#include "gateway/admin/AdminRouter.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/FileAuditLog.h"
 #include "gateway/cache/MemoryCache.h"
@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
                              [&audit, &caches, &logs = *logSink](oncegate::ComponentSamples& samples) {
                                gatherComponents(audit, caches, logs, samples);
                              });
-    oncegate::AdminApi admin(live, audit, invalidation, sync.get());
+    oncegate::AdminRouter admin(live, audit, invalidation, sync.get());
     oncegate::HttpRouter router(api);
     router.add("/admin/v1/", admin,
                [&stats](unsigned status, std::chrono::nanoseconds took) {

@@ -31,7 +31,7 @@ constexpr std::pair<std::string_view, std::string_view> kDesignRoutes[] = {
     {"GET", "/openapi.json"},
 };
 
-// gateway/admin/AdminApi.cpp, AdminApi::answer kRoutes, below /admin/v1/.
+// gateway/admin/*Endpoints.cpp, each group's routes(), below /admin/v1/.
 constexpr std::pair<std::string_view, std::string_view> kAdminRoutes[] = {
     {"GET", "changes"},
     {"GET", "audit"},
