@@ -84,7 +84,7 @@ run_mode() {
     elif [[ $mode == tsan ]]; then
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports/tsan:suppressions=$root/scripts/tsan-suppressions.txt"
     fi
-    ctest --test-dir "$dir" --output-on-failure --timeout 300 -j2 "${labels[@]}" "${ctest_args[@]}"
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error --timeout 300 -j2 "${labels[@]}" "${ctest_args[@]}"
   ) || status=$?
   if [[ $mode != normal ]] && sanitizer_reports_found; then
     echo "test.sh: $mode: the sanitizer reports above fail the run (they are in $reports)" >&2
