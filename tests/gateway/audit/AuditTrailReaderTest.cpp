@@ -25,7 +25,7 @@ std::string record(int minute, const std::string& route, const std::string& clie
                    const std::string& caseNumber = "LS-2026-000123") {
   std::string out;
   JsonWriter json(out);
-  char time[32];
+  char time[40];  // room for any int minute, so the output is never truncated
   std::snprintf(time, sizeof time, "2026-03-%02dT%02d:%02d:00.250Z", 1 + minute / 1440,
                 minute / 60 % 24, minute % 60);
   json.beginObject()

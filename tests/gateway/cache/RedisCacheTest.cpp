@@ -95,6 +95,7 @@ class Inspector {
     const auto colon = address.rfind(':');
     context_ = redisConnect(address.substr(0, colon).c_str(), std::stoi(address.substr(colon + 1)));
     if (context_ == nullptr || context_->err != 0) {
+      if (context_ != nullptr) redisFree(context_);  // no destructor runs after a throw
       throw std::runtime_error("cannot connect to the test Redis at " + address);
     }
   }

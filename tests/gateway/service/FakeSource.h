@@ -107,7 +107,11 @@ class FakeSource : public Source {
 
   static std::string key(const std::string& sql, const std::vector<Value>& params) {
     std::string out = sql;
-    for (const auto& param : params) out += "\x1f" + param.toString();
+    for (const auto& param : params) {
+      // Two appends, not "\x1f" + ...: GCC 12 at -O3 reports a false -Wrestrict on that.
+      out += '\x1f';
+      out += param.toString();
+    }
     return out;
   }
 
