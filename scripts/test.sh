@@ -40,6 +40,9 @@ done
 ((${#modes[@]})) || modes=(normal asan tsan)
 
 scripts/install-deps.sh
+# ccache keys on paths relative to the checkout, so that a clone in another folder (CI's) reuses
+# what an earlier build compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 export ONCEGATE_TEST_STATE=${ONCEGATE_TEST_STATE:-$(mktemp -d /tmp/oncegate-test-XXXXXX)}
 trap 'scripts/test-servers.sh stop' EXIT
 scripts/test-servers.sh start
