@@ -34,4 +34,13 @@ void InflightQueries::complete(const std::string& key, std::uint64_t flight,
   for (auto& waiting : waiters) waiting.waiter(outcome);
 }
 
+void InflightQueries::abandonAll() {
+  std::unordered_map<std::string, Flight> abandoned;
+  {
+    std::lock_guard lock(mutex_);
+    abandoned.swap(flights_);
+  }
+  // The waiters (and the requests they hold) are destroyed here, outside the lock.
+}
+
 }  // namespace oncegate

@@ -36,6 +36,9 @@ class InflightQueries {
   // Hands `outcome` to every waiter of `flight` and frees `key`; nothing when `flight` has been
   // superseded (or completed) already.
   void complete(const std::string& key, std::uint64_t flight, const QueryOutcome& outcome);
+  // Drops every flight and its waiters without calling them (the executor is going, and with it
+  // the loops the waiters would run on); a later complete() finds nothing.
+  void abandonAll();
 
  private:
   struct Waiting {

@@ -295,7 +295,14 @@ PlanExecutor::PlanExecutor(DatasetCache& cache, std::string hashKey, GatewayStat
       inflight_(std::make_shared<InflightQueries>()),
       gate_(std::make_shared<CompletionGate>()) {}
 
-PlanExecutor::~PlanExecutor() { gate_->close(); }
+// A source may answer after this (its worker was abandoned on a frozen host): the gate drops the
+// answer, and the waiters are dropped now, on this thread, while their loops (and the timers
+// bound to them) still exist; left in the table, they would be destroyed by that late source
+// worker after the loops are gone.
+PlanExecutor::~PlanExecutor() {
+  gate_->close();
+  inflight_->abandonAll();
+}
 
 void PlanExecutor::run(const MappingCatalog& /*catalog*/, const SourceSet& sources,
                        const ResolutionPlan& plan, Value subjectKey, Clock::time_point deadline,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 namespace oncegate {
 namespace {
 
@@ -77,6 +79,23 @@ TEST(InflightQueriesTest, WaitersStillWaitingMoveToTheFlightThatSupersedesTheirs
   ASSERT_TRUE(next.leads);
   inflight.complete("k", next.flight, found());
   EXPECT_EQ(patient, 1);
+}
+
+// The executor abandons every flight when it goes: the waiters (which hold requests bound to
+// loops about to go) are dropped without being called, and a late answer finds nothing.
+TEST(InflightQueriesTest, AbandonAllDropsEveryWaiterWithoutCallingIt) {
+  InflightQueries inflight;
+  int called = 0;
+  auto held = std::make_shared<int>(0);
+  const auto leader = inflight.join("k", Clock::now() + seconds(10),
+                                    [&called, held](const QueryOutcome&) { ++called; });
+  const std::weak_ptr<int> watch = held;
+  held.reset();
+  ASSERT_FALSE(watch.expired());
+  inflight.abandonAll();
+  EXPECT_TRUE(watch.expired());
+  inflight.complete("k", leader.flight, found());
+  EXPECT_EQ(called, 0);
 }
 
 }  // namespace
