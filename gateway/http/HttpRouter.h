@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,9 @@ class HttpRouter final : public HttpHandler {
   struct Route {
     std::string prefix;
     HttpHandler* handler;
-    Answered answered;
+    // Shared with the answers on their way: one may be finished after the router is gone (by
+    // the audit writer, at shutdown).
+    std::shared_ptr<const Answered> answered;
   };
   HttpHandler& fallback_;
   std::vector<Route> routes_;

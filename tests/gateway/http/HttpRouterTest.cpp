@@ -77,5 +77,36 @@ TEST(HttpRouterTest, TheServersOwnRefusalsAreAnsweredByTheFallback) {
   EXPECT_EQ(router.refuse(Error(ErrorCode::PayloadTooLarge, "too large")).body, "api refused");
 }
 
+// An answer the audit writer finishes at shutdown may come after the router is gone: the
+// observer it reports to must still be there (AddressSanitizer caught the router's own copy
+// being used after it was destroyed).
+TEST(HttpRouterTest, AnAnswerFinishedAfterTheRouterIsGoneStillReachesItsObserver) {
+  NamedHandler api("api");
+  HttpHandler::Respond late;
+  class DeferringHandler : public HttpHandler {
+   public:
+    explicit DeferringHandler(Respond& slot) : slot_(slot) {}
+    void handle(HttpRequest /*request*/, Respond respond) override { slot_ = std::move(respond); }
+    HttpResponse refuse(const Error& /*error*/) override { return {}; }
+
+   private:
+    Respond& slot_;
+  } deferring(late);
+  int heard = 0;
+  std::string answered;
+  {
+    HttpRouter router(api);
+    router.add("/admin/v1/", deferring, [&heard](unsigned, std::chrono::nanoseconds) { ++heard; });
+    HttpRequest request;
+    request.target = "/admin/v1/audit";
+    router.handle(std::move(request), [&](HttpResponse response) { answered = response.body; });
+  }
+  HttpResponse response;
+  response.body = "late";
+  late(std::move(response));
+  EXPECT_EQ(heard, 1);
+  EXPECT_EQ(answered, "late");
+}
+
 }  // namespace
 }  // namespace oncegate
