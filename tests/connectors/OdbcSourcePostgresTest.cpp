@@ -313,7 +313,10 @@ TEST_F(OdbcSourcePostgresTest, AQueryRefusedByAFullQueueCompletesAtOnce) {
   OdbcSource source(settings);
   auto answered = std::make_shared<std::atomic<int>>(0);
   const auto deadline = Source::Clock::now() + 20s;
-  source.execute(SourceQuery{"SELECT pg_sleep(3)", {}}, deadline,
+  // Busy long enough for the queue to fill and the refusal to come back, and short enough to end
+  // within the destructor's wait: a worker abandoned at the end would still be inside the driver
+  // when the test process exits (ThreadSanitizer then sees psqlODBC tear down its globals under it).
+  source.execute(SourceQuery{"SELECT pg_sleep(1.5)", {}}, deadline,
                  [answered](QueryOutcome) { ++*answered; });
   ASSERT_TRUE(eventually([&] { return source.stats().inUse == 1; }, 5s));
   for (std::size_t i = 0; i < OdbcSource::kQueuePerWorker; ++i) {
