@@ -411,6 +411,12 @@ TEST(FileAuditLogTest, ADurableCallbackThatBlocksDoesNotStopAppendsFromOtherThre
 // A request's state, released with its durable callback, whose destruction is slow (it may drop
 // the last reference to a configuration snapshot).
 struct SlowToRelease {
+  // A constructor, not aggregate initialisation: make_shared's parenthesised form of the latter
+  // is C++20 that Clang 14 does not implement.
+  SlowToRelease(std::latch& releaseLatch, std::promise<void>& releasingPromise)
+      : release(releaseLatch), releasing(releasingPromise) {}
+  SlowToRelease(const SlowToRelease&) = delete;
+  SlowToRelease& operator=(const SlowToRelease&) = delete;
   std::latch& release;
   std::promise<void>& releasing;
   ~SlowToRelease() {
