@@ -74,14 +74,17 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // The server is stopping: an idle connection closes now, a busy one after its answer. A request
-  // that has begun to arrive (bytes read or waiting in the socket) is read to its end and answered
-  // 503, and counts as being answered meanwhile: closing it would drop it without an answer.
+  // that has begun to arrive is read to its end and answered 503: closing it would drop it without
+  // an answer. Whether one has begun is known only once the pending read has handed over what it
+  // took from the socket, so the read is cancelled and onReadError decides; meanwhile the
+  // connection counts as being answered, so that the drain waits for that decision.
   void drain() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->keepAlive_ = false;
       if (self->answering_) return;
-      if (self->requestBegun()) return self->beginAnswering();
-      self->close();
+      self->beginAnswering();
+      self->drainAsked_ = true;
+      self->stream_.cancel();
     });
   }
 
@@ -130,6 +133,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void onReadError(beast::error_code ec) {
+    if (ec == net::error::operation_aborted && drainAsked_) {
+      drainAsked_ = false;
+      if (!requestBegun()) return close();
+      // Go on reading the same request (the parser keeps what it has); onRead answers it 503.
+      stream_.expires_after(config_.readTimeout);
+      if (parser_->is_header_done()) return doReadBody();
+      return http::async_read_header(
+          stream_, buffer_, *parser_,
+          [self = shared_from_this()](beast::error_code headerEc, std::size_t) {
+            self->onHeader(headerEc);
+          });
+    }
     if (ec == http::error::body_limit) {
       return refuse(Error(ErrorCode::PayloadTooLarge, "the request body is larger than limits.max_body"));
     }
@@ -152,7 +167,9 @@ class Session : public std::enable_shared_from_this<Session> {
     firstRequest_ = false;
     stream_.expires_never();
     auto message = parser_->release();
+    parser_.reset();  // so that requestBegun() speaks of the next request only
     keepAlive_ = message.keep_alive();
+    clientKeepAlive_ = keepAlive_;
     http10_ = message.version() == 10;
     HttpRequest request;
     request.method = std::string(message.method_string());
@@ -178,6 +195,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void refuse(const Error& error) {
     keepAlive_ = false;
+    clientKeepAlive_ = false;  // what follows a refused request on this connection is not read
     beginAnswering();  // a drain waits for the refusal to be written too
     doWrite(handler_.refuse(error));
   }
@@ -244,7 +262,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onWrite(beast::error_code ec) {
     endAnswering();
-    if (ec || !keepAlive_) return close();
+    if (ec) return close();
+    if (!keepAlive_) {
+      // A drain ended keep-alive while this answer was on its way; the client, which asked for
+      // keep-alive, may already have sent its next request: read it and answer it 503.
+      if (open_->draining && clientKeepAlive_ && requestBegun()) {
+        beginAnswering();
+        return doRead();
+      }
+      return close();
+    }
     doRead();
   }
 
@@ -264,7 +291,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string body_;
   bool http10_ = false;
   std::string remoteAddress_;  // asked once per connection, not per request
+  bool drainAsked_ = false;  // drain() cancelled the pending read: onReadError decides
   bool keepAlive_ = true;
+  bool clientKeepAlive_ = true;  // what the last request asked for, whatever a drain decided
   bool firstRequest_ = true;
   bool answering_ = false;  // a request is with the handler or its answer is being written
   std::shared_ptr<OpenSessions> open_;
