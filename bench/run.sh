@@ -202,7 +202,8 @@ check_body() { # FIELDS SUBJECT EXPECTED_COUNT
 }
 
 requests_total() {
-  curl -sf "$gw_url/metrics" | awk '/^oncegate_requests_total/ {print $NF; exit}'
+  # One series per route and status: their sum is every request answered.
+  curl -sf "$gw_url/metrics" | awk '/^oncegate_requests_total[{ ]/ {s += $NF} END {print s + 0}'
 }
 
 declare -A R # R[scenario.key]: parsed results
