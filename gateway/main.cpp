@@ -22,29 +22,29 @@
 #include "common/JsonWriter.h"
 #include "common/YamlJson.h"
 #include "connectors/odbc/OdbcSource.h"
+#include "gateway/admin/AdminRouter.h"
+#include "gateway/api/ApiHandler.h"
+#include "gateway/audit/FileAuditLog.h"
 #include "gateway/cache/CacheInvalidation.h"
+#include "gateway/cache/MemoryCache.h"
+#include "gateway/cache/RedisCache.h"
+#include "gateway/cache/RedisPubSubChannel.h"
+#include "gateway/cache/TieredCache.h"
 #include "gateway/config/Configuration.h"
+#include "gateway/http/EventLoops.h"
+#include "gateway/http/HttpRouter.h"
+#include "gateway/http/HttpServer.h"
+#include "gateway/logging/BufferedStderrSink.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/runtime/SnapshotRetirer.h"
 #include "gateway/service/DataRequestService.h"
-#include "gateway/http/HttpRouter.h"
+#include "gateway/service/PlanExecutor.h"
 #include "gateway/stats/ComponentSamples.h"
 #include "gateway/stats/GatewayStats.h"
-#include "gateway/service/PlanExecutor.h"
-#include "gateway/cache/RedisPubSubChannel.h"
+#include "gateway/store/ControlStore.h"
 #include "gateway/store/StoreChangeChannel.h"
 #include "gateway/store/StoreSync.h"
-#include "gateway/admin/AdminRouter.h"
-#include "gateway/api/ApiHandler.h"
-#include "gateway/audit/FileAuditLog.h"
-#include "gateway/cache/MemoryCache.h"
-#include "gateway/cache/RedisCache.h"
-#include "gateway/cache/TieredCache.h"
-#include "gateway/http/EventLoops.h"
-#include "gateway/http/HttpServer.h"
-#include "gateway/logging/BufferedStderrSink.h"
-#include "gateway/store/ControlStore.h"
 
 namespace {
 
@@ -260,16 +260,16 @@ int main(int argc, char** argv) {
     oncegate::FileAuditLog audit(gateway.audit);
     oncegate::PlanExecutor executor(*cache, gateway.hashKey, &stats);
     oncegate::DataRequestService service(live, executor, audit, &stats);
-    oncegate::ApiHandler api(live, service, audit, stats,
-                             [&audit, &caches, &logs = *logSink](oncegate::ComponentSamples& samples) {
-                               gatherComponents(audit, caches, logs, samples);
-                             });
+    oncegate::ApiHandler api(
+        live, service, audit, stats,
+        [&audit, &caches, &logs = *logSink](oncegate::ComponentSamples& samples) {
+          gatherComponents(audit, caches, logs, samples);
+        });
     oncegate::AdminRouter admin(live, audit, invalidation, sync.get());
     oncegate::HttpRouter router(api);
-    router.add("/admin/v1/", admin,
-               [&stats](unsigned status, std::chrono::nanoseconds took) {
-                 stats.countRequest(kAdminRoute, status, took);
-               });
+    router.add("/admin/v1/", admin, [&stats](unsigned status, std::chrono::nanoseconds took) {
+      stats.countRequest(kAdminRoute, status, took);
+    });
     // With a store and Redis, a change reaches the other instances at once, not at their poll.
     std::unique_ptr<oncegate::StoreChangeChannel> storeChanges;
     if (sync && gateway.redis) {

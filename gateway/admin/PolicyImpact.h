@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/audit/AuditedRequest.h"
 #include "gateway/config/Configuration.h"
 #include "gateway/service/PolicyExplanation.h"
-#include "gateway/audit/AuditedRequest.h"
 
 namespace oncegate {
 

@@ -74,7 +74,8 @@ std::string render(const DataAnswer& answer, const std::string& requestId) {
     if (field.value) json.key("value").value(*field.value);
     if (field.match) json.key("match").boolean(*field.match);
     if (!field.reason.empty()) json.key("reason").string(field.reason);
-    if (!field.source.empty()) json.key("source").string(field.source).key("cached").boolean(field.cached);
+    if (!field.source.empty())
+      json.key("source").string(field.source).key("cached").boolean(field.cached);
     json.endObject();
   }
   json.endObject();
@@ -97,7 +98,7 @@ struct ApiExchange {
   GatewayStats* stats = nullptr;
   std::string requestId = newRequestId();
   std::string traceId;
-  std::string route;                          // the path, for the log and the audit trail
+  std::string route;                         // the path, for the log and the audit trail
   std::string_view routeTemplate = "other";  // for /metrics: never a client's own path
   Clock::time_point started = Clock::now();
   std::shared_ptr<const GatewaySnapshot> snapshot;
@@ -187,9 +188,9 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   if (route == nullptr) return exchange->fail(Error(ErrorCode::NotFound, "no such endpoint"));
   exchange->routeTemplate = route->path;
   if (route->method != method) {
-    return exchange->fail(Error(ErrorCode::MethodNotAllowed, "use " + std::string(route->method) +
-                                                                 " for " +
-                                                                 std::string(route->path)));
+    return exchange->fail(
+        Error(ErrorCode::MethodNotAllowed,
+              "use " + std::string(route->method) + " for " + std::string(route->path)));
   }
   if (routePath == "/v1/resolve" || routePath == "/v1/verify" ||
       routePath == "/v1/forms/{form}/prefill") {
@@ -262,8 +263,8 @@ bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
 
 void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
                               std::string_view route) {
-  exchange->client = DataRequestService::authenticate(
-      *exchange->snapshot, bearerToken(exchange->request.authorization));
+  exchange->client = DataRequestService::authenticate(*exchange->snapshot,
+                                                      bearerToken(exchange->request.authorization));
   if (exchange->client == nullptr) return exchange->fail(unauthenticated());
   if (!withinRateLimit(exchange)) return;
   const Configuration& config = exchange->snapshot->config;
@@ -282,10 +283,9 @@ void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
     }
     // As its prefill would be: the purpose is not this client's.
     if (!exchange->client->allowsPurpose(form->purpose())) {
-      return exchange->fail(Error(ErrorCode::Forbidden,
-                                  "purpose '" + form->purpose() + "' of form '" + form->id() +
-                                      "' is not allowed for client '" + exchange->client->id +
-                                      "'"));
+      return exchange->fail(Error(
+          ErrorCode::Forbidden, "purpose '" + form->purpose() + "' of form '" + form->id() +
+                                    "' is not allowed for client '" + exchange->client->id + "'"));
     }
     catalog.writeForm(*form, json);
   }

@@ -160,9 +160,10 @@ void FileAuditLog::append(std::string record, Durable durable) {
   }
   if (wake) wake_.notify_one();
   if (becameFull) {
-    spdlog::error("audit log {}: {} records wait for a failing disk; requests are refused until "
-                  "they are written",
-                  path_.string(), kBatchQueueLimit);
+    spdlog::error(
+        "audit log {}: {} records wait for a failing disk; requests are refused until "
+        "they are written",
+        path_.string(), kBatchQueueLimit);
   }
   if (!accepted) {
     if (durable) durable(false);

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/Digest.h"
-#include "gateway/cache/RedisPubSubChannel.h"
 #include "gateway/cache/DatasetCache.h"
+#include "gateway/cache/RedisPubSubChannel.h"
 
 namespace oncegate {
 

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/config/Configuration.h"
 #include "gateway/cli/CtlArguments.h"
+#include "gateway/config/Configuration.h"
 
 namespace oncegate {
 

@@ -7,8 +7,8 @@
 
 #include "common/Error.h"
 #include "common/SharingClass.h"
-#include "gateway/service/PolicyExplanation.h"
 #include "gateway/cli/CtlCommand.h"
+#include "gateway/service/PolicyExplanation.h"
 #include "policies/MaskKind.h"
 
 namespace oncegate {

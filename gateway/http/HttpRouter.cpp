@@ -6,17 +6,17 @@
 namespace oncegate {
 
 void HttpRouter::add(std::string prefix, HttpHandler& handler, Answered answered) {
-  routes_.push_back(Route{std::move(prefix), &handler,
-                          answered ? std::make_shared<const Answered>(std::move(answered))
-                                   : nullptr});
+  routes_.push_back(
+      Route{std::move(prefix), &handler,
+            answered ? std::make_shared<const Answered>(std::move(answered)) : nullptr});
   // Longest first, so that the first match is the most specific.
-  std::stable_sort(routes_.begin(), routes_.end(), [](const auto& a, const auto& b) {
-    return a.prefix.size() > b.prefix.size();
-  });
+  std::stable_sort(routes_.begin(), routes_.end(),
+                   [](const auto& a, const auto& b) { return a.prefix.size() > b.prefix.size(); });
 }
 
 void HttpRouter::handle(HttpRequest request, Respond respond) {
-  const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+  const std::string_view path =
+      std::string_view(request.target).substr(0, request.target.find('?'));
   for (const auto& route : routes_) {
     if (!path.starts_with(route.prefix)) continue;
     if (!route.answered) return route.handler->handle(std::move(request), std::move(respond));

@@ -106,7 +106,8 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(config_.readTimeout);
     const auto length = parser_->content_length();
     if (length && *length > config_.maxBody) {
-      return refuse(Error(ErrorCode::PayloadTooLarge, "the request body is larger than limits.max_body"));
+      return refuse(
+          Error(ErrorCode::PayloadTooLarge, "the request body is larger than limits.max_body"));
     }
     // simdjson reads up to SIMDJSON_PADDING bytes past the end: reserve them once, up front.
     parser_->get().body().reserve(static_cast<std::size_t>(length.value_or(0)) +
@@ -146,7 +147,8 @@ class Session : public std::enable_shared_from_this<Session> {
           });
     }
     if (ec == http::error::body_limit) {
-      return refuse(Error(ErrorCode::PayloadTooLarge, "the request body is larger than limits.max_body"));
+      return refuse(
+          Error(ErrorCode::PayloadTooLarge, "the request body is larger than limits.max_body"));
     }
     if (ec == http::error::header_limit) {
       return refuse(Error(ErrorCode::HeadersTooLarge, "the request headers are too large"));
@@ -183,7 +185,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // either it waits for this request or this request sees draining and is answered 503.
     beginAnswering();
     if (open_->draining) {
-      return refuse(Error(ErrorCode::Overloaded, "the gateway is shutting down; send the request again"));
+      return refuse(
+          Error(ErrorCode::Overloaded, "the gateway is shutting down; send the request again"));
     }
     handler_.handle(std::move(request), [self = shared_from_this()](HttpResponse response) {
       auto executor = self->stream_.get_executor();
@@ -196,7 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void refuse(const Error& error) {
     keepAlive_ = false;
     clientKeepAlive_ = false;  // what follows a refused request on this connection is not read
-    beginAnswering();  // a drain waits for the refusal to be written too
+    beginAnswering();          // a drain waits for the refusal to be written too
     doWrite(handler_.refuse(error));
   }
 
@@ -291,7 +294,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string body_;
   bool http10_ = false;
   std::string remoteAddress_;  // asked once per connection, not per request
-  bool drainAsked_ = false;  // drain() cancelled the pending read: onReadError decides
+  bool drainAsked_ = false;    // drain() cancelled the pending read: onReadError decides
   bool keepAlive_ = true;
   bool clientKeepAlive_ = true;  // what the last request asked for, whatever a drain decided
   bool firstRequest_ = true;

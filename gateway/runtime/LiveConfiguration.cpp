@@ -19,9 +19,9 @@ std::shared_ptr<const GatewaySnapshot> LiveConfiguration::build(Configuration co
 
 SourceSet LiveConfiguration::sourcesFor(const Configuration& config,
                                         const GatewaySnapshot* base) const {
-  return base == nullptr ? SourceSet::reusing(config.sources, {}, SourceSet{}, openSource_)
-                         : SourceSet::reusing(config.sources, base->config.sources, base->sources,
-                                              openSource_);
+  return base == nullptr
+             ? SourceSet::reusing(config.sources, {}, SourceSet{}, openSource_)
+             : SourceSet::reusing(config.sources, base->config.sources, base->sources, openSource_);
 }
 
 std::shared_ptr<const GatewaySnapshot> LiveConfiguration::assemble(Configuration config,

@@ -82,7 +82,8 @@ std::shared_ptr<const GatewaySnapshot> SnapshotRetirer::adopt(
     std::unique_ptr<const GatewaySnapshot> snapshot) {
   // The deleter shares the state, so a reference dropped after the retirer is gone stays safe.
   return std::shared_ptr<const GatewaySnapshot>(
-      snapshot.release(), [state = state_](const GatewaySnapshot* retiring) { state->retire(retiring); });
+      snapshot.release(),
+      [state = state_](const GatewaySnapshot* retiring) { state->retire(retiring); });
 }
 
 std::size_t SnapshotRetirer::retiring() const {

@@ -118,9 +118,9 @@ DataAnswer::Form summarise(const Form& form, const std::vector<DataAnswer::Field
     }
   }
   summary.total = static_cast<std::int64_t>(form.entries().size());
-  const double rate = summary.total == 0 ? 0.0
-                                         : static_cast<double>(summary.filled) /
-                                               static_cast<double>(summary.total);
+  const double rate =
+      summary.total == 0 ? 0.0
+                         : static_cast<double>(summary.filled) / static_cast<double>(summary.total);
   summary.sharingRate = std::round(rate * 1000) / 1000;
   return summary;
 }
@@ -185,9 +185,8 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
       c.request.purpose = run->form->purpose();
       if (c.request.subjectType != run->form->subject()) {
         throw Error(ErrorCode::BadRequest, "form '" + run->form->id() +
-                                               "' is about subject type '" +
-                                               run->form->subject() + "', not '" +
-                                               c.request.subjectType + "'");
+                                               "' is about subject type '" + run->form->subject() +
+                                               "', not '" + c.request.subjectType + "'");
       }
       for (const auto& entry : run->form->entries()) {
         if (!entry.suppliedByApplicant) c.request.fields.push_back(entry.field);
@@ -205,8 +204,8 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
     if (c.request.caseNumber.empty() &&
         config.policies.requiresCase(c.client->id, c.request.purpose,
                                      std::chrono::system_clock::now())) {
-      throw Error(ErrorCode::Forbidden, "a case number (\"case\") is required for purpose '" +
-                                            c.request.purpose + "'");
+      throw Error(ErrorCode::Forbidden,
+                  "a case number (\"case\") is required for purpose '" + c.request.purpose + "'");
     }
     const std::size_t asked =
         c.kind != Kind::Verify ? c.request.fields.size() : c.request.claims.size();
@@ -216,7 +215,8 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
                                              std::to_string(config.gateway.maxFields));
     }
   } catch (Error& e) {
-    if (e.code() == ErrorCode::Forbidden) return refuse(run->call, std::move(e), std::move(run->done));
+    if (e.code() == ErrorCode::Forbidden)
+      return refuse(run->call, std::move(e), std::move(run->done));
     return run->done(std::move(e));
   }
 
@@ -320,7 +320,8 @@ void DataRequestService::settle(const std::shared_ptr<Run>& run) {
   }
   if (run->form != nullptr) run->answer.form = summarise(*run->form, run->answer.fields);
   if (stats_ != nullptr) {
-    for (const auto& field : run->answer.fields) stats_->countFieldOutcome(fieldStatusName(field.status));
+    for (const auto& field : run->answer.fields)
+      stats_->countFieldOutcome(fieldStatusName(field.status));
   }
   // With strict durability the answer leaves only once its audit line is on disk.
   audit_.append(auditRecord(call, 200, run->answer.fields, &run->plan, run->outcomes),

@@ -25,7 +25,7 @@ class InflightQueries {
   using Waiter = std::function<void(const QueryOutcome&)>;
 
   struct Ticket {
-    bool leads = false;       // the caller must run the query and then complete(key, flight)
+    bool leads = false;  // the caller must run the query and then complete(key, flight)
     std::uint64_t flight = 0;
   };
 

@@ -10,12 +10,12 @@
 #include <optional>
 
 #include "common/Error.h"
-#include "gateway/service/InflightQueries.h"
-#include "gateway/runtime/SourceSet.h"
 #include "gateway/cache/CacheKey.h"
 #include "gateway/cache/DatasetCache.h"
 #include "gateway/cache/RowCodec.h"
 #include "gateway/http/EventLoops.h"
+#include "gateway/runtime/SourceSet.h"
+#include "gateway/service/InflightQueries.h"
 #include "gateway/stats/GatewayStats.h"
 
 namespace oncegate {

@@ -16,8 +16,8 @@ struct SourceSample {
   std::uint64_t timeouts = 0;
   std::uint64_t shortCircuited = 0;
   std::uint64_t connects = 0;
-  std::uint64_t inUse = 0;   // connections running a query now
-  std::uint64_t queued = 0;  // queries waiting for a connection
+  std::uint64_t inUse = 0;      // connections running a query now
+  std::uint64_t queued = 0;     // queries waiting for a connection
   std::uint64_t abandoned = 0;  // workers given up on whose driver call has not returned
   bool breakerOpen = false;
   bool down = false;  // its last connect failed

@@ -154,8 +154,7 @@ std::vector<StoredDocument> ControlStore::documentsOf(
 
 ControlStore::ControlStore(std::string odbcConnectionString)
     : client_(std::make_unique<odbc::OdbcClient>(std::move(odbcConnectionString),
-                                                 std::string(kStoreName),
-                                                 kStoreStatementTimeout)) {
+                                                 std::string(kStoreName), kStoreStatementTimeout)) {
   createSchema();
 }
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/cache/RedisPubSubChannel.h"
 #include "gateway/cache/RedisEndpoint.h"
+#include "gateway/cache/RedisPubSubChannel.h"
 
 namespace oncegate {
 

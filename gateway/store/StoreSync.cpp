@@ -13,8 +13,8 @@
 #include "gateway/config/Configuration.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
-#include "gateway/store/StoreChangeChannel.h"
 #include "gateway/store/ControlStore.h"
+#include "gateway/store/StoreChangeChannel.h"
 
 namespace oncegate {
 

@@ -1,9 +1,9 @@
-#include "common/LatencyHistogram.h"
-
 #include <gtest/gtest.h>
 
 #include <thread>
 #include <vector>
+
+#include "common/LatencyHistogram.h"
 
 namespace oncegate {
 namespace {

@@ -315,7 +315,8 @@ TEST_F(OdbcSourcePostgresTest, AQueryRefusedByAFullQueueCompletesAtOnce) {
   const auto deadline = Source::Clock::now() + 20s;
   // Busy long enough for the queue to fill and the refusal to come back, and short enough to end
   // within the destructor's wait: a worker abandoned at the end would still be inside the driver
-  // when the test process exits (ThreadSanitizer then sees psqlODBC tear down its globals under it).
+  // when the test process exits (ThreadSanitizer then sees psqlODBC tear down its globals under
+  // it).
   source.execute(SourceQuery{"SELECT pg_sleep(1.5)", {}}, deadline,
                  [answered](QueryOutcome) { ++*answered; });
   ASSERT_TRUE(eventually([&] { return source.stats().inUse == 1; }, 5s));

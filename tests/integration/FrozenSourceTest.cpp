@@ -395,12 +395,14 @@ TEST_F(FrozenSourceTest, SigtermWhileAnAdminCallWaitsOnTheFrozenSourceExitsZero)
     return HttpClient(gateway_->port())
         .post("/v1/resolve", resolveBody(creditCode("91330100FZ", 1), "org.licence"), kClientKey);
   });
-  ASSERT_TRUE(waitFor([&] { return sourceQueries(*client_, "licences") == 2; }, milliseconds(5000)));
+  ASSERT_TRUE(
+      waitFor([&] { return sourceQueries(*client_, "licences") == 2; }, milliseconds(5000)));
   auto dryRun = std::async(std::launch::async, [this] {
     return HttpClient(gateway_->port())
-        .post("/admin/v1/datasets/licences.licence/dry-run",
-              R"({"subject":{"type":"org","credit_code":")" + creditCode("91330100FZ", 2) + R"("}})",
-              kDba);
+        .post(
+            "/admin/v1/datasets/licences.licence/dry-run",
+            R"({"subject":{"type":"org","credit_code":")" + creditCode("91330100FZ", 2) + R"("}})",
+            kDba);
   });
   ASSERT_TRUE(waitFor([&] { return requestsReadOnOpenConnections() >= 2; }, milliseconds(5000)));
 

@@ -34,12 +34,14 @@ class MetricsTest : public ::testing::Test {
                  "INSERT INTO licence VALUES ('" +
                      kCompany + "', '指标测试有限公司', 'A');");
     ConfigFiles files;
-    files["gateway.yaml"] = "listen: 127.0.0.1:1\nthreads: 2\naudit: { path: audit/trail.jsonl }\n"
-                            "hash_key: " +
-                            randomHex(40) + "\ninclude: [all.yaml]\n";
+    files["gateway.yaml"] =
+        "listen: 127.0.0.1:1\nthreads: 2\naudit: { path: audit/trail.jsonl }\n"
+        "hash_key: " +
+        randomHex(40) + "\ninclude: [all.yaml]\n";
     files["all.yaml"] =
         "sources:\n"
-        "  - { id: licensing, department: 商务局, odbc: \"Driver=SQLite3;Database=" + database_ +
+        "  - { id: licensing, department: 商务局, odbc: \"Driver=SQLite3;Database=" +
+        database_ +
         "\" }\n"
         // A driver that does not exist: every connect fails, the source is down.
         "  - { id: archive, department: 档案局, odbc: \"Driver=NoSuchOdbcDriver;Database=x\",\n"
@@ -99,21 +101,25 @@ TEST_F(MetricsTest, TheScrapePassesPromtoolAndCountsWhatHappened) {
 
   const auto& body = scrape.body;
   EXPECT_THAT(body, HasSubstr("# HELP oncegate_requests_total "));
-  EXPECT_EQ(metricValue(*client_, R"(oncegate_requests_total{route="/v1/resolve",status="200"})"), 2);
-  EXPECT_EQ(metricValue(*client_, R"(oncegate_requests_total{route="/v1/resolve",status="401"})"), 1);
+  EXPECT_EQ(metricValue(*client_, R"(oncegate_requests_total{route="/v1/resolve",status="200"})"),
+            2);
+  EXPECT_EQ(metricValue(*client_, R"(oncegate_requests_total{route="/v1/resolve",status="401"})"),
+            1);
   // A path nobody routes is never a label of its own.
   EXPECT_EQ(metricValue(*client_, R"(oncegate_requests_total{route="other",status="404"})"), 1);
   EXPECT_THAT(body, Not(HasSubstr("nothing-here")));
   EXPECT_EQ(metricValue(*client_, R"(oncegate_field_outcomes_total{status="ok"})"), 2);
   EXPECT_EQ(metricValue(*client_, R"(oncegate_field_outcomes_total{status="denied"})"), 1);
   EXPECT_EQ(
-      metricValue(*client_, R"(oncegate_cache_misses_total{tier="memory",dataset="licensing.licence"})"),
+      metricValue(*client_,
+                  R"(oncegate_cache_misses_total{tier="memory",dataset="licensing.licence"})"),
       1);
+  EXPECT_EQ(metricValue(*client_,
+                        R"(oncegate_cache_hits_total{tier="memory",dataset="licensing.licence"})"),
+            1);
   EXPECT_EQ(
-      metricValue(*client_, R"(oncegate_cache_hits_total{tier="memory",dataset="licensing.licence"})"),
+      metricValue(*client_, R"(oncegate_source_query_duration_seconds_count{source="licensing"})"),
       1);
-  EXPECT_EQ(
-      metricValue(*client_, R"(oncegate_source_query_duration_seconds_count{source="licensing"})"), 1);
   EXPECT_GE(metricValue(*client_, "oncegate_audit_records_written_total"), 3);
   EXPECT_THAT(body, HasSubstr("oncegate_request_duration_seconds_bucket{route=\"/v1/resolve\""));
   // Never a subject, never a value.
@@ -131,8 +137,7 @@ TEST_F(MetricsTest, ADeadSourceIsNamedByReadyzWhileTheInstanceStaysReady) {
   const auto ready = client_->get("/readyz");
   EXPECT_EQ(ready.status, 200);
   EXPECT_THAT(ready.body, HasSubstr(R"("status":"ready")"));
-  EXPECT_THAT(ready.body,
-              HasSubstr(R"("degraded_sources":[{"source":"archive","state":"down"}])"));
+  EXPECT_THAT(ready.body, HasSubstr(R"("degraded_sources":[{"source":"archive","state":"down"}])"));
   EXPECT_EQ(metricValue(*client_, R"(oncegate_source_down{source="archive"})"), 1);
   EXPECT_EQ(metricValue(*client_, R"(oncegate_source_down{source="licensing"})"), 0);
 }

@@ -50,9 +50,8 @@ TEST(StalledStderrTest, TheGatewayAnswersWhileNobodyReadsItsStderr) {
   // Per-request info lines on: 2,000 of them are several times what a pipe holds.
   GatewayProcess gateway(files, {{"SPDLOG_LEVEL", "info"}}, GatewayProcess::Stderr::UnreadPipe);
   const HttpClient client(gateway.port());
-  const std::string body =
-      R"({"purpose":"permit","subject":{"type":"org","code":")" + kCompany +
-      R"("},"fields":["org.name"]})";
+  const std::string body = R"({"purpose":"permit","subject":{"type":"org","code":")" + kCompany +
+                           R"("},"fields":["org.name"]})";
   int answered = 0;
   for (int i = 0; i < 2000; ++i) {
     const auto result = client.post("/v1/resolve", body, kClientKey);

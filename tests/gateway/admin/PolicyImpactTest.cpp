@@ -7,9 +7,9 @@
 
 #include "common/ConfigNode.h"
 #include "common/JsonWriter.h"
-#include "gateway/config/Configuration.h"
 #include "gateway/admin/PolicyImpact.h"
 #include "gateway/audit/AuditTrailReader.h"
+#include "gateway/config/Configuration.h"
 
 namespace oncegate {
 namespace {

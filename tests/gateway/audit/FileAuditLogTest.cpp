@@ -32,15 +32,14 @@ const std::string kZeros(64, '0');
 // The real system calls, except those a test tells to fail.
 class ScriptedFileOperations : public AuditFileOperations {
  public:
-  std::atomic<bool> failWrites{false};         // every write fails (ENOSPC) while set
-  std::atomic<int> syncFailures{0};            // the next N fdatasyncs fail (EIO)
-  std::atomic<int> rotationWriteFailures{0};   // the next N writes of a rotation record fail
+  std::atomic<bool> failWrites{false};        // every write fails (ENOSPC) while set
+  std::atomic<int> syncFailures{0};           // the next N fdatasyncs fail (EIO)
+  std::atomic<int> rotationWriteFailures{0};  // the next N writes of a rotation record fail
 
   ssize_t write(int fd, const void* data, std::size_t size) override {
     const std::string_view bytes(static_cast<const char*>(data), size);
-    if (failWrites ||
-        (bytes.find(FileAuditLog::kRotationEvent) != std::string_view::npos &&
-         consume(rotationWriteFailures))) {
+    if (failWrites || (bytes.find(FileAuditLog::kRotationEvent) != std::string_view::npos &&
+                       consume(rotationWriteFailures))) {
       errno = ENOSPC;
       return -1;
     }
@@ -464,8 +463,8 @@ TEST(FileAuditLogTest, ARotationThatCannotEvenCheckItsNewNameKeepsTheTrail) {
   const auto path = dir.path() / (std::string(240, 'a') + ".jsonl");
   FileAuditLog log(path, Durability::Strict, 1000);
   for (int i = 0; i < 8; ++i) {
-    const auto recorded =
-        appendAndWait(log, R"({"n":)" + std::to_string(i) + R"(,"pad":")" + std::string(200, 'z') + "\"}");
+    const auto recorded = appendAndWait(
+        log, R"({"n":)" + std::to_string(i) + R"(,"pad":")" + std::string(200, 'z') + "\"}");
     ASSERT_TRUE(recorded.has_value()) << "record " << i << " was never answered";
     EXPECT_TRUE(*recorded) << "record " << i;
   }

@@ -1,7 +1,7 @@
-#include "gateway/http/ErrorResponse.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "gateway/http/ErrorResponse.h"
 
 namespace oncegate {
 namespace {
@@ -39,10 +39,10 @@ TEST(ErrorResponseTest, EveryCodeGoesOutWithItsStatusNameAndRequestId) {
 }
 
 TEST(ErrorResponseTest, TheDetailNeverReachesTheBody) {
-  const auto response = errorResponse(
-      Error(ErrorCode::SourceUnavailable, "source 'hr' failed the query",
-            "[unixODBC] PWD=secret host=10.0.0.5", "08001"),
-      "r");
+  const auto response =
+      errorResponse(Error(ErrorCode::SourceUnavailable, "source 'hr' failed the query",
+                          "[unixODBC] PWD=secret host=10.0.0.5", "08001"),
+                    "r");
   EXPECT_THAT(response.body, Not(HasSubstr("secret")));
   EXPECT_THAT(response.body, Not(HasSubstr("08001")));
 }

@@ -1,11 +1,10 @@
-#include "gateway/http/HttpRouter.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "common/Error.h"
+#include "gateway/http/HttpRouter.h"
 
 namespace oncegate {
 namespace {
@@ -59,11 +58,10 @@ TEST(HttpRouterTest, ARoutesObserverHearsEachAnswerOfItsHandlerOnly) {
   NamedHandler admin("admin");
   HttpRouter router(api);
   std::vector<unsigned> heard;
-  router.add("/admin/v1/", admin,
-             [&](unsigned status, std::chrono::nanoseconds took) {
-               EXPECT_GE(took.count(), 0);
-               heard.push_back(status);
-             });
+  router.add("/admin/v1/", admin, [&](unsigned status, std::chrono::nanoseconds took) {
+    EXPECT_GE(took.count(), 0);
+    heard.push_back(status);
+  });
   route(router, "/admin/v1/clients");
   route(router, "/v1/resolve");
   EXPECT_EQ(heard, std::vector<unsigned>{200});

@@ -1,5 +1,3 @@
-#include "gateway/logging/BufferedStderrSink.h"
-
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -13,6 +11,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "gateway/logging/BufferedStderrSink.h"
 
 namespace oncegate {
 namespace {

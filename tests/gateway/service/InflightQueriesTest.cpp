@@ -1,8 +1,8 @@
-#include "gateway/service/InflightQueries.h"
-
 #include <gtest/gtest.h>
 
 #include <memory>
+
+#include "gateway/service/InflightQueries.h"
 
 namespace oncegate {
 namespace {
@@ -32,8 +32,9 @@ TEST(InflightQueriesTest, AFlightPastItsDeadlineIsSupersededByTheNextCaller) {
   InflightQueries inflight;
   int late = 0;
   int fresh = 0;
-  EXPECT_TRUE(inflight.join("k", Clock::now() - milliseconds(1), [&](const QueryOutcome&) { ++late; })
-                  .leads);
+  EXPECT_TRUE(
+      inflight.join("k", Clock::now() - milliseconds(1), [&](const QueryOutcome&) { ++late; })
+          .leads);
   const auto next =
       inflight.join("k", Clock::now() + seconds(10), [&](const QueryOutcome&) { ++fresh; });
   EXPECT_TRUE(next.leads);
@@ -56,8 +57,8 @@ TEST(InflightQueriesTest, TheLateAnswerOfASupersededFlightCompletesNothing) {
   inflight.complete("k", stuck.flight, found());
   EXPECT_EQ(woken, 0);
   // The new flight still gathers waiters, and its own answer wakes them all.
-  EXPECT_FALSE(inflight.join("k", Clock::now() + seconds(10), [&](const QueryOutcome&) { ++woken; })
-                   .leads);
+  EXPECT_FALSE(
+      inflight.join("k", Clock::now() + seconds(10), [&](const QueryOutcome&) { ++woken; }).leads);
   inflight.complete("k", next.flight, found());
   EXPECT_EQ(woken, 2);
 }
@@ -66,16 +67,19 @@ TEST(InflightQueriesTest, WaitersStillWaitingMoveToTheFlightThatSupersedesTheirs
   InflightQueries inflight;
   int patient = 0;
   const auto start = Clock::now();
-  const auto leader = inflight.join("k", start + milliseconds(20), [](const QueryOutcome&) {}, start);
+  const auto leader = inflight.join(
+      "k", start + milliseconds(20), [](const QueryOutcome&) {}, start);
   ASSERT_TRUE(leader.leads);
   // Joined the first flight, but is willing to wait far longer than its leader.
   ASSERT_FALSE(inflight
-                   .join("k", start + seconds(10), [&](const QueryOutcome&) { ++patient; },
-                         start + milliseconds(1))
+                   .join(
+                       "k", start + seconds(10), [&](const QueryOutcome&) { ++patient; },
+                       start + milliseconds(1))
                    .leads);
   // Past the leader's deadline, the next caller leads a new flight.
   const auto later = start + milliseconds(30);
-  const auto next = inflight.join("k", later + seconds(10), [](const QueryOutcome&) {}, later);
+  const auto next = inflight.join(
+      "k", later + seconds(10), [](const QueryOutcome&) {}, later);
   ASSERT_TRUE(next.leads);
   inflight.complete("k", next.flight, found());
   EXPECT_EQ(patient, 1);
