@@ -18,6 +18,9 @@ struct HttpRequest {
   std::string traceparent;
   std::string changeComment;  // X-Change-Comment, for admin changes
   std::string remoteAddress;
+  // SHA-256 (64 lower-case hex) of the client certificate verified at the TLS handshake; empty
+  // without TLS, without a client CA or when the client sent none.
+  std::string clientCertificateSha256;
   // The body, with spare capacity reserved after it for simdjson's padding.
   std::string body;
 };

@@ -1,26 +1,31 @@
 #include "gateway/http/HttpServer.h"
 
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "common/Error.h"
 #include "gateway/http/EventLoops.h"
+#include "gateway/http/TlsServerContext.h"
 
 namespace oncegate {
 
@@ -28,29 +33,48 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-class Session;
+// What a drain needs of a session, whatever its stream.
+class DrainableSession {
+ public:
+  virtual ~DrainableSession() = default;
+  virtual void drain() = 0;
+};
 
 // The open sessions, so that a drain can reach each of them, and how many requests are being
 // answered. Shared by the listener and every session (a session may outlive the listener).
 struct OpenSessions {
   std::mutex mutex;
-  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<const DrainableSession*, std::weak_ptr<DrainableSession>> sessions;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> answering{0};  // requests handed to the handler and not yet written
 };
 
 // One client connection. Every handler runs on the connection's own loop (one thread per loop),
 // so the session needs no strand. do_X starts an operation, on_X handles its completion.
-class Session : public std::enable_shared_from_this<Session> {
+// Stream is beast::tcp_stream (plain HTTP) or TlsStream (HTTPS: a handshake comes first).
+template <class Stream>
+class Session final : public DrainableSession,
+                      public std::enable_shared_from_this<Session<Stream>> {
+  using Shared = std::enable_shared_from_this<Session<Stream>>;
+  using Shared::shared_from_this;
+  using Shared::weak_from_this;
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket&& socket, const HttpServerConfig& config, HttpHandler& handler,
-          std::shared_ptr<OpenSessions> open)
-      : stream_(std::move(socket)), config_(config), handler_(handler), open_(std::move(open)) {}
+  // `streamArguments` build the stream: the accepted socket, and for TLS the context.
+  template <class... StreamArguments>
+  Session(const HttpServerConfig& config, HttpHandler& handler, std::shared_ptr<OpenSessions> open,
+          StreamArguments&&... streamArguments)
+      : stream_(std::forward<StreamArguments>(streamArguments)...),
+        config_(config),
+        handler_(handler),
+        open_(std::move(open)) {}
 
   ~Session() {
     endAnswering();  // a handler that dropped its Respond must not hold a drain for its grace
@@ -67,9 +91,15 @@ class Session : public std::enable_shared_from_this<Session> {
     // listed or sees the flag here, so none stays open for its idle timeout.
     const bool acceptedDuringDrain = open_->draining;
     beast::error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
+    const auto remote = lowest().socket().remote_endpoint(ec);
     if (!ec) remoteAddress_ = remote.address().to_string();
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->doRead(); });
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (kTls) {
+        self->doHandshake();
+      } else {
+        self->doRead();
+      }
+    });
     if (acceptedDuringDrain) drain();
   }
 
@@ -78,24 +108,48 @@ class Session : public std::enable_shared_from_this<Session> {
   // an answer. Whether one has begun is known only once the pending read has handed over what it
   // took from the socket, so the read is cancelled and onReadError decides; meanwhile the
   // connection counts as being answered, so that the drain waits for that decision.
-  void drain() {
+  void drain() override {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->keepAlive_ = false;
       if (self->answering_) return;
       self->beginAnswering();
       self->drainAsked_ = true;
-      self->stream_.cancel();
+      self->lowest().cancel();
     });
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // A handshake gets the read timeout; one that fails (plaintext HTTP, an old protocol, a client
+  // certificate the CA did not sign, a scanner) only closes the connection.
+  void doHandshake() {
+    if constexpr (kTls) {
+      lowest().expires_after(config_.readTimeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                self->onHandshake(ec);
+                              });
+    }
+  }
+
+  void onHandshake(beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("TLS handshake with {} failed: {}", remoteAddress_, ec.message());
+      return close();
+    }
+    if constexpr (kTls) {
+      clientCertificateSha256_ = TlsServerContext::verifiedPeerSha256(stream_.native_handle());
+    }
+    doRead();
+  }
   void doRead() {
     parser_.emplace();
     parser_->header_limit(config_.maxHeader);
     parser_->body_limit(config_.maxBody);
     // Idle keep-alive connections get idleTimeout for the next request; once bytes arrive the
     // whole request must come within readTimeout (set again in onHeader).
-    stream_.expires_after(firstRequest_ ? config_.readTimeout : config_.idleTimeout);
+    lowest().expires_after(firstRequest_ ? config_.readTimeout : config_.idleTimeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
@@ -103,7 +157,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onHeader(beast::error_code ec) {
     if (ec) return onReadError(ec);
-    stream_.expires_after(config_.readTimeout);
+    lowest().expires_after(config_.readTimeout);
     const auto length = parser_->content_length();
     if (length && *length > config_.maxBody) {
       return refuse(
@@ -138,7 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
       drainAsked_ = false;
       if (!requestBegun()) return close();
       // Go on reading the same request (the parser keeps what it has); onRead answers it 503.
-      stream_.expires_after(config_.readTimeout);
+      lowest().expires_after(config_.readTimeout);
       if (parser_->is_header_done()) return doReadBody();
       return http::async_read_header(
           stream_, buffer_, *parser_,
@@ -167,7 +221,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void onRead(beast::error_code ec) {
     if (ec) return onReadError(ec);
     firstRequest_ = false;
-    stream_.expires_never();
+    lowest().expires_never();
     auto message = parser_->release();
     parser_.reset();  // so that requestBegun() speaks of the next request only
     keepAlive_ = message.keep_alive();
@@ -180,6 +234,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.traceparent = std::string(message["traceparent"]);
     request.changeComment = std::string(message["X-Change-Comment"]);
     request.remoteAddress = remoteAddress_;
+    request.clientCertificateSha256 = clientCertificateSha256_;
     request.body = std::move(message.body());
     // Counted before draining is read: drain() sets draining before it reads the count, so
     // either it waits for this request or this request sees draining and is answered 503.
@@ -207,7 +262,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool requestBegun() {
     if (buffer_.size() != 0 || (parser_ && parser_->got_some())) return true;
     beast::error_code ec;
-    return stream_.socket().available(ec) != 0 && !ec;
+    return lowest().socket().available(ec) != 0 && !ec;
   }
 
   void beginAnswering() {
@@ -256,7 +311,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     head_ += "\r\n\r\n";
     body_ = std::move(response.body);
-    stream_.expires_after(config_.readTimeout);
+    lowest().expires_after(config_.readTimeout);
     const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
     net::async_write(
         stream_, buffers,
@@ -281,11 +336,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void close() {
     endAnswering();  // a request that began arriving at a drain and never completed
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   const HttpServerConfig config_;  // a copy: a session may outlive a reloaded server config
   HttpHandler& handler_;
   beast::flat_buffer buffer_;
@@ -294,6 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string body_;
   bool http10_ = false;
   std::string remoteAddress_;  // asked once per connection, not per request
+  std::string clientCertificateSha256_;  // verified at the handshake; empty without one
   bool drainAsked_ = false;    // drain() cancelled the pending read: onReadError decides
   bool keepAlive_ = true;
   bool clientKeepAlive_ = true;  // what the last request asked for, whatever a drain decided
@@ -308,6 +364,24 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
  public:
   Listener(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler)
       : config_(config), loops_(loops), handler_(handler), acceptor_(loops.at(0)) {}
+
+  // Asio's view of the context: a second reference to the same SSL_CTX, which each connection's
+  // SSL object references in turn, so that a connection keeps the context it began with.
+  struct Tls {
+    std::shared_ptr<const TlsServerContext> context;
+    std::unique_ptr<net::ssl::context> asio;
+  };
+
+  void useTls(std::shared_ptr<const TlsServerContext> context) {
+    std::shared_ptr<Tls> tls;
+    if (context) {
+      SSL_CTX_up_ref(context->native());
+      tls = std::make_shared<Tls>(
+          Tls{context, std::make_unique<net::ssl::context>(context->native())});
+    }
+    std::lock_guard lock(tlsMutex_);
+    tls_ = std::move(tls);
+  }
 
   void open() {
     beast::error_code ec;
@@ -338,7 +412,19 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), config_, handler_, open_)->start();
+      std::shared_ptr<Tls> tls;
+      {
+        std::lock_guard lock(tlsMutex_);
+        tls = tls_;
+      }
+      if (tls) {
+        std::make_shared<Session<TlsStream>>(config_, handler_, open_, std::move(socket),
+                                             *tls->asio)
+            ->start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(config_, handler_, open_, std::move(socket))
+            ->start();
+      }
     }
     doAccept();
   }
@@ -355,7 +441,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
   std::size_t drain(std::chrono::milliseconds grace) {
     open_->draining = true;
     close();
-    std::vector<std::shared_ptr<Session>> sessions;
+    std::vector<std::shared_ptr<DrainableSession>> sessions;
     {
       std::lock_guard lock(open_->mutex);
       for (const auto& [key, session] : open_->sessions) {
@@ -381,10 +467,19 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
   tcp::acceptor acceptor_;
   std::size_t next_ = 0;
   std::uint16_t port_ = 0;
+  std::mutex tlsMutex_;  // a reload replaces tls_ while the acceptor reads it
+  std::shared_ptr<Tls> tls_;
 };
 
-HttpServer::HttpServer(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler)
-    : listener_(std::make_shared<Listener>(config, loops, handler)) {}
+HttpServer::HttpServer(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler,
+                       std::shared_ptr<const TlsServerContext> tls)
+    : listener_(std::make_shared<Listener>(config, loops, handler)) {
+  listener_->useTls(std::move(tls));
+}
+
+void HttpServer::replaceTls(std::shared_ptr<const TlsServerContext> tls) {
+  listener_->useTls(std::move(tls));
+}
 
 HttpServer::~HttpServer() { stopAccepting(); }
 

@@ -12,13 +12,16 @@
 namespace oncegate {
 
 class EventLoops;
+class TlsServerContext;
 
 // HTTP/1.1 server on Boost.Beast: accepts on the first loop, spreads connections over all loops,
 // reads each request with a header limit, a body limit and a timeout, and hands it to the
-// handler. Keep-alive connections that stay idle past idleTimeout are closed.
+// handler. Keep-alive connections that stay idle past idleTimeout are closed. With a TLS context
+// it serves HTTPS only: each connection's handshake must complete within readTimeout.
 class HttpServer {
  public:
-  HttpServer(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler);
+  HttpServer(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler,
+             std::shared_ptr<const TlsServerContext> tls = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -31,6 +34,9 @@ class HttpServer {
   // Connection: close) and answers 503 to any that arrives meanwhile; returns once none is left
   // or after `grace`, with how many were still unanswered. The loops must still be running.
   std::size_t drain(std::chrono::milliseconds grace);
+  // New connections use `tls` (a reloaded certificate); open ones keep the context they began
+  // with. A server started without TLS stays plain: pass null only to such a server.
+  void replaceTls(std::shared_ptr<const TlsServerContext> tls);
   // The bound port (useful with port 0).
   std::uint16_t port() const;
 
