@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -34,6 +35,8 @@
 #include "gateway/http/EventLoops.h"
 #include "gateway/http/HttpRouter.h"
 #include "gateway/http/HttpServer.h"
+#include "gateway/http/NotFoundHandler.h"
+#include "gateway/http/TlsServerContext.h"
 #include "gateway/logging/BufferedStderrSink.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
@@ -178,6 +181,39 @@ Store installStartingConfiguration(const Options& options, oncegate::LiveConfigu
   return started;
 }
 
+// The listeners' TLS context, or null for plain HTTP.
+std::shared_ptr<const oncegate::TlsServerContext> tlsContextOf(
+    const oncegate::GatewayConfig& gateway) {
+  if (!gateway.tls) return nullptr;
+  return std::make_shared<const oncegate::TlsServerContext>(*gateway.tls);
+}
+
+// SIGHUP: tls: of gateway.yaml is read again (certificate, key, client CA) and new connections on
+// every listener use it; open connections keep theirs. A reload that fails changes nothing.
+// Turning TLS on or off takes a restart: a listener's scheme is what clients were told.
+void reloadTls(const Options& options, const oncegate::GatewayConfig& running,
+               const std::vector<oncegate::HttpServer*>& servers) {
+  if (!running.tls) return;
+  try {
+    const auto directory = std::filesystem::path(options.configDir);
+    const auto reread = oncegate::parseGatewayConfig(
+        oncegate::ConfigNode::loadFile(directory / "gateway.yaml"), directory, options.listen);
+    if (!reread.tls) {
+      spdlog::error(
+          "TLS reload: gateway.yaml has no tls: any more; the previous certificate stays in "
+          "force (turning TLS off takes a restart)");
+      return;
+    }
+    const auto context = tlsContextOf(reread);
+    for (auto* server : servers) {
+      if (server != nullptr) server->replaceTls(context);
+    }
+    spdlog::info("TLS reload: new connections use the certificate, key and client CA read now");
+  } catch (const oncegate::Error& e) {
+    spdlog::error("TLS reload failed, the previous certificate stays in force: {}", e.message());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -197,11 +233,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // Block the stop signals before any thread starts, so that only sigwait below receives them.
+  // Block the stop and reload signals before any thread starts, so that only sigwait below
+  // receives them.
   sigset_t stopSignals;
   sigemptyset(&stopSignals);
   sigaddset(&stopSignals, SIGINT);
   sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -266,10 +304,22 @@ int main(int argc, char** argv) {
           gatherComponents(audit, caches, logs, samples);
         });
     oncegate::AdminRouter admin(live, audit, invalidation, sync.get());
-    oncegate::HttpRouter router(api);
-    router.add("/admin/v1/", admin, [&stats](unsigned status, std::chrono::nanoseconds took) {
+    const auto countAdmin = [&stats](unsigned status, std::chrono::nanoseconds took) {
       stats.countRequest(kAdminRoute, status, took);
-    });
+    };
+    // With admin_listen, /admin/v1/ is served on that address only (the main listener answers
+    // it 404, as any unknown path), and that address serves nothing of the data API but the
+    // health endpoints, so that a probe can tell that it is up.
+    oncegate::HttpRouter router(api);
+    oncegate::NotFoundHandler notFound;
+    oncegate::HttpRouter adminOnly(notFound);
+    if (gateway.adminListen) {
+      adminOnly.add("/admin/v1/", admin, countAdmin);
+      adminOnly.add("/healthz", api);
+      adminOnly.add("/readyz", api);
+    } else {
+      router.add("/admin/v1/", admin, countAdmin);
+    }
     // With a store and Redis, a change reaches the other instances at once, not at their poll.
     std::unique_ptr<oncegate::StoreChangeChannel> storeChanges;
     if (sync && gateway.redis) {
@@ -277,20 +327,44 @@ int main(int argc, char** argv) {
           *oncegate::RedisEndpoint::parse(*gateway.redis),
           oncegate::StoreChangeChannel::channelFor(gateway.store));
     }
-    oncegate::HttpServer server(httpConfig, loops, router);
+    const auto tls = tlsContextOf(gateway);
+    oncegate::HttpServer server(httpConfig, loops, router, tls);
     server.start();
+    std::unique_ptr<oncegate::HttpServer> adminServer;
+    if (gateway.adminListen) {
+      auto adminConfig = httpConfig;
+      adminConfig.host = gateway.adminListen->host;
+      adminConfig.port = gateway.adminListen->port;
+      adminServer = std::make_unique<oncegate::HttpServer>(adminConfig, loops, adminOnly, tls);
+      adminServer->start();
+    }
     loops.start();
     if (sync) sync->start(gateway.storePoll, storeChanges.get());
-    spdlog::info("oncegate listening on {}:{} with {} I/O threads, {} sources", httpConfig.host,
-                 server.port(), httpConfig.threads, live.current()->sources.all().size());
+    if (adminServer) {
+      spdlog::info("oncegate admin listener on {}:{}", gateway.adminListen->host,
+                   adminServer->port());
+    }
+    spdlog::info("oncegate listening on {}:{} ({}) with {} I/O threads, {} sources",
+                 httpConfig.host, server.port(), tls ? "https" : "http", httpConfig.threads,
+                 live.current()->sources.all().size());
     spdlog::default_logger()->flush();  // operators and scripts wait for this line
 
     int received = 0;
-    sigwait(&stopSignals, &received);
+    for (;;) {
+      sigwait(&stopSignals, &received);
+      if (received != SIGHUP) break;
+      reloadTls(*options, gateway, {&server, adminServer.get()});
+      spdlog::default_logger()->flush();
+    }
     spdlog::info("signal {} received: stopping", received);
     // A rolling restart loses no answer: requests being answered finish (each is bounded by
-    // request_timeout), idle connections close, and new requests are told to come back.
-    const auto unanswered = server.drain(gateway.requestTimeout + kDrainSlack);
+    // request_timeout), idle connections close, and new requests are told to come back. Both
+    // listeners drain at once.
+    const auto grace = gateway.requestTimeout + kDrainSlack;
+    auto adminUnanswered = std::async(std::launch::async, [&adminServer, grace]() -> std::size_t {
+      return adminServer ? adminServer->drain(grace) : 0;
+    });
+    const auto unanswered = server.drain(grace) + adminUnanswered.get();
     if (unanswered != 0) spdlog::warn("stopped with {} requests unanswered", unanswered);
     // Then every thread that could still start work stops, before anything it uses goes: the
     // store poll, the admin workers (their last calls finish), the I/O loops.

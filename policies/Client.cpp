@@ -15,15 +15,31 @@ bool isLowerHex(std::string_view text) {
 
 Client Client::parse(const ConfigNode& item) {
   item.allowOnlyKeys(
-      {"id", "department", "api_key_sha256", "purposes", "rate_limit", "description"});
+      {"id", "department", "api_key_sha256", "cert_sha256", "purposes", "rate_limit",
+       "description"});
   Client client;
   client.id = item.at("id").asString();
   client.location = item.location();
   if (auto department = item.find("department")) client.department = department->asString();
-  const auto hash = item.at("api_key_sha256");
-  client.apiKeySha256 = hash.asString();
-  if (client.apiKeySha256.size() != kSha256HexLength || !isLowerHex(client.apiKeySha256)) {
-    hash.fail("api_key_sha256 must be 64 lower-case hex digits (oncegatectl hash-key prints it)");
+  const auto keyHash = item.find("api_key_sha256");
+  const auto certHash = item.find("cert_sha256");
+  if (!keyHash && !certHash) {
+    item.fail("client '" + client.id + "' needs api_key_sha256 or cert_sha256 (or both)");
+  }
+  if (keyHash) {
+    client.apiKeySha256 = keyHash->asString();
+    if (client.apiKeySha256.size() != kSha256HexLength || !isLowerHex(client.apiKeySha256)) {
+      keyHash->fail(
+          "api_key_sha256 must be 64 lower-case hex digits (oncegatectl hash-key prints it)");
+    }
+  }
+  if (certHash) {
+    client.certSha256 = certHash->asString();
+    if (client.certSha256.size() != kSha256HexLength || !isLowerHex(client.certSha256)) {
+      certHash->fail(
+          "cert_sha256 must be 64 lower-case hex digits (openssl x509 -noout -fingerprint "
+          "-sha256, without colons, in lower case)");
+    }
   }
   const auto purposes = item.at("purposes");
   client.purposes = purposes.asStringList();

@@ -10,18 +10,20 @@
 
 namespace oncegate {
 
-// A calling system: who it is, which department runs it, the SHA-256 of its API key (the key
-// itself is never stored) and the purposes it may ask for.
+// A calling system: who it is, which department runs it, how it authenticates (the SHA-256 of
+// its API key, which itself is never stored, and/or of its TLS client certificate) and the
+// purposes it may ask for.
 struct Client {
   std::string id;
   std::string department;
-  std::string apiKeySha256;  // 64 lower-case hex digits
+  std::string apiKeySha256;  // 64 lower-case hex digits; empty: authenticates by certificate only
+  std::string certSha256;    // SHA-256 of its certificate's DER, 64 lower-case hex; empty: none
   std::vector<std::string> purposes;
   std::optional<RateLimit> rateLimit;  // absent: no limit
   std::string location;                // file:line of its definition
 
-  // One item of a `clients:` list: { id, department, api_key_sha256, purposes, rate_limit,
-  // description }.
+  // One item of a `clients:` list: { id, department, api_key_sha256, cert_sha256, purposes,
+  // rate_limit, description }; at least one of api_key_sha256 and cert_sha256.
   static Client parse(const ConfigNode& item);
 
   bool allowsPurpose(std::string_view purpose) const;

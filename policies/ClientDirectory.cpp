@@ -19,16 +19,33 @@ ClientDirectory ClientDirectory::build(std::vector<Client> clients) {
       report(client, "duplicate client id '" + client.id + "' (first defined at " +
                          directory.clients_[it->second].location + ")");
     }
-    if (auto [it, inserted] = directory.byKeyHash_.emplace(client.apiKeySha256, i); !inserted) {
-      report(client, "client '" + client.id + "' has the same api_key_sha256 as client '" +
-                         directory.clients_[it->second].id + "': each client needs its own key");
-    }
+    const auto indexOnce = [&](Index& index, const std::string& hash, const char* key,
+                               const char* what) {
+      if (hash.empty()) return;
+      if (auto [it, inserted] = index.emplace(hash, i); !inserted) {
+        report(client, "client '" + client.id + "' has the same " + key + " as client '" +
+                           directory.clients_[it->second].id + "': each client needs its own " +
+                           what);
+      }
+    };
+    indexOnce(directory.byKeyHash_, client.apiKeySha256, "api_key_sha256", "key");
+    indexOnce(directory.byCertHash_, client.certSha256, "cert_sha256", "certificate");
   }
   if (!problems.empty()) throw Error(ErrorCode::InvalidConfig, problems);
   return directory;
 }
 
-const Client* ClientDirectory::authenticate(std::string_view apiKey) const {
+const Client* ClientDirectory::authenticate(std::string_view apiKey,
+                                            std::string_view certificateSha256) const {
+  if (!certificateSha256.empty()) {
+    const auto byCertificate = byCertHash_.find(certificateSha256);
+    if (byCertificate != byCertHash_.end()) {
+      const Client& client = clients_[byCertificate->second];
+      if (apiKey.empty()) return &client;
+      // Both presented: they must name the same system, or one of them is borrowed.
+      return authenticate(apiKey) == &client ? &client : nullptr;
+    }
+  }
   if (apiKey.empty()) return nullptr;
   const auto presented = sha256Hex(apiKey);
   const auto it = byKeyHash_.find(std::string_view(presented));

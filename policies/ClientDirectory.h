@@ -11,7 +11,7 @@
 
 namespace oncegate {
 
-// The known clients, found by id or by the API key they present.
+// The known clients, found by id or by the API key and TLS client certificate they present.
 class ClientDirectory {
  public:
   // Duplicate ids and duplicate key hashes (two clients sharing a key) are rejected together as
@@ -19,8 +19,12 @@ class ClientDirectory {
   static ClientDirectory build(std::vector<Client> clients);
 
   // The client whose key hash is sha256(apiKey), or nullptr. The final comparison takes the
-  // same time wherever the hashes differ.
-  const Client* authenticate(std::string_view apiKey) const;
+  // same time wherever the hashes differ. With `certificateSha256` (a certificate verified at
+  // the TLS handshake) that names a client: that client, provided that an API key sent along
+  // names the same one (else nullptr). A certificate that names no client leaves the API key to
+  // decide.
+  const Client* authenticate(std::string_view apiKey,
+                             std::string_view certificateSha256 = {}) const;
   const Client* find(std::string_view id) const;
   const std::vector<Client>& clients() const { return clients_; }
 
@@ -36,6 +40,7 @@ class ClientDirectory {
   std::vector<Client> clients_;
   Index byId_;
   Index byKeyHash_;
+  Index byCertHash_;
 };
 
 }  // namespace oncegate

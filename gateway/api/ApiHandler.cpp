@@ -58,7 +58,8 @@ std::string_view bearerToken(std::string_view authorization) {
 
 Error unauthenticated() {
   return Error(ErrorCode::Unauthenticated,
-               "a valid API key is required: Authorization: Bearer <key>");
+               "a valid API key (Authorization: Bearer <key>) or a known client certificate is "
+               "required; when both are sent they must belong to the same client");
 }
 
 std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
@@ -263,8 +264,9 @@ bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
 
 void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
                               std::string_view route) {
-  exchange->client = DataRequestService::authenticate(*exchange->snapshot,
-                                                      bearerToken(exchange->request.authorization));
+  exchange->client = DataRequestService::authenticate(
+      *exchange->snapshot, bearerToken(exchange->request.authorization),
+      exchange->request.clientCertificateSha256);
   if (exchange->client == nullptr) return exchange->fail(unauthenticated());
   if (!withinRateLimit(exchange)) return;
   const Configuration& config = exchange->snapshot->config;
@@ -308,7 +310,8 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
     exchange->finish(std::move(response));
   };
   call->client = DataRequestService::authenticate(*exchange->snapshot,
-                                                  bearerToken(exchange->request.authorization));
+                                                  bearerToken(exchange->request.authorization),
+                                                  exchange->request.clientCertificateSha256);
   exchange->client = call->client;
   if (call->client == nullptr) {
     // An access attempt without credentials is audited too.

@@ -116,6 +116,16 @@ Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocume
   std::set<std::string> sourceIds;
   for (const auto& [id, location] : sourceLocations) sourceIds.insert(id);
   auto catalog = MappingCatalog::build(std::move(mappings), sourceIds);
+  const bool verifiesClientCertificates = gateway.tls && !gateway.tls->clientCaPem.empty();
+  for (const auto& client : clients) {
+    // Without a client CA no certificate is ever verified: such a client could never call.
+    if (!client.certSha256.empty() && !verifiesClientCertificates) {
+      throw Error(ErrorCode::InvalidConfig,
+                  client.location + ": client '" + client.id +
+                      "' has cert_sha256 but gateway.yaml has no tls.client_ca to verify "
+                      "certificates with");
+    }
+  }
   auto directoryOfClients = ClientDirectory::build(std::move(clients));
   auto policySet = PolicySet::build(std::move(policies), directoryOfClients);
   return Configuration{std::move(gateway), std::move(documents),          std::move(sources),

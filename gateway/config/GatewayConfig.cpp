@@ -1,9 +1,12 @@
 #include "gateway/config/GatewayConfig.h"
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/Error.h"
+#include "gateway/http/TlsServerContext.h"
 
 namespace oncegate {
 
@@ -25,6 +28,44 @@ bool splitListen(std::string_view text, HttpServerConfig& http) {
   http.host = std::string(host);
   http.port = static_cast<std::uint16_t>(port);
   return true;
+}
+
+// A `tls:` value: PEM text itself (after ${...} expansion, e.g. ${file:/run/secrets/key}) or the
+// path of a PEM file, relative to the directory of gateway.yaml.
+std::string pemOf(const ConfigNode& node, const std::filesystem::path& baseDir) {
+  auto value = node.asExpandedString();
+  if (value.rfind("-----BEGIN", 0) == 0) return value;
+  const auto path = (baseDir / value).lexically_normal();
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  if (file) text << file.rdbuf();
+  if (!file || file.bad()) node.fail("cannot read the PEM file '" + path.string() + "'");
+  return text.str();
+}
+
+TlsMaterial parseTls(const ConfigNode& node, const std::filesystem::path& baseDir) {
+  node.allowOnlyKeys({"cert", "key", "client_ca"});
+  TlsMaterial material;
+  material.certificatePem = pemOf(node.at("cert"), baseDir);
+  material.keyPem = pemOf(node.at("key"), baseDir);
+  if (auto v = node.find("client_ca")) material.clientCaPem = pemOf(*v, baseDir);
+  try {
+    // Built once here so that a bad certificate or key stops the load (or the reload) with the
+    // file and line, not the first handshake.
+    const TlsServerContext check(material);
+  } catch (const Error& e) {
+    node.fail(e.message());
+  }
+  return material;
+}
+
+ListenAddress parseAdminListen(const ConfigNode& node, const HttpServerConfig& main) {
+  HttpServerConfig admin;
+  if (!splitListen(node.asString(), admin)) node.fail("admin_listen must be HOST:PORT");
+  if (admin.host == main.host && admin.port == main.port && admin.port != 0) {
+    node.fail("admin_listen must differ from listen");
+  }
+  return {admin.host, admin.port};
 }
 
 void parseLimits(const ConfigNode& node, GatewayConfig& config) {
@@ -79,7 +120,7 @@ void parseAdmin(const ConfigNode& node, GatewayConfig& config) {
 GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesystem::path& baseDir,
                                  const std::optional<std::string>& listenOverride) {
   document.allowOnlyKeys({"listen", "threads", "redis", "cache", "audit", "limits", "admin",
-                          "store", "store_poll", "include", "hash_key"});
+                          "store", "store_poll", "include", "hash_key", "tls", "admin_listen"});
   GatewayConfig config;
   config.baseDir = baseDir;
   if (auto listen = document.find("listen")) {
@@ -89,6 +130,8 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
     throw Error(ErrorCode::InvalidConfig,
                 "--listen must be HOST:PORT, got '" + *listenOverride + "'");
   }
+  if (auto v = document.find("tls")) config.tls = parseTls(*v, baseDir);
+  if (auto v = document.find("admin_listen")) config.adminListen = parseAdminListen(*v, config.http);
   unsigned threads = 0;
   if (auto v = document.find("threads")) threads = static_cast<unsigned>(v->asInt(0, kMaxThreads));
   config.http.threads = threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency());

@@ -11,6 +11,7 @@
 #include "gateway/audit/AuditConfig.h"
 #include "gateway/cache/MemoryCache.h"
 #include "gateway/http/HttpServerConfig.h"
+#include "gateway/http/TlsMaterial.h"
 
 namespace oncegate {
 
@@ -19,6 +20,12 @@ struct AdminToken {
   std::string name;
   std::string role;  // dba | security_officer | auditor | admin
   std::string tokenSha256;
+};
+
+// gateway.yaml `admin_listen:`: where /admin/v1/ is served instead of the main listener.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
 };
 
 // gateway.yaml `cache:`: the in-process tier. Without `redis:` it is the whole cache; with Redis
@@ -34,6 +41,10 @@ struct LocalCacheConfig {
 struct GatewayConfig {
   std::filesystem::path baseDir;  // the directory of gateway.yaml: relative paths start here
   HttpServerConfig http;
+  // `tls:` read into PEM text and checked (the key matches the certificate); absent: plain HTTP.
+  // The admin listener uses the same material.
+  std::optional<TlsMaterial> tls;
+  std::optional<ListenAddress> adminListen;
   std::optional<std::string> redis;  // redis://host:port/db; absent = in-process cache only
   LocalCacheConfig localCache;
   AuditConfig audit;

@@ -136,8 +136,9 @@ DataRequestService::DataRequestService(LiveConfiguration& live, PlanExecutor& ex
 }
 
 const Client* DataRequestService::authenticate(const GatewaySnapshot& snapshot,
-                                               std::string_view token) {
-  return snapshot.config.clients.authenticate(token);
+                                               std::string_view token,
+                                               std::string_view certificateSha256) {
+  return snapshot.config.clients.authenticate(token, certificateSha256);
 }
 
 ClientRateLimiter::Decision DataRequestService::throttle(const Client& client) {

@@ -51,8 +51,10 @@ class DataRequestService {
   DataRequestService(const DataRequestService&) = delete;
   DataRequestService& operator=(const DataRequestService&) = delete;
 
-  // The client a bearer token belongs to in `snapshot`, or null.
-  static const Client* authenticate(const GatewaySnapshot& snapshot, std::string_view token);
+  // The client a bearer token and/or a verified TLS client certificate (SHA-256 hex) name in
+  // `snapshot`, or null (none, or the two name different clients).
+  static const Client* authenticate(const GatewaySnapshot& snapshot, std::string_view token,
+                                    std::string_view certificateSha256);
 
   // Takes one request from `client`'s rate limit. A request over it is not audited: nothing was
   // read or decided, and a flood must not become a flood of fsyncs.
