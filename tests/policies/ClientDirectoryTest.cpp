@@ -100,9 +100,51 @@ TEST(ClientDirectoryTest, RejectsClientWithoutPurposes) {
               HasSubstr("test.yaml:3: a client needs at least one purpose"));
 }
 
-TEST(ClientDirectoryTest, RejectsMissingKeyHash) {
+TEST(ClientDirectoryTest, RejectsAClientWithNeitherKeyNorCertificateHash) {
   EXPECT_THAT(errorOf("- id: a\n  purposes: [x]\n"),
-              HasSubstr("test.yaml:1: missing required key 'api_key_sha256'"));
+              HasSubstr("test.yaml:1: client 'a' needs api_key_sha256 or cert_sha256"));
+}
+
+// A client that authenticates by TLS certificate: its SHA-256 stands for the certificate.
+std::string certificateClientYaml(const std::string& id, const std::string& certificate,
+                                  const std::string& key = {}) {
+  std::string yaml = "- id: " + id + "\n  cert_sha256: \"" + sha256Hex(certificate) + "\"\n";
+  if (!key.empty()) yaml += "  api_key_sha256: \"" + sha256Hex(key) + "\"\n";
+  return yaml + "  purposes: [retirement]\n";
+}
+
+TEST(ClientDirectoryTest, AClientMayHaveACertificateHashAndNoKey) {
+  const auto directory =
+      ClientDirectory::build(clientsFrom(certificateClientYaml("portal", "portal-cert")));
+  EXPECT_EQ(directory.find("portal")->certSha256, sha256Hex("portal-cert"));
+  EXPECT_TRUE(directory.find("portal")->apiKeySha256.empty());
+}
+
+TEST(ClientDirectoryTest, AuthenticatesByAVerifiedCertificate) {
+  const auto directory = ClientDirectory::build(
+      clientsFrom(certificateClientYaml("portal", "portal-cert", "portal-key") +
+                  clientYaml("other", "other-key")));
+  const auto* portal = directory.find("portal");
+  EXPECT_EQ(directory.authenticate("", sha256Hex("portal-cert")), portal);
+  // The certificate and the same client's key agree.
+  EXPECT_EQ(directory.authenticate("portal-key", sha256Hex("portal-cert")), portal);
+  // A known certificate with another client's key, or with a wrong key: neither is trusted.
+  EXPECT_EQ(directory.authenticate("other-key", sha256Hex("portal-cert")), nullptr);
+  EXPECT_EQ(directory.authenticate("wrong", sha256Hex("portal-cert")), nullptr);
+  // A verified certificate no client names leaves the key to decide.
+  EXPECT_EQ(directory.authenticate("other-key", sha256Hex("unknown-cert")),
+            directory.find("other"));
+  EXPECT_EQ(directory.authenticate("", sha256Hex("unknown-cert")), nullptr);
+}
+
+TEST(ClientDirectoryTest, RejectsSharedCertificateHash) {
+  EXPECT_THAT(errorOf(certificateClientYaml("a", "cert") + certificateClientYaml("b", "cert")),
+              HasSubstr("client 'b' has the same cert_sha256 as client 'a'"));
+}
+
+TEST(ClientDirectoryTest, RejectsACertificateHashThatIsNotLowerCaseHex) {
+  EXPECT_THAT(errorOf("- id: a\n  cert_sha256: \"AB12\"\n  purposes: [x]\n"),
+              HasSubstr("test.yaml:2: cert_sha256 must be 64 lower-case hex digits"));
 }
 
 TEST(ClientDirectoryTest, RejectsUnknownKey) {

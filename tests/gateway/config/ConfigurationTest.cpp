@@ -334,6 +334,22 @@ TEST(ConfigurationTest, AChangedDocumentIsValidatedWithTheWhole) {
   }
 }
 
+TEST(ConfigurationTest, RejectsAClientCertificateHashWithoutAClientCa) {
+  auto documents = jsonDocuments();
+  auto node = ConfigNode::parse(
+      R"({"id":"portal","cert_sha256":")" + sha256Hex("cert") + R"(","purposes":["p"]})",
+      "clients/portal.yaml");
+  documents.push_back(ConfigDocument{"clients", "portal", node});
+  try {
+    buildConfiguration(minimalGateway(), documents);
+    ADD_FAILURE() << "a client certificate hash without tls.client_ca was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    EXPECT_THAT(e.message(), HasSubstr("clients/portal.yaml:1"));
+    EXPECT_THAT(e.message(), HasSubstr("has cert_sha256 but gateway.yaml has no tls.client_ca"));
+  }
+}
+
 TEST(ConfigurationTest, RejectsAnUnknownDocumentKind) {
   auto documents = jsonDocuments();
   documents[0].kind = "tables";

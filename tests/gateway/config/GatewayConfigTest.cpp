@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <thread>
+
+#include "TestCertificate.h"
 
 #include "common/Error.h"
 #include "gateway/config/GatewayConfig.h"
@@ -257,6 +261,137 @@ TEST(GatewayConfigTest, RejectsAnUnknownCacheKey) {
 TEST(GatewayConfigTest, RejectsAZeroLocalTtl) {
   const auto message = rejection(std::string(kHashKeyLine) + "cache:\n  local_ttl: 0s\n");
   EXPECT_THAT(message, HasSubstr("gateway.yaml:3: local_ttl must be above 0"));
+}
+
+}  // namespace
+}  // namespace oncegate
+
+namespace oncegate {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TestCertificate;
+
+// `pem` as a YAML block scalar under a key indented by 2.
+std::string blockOf(const std::string& pem) {
+  std::string block = "|\n";
+  std::size_t start = 0;
+  while (start < pem.size()) {
+    const auto end = pem.find('\n', start);
+    block += "    " + pem.substr(start, end - start) + "\n";
+    start = end == std::string::npos ? pem.size() : end + 1;
+  }
+  return block;
+}
+
+// A directory holding a server certificate and key as files, for `tls:` paths.
+class TlsFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "oncegate-tls-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    directory_ = pattern;
+    fs::create_directories(directory_ / "tls");
+    std::ofstream(directory_ / "tls/gateway.crt") << server_.certificatePem();
+    std::ofstream(directory_ / "tls/gateway.key") << server_.keyPem();
+    std::ofstream(directory_ / "tls/clients-ca.crt") << clientCa_.certificatePem();
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(directory_, ignored);
+  }
+  GatewayConfig parseHere(const std::string& yaml) {
+    return parseGatewayConfig(ConfigNode::parse(kHashKeyLine + yaml, "gateway.yaml"), directory_,
+                              std::nullopt);
+  }
+  std::string rejectionHere(const std::string& yaml) {
+    try {
+      parseHere(yaml);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+      return e.message();
+    }
+    ADD_FAILURE() << "accepted: " << yaml;
+    return {};
+  }
+
+  TestCertificate ca_ = TestCertificate::authority("ca");
+  TestCertificate clientCa_ = TestCertificate::authority("client ca");
+  TestCertificate server_ = TestCertificate::issued(ca_, "127.0.0.1", TestCertificate::Use::Server);
+  fs::path directory_;
+};
+
+TEST_F(TlsFiles, TlsIsAbsentByDefault) {
+  const auto config = parseHere("");
+  EXPECT_FALSE(config.tls.has_value());
+  EXPECT_FALSE(config.adminListen.has_value());
+}
+
+TEST_F(TlsFiles, ReadsPathsRelativeToTheConfigDirectory) {
+  const auto config = parseHere(
+      "tls: { cert: tls/gateway.crt, key: tls/gateway.key, client_ca: tls/clients-ca.crt }\n");
+  ASSERT_TRUE(config.tls.has_value());
+  EXPECT_EQ(config.tls->certificatePem, server_.certificatePem());
+  EXPECT_EQ(config.tls->keyPem, server_.keyPem());
+  EXPECT_EQ(config.tls->clientCaPem, clientCa_.certificatePem());
+}
+
+TEST_F(TlsFiles, TakesPemTextAsTheValueAfterExpansion) {
+  ::setenv("ONCEGATE_TEST_TLS_KEY", server_.keyPem().c_str(), 1);
+  const auto config = parseHere("tls:\n  cert: " + blockOf(server_.certificatePem()) +
+                                "  key: \"${ONCEGATE_TEST_TLS_KEY}\"\n");
+  ::unsetenv("ONCEGATE_TEST_TLS_KEY");
+  ASSERT_TRUE(config.tls.has_value());
+  EXPECT_EQ(config.tls->keyPem, server_.keyPem());
+  EXPECT_TRUE(config.tls->clientCaPem.empty());
+}
+
+TEST_F(TlsFiles, RejectsTlsWithoutAKey) {
+  EXPECT_THAT(rejectionHere("tls: { cert: tls/gateway.crt }\n"),
+              HasSubstr("missing required key 'key'"));
+}
+
+TEST_F(TlsFiles, RejectsAnUnknownTlsKey) {
+  EXPECT_THAT(
+      rejectionHere("tls: { cert: tls/gateway.crt, key: tls/gateway.key, ciphers: ALL }\n"),
+      HasSubstr("ciphers"));
+}
+
+TEST_F(TlsFiles, RejectsAnUnreadableCertificateFile) {
+  const auto message = rejectionHere("tls: { cert: tls/missing.crt, key: tls/gateway.key }\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:2"));
+  EXPECT_THAT(message, HasSubstr("cannot read the PEM file"));
+  EXPECT_THAT(message, HasSubstr("tls/missing.crt"));
+}
+
+TEST_F(TlsFiles, RejectsAKeyThatDoesNotMatchTheCertificate) {
+  const auto other = TestCertificate::issued(ca_, "127.0.0.1", TestCertificate::Use::Server);
+  std::ofstream(directory_ / "tls/other.key") << other.keyPem();
+  const auto message = rejectionHere("tls: { cert: tls/gateway.crt, key: tls/other.key }\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:2"));
+  EXPECT_THAT(message, HasSubstr("tls.key does not match tls.cert"));
+}
+
+TEST_F(TlsFiles, RejectsACertificateFileWithoutPem) {
+  std::ofstream(directory_ / "tls/empty.crt") << "nothing here\n";
+  EXPECT_THAT(rejectionHere("tls: { cert: tls/empty.crt, key: tls/gateway.key }\n"),
+              HasSubstr("tls.cert holds no PEM certificate"));
+}
+
+TEST_F(TlsFiles, ReadsAdminListen) {
+  const auto config = parseHere("admin_listen: 127.0.0.1:9443\n");
+  ASSERT_TRUE(config.adminListen.has_value());
+  EXPECT_EQ(config.adminListen->host, "127.0.0.1");
+  EXPECT_EQ(config.adminListen->port, 9443);
+}
+
+TEST_F(TlsFiles, RejectsAMalformedAdminListen) {
+  EXPECT_THAT(rejectionHere("admin_listen: 9443\n"), HasSubstr("admin_listen must be HOST:PORT"));
+}
+
+TEST_F(TlsFiles, RejectsAdminListenOnTheMainAddress) {
+  EXPECT_THAT(rejectionHere("listen: 127.0.0.1:9443\nadmin_listen: 127.0.0.1:9443\n"),
+              HasSubstr("admin_listen must differ from listen"));
 }
 
 }  // namespace
