@@ -37,7 +37,7 @@ const std::string kResolve =
     R"("},"fields":["org.name"]})";
 
 // One exchange on a TLS connection, recorded for the OpenAPI check like HttpClient's.
-HttpResult exchange(TlsTestClient& client, const std::string& request) {
+HttpResult tlsExchange(TlsTestClient& client, const std::string& request) {
   auto answer = HttpClient::parse(client.exchange(request));
   ExchangeLog::record(request, answer);
   return answer;
@@ -136,7 +136,7 @@ TEST_F(TlsTest, ResolvesOverHttpsWithAnApiKey) {
   TlsTestClient client(gateway_->port(), trusting());
   ASSERT_TRUE(client.connected()) << client.error();
   EXPECT_EQ(client.serverCertificateSha256(), server_.sha256());
-  const auto answer = exchange(client, postRequest("/v1/resolve", kResolve, kKeyAppKey));
+  const auto answer = tlsExchange(client, postRequest("/v1/resolve", kResolve, kKeyAppKey));
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_EQ(TestJson(answer.body).at("/fields/org.name/value"), "加密传输有限公司");
   // Plain HTTP on the HTTPS port gets no answer.
@@ -146,12 +146,12 @@ TEST_F(TlsTest, ResolvesOverHttpsWithAnApiKey) {
 TEST_F(TlsTest, AClientIsAuthenticatedByItsCertificateWithoutAnApiKey) {
   TlsTestClient client(gateway_->port(), presenting(certApp_));
   ASSERT_TRUE(client.connected()) << client.error();
-  const auto answer = exchange(client, postRequest("/v1/resolve", kResolve));
+  const auto answer = tlsExchange(client, postRequest("/v1/resolve", kResolve));
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_EQ(TestJson(answer.body).at("/fields/org.name/status"), "ok");
   // Without a certificate and without a key: 401.
   TlsTestClient anonymous(gateway_->port(), trusting());
-  EXPECT_EQ(exchange(anonymous, postRequest("/v1/resolve", kResolve)).status, 401);
+  EXPECT_EQ(tlsExchange(anonymous, postRequest("/v1/resolve", kResolve)).status, 401);
 }
 
 TEST_F(TlsTest, ACertificateFromAnotherCaIsRefused) {
@@ -160,7 +160,7 @@ TEST_F(TlsTest, ACertificateFromAnotherCaIsRefused) {
   const auto forged = TestCertificate::issued(otherCa, "cert-app", TestCertificate::Use::Client);
   TlsTestClient client(gateway_->port(), presenting(forged));
   if (client.connected()) {
-    const auto answer = exchange(client, postRequest("/v1/resolve", kResolve));
+    const auto answer = tlsExchange(client, postRequest("/v1/resolve", kResolve));
     EXPECT_TRUE(answer.status == 0 || answer.status == 401) << answer.status;
   }
 }
@@ -168,7 +168,7 @@ TEST_F(TlsTest, ACertificateFromAnotherCaIsRefused) {
 TEST_F(TlsTest, AKnownCertificateWithAnotherClientsKeyIs401) {
   TlsTestClient client(gateway_->port(), presenting(certApp_));
   ASSERT_TRUE(client.connected()) << client.error();
-  const auto answer = exchange(client, postRequest("/v1/resolve", kResolve, kKeyAppKey));
+  const auto answer = tlsExchange(client, postRequest("/v1/resolve", kResolve, kKeyAppKey));
   EXPECT_EQ(answer.status, 401) << answer.body;
   EXPECT_EQ(TestJson(answer.body).at("/error"), "unauthenticated");
 }
@@ -176,22 +176,22 @@ TEST_F(TlsTest, AKnownCertificateWithAnotherClientsKeyIs401) {
 TEST_F(TlsTest, TheAdminApiIsServedOnTheAdminListenerOnly) {
   TlsTestClient main(gateway_->port(), trusting());
   ASSERT_TRUE(main.connected()) << main.error();
-  EXPECT_EQ(exchange(main, getRequest("/admin/v1/sources", kAdminToken)).status, 404);
+  EXPECT_EQ(tlsExchange(main, getRequest("/admin/v1/sources", kAdminToken)).status, 404);
   TlsTestClient admin(adminPort_, trusting());
   ASSERT_TRUE(admin.connected()) << admin.error();
   EXPECT_EQ(admin.serverCertificateSha256(), server_.sha256());
-  EXPECT_EQ(exchange(admin, getRequest("/admin/v1/sources", kAdminToken)).status, 200);
-  EXPECT_EQ(exchange(admin, postRequest("/v1/resolve", kResolve, kKeyAppKey)).status, 404);
-  EXPECT_EQ(exchange(admin, getRequest("/metrics")).status, 404);
+  EXPECT_EQ(tlsExchange(admin, getRequest("/admin/v1/sources", kAdminToken)).status, 200);
+  EXPECT_EQ(tlsExchange(admin, postRequest("/v1/resolve", kResolve, kKeyAppKey)).status, 404);
+  EXPECT_EQ(tlsExchange(admin, getRequest("/metrics")).status, 404);
   // Health answers on both, so that a probe can watch either listener.
-  EXPECT_EQ(exchange(admin, getRequest("/healthz")).status, 200);
-  EXPECT_EQ(exchange(main, getRequest("/healthz")).status, 200);
+  EXPECT_EQ(tlsExchange(admin, getRequest("/healthz")).status, 200);
+  EXPECT_EQ(tlsExchange(main, getRequest("/healthz")).status, 200);
 }
 
 TEST_F(TlsTest, SighupServesANewCertificateToNewConnectionsAndKeepsOpenOnes) {
   TlsTestClient open(gateway_->port(), trusting());
   ASSERT_TRUE(open.connected()) << open.error();
-  ASSERT_EQ(exchange(open, getRequest("/healthz")).status, 200);
+  ASSERT_EQ(tlsExchange(open, getRequest("/healthz")).status, 200);
 
   // A reload that fails keeps the certificate in force.
   std::ofstream(gateway_->directory() / "tls/gateway.key") << "not a key\n";
@@ -219,12 +219,12 @@ TEST_F(TlsTest, SighupServesANewCertificateToNewConnectionsAndKeepsOpenOnes) {
     ASSERT_TRUE(client.connected()) << client.error();
     seen = client.serverCertificateSha256();
     if (seen == renewed.sha256()) {
-      EXPECT_EQ(exchange(client, postRequest("/v1/resolve", kResolve, kKeyAppKey)).status, 200);
+      EXPECT_EQ(tlsExchange(client, postRequest("/v1/resolve", kResolve, kKeyAppKey)).status, 200);
     }
   }
   EXPECT_EQ(seen, renewed.sha256());
   // The connection opened before the reload goes on with its certificate.
-  EXPECT_EQ(exchange(open, getRequest("/healthz")).status, 200);
+  EXPECT_EQ(tlsExchange(open, getRequest("/healthz")).status, 200);
   EXPECT_EQ(open.serverCertificateSha256(), server_.sha256());
 }
 
