@@ -211,6 +211,8 @@ void reloadTls(const Options& options, const oncegate::GatewayConfig& running,
     spdlog::info("TLS reload: new connections use the certificate, key and client CA read now");
   } catch (const oncegate::Error& e) {
     spdlog::error("TLS reload failed, the previous certificate stays in force: {}", e.message());
+  } catch (const std::exception& e) {
+    spdlog::error("TLS reload failed, the previous certificate stays in force: {}", e.what());
   }
 }
 

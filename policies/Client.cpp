@@ -14,9 +14,8 @@ bool isLowerHex(std::string_view text) {
 }  // namespace
 
 Client Client::parse(const ConfigNode& item) {
-  item.allowOnlyKeys(
-      {"id", "department", "api_key_sha256", "cert_sha256", "purposes", "rate_limit",
-       "description"});
+  item.allowOnlyKeys({"id", "department", "api_key_sha256", "cert_sha256", "purposes", "rate_limit",
+                      "description"});
   Client client;
   client.id = item.at("id").asString();
   client.location = item.location();

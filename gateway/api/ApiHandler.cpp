@@ -264,9 +264,9 @@ bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
 
 void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
                               std::string_view route) {
-  exchange->client = DataRequestService::authenticate(
-      *exchange->snapshot, bearerToken(exchange->request.authorization),
-      exchange->request.clientCertificateSha256);
+  exchange->client = DataRequestService::authenticate(*exchange->snapshot,
+                                                      bearerToken(exchange->request.authorization),
+                                                      exchange->request.clientCertificateSha256);
   if (exchange->client == nullptr) return exchange->fail(unauthenticated());
   if (!withinRateLimit(exchange)) return;
   const Configuration& config = exchange->snapshot->config;

@@ -131,7 +131,8 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
                 "--listen must be HOST:PORT, got '" + *listenOverride + "'");
   }
   if (auto v = document.find("tls")) config.tls = parseTls(*v, baseDir);
-  if (auto v = document.find("admin_listen")) config.adminListen = parseAdminListen(*v, config.http);
+  if (auto v = document.find("admin_listen"))
+    config.adminListen = parseAdminListen(*v, config.http);
   unsigned threads = 0;
   if (auto v = document.find("threads")) threads = static_cast<unsigned>(v->asInt(0, kMaxThreads));
   config.http.threads = threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency());

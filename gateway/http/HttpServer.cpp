@@ -126,10 +126,9 @@ class Session final : public DrainableSession,
   void doHandshake() {
     if constexpr (kTls) {
       lowest().expires_after(config_.readTimeout);
-      stream_.async_handshake(net::ssl::stream_base::server,
-                              [self = shared_from_this()](beast::error_code ec) {
-                                self->onHandshake(ec);
-                              });
+      stream_.async_handshake(
+          net::ssl::stream_base::server,
+          [self = shared_from_this()](beast::error_code ec) { self->onHandshake(ec); });
     }
   }
 
@@ -348,9 +347,9 @@ class Session final : public DrainableSession,
   std::string head_;  // the response being written: status line and headers
   std::string body_;
   bool http10_ = false;
-  std::string remoteAddress_;  // asked once per connection, not per request
+  std::string remoteAddress_;            // asked once per connection, not per request
   std::string clientCertificateSha256_;  // verified at the handshake; empty without one
-  bool drainAsked_ = false;    // drain() cancelled the pending read: onReadError decides
+  bool drainAsked_ = false;              // drain() cancelled the pending read: onReadError decides
   bool keepAlive_ = true;
   bool clientKeepAlive_ = true;  // what the last request asked for, whatever a drain decided
   bool firstRequest_ = true;

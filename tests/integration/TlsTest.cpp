@@ -32,9 +32,8 @@ constexpr std::chrono::seconds kPatience{10};
 const std::string kKeyAppKey = "tls-it-key-app-key";
 const std::string kAdminToken = "tls-it-dba-token";
 const std::string kCompany = "91330110MA2TLS0001";
-const std::string kResolve =
-    R"({"purpose":"permit","subject":{"type":"org","code":")" + kCompany +
-    R"("},"fields":["org.name"]})";
+const std::string kResolve = R"({"purpose":"permit","subject":{"type":"org","code":")" + kCompany +
+                             R"("},"fields":["org.name"]})";
 
 // One exchange on a TLS connection, recorded for the OpenAPI check like HttpClient's.
 HttpResult tlsExchange(TlsTestClient& client, const std::string& request) {
@@ -51,8 +50,8 @@ std::string getRequest(const std::string& path, const std::string& bearer = {}) 
 
 std::string postRequest(const std::string& path, const std::string& body,
                         const std::string& bearer = {}) {
-  std::string request = "POST " + path +
-                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  std::string request =
+      "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
   if (!bearer.empty()) request += "Authorization: Bearer " + bearer + "\r\n";
   return request + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
@@ -123,8 +122,7 @@ class TlsTest : public ::testing::Test {
 
   TestCertificate ca_ = TestCertificate::authority("tls-it server CA");
   TestCertificate clientCa_ = TestCertificate::authority("tls-it client CA");
-  TestCertificate server_ =
-      TestCertificate::issued(ca_, "127.0.0.1", TestCertificate::Use::Server);
+  TestCertificate server_ = TestCertificate::issued(ca_, "127.0.0.1", TestCertificate::Use::Server);
   TestCertificate certApp_ =
       TestCertificate::issued(clientCa_, "cert-app", TestCertificate::Use::Client);
   std::string database_;

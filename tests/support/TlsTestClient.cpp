@@ -169,8 +169,8 @@ std::string TlsTestClient::get(const std::string& path, const std::string& beare
 
 std::string TlsTestClient::post(const std::string& path, const std::string& body,
                                 const std::string& bearer) {
-  std::string request = "POST " + path +
-                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  std::string request =
+      "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
   if (!bearer.empty()) request += "Authorization: Bearer " + bearer + "\r\n";
   request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   return exchange(request);

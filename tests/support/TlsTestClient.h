@@ -16,7 +16,7 @@ class TlsTestClient {
  public:
   enum class Version { Any, Tls11, Tls12, Tls13 };
   struct Options {
-    std::string trustedCaPem;  // the server's certificate must verify against it
+    std::string trustedCaPem;    // the server's certificate must verify against it
     std::string certificatePem;  // a client certificate (with keyPem), or empty
     std::string keyPem;
     Version version = Version::Any;  // Any: whatever both sides support

@@ -8,7 +8,6 @@
 #include <thread>
 
 #include "TestCertificate.h"
-
 #include "common/Error.h"
 #include "gateway/config/GatewayConfig.h"
 
@@ -352,9 +351,8 @@ TEST_F(TlsFiles, RejectsTlsWithoutAKey) {
 }
 
 TEST_F(TlsFiles, RejectsAnUnknownTlsKey) {
-  EXPECT_THAT(
-      rejectionHere("tls: { cert: tls/gateway.crt, key: tls/gateway.key, ciphers: ALL }\n"),
-      HasSubstr("ciphers"));
+  EXPECT_THAT(rejectionHere("tls: { cert: tls/gateway.crt, key: tls/gateway.key, ciphers: ALL }\n"),
+              HasSubstr("ciphers"));
 }
 
 TEST_F(TlsFiles, RejectsAnUnreadableCertificateFile) {

@@ -130,9 +130,8 @@ class HttpServerTlsTest : public ::testing::Test {
 
 TEST_F(HttpServerTlsTest, AnswersOverTls12AndTls13) {
   start(serverMaterial(serverCertificate_));
-  for (const auto& [version, name] :
-       {std::pair{TlsTestClient::Version::Tls12, "TLSv1.2"},
-        std::pair{TlsTestClient::Version::Tls13, "TLSv1.3"}}) {
+  for (const auto& [version, name] : {std::pair{TlsTestClient::Version::Tls12, "TLSv1.2"},
+                                      std::pair{TlsTestClient::Version::Tls13, "TLSv1.3"}}) {
     TlsTestClient client(server_->port(), trusting(version));
     ASSERT_TRUE(client.connected()) << name << ": " << client.error();
     EXPECT_EQ(client.protocol(), name);
@@ -184,7 +183,8 @@ TEST_F(HttpServerTlsTest, AReloadServesTheNewCertificateToNewConnectionsOnly) {
 
 TEST_F(HttpServerTlsTest, TheHandlerGetsTheVerifiedClientCertificateOnly) {
   start(serverMaterial(serverCertificate_, true));
-  const auto known = TestCertificate::issued(clientCa_, "retirement-app", TestCertificate::Use::Client);
+  const auto known =
+      TestCertificate::issued(clientCa_, "retirement-app", TestCertificate::Use::Client);
   {
     TlsTestClient client(server_->port(), presenting(known));
     ASSERT_TRUE(client.connected()) << client.error();
@@ -240,8 +240,8 @@ TEST(TlsServerContextTest, RefusesTextThatIsNoPem) {
   const auto server = TestCertificate::issued(ca, "127.0.0.1", TestCertificate::Use::Server);
   EXPECT_THROW(TlsServerContext(TlsMaterial{"not a certificate", server.keyPem(), {}}), Error);
   EXPECT_THROW(TlsServerContext(TlsMaterial{server.certificatePem(), "not a key", {}}), Error);
-  EXPECT_THROW(
-      TlsServerContext(TlsMaterial{server.certificatePem(), server.keyPem(), "not a CA"}), Error);
+  EXPECT_THROW(TlsServerContext(TlsMaterial{server.certificatePem(), server.keyPem(), "not a CA"}),
+               Error);
 }
 
 }  // namespace
