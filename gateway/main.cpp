@@ -258,12 +258,19 @@ int main(int argc, char** argv) {
       }
     } stopInvalidationsAtExit{invalidations.get()};
     oncegate::FileAuditLog audit(gateway.audit);
+    // The server below, for /metrics; set before the loops start, so before any scrape.
+    const oncegate::HttpServer* listening = nullptr;
     oncegate::PlanExecutor executor(*cache, gateway.hashKey, &stats);
     oncegate::DataRequestService service(live, executor, audit, &stats);
     oncegate::ApiHandler api(
         live, service, audit, stats,
-        [&audit, &caches, &logs = *logSink](oncegate::ComponentSamples& samples) {
+        [&audit, &caches, &logs = *logSink, &listening](oncegate::ComponentSamples& samples) {
           gatherComponents(audit, caches, logs, samples);
+          if (listening != nullptr) {
+            const auto counts = listening->counts();
+            samples.listener = {counts.connections, counts.inFlight, counts.connectionsRefused,
+                                counts.requestsShed, counts.acceptErrors};
+          }
         });
     oncegate::AdminRouter admin(live, audit, invalidation, sync.get());
     oncegate::HttpRouter router(api);
@@ -279,6 +286,7 @@ int main(int argc, char** argv) {
     }
     oncegate::HttpServer server(httpConfig, loops, router);
     server.start();
+    listening = &server;
     loops.start();
     if (sync) sync->start(gateway.storePoll, storeChanges.get());
     spdlog::info("oncegate listening on {}:{} with {} I/O threads, {} sources", httpConfig.host,

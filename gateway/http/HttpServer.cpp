@@ -1,11 +1,14 @@
 #include "gateway/http/HttpServer.h"
 
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -33,6 +36,17 @@ namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// Lingering close (as nginx's lingering_close): after an answer the server closes on, what the
+// client still sends is read and discarded until it has been quiet for kLingerQuiet, for at most
+// kLingerTotal or kLingerBytes, so that the client reads the answer instead of a reset (closing
+// with unread bytes makes the kernel send RST, which discards the answer not yet read).
+constexpr std::chrono::milliseconds kLingerQuiet{2'000};
+constexpr std::chrono::milliseconds kLingerTotal{5'000};
+constexpr std::size_t kLingerBytes = 16 * 1024 * 1024;
+constexpr std::size_t kLingerChunk = 16 * 1024;
+// Seconds a shed client is told to wait (Retry-After).
+constexpr std::string_view kRetryAfterSeconds = "1";
+
 class Session;
 
 // The open sessions, so that a drain can reach each of them, and how many requests are being
@@ -42,18 +56,32 @@ struct OpenSessions {
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> answering{0};  // requests handed to the handler and not yet written
+  std::atomic<std::size_t> connections{0};  // open sessions, refused ones not counted
+  std::atomic<std::size_t> inFlight{0};     // requests with the handler (limits.max_in_flight)
+  std::atomic<std::uint64_t> connectionsRefused{0};
+  std::atomic<std::uint64_t> requestsShed{0};
+  std::atomic<std::uint64_t> acceptErrors{0};
 };
 
 // One client connection. Every handler runs on the connection's own loop (one thread per loop),
 // so the session needs no strand. do_X starts an operation, on_X handles its completion.
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  // `refused`: the connection is past limits.max_connections; it is answered 503 at once.
   Session(tcp::socket&& socket, const HttpServerConfig& config, HttpHandler& handler,
-          std::shared_ptr<OpenSessions> open)
-      : stream_(std::move(socket)), config_(config), handler_(handler), open_(std::move(open)) {}
+          std::shared_ptr<OpenSessions> open, bool refused)
+      : stream_(std::move(socket)),
+        config_(config),
+        handler_(handler),
+        refused_(refused),
+        open_(std::move(open)) {
+    if (!refused_) open_->connections.fetch_add(1);
+  }
 
   ~Session() {
     endAnswering();  // a handler that dropped its Respond must not hold a drain for its grace
+    leaveHandler();
+    if (!refused_) open_->connections.fetch_sub(1);
     std::lock_guard lock(open_->mutex);
     open_->sessions.erase(this);
   }
@@ -69,6 +97,16 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     if (!ec) remoteAddress_ = remote.address().to_string();
+    if (refused_) {
+      // Load shedding before work starts: no request is read, only discarded while lingering.
+      open_->connectionsRefused.fetch_add(1);
+      return net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+        self->refuse(Error(ErrorCode::Overloaded,
+                           "the gateway has limits.max_connections connections open; "
+                           "send the request again in a moment"),
+                     true);
+      });
+    }
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->doRead(); });
     if (acceptedDuringDrain) drain();
   }
@@ -188,19 +226,42 @@ class Session : public std::enable_shared_from_this<Session> {
       return refuse(
           Error(ErrorCode::Overloaded, "the gateway is shutting down; send the request again"));
     }
+    if (open_->inFlight.fetch_add(1) >= config_.maxInFlight) {
+      open_->inFlight.fetch_sub(1);
+      open_->requestsShed.fetch_add(1);
+      // Shed before the handler runs; the connection stays usable for the retry.
+      auto response = handler_.refuse(Error(
+          ErrorCode::Overloaded, "the gateway has limits.max_in_flight requests in flight; "
+                                 "send the request again in a moment"));
+      response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
+      return doWrite(std::move(response));
+    }
+    withHandler_ = true;
     handler_.handle(std::move(request), [self = shared_from_this()](HttpResponse response) {
       auto executor = self->stream_.get_executor();
       net::dispatch(executor, [self, response = std::move(response)]() mutable {
+        self->leaveHandler();
         self->doWrite(std::move(response));
       });
     });
   }
 
-  void refuse(const Error& error) {
+  // Answers `error` and closes the connection (with a lingering close: the client may still be
+  // sending the request this answers).
+  void refuse(const Error& error, bool retryAfter = false) {
     keepAlive_ = false;
     clientKeepAlive_ = false;  // what follows a refused request on this connection is not read
-    beginAnswering();          // a drain waits for the refusal to be written too
-    doWrite(handler_.refuse(error));
+    lingerAfterAnswer_ = true;
+    beginAnswering();  // a drain waits for the refusal to be written too
+    auto response = handler_.refuse(error);
+    if (retryAfter) response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
+    doWrite(std::move(response));
+  }
+
+  void leaveHandler() {
+    if (!withHandler_) return;
+    withHandler_ = false;
+    open_->inFlight.fetch_sub(1);
   }
 
   // Some bytes of a request have come: parsed, buffered, or still in the socket.
@@ -266,6 +327,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void onWrite(beast::error_code ec) {
     endAnswering();
     if (ec) return close();
+    if (lingerAfterAnswer_) return linger();
     if (!keepAlive_) {
       // A drain ended keep-alive while this answer was on its way; the client, which asked for
       // keep-alive, may already have sent its next request: read it and answer it 503.
@@ -276,6 +338,32 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     doRead();
+  }
+
+  // Stops sending (the client sees the end of the answer), then reads and discards what the
+  // client still sends until it stops, closes, or a bound is reached; then closes.
+  void linger() {
+    lingerAfterAnswer_ = false;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    lingerDeadline_ = std::chrono::steady_clock::now() + kLingerTotal;
+    lingered_ = 0;
+    buffer_.clear();
+    lingerRead();
+  }
+
+  void lingerRead() {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        lingerDeadline_ - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || lingered_ >= kLingerBytes) return close();
+    stream_.expires_after(std::min(left, kLingerQuiet));
+    stream_.async_read_some(buffer_.prepare(kLingerChunk),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t count) {
+                              if (ec) return self->close();
+                              self->lingered_ += count;
+                              self->lingerRead();
+                            });
   }
 
   void close() {
@@ -299,6 +387,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool clientKeepAlive_ = true;  // what the last request asked for, whatever a drain decided
   bool firstRequest_ = true;
   bool answering_ = false;  // a request is with the handler or its answer is being written
+  bool withHandler_ = false;  // counted in open_->inFlight
+  const bool refused_;        // past limits.max_connections: answered 503, never read
+  bool lingerAfterAnswer_ = false;
+  std::chrono::steady_clock::time_point lingerDeadline_;
+  std::size_t lingered_ = 0;  // bytes discarded while lingering
   std::shared_ptr<OpenSessions> open_;
 };
 
@@ -307,7 +400,11 @@ class Session : public std::enable_shared_from_this<Session> {
 class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Listener> {
  public:
   Listener(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler)
-      : config_(config), loops_(loops), handler_(handler), acceptor_(loops.at(0)) {}
+      : config_(config),
+        loops_(loops),
+        handler_(handler),
+        acceptor_(loops.at(0)),
+        retryTimer_(loops.at(0)) {}
 
   void open() {
     beast::error_code ec;
@@ -336,21 +433,56 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
 
   void onAccept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), config_, handler_, open_)->start();
-    }
+    if (ec) return backOff(ec);
+    backoff_ = std::chrono::milliseconds::zero();
+    socket.set_option(tcp::no_delay(true), ec);
+    const bool refused = open_->connections.load() >= config_.maxConnections;
+    std::make_shared<Session>(std::move(socket), config_, handler_, open_, refused)->start();
     doAccept();
+  }
+
+  // An accept that failed (out of descriptors or memory) fails again if retried at once, and the
+  // loop would spin on it: wait, longer after each failure in a row, then accept again.
+  void backOff(beast::error_code ec) {
+    open_->acceptErrors.fetch_add(1);
+    ++errorsSinceLog_;
+    backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kLongestBackoff);
+    const auto now = std::chrono::steady_clock::now();
+    if (lastErrorLog_ == std::chrono::steady_clock::time_point{} ||
+        now - lastErrorLog_ >= kErrorLogInterval) {
+      spdlog::error(
+          "cannot accept connections: {} ({} failures since the last report); retrying in {} ms; "
+          "raise the open files limit (ulimit -n) or lower limits.max_connections",
+          ec.message(), errorsSinceLog_, backoff_.count());
+      errorsSinceLog_ = 0;
+      lastErrorLog_ = now;
+    }
+    retryTimer_.expires_after(backoff_);
+    retryTimer_.async_wait([self = shared_from_this()](beast::error_code timerEc) {
+      if (timerEc || !self->acceptor_.is_open()) return;
+      self->doAccept();
+    });
   }
 
   void close() {
     net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
       self->acceptor_.close(ec);
+      self->retryTimer_.cancel();
     });
   }
 
   std::uint16_t port() const { return port_; }
+
+  HttpServerCounts counts() const {
+    HttpServerCounts counts;
+    counts.connections = open_->connections.load();
+    counts.inFlight = open_->inFlight.load();
+    counts.connectionsRefused = open_->connectionsRefused.load();
+    counts.requestsShed = open_->requestsShed.load();
+    counts.acceptErrors = open_->acceptErrors.load();
+    return counts;
+  }
 
   std::size_t drain(std::chrono::milliseconds grace) {
     open_->draining = true;
@@ -373,6 +505,9 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
 
  private:
   static constexpr std::chrono::milliseconds kDrainPoll{10};
+  static constexpr std::chrono::milliseconds kFirstBackoff{10};
+  static constexpr std::chrono::milliseconds kLongestBackoff{1'000};
+  static constexpr std::chrono::seconds kErrorLogInterval{10};
 
   std::shared_ptr<OpenSessions> open_ = std::make_shared<OpenSessions>();
   HttpServerConfig config_;
@@ -381,6 +516,11 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
   tcp::acceptor acceptor_;
   std::size_t next_ = 0;
   std::uint16_t port_ = 0;
+  // Accept errors: the timer and these are used on the acceptor's loop only.
+  net::steady_timer retryTimer_;
+  std::chrono::milliseconds backoff_{0};
+  std::uint64_t errorsSinceLog_ = 0;
+  std::chrono::steady_clock::time_point lastErrorLog_{};
 };
 
 HttpServer::HttpServer(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler)
@@ -398,5 +538,7 @@ void HttpServer::stopAccepting() { listener_->close(); }
 std::size_t HttpServer::drain(std::chrono::milliseconds grace) { return listener_->drain(grace); }
 
 std::uint16_t HttpServer::port() const { return listener_->port(); }
+
+HttpServerCounts HttpServer::counts() const { return listener_->counts(); }
 
 }  // namespace oncegate
