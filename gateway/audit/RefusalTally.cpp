@@ -34,8 +34,8 @@ void RefusalTally::count(std::string_view remoteAddress, std::string_view route)
   // The other-addresses entry is kept apart from the cap so that it always has room.
   auto found = tallies_.find(std::string(remoteAddress));
   if (found == tallies_.end()) {
-    const bool full = tallies_.size() - tallies_.count(std::string(kOtherAddresses)) >=
-                      maxAddresses_;
+    const bool full =
+        tallies_.size() - tallies_.count(std::string(kOtherAddresses)) >= maxAddresses_;
     found = tallies_.try_emplace(std::string(full ? kOtherAddresses : remoteAddress)).first;
   }
   add(found->second, route, now);

@@ -230,9 +230,10 @@ class Session : public std::enable_shared_from_this<Session> {
       open_->inFlight.fetch_sub(1);
       open_->requestsShed.fetch_add(1);
       // Shed before the handler runs; the connection stays usable for the retry.
-      auto response = handler_.refuse(Error(
-          ErrorCode::Overloaded, "the gateway has limits.max_in_flight requests in flight; "
-                                 "send the request again in a moment"));
+      auto response =
+          handler_.refuse(Error(ErrorCode::Overloaded,
+                                "the gateway has limits.max_in_flight requests in flight; "
+                                "send the request again in a moment"));
       response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
       return doWrite(std::move(response));
     }

@@ -39,7 +39,9 @@ class RawConnection {
 
   // Keeps the kernel from taking a whole large body at once (as over a real network, where
   // most of it is still on its way when the server answers).
-  void limitSendBuffer(int bytes) { ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes); }
+  void limitSendBuffer(int bytes) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  }
 
   void send(const std::string& bytes) {
     if (bytes.find(" HTTP/1.") != std::string::npos) request_ = bytes;
@@ -172,9 +174,10 @@ TEST(HttpServerTest, AClientSendingItsWholeOversizedBodyBeforeReadingReceivesThe
   RawConnection connection(gateway.port());
   connection.limitSendBuffer(64 * 1024);
   const std::string body(2 * 1024 * 1024, 'x');
-  connection.send("POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                  "Content-Length: " +
-                  std::to_string(body.size()) + "\r\n\r\n" + body);
+  connection.send(
+      "POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
   const auto answer = connection.readUntil("}");
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 413")) << "got '" << answer << "'";
   EXPECT_THAT(answer, HasSubstr("\"error\":\"payload_too_large\""));

@@ -60,8 +60,8 @@ TEST(UnauthenticatedFloodTest, IsAuditedAsOneRecordPerAddressWithItsCountAndNone
     }
   }
   ASSERT_EQ(tallies.size(), 1U) << lines.size() << " lines";
-  EXPECT_THAT(tallies[0], HasSubstr(R"("remote":"127.0.0.1","count":)" +
-                                    std::to_string(kData + kAdmin) + ","));
+  EXPECT_THAT(tallies[0],
+              HasSubstr(R"("remote":"127.0.0.1","count":)" + std::to_string(kData + kAdmin) + ","));
   EXPECT_THAT(tallies[0], HasSubstr(R"("/v1/resolve":)" + std::to_string(kData)));
   EXPECT_THAT(tallies[0], HasSubstr(R"("/admin/v1/":)" + std::to_string(kAdmin)));
 }

@@ -1,8 +1,6 @@
 // RefusalTally: requests refused without credentials become one audit record per address and
 // interval, with nothing the sender wrote, and the table of addresses stays bounded.
 
-#include "gateway/audit/RefusalTally.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "gateway/audit/AuditLog.h"
+#include "gateway/audit/RefusalTally.h"
 
 namespace oncegate {
 namespace {
@@ -97,8 +96,8 @@ TEST(RefusalTallyTest, RoutesPerAddressAreBounded) {
   const auto records = log.records();
   ASSERT_EQ(records.size(), 1U);
   EXPECT_THAT(records[0], HasSubstr(R"x("(other)":)x"));
-  EXPECT_THAT(records[0], Not(HasSubstr("/route/" +
-                                        std::to_string(RefusalTally::kMaxRoutesPerAddress))));
+  EXPECT_THAT(records[0],
+              Not(HasSubstr("/route/" + std::to_string(RefusalTally::kMaxRoutesPerAddress))));
 }
 
 TEST(RefusalTallyTest, TheRecordIsWrittenWhenTheIntervalEnds) {

@@ -4,10 +4,10 @@
 // off; an answer the server closes on reaches a client that sends its whole body before reading.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -103,7 +103,9 @@ class RawConnection {
 
   // Keeps the kernel from taking a whole large body at once (as over a real network, where
   // most of it is still on its way when the server answers).
-  void limitSendBuffer(int bytes) { ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes); }
+  void limitSendBuffer(int bytes) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  }
 
   bool send(const std::string& bytes) {
     std::size_t sent = 0;
