@@ -186,11 +186,12 @@ TEST(HttpServerTest, AClientSendingItsWholeOversizedBodyBeforeReadingReceivesThe
 }
 
 TEST(HttpServerTest, AConnectionPastMaxConnectionsIsAnswered503WithRetryAfter) {
-  GatewayProcess gateway({{"gateway.yaml",
-                           "threads: 2\n"
-                           "hash_key: 0123456789abcdef0123456789abcdef\n"
-                           "audit: { path: audit.jsonl, durability: batch }\n"
-                           "limits: { max_connections: 2 }\n"}});
+  const ConfigFiles files = {{"gateway.yaml",
+                              "threads: 2\n"
+                              "hash_key: 0123456789abcdef0123456789abcdef\n"
+                              "audit: { path: audit.jsonl, durability: batch }\n"
+                              "limits: { max_connections: 2 }\n"}};
+  GatewayProcess gateway(files);
   {
     RawConnection first(gateway.port());
     RawConnection second(gateway.port());

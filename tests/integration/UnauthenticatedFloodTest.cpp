@@ -25,10 +25,11 @@ std::vector<std::string> linesOf(const std::filesystem::path& path) {
 }
 
 TEST(UnauthenticatedFloodTest, IsAuditedAsOneRecordPerAddressWithItsCountAndNoneOfItsText) {
-  GatewayProcess gateway({{"gateway.yaml",
-                           "threads: 2\n"
-                           "hash_key: 0123456789abcdef0123456789abcdef\n"
-                           "audit: { path: audit.jsonl, durability: strict }\n"}});
+  const ConfigFiles files = {{"gateway.yaml",
+                              "threads: 2\n"
+                              "hash_key: 0123456789abcdef0123456789abcdef\n"
+                              "audit: { path: audit.jsonl, durability: strict }\n"}};
+  GatewayProcess gateway(files);
   HttpClient client(gateway.port());
   const std::string comment = "flood-comment-" + std::string(8000, 'c');
   const std::string body =
