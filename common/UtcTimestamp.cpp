@@ -13,8 +13,7 @@ struct UtcNow {
   int millis = 0;
 };
 
-UtcNow utcNow() {
-  const auto now = std::chrono::system_clock::now();
+UtcNow utcNow(std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
   const auto seconds = std::chrono::system_clock::to_time_t(now);
   UtcNow out;
   out.millis = static_cast<int>(
@@ -25,8 +24,10 @@ UtcNow utcNow() {
 
 }  // namespace
 
-std::string utcTimestamp() {
-  const auto now = utcNow();
+std::string utcTimestamp() { return utcTimestamp(std::chrono::system_clock::now()); }
+
+std::string utcTimestamp(std::chrono::system_clock::time_point at) {
+  const auto now = utcNow(at);
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", now.tm.tm_year + 1900,
                 now.tm.tm_mon + 1, now.tm.tm_mday, now.tm.tm_hour, now.tm.tm_min, now.tm.tm_sec,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace oncegate {
@@ -8,6 +9,8 @@ namespace oncegate {
 
 // "2026-03-31T17:45:10.123Z": audit records.
 std::string utcTimestamp();
+// The same for a time that has passed (aggregated audit records name their interval).
+std::string utcTimestamp(std::chrono::system_clock::time_point at);
 
 // "2026-03-31T17:45:10Z": the control store's change times.
 std::string utcTimestampSeconds();

@@ -26,6 +26,7 @@
 #include "gateway/admin/AdminRouter.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/FileAuditLog.h"
+#include "gateway/audit/RefusalTally.h"
 #include "gateway/cache/CacheInvalidation.h"
 #include "gateway/cache/MemoryCache.h"
 #include "gateway/cache/RedisCache.h"
@@ -298,14 +299,24 @@ int main(int argc, char** argv) {
       }
     } stopInvalidationsAtExit{invalidations.get()};
     oncegate::FileAuditLog audit(gateway.audit);
+    // Counts 401s for the audit log (one record per address and interval): destroyed before
+    // it, writing what it counted, and after the handlers that count.
+    oncegate::RefusalTally refusals(audit);
+    // The server below, for /metrics; set before the loops start, so before any scrape.
+    const oncegate::HttpServer* listening = nullptr;
     oncegate::PlanExecutor executor(*cache, gateway.hashKey, &stats);
     oncegate::DataRequestService service(live, executor, audit, &stats);
     oncegate::ApiHandler api(
-        live, service, audit, stats,
-        [&audit, &caches, &logs = *logSink](oncegate::ComponentSamples& samples) {
+        live, service, audit, refusals, stats,
+        [&audit, &caches, &logs = *logSink, &listening](oncegate::ComponentSamples& samples) {
           gatherComponents(audit, caches, logs, samples);
+          if (listening != nullptr) {
+            const auto counts = listening->counts();
+            samples.listener = {counts.connections, counts.inFlight, counts.connectionsRefused,
+                                counts.requestsShed, counts.acceptErrors};
+          }
         });
-    oncegate::AdminRouter admin(live, audit, invalidation, sync.get());
+    oncegate::AdminRouter admin(live, audit, refusals, invalidation, sync.get());
     const auto countAdmin = [&stats](unsigned status, std::chrono::nanoseconds took) {
       stats.countRequest(kAdminRoute, status, took);
     };
@@ -340,6 +351,7 @@ int main(int argc, char** argv) {
       adminServer = std::make_unique<oncegate::HttpServer>(adminConfig, loops, adminOnly, tls);
       adminServer->start();
     }
+    listening = &server;
     loops.start();
     if (sync) sync->start(gateway.storePoll, storeChanges.get());
     if (adminServer) {

@@ -19,6 +19,7 @@
 #include "gateway/admin/PolicyToolEndpoints.h"
 #include "gateway/admin/SourceToolEndpoints.h"
 #include "gateway/audit/AuditLog.h"
+#include "gateway/audit/RefusalTally.h"
 #include "gateway/http/ErrorResponse.h"
 #include "gateway/http/QueryParameters.h"
 #include "gateway/http/RequestId.h"
@@ -97,19 +98,25 @@ struct AdminRouter::Endpoints {
   }
 };
 
-AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, CacheInvalidation& invalidation,
-                         StoreSync* sync)
+AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally& refusals,
+                         CacheInvalidation& invalidation, StoreSync* sync)
     : live_(live),
       audit_(audit),
+      refusals_(refusals),
       endpoints_(new Endpoints{DocumentEndpoints(live, sync), PolicyToolEndpoints(live),
                                SourceToolEndpoints(live), CacheEndpoints(live, invalidation),
                                AuditEndpoints(live)}),
       routes_(endpoints_->routes()),
       workers_(AdminWorkers::kThreads, AdminWorkers::kQueueBound) {}
 
-AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, std::vector<AdminRoute> routes,
-                         std::size_t threads, std::size_t queueBound)
-    : live_(live), audit_(audit), routes_(std::move(routes)), workers_(threads, queueBound) {}
+AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally& refusals,
+                         std::vector<AdminRoute> routes, std::size_t threads,
+                         std::size_t queueBound)
+    : live_(live),
+      audit_(audit),
+      refusals_(refusals),
+      routes_(std::move(routes)),
+      workers_(threads, queueBound) {}
 
 AdminRouter::~AdminRouter() { stop(); }
 
@@ -128,9 +135,19 @@ void AdminRouter::handle(HttpRequest request, Respond respond) {
 
   // Whatever fails here is answered from this thread: a caller without a valid token, or asking
   // for what its role may not do, never takes a worker from those who may.
-  const AdminRoute* chosen = nullptr;
   try {
     authenticate(*call);
+  } catch (const Error& e) {
+    // Anyone can send these: counted per address (RefusalTally), never one record each, and
+    // nothing the caller wrote (comment, path) reaches the trail before a token is valid.
+    refusals_.count(call->request.remoteAddress, kPrefix);
+    auto response = errorResponse(e, call->requestId);
+    spdlog::info("request {} {} /admin/v1/ status={}", call->requestId, call->request.method,
+                 response.status);
+    return respond(std::move(response));
+  }
+  const AdminRoute* chosen = nullptr;
+  try {
     chosen = &route(*call);
   } catch (const std::exception& e) {
     auto response = failure(*call, e);

@@ -14,12 +14,14 @@ struct AdminCall;
 class AuditLog;
 class CacheInvalidation;
 class LiveConfiguration;
+class RefusalTally;
 class StoreSync;
 
 // The admin plane's HTTP side, /admin/v1/...: on the calling (I/O) thread it authenticates the
 // role token, matches the route and checks the role, answering at once what fails there; only
-// then does it queue the call on the admin workers, which run the endpoint. Every call is
-// audited (who, what, how it ended), refusals included, before it is answered.
+// then does it queue the call on the admin workers, which run the endpoint. Every call with a
+// valid token is audited (who, what, how it ended), refusals included, before it is answered;
+// calls without one are counted in `refusals` (aggregated per address and interval).
 //
 // The endpoints themselves live in their groups: DocumentEndpoints, PolicyToolEndpoints,
 // SourceToolEndpoints, CacheEndpoints and AuditEndpoints.
@@ -28,11 +30,11 @@ class AdminRouter final : public HttpHandler {
   // Every endpoint group. `live` holds the configuration in force and takes each change; `sync`
   // (the control store) may be null (see DocumentEndpoints); `invalidation` empties the cache
   // requests use, on every instance.
-  AdminRouter(LiveConfiguration& live, AuditLog& audit, CacheInvalidation& invalidation,
-              StoreSync* sync = nullptr);
+  AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally& refusals,
+              CacheInvalidation& invalidation, StoreSync* sync = nullptr);
   // Only `routes`, on `threads` workers with `queueBound` waiting calls at most (tests).
-  AdminRouter(LiveConfiguration& live, AuditLog& audit, std::vector<AdminRoute> routes,
-              std::size_t threads, std::size_t queueBound);
+  AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally& refusals,
+              std::vector<AdminRoute> routes, std::size_t threads, std::size_t queueBound);
   ~AdminRouter() override;  // stop()s
   AdminRouter(const AdminRouter&) = delete;
   AdminRouter& operator=(const AdminRouter&) = delete;
@@ -42,7 +44,8 @@ class AdminRouter final : public HttpHandler {
   void stop();
 
   // Answers one /admin/v1 request through `respond`, once its audit record is written: at once
-  // when it is refused before queueing (401, 404, 405, 403, 503), else from an admin worker.
+  // when it is refused before queueing (404, 405, 403, 503), else from an admin worker; a 401
+  // at once, counted in the refusal tally instead of a record of its own.
   void handle(HttpRequest request, Respond respond) override;
   HttpResponse refuse(const Error& error) override;
 
@@ -60,6 +63,7 @@ class AdminRouter final : public HttpHandler {
 
   LiveConfiguration& live_;
   AuditLog& audit_;
+  RefusalTally& refusals_;
   std::unique_ptr<Endpoints> endpoints_;  // null when constructed with routes only
   std::vector<AdminRoute> routes_;
   // Last: destroyed first, so that no worker still runs a route while they go.

@@ -12,6 +12,7 @@
 #include "gateway/api/DataRequestParser.h"
 #include "gateway/api/OpenApiDocument.h"
 #include "gateway/audit/AuditLog.h"
+#include "gateway/audit/RefusalTally.h"
 #include "gateway/http/ErrorResponse.h"
 #include "gateway/http/QueryParameters.h"
 #include "gateway/http/RequestId.h"
@@ -120,7 +121,12 @@ struct ApiExchange {
                  route, client ? client->id : "-", response.status, micros.count());
     respond(std::move(response));
   }
-  void fail(const Error& error) { finish(errorResponse(error, requestId)); }
+  void fail(const Error& error) {
+    auto response = errorResponse(error, requestId);
+    // Overloaded (the audit trail cannot take the record, shutting down) passes: come back.
+    if (error.code() == ErrorCode::Overloaded) response.headers.emplace_back("Retry-After", "1");
+    finish(std::move(response));
+  }
 };
 
 namespace {
@@ -138,8 +144,13 @@ constexpr Route kRoutes[] = {
 }  // namespace
 
 ApiHandler::ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit,
-                       GatewayStats& stats, GatherSamples gather)
-    : live_(live), service_(service), audit_(audit), stats_(stats), gather_(std::move(gather)) {}
+                       RefusalTally& refusals, GatewayStats& stats, GatherSamples gather)
+    : live_(live),
+      service_(service),
+      audit_(audit),
+      refusals_(refusals),
+      stats_(stats),
+      gather_(std::move(gather)) {}
 
 std::vector<std::string> ApiHandler::routes() {
   std::vector<std::string> routes;
@@ -267,7 +278,10 @@ void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
   exchange->client = DataRequestService::authenticate(*exchange->snapshot,
                                                       bearerToken(exchange->request.authorization),
                                                       exchange->request.clientCertificateSha256);
-  if (exchange->client == nullptr) return exchange->fail(unauthenticated());
+  if (exchange->client == nullptr) {
+    refusals_.count(exchange->request.remoteAddress, exchange->routeTemplate);
+    return exchange->fail(unauthenticated());
+  }
   if (!withinRateLimit(exchange)) return;
   const Configuration& config = exchange->snapshot->config;
   const ClientCatalog catalog(config, *exchange->client, std::chrono::system_clock::now());
@@ -314,8 +328,10 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
                                                   exchange->request.clientCertificateSha256);
   exchange->client = call->client;
   if (call->client == nullptr) {
-    // An access attempt without credentials is audited too.
-    return service_.refuse(call, unauthenticated(), std::move(done));
+    // An access attempt without credentials is audited too, but in aggregate (RefusalTally):
+    // anyone can send them, and nothing they sent is written before a key is valid.
+    refusals_.count(exchange->request.remoteAddress, exchange->routeTemplate);
+    return exchange->fail(unauthenticated());
   }
   if (!withinRateLimit(exchange)) return;
   try {

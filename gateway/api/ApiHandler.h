@@ -14,6 +14,7 @@ class AuditLog;
 class DataRequestService;
 class GatewayStats;
 class LiveConfiguration;
+class RefusalTally;
 struct ApiExchange;
 struct ComponentSamples;
 
@@ -28,9 +29,9 @@ class ApiHandler final : public HttpHandler {
 
   // `audit` is asked only whether it is healthy (/readyz). `stats` (owned by the composition
   // root, declared before the audit log so that answers the audit writer finishes can count)
-  // receives every answer.
+  // receives every answer. `refusals` counts the requests without a valid API key (401).
   ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit,
-             GatewayStats& stats, GatherSamples gather);
+             RefusalTally& refusals, GatewayStats& stats, GatherSamples gather);
   ~ApiHandler() override;
   ApiHandler(const ApiHandler&) = delete;
   ApiHandler& operator=(const ApiHandler&) = delete;
@@ -54,6 +55,7 @@ class ApiHandler final : public HttpHandler {
   LiveConfiguration& live_;
   DataRequestService& service_;
   const AuditLog& audit_;
+  RefusalTally& refusals_;
   GatewayStats& stats_;
   const GatherSamples gather_;
 };

@@ -143,9 +143,9 @@ void FileAuditLog::append(std::string record, Durable durable) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    if (strict) {
-      accepted = !syncBroken_;
-    } else if (queue_.size() + inFlight_ >= kBatchQueueLimit) {
+    if (strict && syncBroken_) {
+      accepted = false;
+    } else if (queue_.size() + inFlight_ >= (strict ? kStrictQueueLimit : kBatchQueueLimit)) {
       accepted = false;
       becameFull = !queueFull_;
       queueFull_ = true;
@@ -161,9 +161,9 @@ void FileAuditLog::append(std::string record, Durable durable) {
   if (wake) wake_.notify_one();
   if (becameFull) {
     spdlog::error(
-        "audit log {}: {} records wait for a failing disk; requests are refused until "
-        "they are written",
-        path_.string(), kBatchQueueLimit);
+        "audit log {}: {} records wait for the disk (failing or too slow); requests are refused "
+        "(503) until they are written",
+        path_.string(), strict ? kStrictQueueLimit : kBatchQueueLimit);
   }
   if (!accepted) {
     if (durable) durable(false);
@@ -429,7 +429,7 @@ void FileAuditLog::writerLoop() {
         written_ += count;
       }
       if (strict && !result.recorded) refused_ += count;
-      if (queue_.size() < kBatchQueueLimit) queueFull_ = false;
+      if (queue_.size() < (strict ? kStrictQueueLimit : kBatchQueueLimit)) queueFull_ = false;
     }
     for (auto& pending : batch) {
       if (!pending.durable) continue;

@@ -39,6 +39,11 @@ class FileAuditLog : public AuditLog {
   // past it append() answers durable(false) at once, so that requests are refused (503) instead
   // of the queue, and the memory it holds, growing without end. About 30 MiB of typical records.
   static constexpr std::size_t kBatchQueueLimit = 65536;
+  // In strict mode, the most records that may wait for their write and sync: past it append()
+  // answers durable(false) at once (the request is answered 503, never unaudited). Each waits
+  // for the sync before it only, so under load about limits.max_in_flight records wait; the
+  // bound is four times its default, about 4 MiB of typical records.
+  static constexpr std::size_t kStrictQueueLimit = 8192;
   static constexpr std::chrono::milliseconds kRetryDelay{1000};
   // The "event" of the first record of a file started by rotation; "continues" names the file.
   static constexpr std::string_view kRotationEvent = "audit_log_rotated";
@@ -66,7 +71,8 @@ class FileAuditLog : public AuditLog {
 
   // Throws Error(Internal) when `record` is not one JSON object (a bug of the caller).
   // Answers durable(false) at once, on the caller's thread, when the record is refused: strict
-  // after a failed fdatasync, batch with kBatchQueueLimit records waiting.
+  // after a failed fdatasync or with kStrictQueueLimit records waiting, batch with
+  // kBatchQueueLimit records waiting.
   void append(std::string record, Durable durable) override;
 
   // Blocks until every record appended before the call is written and a sync was attempted
@@ -135,7 +141,7 @@ class FileAuditLog : public AuditLog {
   bool flushRequested_ = false;
   bool stopping_ = false;
   bool writesHealthy_ = true;
-  bool queueFull_ = false;   // batch: kBatchQueueLimit reached, records are being refused
+  bool queueFull_ = false;   // the queue's limit reached, records are being refused
   bool syncBroken_ = false;  // set by the writer only; never cleared
   std::thread writer_;
 };

@@ -14,6 +14,8 @@ namespace {
 
 constexpr std::size_t kMinimumHashKeyLength = 32;
 constexpr unsigned kMaxThreads = 256;
+// Far above what one process can hold open (descriptors), so that only typing errors are refused.
+constexpr std::int64_t kMaxConnectionsLimit = 10'000'000;
 
 // "127.0.0.1:8080" or "[::1]:8080" into host and port; false when malformed.
 bool splitListen(std::string_view text, HttpServerConfig& http) {
@@ -69,7 +71,8 @@ ListenAddress parseAdminListen(const ConfigNode& node, const HttpServerConfig& m
 }
 
 void parseLimits(const ConfigNode& node, GatewayConfig& config) {
-  node.allowOnlyKeys({"max_body", "max_fields", "request_timeout", "read_timeout", "idle_timeout"});
+  node.allowOnlyKeys({"max_body", "max_fields", "request_timeout", "read_timeout", "idle_timeout",
+                      "max_connections", "max_in_flight"});
   if (auto v = node.find("max_body")) {
     config.http.maxBody = v->asByteSize();
     if (config.http.maxBody == 0) v->fail("max_body must be above 0");
@@ -80,6 +83,12 @@ void parseLimits(const ConfigNode& node, GatewayConfig& config) {
   if (auto v = node.find("request_timeout")) config.requestTimeout = v->asDuration();
   if (auto v = node.find("read_timeout")) config.http.readTimeout = v->asDuration();
   if (auto v = node.find("idle_timeout")) config.http.idleTimeout = v->asDuration();
+  if (auto v = node.find("max_connections")) {
+    config.http.maxConnections = static_cast<std::size_t>(v->asInt(1, kMaxConnectionsLimit));
+  }
+  if (auto v = node.find("max_in_flight")) {
+    config.http.maxInFlight = static_cast<std::size_t>(v->asInt(1, kMaxConnectionsLimit));
+  }
 }
 
 void parseCache(const ConfigNode& node, LocalCacheConfig& cache) {

@@ -3,11 +3,13 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -39,6 +41,17 @@ namespace {
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// Lingering close (as nginx's lingering_close): after an answer the server closes on, what the
+// client still sends is read and discarded until it has been quiet for kLingerQuiet, for at most
+// kLingerTotal or kLingerBytes, so that the client reads the answer instead of a reset (closing
+// with unread bytes makes the kernel send RST, which discards the answer not yet read).
+constexpr std::chrono::milliseconds kLingerQuiet{2'000};
+constexpr std::chrono::milliseconds kLingerTotal{5'000};
+constexpr std::size_t kLingerBytes = 16 * 1024 * 1024;
+constexpr std::size_t kLingerChunk = 16 * 1024;
+// Seconds a shed client is told to wait (Retry-After).
+constexpr std::string_view kRetryAfterSeconds = "1";
+
 // What a drain needs of a session, whatever its stream.
 class DrainableSession {
  public:
@@ -53,6 +66,11 @@ struct OpenSessions {
   std::unordered_map<const DrainableSession*, std::weak_ptr<DrainableSession>> sessions;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> answering{0};  // requests handed to the handler and not yet written
+  std::atomic<std::size_t> connections{0};  // open sessions, refused ones not counted
+  std::atomic<std::size_t> inFlight{0};     // requests with the handler (limits.max_in_flight)
+  std::atomic<std::uint64_t> connectionsRefused{0};
+  std::atomic<std::uint64_t> requestsShed{0};
+  std::atomic<std::uint64_t> acceptErrors{0};
 };
 
 // One client connection. Every handler runs on the connection's own loop (one thread per loop),
@@ -68,16 +86,22 @@ class Session final : public DrainableSession,
 
  public:
   // `streamArguments` build the stream: the accepted socket, and for TLS the context.
+  // `refused`: the connection is past limits.max_connections; it is answered 503 at once.
   template <class... StreamArguments>
   Session(const HttpServerConfig& config, HttpHandler& handler, std::shared_ptr<OpenSessions> open,
-          StreamArguments&&... streamArguments)
+          bool refused, StreamArguments&&... streamArguments)
       : stream_(std::forward<StreamArguments>(streamArguments)...),
         config_(config),
         handler_(handler),
-        open_(std::move(open)) {}
+        refused_(refused),
+        open_(std::move(open)) {
+    if (!refused_) open_->connections.fetch_add(1);
+  }
 
   ~Session() {
     endAnswering();  // a handler that dropped its Respond must not hold a drain for its grace
+    leaveHandler();
+    if (!refused_) open_->connections.fetch_sub(1);
     std::lock_guard lock(open_->mutex);
     open_->sessions.erase(this);
   }
@@ -93,14 +117,15 @@ class Session final : public DrainableSession,
     beast::error_code ec;
     const auto remote = lowest().socket().remote_endpoint(ec);
     if (!ec) remoteAddress_ = remote.address().to_string();
+    if (refused_) open_->connectionsRefused.fetch_add(1);
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       if constexpr (kTls) {
         self->doHandshake();
       } else {
-        self->doRead();
+        self->doRequest();
       }
     });
-    if (acceptedDuringDrain) drain();
+    if (acceptedDuringDrain && !refused_) drain();
   }
 
   // The server is stopping: an idle connection closes now, a busy one after its answer. A request
@@ -140,8 +165,19 @@ class Session final : public DrainableSession,
     if constexpr (kTls) {
       clientCertificateSha256_ = TlsServerContext::verifiedPeerSha256(stream_.native_handle());
     }
-    doRead();
+    doRequest();
   }
+
+  // The first request, or, past limits.max_connections, the refusal (load shedding before work
+  // starts: no request is read, only discarded while lingering).
+  void doRequest() {
+    if (!refused_) return doRead();
+    refuse(Error(ErrorCode::Overloaded,
+                 "the gateway has limits.max_connections connections open; "
+                 "send the request again in a moment"),
+           true);
+  }
+
   void doRead() {
     parser_.emplace();
     parser_->header_limit(config_.maxHeader);
@@ -242,19 +278,43 @@ class Session final : public DrainableSession,
       return refuse(
           Error(ErrorCode::Overloaded, "the gateway is shutting down; send the request again"));
     }
+    if (open_->inFlight.fetch_add(1) >= config_.maxInFlight) {
+      open_->inFlight.fetch_sub(1);
+      open_->requestsShed.fetch_add(1);
+      // Shed before the handler runs; the connection stays usable for the retry.
+      auto response =
+          handler_.refuse(Error(ErrorCode::Overloaded,
+                                "the gateway has limits.max_in_flight requests in flight; "
+                                "send the request again in a moment"));
+      response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
+      return doWrite(std::move(response));
+    }
+    withHandler_ = true;
     handler_.handle(std::move(request), [self = shared_from_this()](HttpResponse response) {
       auto executor = self->stream_.get_executor();
       net::dispatch(executor, [self, response = std::move(response)]() mutable {
+        self->leaveHandler();
         self->doWrite(std::move(response));
       });
     });
   }
 
-  void refuse(const Error& error) {
+  // Answers `error` and closes the connection (with a lingering close: the client may still be
+  // sending the request this answers).
+  void refuse(const Error& error, bool retryAfter = false) {
     keepAlive_ = false;
     clientKeepAlive_ = false;  // what follows a refused request on this connection is not read
-    beginAnswering();          // a drain waits for the refusal to be written too
-    doWrite(handler_.refuse(error));
+    lingerAfterAnswer_ = true;
+    beginAnswering();  // a drain waits for the refusal to be written too
+    auto response = handler_.refuse(error);
+    if (retryAfter) response.headers.emplace_back("Retry-After", kRetryAfterSeconds);
+    doWrite(std::move(response));
+  }
+
+  void leaveHandler() {
+    if (!withHandler_) return;
+    withHandler_ = false;
+    open_->inFlight.fetch_sub(1);
   }
 
   // Some bytes of a request have come: parsed, buffered, or still in the socket.
@@ -320,6 +380,7 @@ class Session final : public DrainableSession,
   void onWrite(beast::error_code ec) {
     endAnswering();
     if (ec) return close();
+    if (lingerAfterAnswer_) return linger();
     if (!keepAlive_) {
       // A drain ended keep-alive while this answer was on its way; the client, which asked for
       // keep-alive, may already have sent its next request: read it and answer it 503.
@@ -330,6 +391,33 @@ class Session final : public DrainableSession,
       return close();
     }
     doRead();
+  }
+
+  // Stops sending (the client sees the end of the answer), then reads and discards what the
+  // client still sends until it stops, closes, or a bound is reached; then closes. Over TLS the
+  // discarded bytes are read below the TLS layer: they are never decrypted, only drained.
+  void linger() {
+    lingerAfterAnswer_ = false;
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    lingerDeadline_ = std::chrono::steady_clock::now() + kLingerTotal;
+    lingered_ = 0;
+    buffer_.clear();
+    lingerRead();
+  }
+
+  void lingerRead() {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        lingerDeadline_ - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || lingered_ >= kLingerBytes) return close();
+    lowest().expires_after(std::min(left, kLingerQuiet));
+    lowest().async_read_some(buffer_.prepare(kLingerChunk),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t count) {
+                               if (ec) return self->close();
+                               self->lingered_ += count;
+                               self->lingerRead();
+                             });
   }
 
   void close() {
@@ -354,6 +442,11 @@ class Session final : public DrainableSession,
   bool clientKeepAlive_ = true;  // what the last request asked for, whatever a drain decided
   bool firstRequest_ = true;
   bool answering_ = false;  // a request is with the handler or its answer is being written
+  bool withHandler_ = false;  // counted in open_->inFlight
+  const bool refused_;        // past limits.max_connections: answered 503, never read
+  bool lingerAfterAnswer_ = false;
+  std::chrono::steady_clock::time_point lingerDeadline_;
+  std::size_t lingered_ = 0;  // bytes discarded while lingering
   std::shared_ptr<OpenSessions> open_;
 };
 
@@ -362,7 +455,11 @@ class Session final : public DrainableSession,
 class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Listener> {
  public:
   Listener(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler)
-      : config_(config), loops_(loops), handler_(handler), acceptor_(loops.at(0)) {}
+      : config_(config),
+        loops_(loops),
+        handler_(handler),
+        acceptor_(loops.at(0)),
+        retryTimer_(loops.at(0)) {}
 
   // Asio's view of the context: a second reference to the same SSL_CTX, which each connection's
   // SSL object references in turn, so that a connection keeps the context it began with.
@@ -409,33 +506,69 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
 
   void onAccept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::shared_ptr<Tls> tls;
-      {
-        std::lock_guard lock(tlsMutex_);
-        tls = tls_;
-      }
-      if (tls) {
-        std::make_shared<Session<TlsStream>>(config_, handler_, open_, std::move(socket),
-                                             *tls->asio)
-            ->start();
-      } else {
-        std::make_shared<Session<beast::tcp_stream>>(config_, handler_, open_, std::move(socket))
-            ->start();
-      }
+    if (ec) return backOff(ec);
+    backoff_ = std::chrono::milliseconds::zero();
+    socket.set_option(tcp::no_delay(true), ec);
+    const bool refused = open_->connections.load() >= config_.maxConnections;
+    std::shared_ptr<Tls> tls;
+    {
+      std::lock_guard lock(tlsMutex_);
+      tls = tls_;
+    }
+    if (tls) {
+      std::make_shared<Session<TlsStream>>(config_, handler_, open_, refused, std::move(socket),
+                                           *tls->asio)
+          ->start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(config_, handler_, open_, refused,
+                                                   std::move(socket))
+          ->start();
     }
     doAccept();
+  }
+
+  // An accept that failed (out of descriptors or memory) fails again if retried at once, and the
+  // loop would spin on it: wait, longer after each failure in a row, then accept again.
+  void backOff(beast::error_code ec) {
+    open_->acceptErrors.fetch_add(1);
+    ++errorsSinceLog_;
+    backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kLongestBackoff);
+    const auto now = std::chrono::steady_clock::now();
+    if (lastErrorLog_ == std::chrono::steady_clock::time_point{} ||
+        now - lastErrorLog_ >= kErrorLogInterval) {
+      spdlog::error(
+          "cannot accept connections: {} ({} failures since the last report); retrying in {} ms; "
+          "raise the open files limit (ulimit -n) or lower limits.max_connections",
+          ec.message(), errorsSinceLog_, backoff_.count());
+      errorsSinceLog_ = 0;
+      lastErrorLog_ = now;
+    }
+    retryTimer_.expires_after(backoff_);
+    retryTimer_.async_wait([self = shared_from_this()](beast::error_code timerEc) {
+      if (timerEc || !self->acceptor_.is_open()) return;
+      self->doAccept();
+    });
   }
 
   void close() {
     net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
       self->acceptor_.close(ec);
+      self->retryTimer_.cancel();
     });
   }
 
   std::uint16_t port() const { return port_; }
+
+  HttpServerCounts counts() const {
+    HttpServerCounts counts;
+    counts.connections = open_->connections.load();
+    counts.inFlight = open_->inFlight.load();
+    counts.connectionsRefused = open_->connectionsRefused.load();
+    counts.requestsShed = open_->requestsShed.load();
+    counts.acceptErrors = open_->acceptErrors.load();
+    return counts;
+  }
 
   std::size_t drain(std::chrono::milliseconds grace) {
     open_->draining = true;
@@ -458,6 +591,9 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
 
  private:
   static constexpr std::chrono::milliseconds kDrainPoll{10};
+  static constexpr std::chrono::milliseconds kFirstBackoff{10};
+  static constexpr std::chrono::milliseconds kLongestBackoff{1'000};
+  static constexpr std::chrono::seconds kErrorLogInterval{10};
 
   std::shared_ptr<OpenSessions> open_ = std::make_shared<OpenSessions>();
   HttpServerConfig config_;
@@ -468,6 +604,11 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
   std::uint16_t port_ = 0;
   std::mutex tlsMutex_;  // a reload replaces tls_ while the acceptor reads it
   std::shared_ptr<Tls> tls_;
+  // Accept errors: the timer and these are used on the acceptor's loop only.
+  net::steady_timer retryTimer_;
+  std::chrono::milliseconds backoff_{0};
+  std::uint64_t errorsSinceLog_ = 0;
+  std::chrono::steady_clock::time_point lastErrorLog_{};
 };
 
 HttpServer::HttpServer(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler,
@@ -492,5 +633,7 @@ void HttpServer::stopAccepting() { listener_->close(); }
 std::size_t HttpServer::drain(std::chrono::milliseconds grace) { return listener_->drain(grace); }
 
 std::uint16_t HttpServer::port() const { return listener_->port(); }
+
+HttpServerCounts HttpServer::counts() const { return listener_->counts(); }
 
 }  // namespace oncegate

@@ -8,6 +8,7 @@
 
 #include "gateway/http/HttpExchange.h"
 #include "gateway/http/HttpServerConfig.h"
+#include "gateway/http/HttpServerCounts.h"
 
 namespace oncegate {
 
@@ -16,8 +17,12 @@ class TlsServerContext;
 
 // HTTP/1.1 server on Boost.Beast: accepts on the first loop, spreads connections over all loops,
 // reads each request with a header limit, a body limit and a timeout, and hands it to the
-// handler. Keep-alive connections that stay idle past idleTimeout are closed. With a TLS context
-// it serves HTTPS only: each connection's handshake must complete within readTimeout.
+// handler. Keep-alive connections that stay idle past idleTimeout are closed. Load is shed before
+// work starts (maxConnections, maxInFlight: 503 with Retry-After); accept errors back off; an
+// answer after which the server closes is followed by a lingering close, so that a client still
+// sending its request reads the answer instead of a reset.
+// With a TLS context it serves HTTPS only: each connection's handshake must complete within
+// readTimeout.
 class HttpServer {
  public:
   HttpServer(const HttpServerConfig& config, EventLoops& loops, HttpHandler& handler,
@@ -39,6 +44,8 @@ class HttpServer {
   void replaceTls(std::shared_ptr<const TlsServerContext> tls);
   // The bound port (useful with port 0).
   std::uint16_t port() const;
+  // Open connections, requests in flight, and what was shed or failed, for /metrics.
+  HttpServerCounts counts() const;
 
  private:
   class Listener;

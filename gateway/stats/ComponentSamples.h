@@ -5,6 +5,7 @@
 
 #include "gateway/stats/AuditSample.h"
 #include "gateway/stats/CacheTierSample.h"
+#include "gateway/stats/ListenerSample.h"
 #include "gateway/stats/SourceSample.h"
 
 namespace oncegate {
@@ -16,6 +17,7 @@ struct ComponentSamples {
   std::vector<SourceSample> sources;
   std::vector<CacheTierSample> cacheTiers;
   AuditSample audit;
+  ListenerSample listener;
   std::uint64_t logLinesDropped = 0;
 };
 

@@ -154,6 +154,16 @@ void GatewayStats::writeCache(const ComponentSamples& components,
 void GatewayStats::writeScrape(const ComponentSamples& components, std::string& out) const {
   PrometheusTextWriter writer(out);
   writeRequests(writer);
+  writer.begin(metric::kConnectionsOpen);
+  writer.gauge({}, static_cast<double>(components.listener.connections));
+  writer.begin(metric::kRequestsInFlight);
+  writer.gauge({}, static_cast<double>(components.listener.inFlight));
+  writer.begin(metric::kConnectionsRefused);
+  writer.counter({}, components.listener.connectionsRefused);
+  writer.begin(metric::kRequestsShed);
+  writer.counter({}, components.listener.requestsShed);
+  writer.begin(metric::kAcceptErrors);
+  writer.counter({}, components.listener.acceptErrors);
   writeCache(components, writer);
   const auto perSource = [&](const MetricFamily& family, auto value) {
     writer.begin(family);

@@ -26,6 +26,24 @@ inline constexpr MetricFamily kRateLimited{
 inline constexpr MetricFamily kFieldOutcomes{
     "oncegate_field_outcomes_total", Counter,
     "Fields answered in data requests, by outcome status.", "", {"status"}};
+inline constexpr MetricFamily kConnectionsOpen{
+    "oncegate_connections_open", Gauge,
+    "Client connections open now (those refused past limits.max_connections not counted).", "",
+    {}};
+inline constexpr MetricFamily kRequestsInFlight{
+    "oncegate_requests_in_flight", Gauge,
+    "Requests handed to the gateway's handlers and not yet answered.", "", {}};
+inline constexpr MetricFamily kConnectionsRefused{
+    "oncegate_connections_refused_total", Counter,
+    "Connections answered 503 at once and closed because limits.max_connections were open.", "",
+    {}};
+inline constexpr MetricFamily kRequestsShed{
+    "oncegate_requests_shed_total", Counter,
+    "Requests answered 503 before any work because limits.max_in_flight were in flight.", "", {}};
+inline constexpr MetricFamily kAcceptErrors{
+    "oncegate_accept_errors_total", Counter,
+    "Connections the listener failed to accept (out of descriptors or memory); it backs off.", "",
+    {}};
 inline constexpr MetricFamily kInflightJoins{
     "oncegate_inflight_joins_total", Counter,
     "Dataset reads that joined a source query another request had already sent.", "", {}};
@@ -105,6 +123,7 @@ inline constexpr MetricFamily kConfigVersion{
 // In the order a scrape writes them.
 inline constexpr std::array kAllFamilies = {
     &kRequests, &kRequestDuration, &kRateLimited, &kFieldOutcomes, &kInflightJoins,
+    &kConnectionsOpen, &kRequestsInFlight, &kConnectionsRefused, &kRequestsShed, &kAcceptErrors,
     &kCacheHits, &kCacheMisses, &kCacheErrors, &kCacheTimeouts,
     &kSourceQueries, &kSourceFailures, &kSourceTimeouts, &kSourceShortCircuited, &kSourceConnects,
     &kSourceQueryDuration, &kSourceConnectionsInUse, &kSourceQueueDepth, &kSourceBreakerOpen,

@@ -441,6 +441,7 @@ TEST_F(GatewayResolveTest, AuditsEveryRequestAndKeepsSubjectsOutOfTheLog) {
                 .status,
             200);
   ASSERT_EQ(client.post("/v1/resolve", resolveBody(kCompany, {"org.name"}), "wrong").status, 401);
+  EXPECT_EQ(gateway.stop(), 0);  // request lines are buffered, refusals counted: stopping writes
   std::ifstream in(gateway.directory() / "audit" / "trail.jsonl");
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
@@ -455,11 +456,14 @@ TEST_F(GatewayResolveTest, AuditsEveryRequestAndKeepsSubjectsOutOfTheLog) {
   EXPECT_EQ(first.at("/datasets/0/id"), "registry.company");
   EXPECT_EQ(first.at("/datasets/0/from"), "source");
   EXPECT_EQ(first.at("/prev"), std::string(64, '0'));
+  // The refusal without a valid key: counted, without the subject it named.
   TestJson second(lines[1]);
-  EXPECT_EQ(second.at("/status"), "401");
+  EXPECT_EQ(second.at("/event"), "unauthenticated_refusals");
+  EXPECT_EQ(second.at("/count"), "1");
+  EXPECT_EQ(second.at("/routes/~1v1~1resolve"), "1");
+  EXPECT_THAT(lines[1], Not(HasSubstr(kCompany)));
   EXPECT_EQ(second.at("/prev").size(), 64U);
   EXPECT_NE(second.at("/prev"), std::string(64, '0'));
-  EXPECT_EQ(gateway.stop(), 0);  // request lines are buffered: stopping flushes them
   const auto logs = gateway.logs();
   EXPECT_THAT(logs, HasSubstr("client=permit-app status=200"));
   EXPECT_THAT(logs, Not(HasSubstr(kCompany)));
@@ -499,6 +503,7 @@ TEST_F(GatewayResolveTest, ServesNoDataItCannotAudit) {
   const auto response = client.post("/v1/resolve", resolveBody(kCompany, {"org.name"}), kKey);
   EXPECT_EQ(response.status, 503) << response.body;
   EXPECT_EQ(TestJson(response.body).at("/error"), "overloaded");
+  EXPECT_EQ(response.headers.at("retry-after"), "1");
   EXPECT_THAT(response.body, Not(HasSubstr("杭州")));
   // A refusal serves nothing, so it is still answered.
   EXPECT_EQ(client.post("/v1/resolve", resolveBody(kCompany, {"org.name"}), "wrong").status, 401);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ExchangeLog.h"
+#include "GatewayMetrics.h"
 #include "GatewayProcess.h"
 #include "HttpClient.h"
 
@@ -35,6 +36,12 @@ class RawConnection {
   ~RawConnection() { ::close(fd_); }
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
+
+  // Keeps the kernel from taking a whole large body at once (as over a real network, where
+  // most of it is still on its way when the server answers).
+  void limitSendBuffer(int bytes) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  }
 
   void send(const std::string& bytes) {
     if (bytes.find(" HTTP/1.") != std::string::npos) request_ = bytes;
@@ -158,6 +165,56 @@ TEST(HttpServerTest, RefusesOversizedBodiesAndHeadersAndMalformedRequests) {
   EXPECT_THAT(malformed.body, HasSubstr("\"error\":\"bad_request\""));
   // The server is still fine afterwards.
   EXPECT_EQ(client.get("/healthz").status, 200);
+}
+
+// Python's urllib and many HTTP libraries send the whole body, blocking, before reading anything:
+// they must get the 413, not a connection reset while they are still sending.
+TEST(HttpServerTest, AClientSendingItsWholeOversizedBodyBeforeReadingReceivesThe413) {
+  GatewayProcess gateway(minimalConfig());
+  RawConnection connection(gateway.port());
+  connection.limitSendBuffer(64 * 1024);
+  const std::string body(2 * 1024 * 1024, 'x');
+  connection.send(
+      "POST /v1/resolve HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  const auto answer = connection.readUntil("}");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 413")) << "got '" << answer << "'";
+  EXPECT_THAT(answer, HasSubstr("\"error\":\"payload_too_large\""));
+  EXPECT_THAT(answer, HasSubstr("Connection: close"));
+  EXPECT_TRUE(connection.closedByPeer());
+}
+
+TEST(HttpServerTest, AConnectionPastMaxConnectionsIsAnswered503WithRetryAfter) {
+  const ConfigFiles files = {{"gateway.yaml",
+                              "threads: 2\n"
+                              "hash_key: 0123456789abcdef0123456789abcdef\n"
+                              "audit: { path: audit.jsonl, durability: batch }\n"
+                              "limits: { max_connections: 2 }\n"}};
+  GatewayProcess gateway(files);
+  {
+    RawConnection first(gateway.port());
+    RawConnection second(gateway.port());
+    for (auto* connection : {&first, &second}) {
+      connection->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      EXPECT_THAT(connection->readUntil("}"), StartsWith("HTTP/1.1 200"));
+    }
+    RawConnection third(gateway.port());
+    third.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto refused = third.readUntil("}");
+    EXPECT_THAT(refused, StartsWith("HTTP/1.1 503"));
+    EXPECT_THAT(refused, HasSubstr("Retry-After: 1\r\n"));
+    EXPECT_THAT(refused, HasSubstr("\"error\":\"overloaded\""));
+    EXPECT_TRUE(third.closedByPeer());
+  }
+  // Once the connections are closed, the gateway serves again; the refusal was counted.
+  HttpClient client(gateway.port());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  long refusedCount = -1;
+  while (refusedCount < 1 && std::chrono::steady_clock::now() < deadline) {
+    refusedCount = metricValue(client, "oncegate_connections_refused_total");
+  }
+  EXPECT_EQ(refusedCount, 1);
 }
 
 TEST(HttpServerTest, EchoesAValidTraceparentAndAlwaysSetsARequestId) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "gateway/admin/AdminRoute.h"
 #include "gateway/admin/AdminRouter.h"
 #include "gateway/audit/AuditLog.h"
+#include "gateway/audit/RefusalTally.h"
 #include "gateway/cache/CacheInvalidation.h"
 #include "gateway/cache/MemoryCache.h"
 #include "gateway/config/Configuration.h"
@@ -27,6 +29,7 @@ namespace oncegate {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::vector<std::string> kRoles = {"admin", "dba", "security_officer", "auditor"};
 
@@ -144,12 +147,15 @@ class AdminRouterTest : public ::testing::Test {
                                   call.outcome = "listed";
                                   return HttpResponse{};
                                 }});
-    return std::make_unique<AdminRouter>(live_, audit_, std::move(routes), threads, queueBound);
+    return std::make_unique<AdminRouter>(live_, audit_, refusals_, std::move(routes), threads,
+                                         queueBound);
   }
 
   SnapshotRetirer retirer_;
   LiveConfiguration live_;
   RecordingAuditLog audit_;
+  // Written when the test flushes it (the interval never ends by itself here).
+  RefusalTally refusals_{audit_, std::chrono::hours(1)};
   Gate gate_;
 };
 
@@ -164,7 +170,7 @@ TEST_F(AdminRouterTest, EachRouteIsForTheRolesThatOwnItsKind) {
   MemoryCache cache;
   CacheInvalidation invalidation(
       cache, [](const std::string&, bool) {}, nullptr);
-  AdminRouter router(live_, audit_, invalidation);
+  AdminRouter router(live_, audit_, refusals_, invalidation);
   const std::vector<Endpoint> endpoints = {
       {"GET", "/admin/v1/changes", {"dba", "security_officer", "auditor"}},
       {"GET", "/admin/v1/audit", {"auditor"}},
@@ -202,7 +208,7 @@ TEST_F(AdminRouterTest, EachRouteIsForTheRolesThatOwnItsKind) {
   }
 }
 
-TEST_F(AdminRouterTest, RefusalsBeforeTheQueueAreAnsweredAtOnceAndAudited) {
+TEST_F(AdminRouterTest, RefusalsBeforeTheQueueAreAnsweredAtOnceAndAuditedOrCounted) {
   // One worker, held, and the one queue place taken: nothing more could be queued.
   auto router = gatedRouter(1, 1);
   const OpenAtExit openAtExit{gate_};
@@ -213,14 +219,18 @@ TEST_F(AdminRouterTest, RefusalsBeforeTheQueueAreAnsweredAtOnceAndAudited) {
   router->handle(request("GET", "/admin/v1/fields", "dba"), waiting.respond());
 
   Answer noToken;
-  router->handle(request("GET", "/admin/v1/fields", ""), noToken.respond());
+  auto anonymous = request("GET", "/admin/v1/fields", "");
+  anonymous.remoteAddress = "192.0.2.7";
+  anonymous.changeComment = "text an attacker chose";
+  router->handle(std::move(anonymous), noToken.respond());
   ASSERT_TRUE(noToken.given());
   EXPECT_EQ(noToken.wait().status, 401U);
   EXPECT_THAT(noToken.wait().body, HasSubstr(R"("error":"unauthenticated")"));
   EXPECT_FALSE(noToken.wait().requestId.empty());
 
   Answer wrongToken;
-  auto wrong = request("GET", "/admin/v1/fields", "");
+  auto wrong = request("GET", "/admin/v1/fields-of-the-attackers-choosing", "");
+  wrong.remoteAddress = "192.0.2.7";
   wrong.authorization = "Bearer not-a-token";
   router->handle(std::move(wrong), wrongToken.respond());
   ASSERT_TRUE(wrongToken.given());
@@ -248,15 +258,23 @@ TEST_F(AdminRouterTest, RefusalsBeforeTheQueueAreAnsweredAtOnceAndAudited) {
   EXPECT_EQ(held.wait().status, 200U);
   EXPECT_EQ(waiting.wait().status, 200U);
 
-  const auto records = audit_.records();
-  ASSERT_EQ(records.size(), 7U);
-  EXPECT_THAT(records[0], HasSubstr(R"("admin":null)"));
-  EXPECT_THAT(records[0], HasSubstr(R"("route":"/admin/v1/fields")"));
-  EXPECT_THAT(records[0], HasSubstr(R"("status":401,"outcome":"unauthenticated")"));
-  EXPECT_THAT(records[2], HasSubstr(R"("admin":{"name":"security_officer-token")"));
-  EXPECT_THAT(records[2], HasSubstr(R"("kind":"fields")"));
-  EXPECT_THAT(records[2], HasSubstr(R"("status":403,"outcome":"forbidden")"));
-  EXPECT_THAT(records[5], HasSubstr(R"("status":200,"outcome":"listed")"));
+  // The calls without a valid token have no record of their own: they are counted.
+  auto records = audit_.records();
+  ASSERT_EQ(records.size(), 5U);
+  EXPECT_THAT(records[0], HasSubstr(R"("admin":{"name":"security_officer-token")"));
+  EXPECT_THAT(records[0], HasSubstr(R"("kind":"fields")"));
+  EXPECT_THAT(records[0], HasSubstr(R"("status":403,"outcome":"forbidden")"));
+  EXPECT_THAT(records[3], HasSubstr(R"("status":200,"outcome":"listed")"));
+  refusals_.flush();
+  records = audit_.records();
+  ASSERT_EQ(records.size(), 6U);
+  EXPECT_THAT(records[5], HasSubstr(R"("event":"unauthenticated_refusals","remote":"192.0.2.7")"));
+  EXPECT_THAT(records[5], HasSubstr(R"("count":2)"));
+  EXPECT_THAT(records[5], HasSubstr(R"("routes":{"/admin/v1/":2})"));
+  for (const auto& record : records) {
+    EXPECT_THAT(record, Not(HasSubstr("attacker"))) << "text sent without a token was written";
+    EXPECT_THAT(record, Not(HasSubstr("\"status\":401")));
+  }
 }
 
 TEST_F(AdminRouterTest, PastTheQueueBoundACallIsAnswered503AtOnceWithRetryAfter) {

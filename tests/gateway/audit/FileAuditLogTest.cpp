@@ -525,6 +525,33 @@ TEST(FileAuditLogTest, BatchRefusesRecordsAtOnceWhileTooManyWaitForAFailingDisk)
   EXPECT_TRUE(verifyAuditChain(path).intact);
 }
 
+TEST(FileAuditLogTest, StrictRefusesRecordsAtOnceWhileTooManyWaitForTheDisk) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  ScriptedFileOperations operations;
+  operations.failWrites = true;  // the writer retries: every record appended now waits
+  FileAuditLog log(path, Durability::Strict, 0, operations);
+  std::atomic<std::size_t> recorded{0};
+  std::atomic<std::size_t> refused{0};
+  for (std::size_t i = 0; i < FileAuditLog::kStrictQueueLimit; ++i) {
+    log.append(R"({"n":)" + std::to_string(i) + "}",
+               [&](bool written) { (written ? recorded : refused).fetch_add(1); });
+  }
+  std::optional<bool> over;
+  log.append(R"({"over":1})", [&](bool written) { over = written; });
+  ASSERT_TRUE(over.has_value()) << "a record past the bound must be answered at once";
+  EXPECT_FALSE(*over) << "a record past the bound was accepted";
+  EXPECT_FALSE(log.healthy());
+  EXPECT_EQ(refused.load(), 0U);
+
+  // Once the disk takes writes again, every record accepted is written and told so.
+  operations.failWrites = false;
+  log.flush();
+  EXPECT_EQ(recorded.load(), FileAuditLog::kStrictQueueLimit);
+  EXPECT_EQ(readLines(path).size(), FileAuditLog::kStrictQueueLimit);
+  EXPECT_TRUE(log.healthy());
+}
+
 TEST(FileAuditLogTest, StrictStaysUnhealthyAfterAFailedFsyncEvenOnceSyncsSucceedAgain) {
   TempDir dir;
   ScriptedFileOperations operations;

@@ -48,6 +48,8 @@ TEST(GatewayConfigTest, DefaultsApplyWhenOnlyTheHashKeyIsWritten) {
   EXPECT_EQ(config.http.maxBody, http.maxBody);
   EXPECT_EQ(config.http.readTimeout, http.readTimeout);
   EXPECT_EQ(config.http.idleTimeout, http.idleTimeout);
+  EXPECT_EQ(config.http.maxConnections, http.maxConnections);
+  EXPECT_EQ(config.http.maxInFlight, http.maxInFlight);
   EXPECT_EQ(config.http.threads, std::max(1U, std::thread::hardware_concurrency()));
   EXPECT_FALSE(config.redis.has_value());
   EXPECT_EQ(config.maxFields, defaults.maxFields);
@@ -69,7 +71,8 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
                             "redis: redis://127.0.0.1:6379/2\n"
                             "audit: { path: trail.jsonl, durability: batch }\n"
                             "limits: { max_body: 64KiB, max_fields: 40, request_timeout: 750ms,\n"
-                            "          read_timeout: 2s, idle_timeout: 1m }\n"
+                            "          read_timeout: 2s, idle_timeout: 1m, max_connections: 300,\n"
+                            "          max_in_flight: 40 }\n"
                             "admin:\n"
                             "  tokens:\n"
                             "    - name: ops\n"
@@ -91,6 +94,8 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
   EXPECT_EQ(config.requestTimeout, 750ms);
   EXPECT_EQ(config.http.readTimeout, 2s);
   EXPECT_EQ(config.http.idleTimeout, 1min);
+  EXPECT_EQ(config.http.maxConnections, 300U);
+  EXPECT_EQ(config.http.maxInFlight, 40U);
   ASSERT_EQ(config.adminTokens.size(), 1U);
   EXPECT_EQ(config.adminTokens[0].name, "ops");
   EXPECT_EQ(config.adminTokens[0].role, "dba");
@@ -166,6 +171,15 @@ TEST(GatewayConfigTest, RejectsAZeroMaxBody) {
   const auto message = rejection(std::string(kHashKeyLine) + "limits:\n  max_body: 0\n");
   EXPECT_THAT(message, HasSubstr("gateway.yaml:3"));
   EXPECT_THAT(message, HasSubstr("max_body must be above 0"));
+}
+
+TEST(GatewayConfigTest, RejectsAConnectionLimitThatIsNotAPositiveNumber) {
+  const auto zero = rejection(std::string(kHashKeyLine) + "limits:\n  max_connections: 0\n");
+  EXPECT_THAT(zero, HasSubstr("gateway.yaml:3"));
+  EXPECT_THAT(zero, HasSubstr("expected a number from 1"));
+  const auto word = rejection(std::string(kHashKeyLine) + "limits:\n  max_in_flight: many\n");
+  EXPECT_THAT(word, HasSubstr("gateway.yaml:3"));
+  EXPECT_THAT(word, HasSubstr("expected a whole number"));
 }
 
 TEST(GatewayConfigTest, RejectsABadDuration) {

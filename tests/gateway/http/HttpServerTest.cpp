@@ -1,22 +1,31 @@
-// HttpServer's drain on real loopback sockets with a fake handler: a request that is half read when
-// the drain begins is read to its end and answered 503, never dropped, and the drain waits for
-// that answer to be written.
+// HttpServer on real loopback sockets with a fake handler: a request that is half read when the
+// drain begins is read to its end and answered 503, never dropped, and the drain waits for that
+// answer to be written; load is shed past max_connections and max_in_flight; accept errors back
+// off; an answer the server closes on reaches a client that sends its whole body before reading.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/Error.h"
+#include "gateway/http/ErrorResponse.h"
 #include "gateway/http/EventLoops.h"
 #include "gateway/http/HttpServer.h"
 
@@ -31,7 +40,8 @@ class FakeHandler : public HttpHandler {
  public:
   void handle(HttpRequest request, Respond respond) override {
     HttpResponse response;
-    response.body = R"({"echo":")" + request.body + R"("})";
+    response.body = R"({"echo":")" + request.body.substr(0, 64) + R"("})";
+    handled_.fetch_add(1);
     std::unique_lock lock(mutex_);
     if (!holding_) {
       lock.unlock();
@@ -43,12 +53,9 @@ class FakeHandler : public HttpHandler {
     changed_.notify_all();
   }
 
-  HttpResponse refuse(const Error& error) override {
-    HttpResponse response;
-    response.status = error.code() == ErrorCode::Overloaded ? 503 : 400;
-    response.body = R"({"error":"refused"})";
-    return response;
-  }
+  HttpResponse refuse(const Error& error) override { return errorResponse(error, "refused"); }
+
+  int handled() const { return handled_.load(); }
 
   void hold() {
     std::lock_guard lock(mutex_);
@@ -69,6 +76,7 @@ class FakeHandler : public HttpHandler {
   }
 
  private:
+  std::atomic<int> handled_{0};
   std::mutex mutex_;
   std::condition_variable changed_;
   bool holding_ = false;
@@ -92,6 +100,12 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return connected_; }
+
+  // Keeps the kernel from taking a whole large body at once (as over a real network, where
+  // most of it is still on its way when the server answers).
+  void limitSendBuffer(int bytes) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  }
 
   bool send(const std::string& bytes) {
     std::size_t sent = 0;
@@ -175,10 +189,11 @@ int statusOf(const std::string& answer) {
 
 class HttpServerTest : public ::testing::Test {
  protected:
+  explicit HttpServerTest(HttpServerConfig config = {}) : config_(std::move(config)) {
+    config_.port = 0;
+  }
   void SetUp() override {
-    HttpServerConfig config;
-    config.port = 0;
-    server_.emplace(config, loops_, handler_);
+    server_.emplace(config_, loops_, handler_);
     server_->start();
     loops_.start();
   }
@@ -187,6 +202,7 @@ class HttpServerTest : public ::testing::Test {
     server_.reset();
   }
 
+  HttpServerConfig config_;
   FakeHandler handler_;
   EventLoops loops_{1};
   std::optional<HttpServer> server_;
@@ -238,6 +254,145 @@ TEST_F(HttpServerTest, ARequestBeingAnsweredWhenTheDrainBeginsFinishesAndTheDrai
   EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
   ASSERT_EQ(drained.wait_for(kPatience), std::future_status::ready);
   EXPECT_EQ(drained.get(), 0U);
+}
+
+HttpServerConfig withLimits(std::size_t maxConnections, std::size_t maxInFlight) {
+  HttpServerConfig config;
+  config.maxConnections = maxConnections;
+  config.maxInFlight = maxInFlight;
+  return config;
+}
+
+class HttpServerWithOneConnectionTest : public HttpServerTest {
+ protected:
+  HttpServerWithOneConnectionTest() : HttpServerTest(withLimits(1, 100)) {}
+};
+
+class HttpServerWithOneRequestInFlightTest : public HttpServerTest {
+ protected:
+  HttpServerWithOneRequestInFlightTest() : HttpServerTest(withLimits(100, 1)) {}
+};
+
+TEST_F(HttpServerWithOneConnectionTest, AConnectionPastTheLimitIsAnswered503AndClosedUnread) {
+  RawConnection first(server_->port());
+  ASSERT_TRUE(first.connected());
+  ASSERT_TRUE(first.send(post("first")));
+  ASSERT_EQ(statusOf(first.readAnswer()), 200);
+
+  RawConnection second(server_->port());
+  ASSERT_TRUE(second.connected());
+  const auto answer = second.readAnswer();
+  EXPECT_EQ(statusOf(answer), 503) << answer;
+  EXPECT_NE(answer.find("Retry-After: 1\r\n"), std::string::npos) << answer;
+  EXPECT_NE(answer.find(R"("error":"overloaded")"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  // Refused without a request being read: its request is read and discarded, not handled.
+  ASSERT_TRUE(second.send(post("second")));
+  EXPECT_TRUE(second.waitForClose());
+  EXPECT_EQ(handler_.handled(), 1);
+  EXPECT_EQ(server_->counts().connectionsRefused, 1U);
+  EXPECT_EQ(server_->counts().connections, 1U);
+
+  // The first connection is served as before.
+  ASSERT_TRUE(first.send(post("again")));
+  EXPECT_EQ(statusOf(first.readAnswer()), 200);
+}
+
+TEST_F(HttpServerWithOneRequestInFlightTest, ARequestPastTheLimitIsAnswered503BeforeTheHandler) {
+  RawConnection busy(server_->port());
+  RawConnection shed(server_->port());
+  ASSERT_TRUE(busy.connected() && shed.connected());
+  handler_.hold();
+  ASSERT_TRUE(busy.send(post("slow")));
+  ASSERT_TRUE(handler_.waitForHeld());
+  EXPECT_EQ(server_->counts().inFlight, 1U);
+
+  ASSERT_TRUE(shed.send(post("shed")));
+  const auto answer = shed.readAnswer();
+  EXPECT_EQ(statusOf(answer), 503) << answer;
+  EXPECT_NE(answer.find("Retry-After: 1\r\n"), std::string::npos) << answer;
+  EXPECT_EQ(handler_.handled(), 1) << "the handler saw a request past max_in_flight";
+  EXPECT_EQ(server_->counts().requestsShed, 1U);
+
+  handler_.release();
+  EXPECT_EQ(statusOf(busy.readAnswer()), 200);
+  // The shed request's connection stays usable for its retry.
+  ASSERT_TRUE(shed.send(post("retry")));
+  EXPECT_EQ(statusOf(shed.readAnswer()), 200);
+  EXPECT_EQ(server_->counts().inFlight, 0U);
+}
+
+// Python's urllib and many HTTP libraries send the whole body, blocking, before reading anything.
+TEST_F(HttpServerTest, AClientSendingItsWholeOversizedBodyBeforeReadingReceivesThe413) {
+  RawConnection client(server_->port());
+  ASSERT_TRUE(client.connected());
+  client.limitSendBuffer(64 * 1024);
+  const std::string body(2 * 1024 * 1024, 'x');  // twice limits.max_body's default
+  const bool sentAll = client.send(post(body));
+  const auto answer = client.readAnswer();
+  EXPECT_TRUE(sentAll) << "the server reset the connection while the body was being sent";
+  EXPECT_EQ(statusOf(answer), 413) << "got '" << answer << "' instead of the 413";
+  EXPECT_NE(answer.find(R"("error":"payload_too_large")"), std::string::npos) << answer;
+  EXPECT_EQ(handler_.handled(), 0);
+}
+
+// Takes every free descriptor of the process (down to a lowered limit) until released, so that
+// accept() fails with EMFILE.
+class DescriptorExhaustion {
+ public:
+  DescriptorExhaustion() {
+    ::getrlimit(RLIMIT_NOFILE, &original_);
+    rlimit lowered = original_;
+    lowered.rlim_cur = std::min<rlim_t>(original_.rlim_cur, 256);
+    ::setrlimit(RLIMIT_NOFILE, &lowered);
+    for (int fd = ::open("/dev/null", O_RDONLY); fd >= 0; fd = ::open("/dev/null", O_RDONLY)) {
+      held_.push_back(fd);
+    }
+  }
+  ~DescriptorExhaustion() { release(); }
+  DescriptorExhaustion(const DescriptorExhaustion&) = delete;
+  DescriptorExhaustion& operator=(const DescriptorExhaustion&) = delete;
+
+  // Frees one descriptor, for the test's own client socket.
+  void spareOne() {
+    ::close(held_.back());
+    held_.pop_back();
+  }
+  void release() {
+    for (const int fd : held_) ::close(fd);
+    held_.clear();
+    ::setrlimit(RLIMIT_NOFILE, &original_);
+  }
+  bool exhausted() const { return !held_.empty() && errno == EMFILE; }
+
+ private:
+  rlimit original_{};
+  std::vector<int> held_;
+};
+
+TEST_F(HttpServerTest, AcceptErrorsBackOffInsteadOfSpinningAndAcceptingResumesAfterwards) {
+  DescriptorExhaustion exhaustion;
+  ASSERT_TRUE(exhaustion.exhausted());
+  exhaustion.spareOne();
+  const auto connected = Clock::now();
+  RawConnection client(server_->port());  // takes the spare descriptor: the server has none
+  ASSERT_TRUE(client.connected());
+
+  // Backing off 10 ms, then twice as long each time, the sixth failure comes 310 ms after the
+  // first at the earliest; re-arming at once, it would come within microseconds.
+  constexpr std::uint64_t kFailures = 6;
+  constexpr std::chrono::milliseconds kEarliest{10 + 20 + 40 + 80 + 160};
+  const auto deadline = Clock::now() + kPatience;
+  while (server_->counts().acceptErrors < kFailures && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling, not an assertion
+  }
+  const auto elapsed = Clock::now() - connected;
+  ASSERT_GE(server_->counts().acceptErrors, kFailures);
+  EXPECT_GE(elapsed, kEarliest) << "the acceptor retried without backing off";
+
+  exhaustion.release();
+  ASSERT_TRUE(client.send(post("after")));
+  EXPECT_EQ(statusOf(client.readAnswer()), 200) << "accepting did not resume";
 }
 
 }  // namespace
