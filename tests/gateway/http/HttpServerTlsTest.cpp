@@ -206,7 +206,9 @@ TEST_F(HttpServerTlsTest, TheHandlerGetsTheVerifiedClientCertificateOnly) {
        {TestCertificate::issued(otherCa, "intruder", TestCertificate::Use::Client),
         TestCertificate::issued(clientCa_, "expired", TestCertificate::Use::Client, true)}) {
     TlsTestClient client(server_->port(), presenting(refused));
-    if (client.connected()) EXPECT_EQ(client.get("/x"), "");
+    if (client.connected()) {
+      EXPECT_EQ(client.get("/x"), "");
+    }
   }
 }
 
