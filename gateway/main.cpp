@@ -164,16 +164,30 @@ Store installStartingConfiguration(const Options& options, oncegate::LiveConfigu
   }
   started.store = std::make_unique<oncegate::ControlStore>(gateway.store);
   auto& store = *started.store;
+  std::vector<oncegate::StoredDocument> operatorDocuments;
   if (store.empty()) {
     const auto files = oncegate::loadConfiguration(directory, options.listen);
-    const auto documents = oncegate::ControlStore::documentsOf(files.documents);
-    if (const auto imported =
-            store.importIfEmpty(documents, "import", "imported from " + directory.string())) {
-      spdlog::info("control store: imported {} documents from {} as version {}", documents.size(),
-                   directory.string(), *imported);
+    operatorDocuments = oncegate::ControlStore::documentsOf(files.documents);
+    if (const auto imported = store.importIfEmpty(operatorDocuments, "import",
+                                                  "imported from " + directory.string())) {
+      spdlog::info("control store: imported {} documents from {} as version {}",
+                   operatorDocuments.size(), directory.string(), *imported);
+    }
+  } else {
+    // Only to tell which store documents the operator's files vouch for (their ${...}
+    // references all resolve); the store, not the files, is the configuration in force.
+    try {
+      operatorDocuments = oncegate::ControlStore::documentsOf(
+          oncegate::loadConfiguration(directory, options.listen).documents);
+    } catch (const oncegate::Error& e) {
+      spdlog::warn(
+          "the files in {} do not load ({}): store documents resolve only the references "
+          "admin.secrets binds",
+          directory.string(), e.message());
     }
   }
-  started.sync = std::make_unique<oncegate::StoreSync>(store, std::move(gateway), live);
+  started.sync = std::make_unique<oncegate::StoreSync>(store, std::move(gateway), live,
+                                                       std::move(operatorDocuments));
   started.sync->load();
   return started;
 }

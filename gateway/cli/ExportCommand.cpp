@@ -235,7 +235,8 @@ int runExport(const CtlArguments& arguments, std::ostream& out, std::ostream& er
     try {
       gatewayRoot = ConfigNode::loadFile(gatewayPath);
       if (!connection) {
-        if (const auto store = gatewayRoot->find("store")) connection = store->asExpandedString();
+        if (const auto store = gatewayRoot->find("store")) connection = store->asExpandedString(
+              SecretReferences::any(std::filesystem::path(*configDirectory)));
       }
       gatewayText = readText(gatewayPath);
       // Checked now, so that a gateway.yaml that cannot be rewritten writes nothing at all.
