@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -39,13 +40,20 @@ void scan(std::string_view text, Literal literal, Reference reference) {
 }
 
 std::string readSecretFile(const std::filesystem::path& path, const std::string& reference) {
+  const auto unreadable = [&](const std::string& why) {
+    return Error(ErrorCode::InvalidConfig, "${" + reference + "}: cannot read the file (" + why + ")");
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw unreadable("it is a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(ErrorCode::InvalidConfig,
-                "${" + reference + "}: cannot read the file (" + std::strerror(errno) + ")");
+  if (!in) throw unreadable(std::strerror(errno));
+  std::string content;
+  try {
+    content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::exception&) {
+    throw unreadable("reading failed");
   }
-  std::string content{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) throw Error(ErrorCode::InvalidConfig, "${" + reference + "}: cannot read the file");
+  if (in.bad()) throw unreadable("reading failed");
   // Files written by editors, `echo` and systemd-creds end with a newline that is no part of the
   // secret; exactly one is removed, so a value that ends with blank lines on purpose survives.
   if (content.ends_with("\r\n")) {

@@ -46,6 +46,11 @@ SourceConfig parseSource(const ConfigNode& item, const SecretReferences& referen
   const auto odbcNode = item.at("odbc");
   config.odbcAsWritten = odbcNode.asString();
   config.odbc = odbcNode.asExpandedString(references);
+  // Each on its own, only to blank them from messages later; the whole string resolved above, so
+  // every one of them is allowed and resolves.
+  for (const auto& reference : SecretReferences::referencesIn(config.odbcAsWritten)) {
+    config.resolvedReferences.push_back(references.expand("${" + reference + "}"));
+  }
   if (trim(config.odbc).empty()) odbcNode.fail("the odbc connection string is empty");
 
   if (auto pool = item.find("pool")) {
@@ -160,10 +165,10 @@ bool startsConninfoKey(std::string_view text, std::size_t at) {
   return at < text.size() && text[at] == '=';
 }
 
-// libpq conninfo: `key = value` separated by spaces; a value in single quotes with \' and \\
-// (and, read generously, '' as a quote); an unquoted one ends at a space, \ escaping one
-// character. An unquoted secret runs on to the next `key =` so that a password with a space
-// someone forgot to quote is still blanked whole.
+// libpq conninfo: `key = value` separated by spaces; a value in single quotes, where a backslash
+// escapes the next character (and, read generously, '' is a quote); an unquoted one ends at a
+// space, a backslash escaping one character. An unquoted secret runs on to the next `key =`, so
+// that a password with a space someone forgot to quote is still blanked whole.
 std::vector<ConnectionPart> conninfoParts(std::string_view text) {
   std::vector<ConnectionPart> parts;
   std::size_t i = 0;
@@ -324,6 +329,40 @@ std::string blankSecrets(std::string text, std::string_view connection) {
 Error blankSecrets(const Error& error, std::string_view connection) {
   return Error(error.code(), blankSecrets(error.message(), connection),
                blankSecrets(error.detail(), connection), error.sqlstate());
+}
+
+namespace {
+
+// Shorter values (a port, "on") would blank unrelated words and are not secrets.
+constexpr std::size_t kShortestBlankedReference = 4;
+
+std::string replaceAll(std::string text, std::string_view from, std::string_view to) {
+  if (from.empty()) return text;
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+}  // namespace
+
+Error blankSecrets(const Error& error, const SourceConfig& source) {
+  const auto expanded = redactConnectionString(source.odbc);
+  const auto written = redactConnectionString(source.odbcAsWritten.empty() ? source.odbc
+                                                                           : source.odbcAsWritten);
+  std::vector<std::string> values;
+  for (const auto& value : source.resolvedReferences) {
+    if (value.size() >= kShortestBlankedReference) values.push_back(value);
+  }
+  // Longest first, so that a value containing another is blanked whole.
+  std::sort(values.begin(), values.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  const auto shown = [&](std::string text) {
+    text = replaceAll(blankSecrets(std::move(text), source.odbc), expanded, written);
+    for (const auto& value : values) text = replaceAll(std::move(text), value, "***");
+    return text;
+  };
+  return Error(error.code(), shown(error.message()), shown(error.detail()), error.sqlstate());
 }
 
 }  // namespace oncegate

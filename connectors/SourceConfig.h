@@ -31,6 +31,9 @@ struct SourceConfig {
   // The connection string as written, ${...} references unexpanded: what answers and logs show
   // (through redactConnectionString).
   std::string odbcAsWritten;
+  // What each ${...} reference of the connection string resolved to, so that messages can be
+  // blanked of them (see blankSecrets below); never log or answer these.
+  std::vector<std::string> resolvedReferences;
   int pool = kDefaultPool;
   std::chrono::milliseconds timeout = kDefaultTimeout;  // per query
   // After a failed connect the source answers unavailable at once for this long, then tries again.
@@ -64,5 +67,9 @@ std::string redactConnectionString(std::string_view connection);
 std::string blankSecrets(std::string text, std::string_view connection);
 // The error with its message and detail blanked so: what a DBA may be shown of a driver's error.
 Error blankSecrets(const Error& error, std::string_view connection);
+// The error of one of `source`'s connections as logs and answers may show it: its passwords and
+// every value a ${...} reference resolved to blanked, and the connection string it quotes shown
+// as written (references unexpanded), never expanded.
+Error blankSecrets(const Error& error, const SourceConfig& source);
 
 }  // namespace oncegate

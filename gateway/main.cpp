@@ -36,6 +36,7 @@
 #include "gateway/http/HttpServer.h"
 #include "gateway/logging/BufferedStderrSink.h"
 #include "gateway/runtime/GatewaySnapshot.h"
+#include "gateway/runtime/AdminSecurityReload.h"
 #include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/runtime/SnapshotRetirer.h"
 #include "gateway/service/DataRequestService.h"
@@ -216,6 +217,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stopSignals);
   sigaddset(&stopSignals, SIGINT);
   sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGHUP);  // reloads (below), never stops
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -299,8 +301,12 @@ int main(int argc, char** argv) {
                  server.port(), httpConfig.threads, live.current()->sources.all().size());
     spdlog::default_logger()->flush();  // operators and scripts wait for this line
 
+    oncegate::AdminSecurityReload adminSecurityReload(live, options->configDir);
     int received = 0;
-    sigwait(&stopSignals, &received);
+    while (sigwait(&stopSignals, &received) == 0 && received == SIGHUP) {
+      spdlog::info("SIGHUP received: reloading");
+      adminSecurityReload.reload();  // gateway.yaml's admin: tokens and secrets bindings
+    }
     spdlog::info("signal {} received: stopping", received);
     // A rolling restart loses no answer: requests being answered finish (each is bounded by
     // request_timeout), idle connections close, and new requests are told to come back.

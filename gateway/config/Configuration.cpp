@@ -73,15 +73,15 @@ Configuration loadConfiguration(const std::filesystem::path& directory,
   // Included files must lie inside the configuration directory once every symlink is followed:
   // whoever may edit gateway.yaml's folder must not reach files kept elsewhere (an admin
   // secret, another office's configuration) by '..', an absolute path or a link.
-  const auto root = std::filesystem::canonical(directory);
+  const auto realDirectory = std::filesystem::canonical(directory);
   for (const auto& pattern : gateway.include) {
     for (const auto& file : expandInclude(directory, pattern)) {
       const auto real = std::filesystem::canonical(file);
-      const auto inside = real.lexically_relative(root);
+      const auto inside = real.lexically_relative(realDirectory);
       if (inside.empty() || *inside.begin() == "..") {
         throw Error(ErrorCode::InvalidConfig,
                     "include: '" + pattern + "' names " + real.string() +
-                        ", which is outside the configuration directory " + root.string() +
+                        ", which is outside the configuration directory " + realDirectory.string() +
                         " (symlinks followed); included files must lie inside it");
       }
       if (!seen.insert(real).second) continue;

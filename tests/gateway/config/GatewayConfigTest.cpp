@@ -230,7 +230,7 @@ TEST(GatewayConfigTest, RejectsSecretsOfASourceThatAreNotAList) {
 }
 
 TEST(GatewayConfigTest, RejectsAMalformedSecretBinding) {
-  for (const std::string& binding : {"\"${A}\"", "\"A B\"", "\"file:\"", "\"1A\""}) {
+  for (const std::string binding : {"\"${A}\"", "\"A B\"", "\"file:\"", "\"1A\""}) {
     const auto message = rejection(std::string(kHashKeyLine) + "admin:\n  secrets:\n    hr: [" +
                                    binding + "]\n");
     EXPECT_THAT(message, HasSubstr("gateway.yaml:4")) << binding;
