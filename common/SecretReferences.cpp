@@ -41,7 +41,8 @@ void scan(std::string_view text, Literal literal, Reference reference) {
 
 std::string readSecretFile(const std::filesystem::path& path, const std::string& reference) {
   const auto unreadable = [&](const std::string& why) {
-    return Error(ErrorCode::InvalidConfig, "${" + reference + "}: cannot read the file (" + why + ")");
+    return Error(ErrorCode::InvalidConfig,
+                 "${" + reference + "}: cannot read the file (" + why + ")");
   };
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw unreadable("it is a directory");
@@ -67,8 +68,7 @@ std::string readSecretFile(const std::filesystem::path& path, const std::string&
 }  // namespace
 
 SecretReferences::SecretReferences(std::filesystem::path baseDir,
-                                   std::optional<std::vector<std::string>> bound,
-                                   std::string owner)
+                                   std::optional<std::vector<std::string>> bound, std::string owner)
     : baseDir_(std::move(baseDir)), bound_(std::move(bound)), owner_(std::move(owner)) {}
 
 SecretReferences SecretReferences::any(std::filesystem::path baseDir) {
@@ -82,7 +82,8 @@ SecretReferences SecretReferences::onlyBound(std::filesystem::path baseDir,
 
 std::vector<std::string> SecretReferences::referencesIn(std::string_view text) {
   std::vector<std::string> out;
-  scan(text, [](std::string_view) {}, [&](std::string name) { out.push_back(std::move(name)); });
+  scan(
+      text, [](std::string_view) {}, [&](std::string name) { out.push_back(std::move(name)); });
   return out;
 }
 

@@ -104,7 +104,7 @@ bool isSecretKey(std::string_view key) {
     folded.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   static constexpr std::string_view kSecretWords[] = {
-      "pwd",   "password", "passwd",    "passphrase", "secret",     "token",
+      "pwd",    "password",  "passwd",     "passphrase", "secret",    "token",
       "apikey", "accesskey", "accountkey", "credential", "privatekey"};
   return std::any_of(std::begin(kSecretWords), std::end(kSecretWords),
                      [&](std::string_view word) { return folded.find(word) != std::string::npos; });
@@ -229,7 +229,8 @@ std::vector<ConnectionPart> conninfoParts(std::string_view text) {
 std::string percentDecoded(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
       i += 2;
@@ -348,8 +349,8 @@ std::string replaceAll(std::string text, std::string_view from, std::string_view
 
 Error blankSecrets(const Error& error, const SourceConfig& source) {
   const auto expanded = redactConnectionString(source.odbc);
-  const auto written = redactConnectionString(source.odbcAsWritten.empty() ? source.odbc
-                                                                           : source.odbcAsWritten);
+  const auto written =
+      redactConnectionString(source.odbcAsWritten.empty() ? source.odbc : source.odbcAsWritten);
   std::vector<std::string> values;
   for (const auto& value : source.resolvedReferences) {
     if (value.size() >= kShortestBlankedReference) values.push_back(value);

@@ -7,7 +7,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -264,7 +263,8 @@ int runExport(const CtlArguments& arguments, std::ostream& out, std::ostream& er
     try {
       gatewayRoot = ConfigNode::loadFile(gatewayPath);
       if (!connection) {
-        if (const auto store = gatewayRoot->find("store")) connection = store->asExpandedString(
+        if (const auto store = gatewayRoot->find("store"))
+          connection = store->asExpandedString(
               SecretReferences::any(std::filesystem::path(*configDirectory)));
       }
       gatewayText = readText(gatewayPath);

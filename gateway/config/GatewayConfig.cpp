@@ -63,13 +63,15 @@ void parseAdminSecrets(const ConfigNode& node, GatewayConfig& config) {
     for (const auto& item : list.items()) {
       const auto reference = item.asString();
       const bool isFile = reference.starts_with("file:") && reference.size() > 5;
-      const bool isName =
-          reference.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                      "0123456789_") == std::string::npos &&
-          !(reference.front() >= '0' && reference.front() <= '9');
+      const bool isName = reference.find_first_not_of(
+                              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                              "0123456789_") == std::string::npos &&
+                          !(reference.front() >= '0' && reference.front() <= '9');
       if ((!isFile && !isName) || reference.find('}') != std::string::npos) {
-        item.fail("a secret binding is an environment variable NAME or \"file:PATH\", as written "
-                  "between ${ and } (got '" + reference + "')");
+        item.fail(
+            "a secret binding is an environment variable NAME or \"file:PATH\", as written "
+            "between ${ and } (got '" +
+            reference + "')");
       }
       bound.push_back(reference);
     }
@@ -125,7 +127,8 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
   config.audit = audit ? parseAuditConfig(*audit, baseDir) : defaultAuditConfig(baseDir);
   if (auto v = document.find("limits")) parseLimits(*v, config);
   if (auto v = document.find("admin")) parseAdmin(*v, config);
-  if (auto v = document.find("store")) config.store = v->asExpandedString(SecretReferences::any(baseDir));
+  if (auto v = document.find("store"))
+    config.store = v->asExpandedString(SecretReferences::any(baseDir));
   if (auto v = document.find("store_poll")) {
     config.storePoll = v->asDuration();
     if (config.storePoll.count() <= 0) v->fail("store_poll must be above 0");

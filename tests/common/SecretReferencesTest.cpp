@@ -1,5 +1,3 @@
-#include "common/SecretReferences.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -12,6 +10,7 @@
 
 #include "common/ConfigNode.h"
 #include "common/Error.h"
+#include "common/SecretReferences.h"
 
 namespace oncegate {
 namespace {
@@ -69,8 +68,8 @@ TEST_F(SecretReferencesTest, ARelativePathIsRelativeToTheBaseDirectoryAndAnAbsol
 
 TEST_F(SecretReferencesTest, AnUnreadableFileNamesTheReferenceNeverAValue) {
   write("secrets/other", "do-not-show\n");
-  const auto error = errorOf(
-      [&] { SecretReferences::any(directory_).expand("PWD=${file:secrets/missing}"); });
+  const auto error =
+      errorOf([&] { SecretReferences::any(directory_).expand("PWD=${file:secrets/missing}"); });
   EXPECT_EQ(error.code(), ErrorCode::InvalidConfig);
   EXPECT_THAT(error.message(), HasSubstr("${file:secrets/missing}: cannot read the file"));
   const auto directoryError =
@@ -115,9 +114,7 @@ TEST_F(SecretReferencesTest, OnlyBoundReferencesResolveAndAnyOtherIsRefusedTheSa
   EXPECT_EQ(setWords, unsetWords);
   EXPECT_THAT(set.message(), HasSubstr("is not bound to source 'fund'"));
   // A bound reference next to an unbound one does not resolve either.
-  EXPECT_EQ(errorOf([&] {
-              references.expand("${file:secrets/fund}${file:/etc/shadow}");
-            }).code(),
+  EXPECT_EQ(errorOf([&] { references.expand("${file:secrets/fund}${file:/etc/shadow}"); }).code(),
             ErrorCode::BadRequest);
   // Nothing bound: any reference is refused, a string without one passes.
   const auto none = SecretReferences::onlyBound(directory_, {}, "source 'x'");

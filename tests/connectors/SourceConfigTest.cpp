@@ -223,8 +223,7 @@ TEST(SourceConfigTest, ReadsLibpqConninfo) {
             "host=db dbname=fund user=og password=***");
   EXPECT_EQ(redactConnectionString("host=db password='it''s' user=og"),
             "host=db password=*** user=og");
-  EXPECT_EQ(redactConnectionString("password = 'a\\' b\\'c' user=og"),
-            "password = *** user=og");
+  EXPECT_EQ(redactConnectionString("password = 'a\\' b\\'c' user=og"), "password = *** user=og");
   EXPECT_EQ(redactConnectionString("password=a\\ b sslpassword=k host=h"),
             "password=*** sslpassword=*** host=h");
   // A space nobody quoted: the password still goes whole, up to the next key.

@@ -17,7 +17,9 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <map>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -80,10 +82,12 @@ class AdminSecretsTest : public ::testing::TestWithParam<bool> {
     storeDb_ = "/tmp/oncegate-it-secrets-store-" + tag + ".db";
     runSqliteSql(landDb_,
                  "CREATE TABLE parcel (owner TEXT PRIMARY KEY, district TEXT);"
-                 "INSERT INTO parcel VALUES ('" + kOwner + "', '西湖区');");
+                 "INSERT INTO parcel VALUES ('" +
+                     kOwner + "', '西湖区');");
     runSqliteSql(hrDb_,
                  "CREATE TABLE employee (id_card TEXT PRIMARY KEY, name TEXT);"
-                 "INSERT INTO employee VALUES ('" + kOwner + "', '张三');");
+                 "INSERT INTO employee VALUES ('" +
+                     kOwner + "', '张三');");
     hashKey_ = randomHex(40);
     hrPassword_ = "Hr-Pw-" + randomHex(12);
     env_ = {{"ONCEGATE_IT_HASH_KEY", hashKey_},
@@ -94,20 +98,26 @@ class AdminSecretsTest : public ::testing::TestWithParam<bool> {
     // The operator's own files may use any reference, bound or not (hr's is not).
     files_["documents.yaml"] =
         "sources:\n"
-        "  - { id: land, department: 自然资源局, odbc: \"Driver=SQLite3;Database=${ONCEGATE_IT_LAND_DB}\" }\n"
-        "  - { id: hr, department: 人社局, odbc: \"Driver=SQLite3;Database=${ONCEGATE_IT_HR_DB}\" }\n"
+        "  - { id: land, department: 自然资源局, odbc: "
+        "\"Driver=SQLite3;Database=${ONCEGATE_IT_LAND_DB}\" }\n"
+        "  - { id: hr, department: 人社局, odbc: \"Driver=SQLite3;Database=${ONCEGATE_IT_HR_DB}\" "
+        "}\n"
         "subjects:\n"
         "  - { id: person, key: id_card, pattern: \"^[0-9]{17}[0-9X]$\" }\n"
         "datasets:\n"
         "  - { id: land.parcel, source: land, subject: person,\n"
-        "      query: \"SELECT district FROM parcel WHERE owner = :o\", params: { o: subject.id_card } }\n"
+        "      query: \"SELECT district FROM parcel WHERE owner = :o\", params: { o: "
+        "subject.id_card } }\n"
         "  - { id: hr.employee, source: hr, subject: person,\n"
-        "      query: \"SELECT name FROM employee WHERE id_card = :o\", params: { o: subject.id_card } }\n"
+        "      query: \"SELECT name FROM employee WHERE id_card = :o\", params: { o: "
+        "subject.id_card } }\n"
         "fields:\n"
         "  - { id: land.district, dataset: land.parcel, column: district }\n"
         "  - { id: person.name, dataset: hr.employee, column: name }\n"
         "clients:\n"
-        "  - { id: housing-app, api_key_sha256: " + sha256sum(kClientKey) + ", purposes: [housing] }\n"
+        "  - { id: housing-app, api_key_sha256: " +
+        sha256sum(kClientKey) +
+        ", purposes: [housing] }\n"
         "policies:\n"
         "  - { id: housing-grant, clients: [housing-app], purposes: [housing],\n"
         "      allow: [\"land.*\", \"person.name\"] }\n";
@@ -128,7 +138,9 @@ class AdminSecretsTest : public ::testing::TestWithParam<bool> {
                        : std::string()) +
            "admin:\n"
            "  tokens:\n"
-           "    - { name: dba-qian, role: dba, token_sha256: " + dbaHash + " }\n"
+           "    - { name: dba-qian, role: dba, token_sha256: " +
+           dbaHash +
+           " }\n"
            "  secrets: { land: [ONCEGATE_IT_LAND_DB] }\n"
            "include: [documents.yaml]\n";
   }
@@ -144,11 +156,11 @@ class AdminSecretsTest : public ::testing::TestWithParam<bool> {
     return client_->send("PUT", "/admin/v1/sources/" + id, sourceBody(id, odbc), kDba);
   }
   std::string fieldValue(const std::string& field) const {
-    const auto response = client_->post(
-        "/v1/resolve",
-        R"({"purpose":"housing","subject":{"type":"person","id_card":")" + kOwner +
-            R"("},"fields":[")" + field + R"("]})",
-        kClientKey);
+    const auto response =
+        client_->post("/v1/resolve",
+                      R"({"purpose":"housing","subject":{"type":"person","id_card":")" + kOwner +
+                          R"("},"fields":[")" + field + R"("]})",
+                      kClientKey);
     EXPECT_EQ(response.status, 200) << response.body;
     return TestJson(response.body).at("/fields/" + field + "/value");
   }
@@ -165,8 +177,9 @@ class AdminSecretsTest : public ::testing::TestWithParam<bool> {
 };
 
 TEST_P(AdminSecretsTest, ADbaCannotReadTheHashKeyThroughAConnectionString) {
-  for (const auto& answer : {testSource("probe", "Driver=SQLite3;Database=${ONCEGATE_IT_HASH_KEY}"),
-                             putSource("probe", "Driver=SQLite3;Database=${ONCEGATE_IT_HASH_KEY}")}) {
+  for (const auto& answer :
+       {testSource("probe", "Driver=SQLite3;Database=${ONCEGATE_IT_HASH_KEY}"),
+        putSource("probe", "Driver=SQLite3;Database=${ONCEGATE_IT_HASH_KEY}")}) {
     EXPECT_EQ(answer.status, 400) << answer.body;
     EXPECT_THAT(answer.body, Not(HasSubstr(hashKey_)));
     EXPECT_THAT(answer.body, HasSubstr("is not bound to source 'probe'"));
@@ -194,9 +207,9 @@ TEST_P(AdminSecretsTest, ASetAndAnUnsetUnboundNameGetTheSameAnswer) {
 
 TEST_P(AdminSecretsTest, AnUnboundPasswordIsNeverSentToAHostOfTheDbasChoice) {
   Bait bait;
-  const auto odbc = "Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=" +
-                    std::to_string(bait.port()) +
-                    ";Database=hr;Uid=hr;PWD=${ONCEGATE_IT_HR_PASSWORD}";
+  const auto odbc =
+      "Driver=PostgreSQL Unicode;Server=127.0.0.1;Port=" + std::to_string(bait.port()) +
+      ";Database=hr;Uid=hr;PWD=${ONCEGATE_IT_HR_PASSWORD}";
   const auto tested = testSource("hr", odbc);
   EXPECT_EQ(tested.status, 400) << tested.body;
   const auto put = putSource("hr", odbc);

@@ -139,7 +139,8 @@ TEST(ConfigurationTest, RejectsAnIncludeThatLeavesTheDirectoryByASymlink) {
   // A linked directory is followed too.
   fs::remove(dir.path() / "sources" / "a.yaml");
   fs::create_directory_symlink(elsewhere.path(), dir.path() / "linked");
-  dir.write("gateway.yaml", std::string(kGatewayHead) + "include: [sources/*.yaml, linked/*.yaml]\n");
+  dir.write("gateway.yaml",
+            std::string(kGatewayHead) + "include: [sources/*.yaml, linked/*.yaml]\n");
   EXPECT_THAT(rejection(dir), HasSubstr("outside the configuration directory"));
 }
 
@@ -355,19 +356,19 @@ GatewayConfig minimalGateway() {
 
 // A source sent through the admin API with `odbc` as given.
 ConfigDocument adminSource(const std::string& odbc) {
-  auto node = ConfigNode::parse(
-      R"({"id":"tax","department":"税务局","odbc":")" + odbc + R"("})", "request body");
+  auto node = ConfigNode::parse(R"({"id":"tax","department":"税务局","odbc":")" + odbc + R"("})",
+                                "request body");
   return ConfigDocument{"sources", "tax", node};
 }
 
 TEST(ConfigurationTest, AnAdminDocumentResolvesOnlyTheReferencesBoundToItsSource) {
   ::setenv("ONCEGATE_TEST_TAX_PWD", "tax-secret", 1);
   ::setenv("ONCEGATE_TEST_OTHER_SECRET", "other-secret", 1);
-  const auto gateway = parseGatewayConfig(
-      ConfigNode::parse("hash_key: 0123456789abcdef0123456789abcdef\n"
-                        "admin: { secrets: { tax: [ONCEGATE_TEST_TAX_PWD] } }\n",
-                        "gateway.yaml"),
-      "/tmp", std::nullopt);
+  const auto gateway =
+      parseGatewayConfig(ConfigNode::parse("hash_key: 0123456789abcdef0123456789abcdef\n"
+                                           "admin: { secrets: { tax: [ONCEGATE_TEST_TAX_PWD] } }\n",
+                                           "gateway.yaml"),
+                         "/tmp", std::nullopt);
   const auto bound =
       buildConfiguration(gateway, {adminSource("Database=/tmp/x.db;PWD=${ONCEGATE_TEST_TAX_PWD}")});
   EXPECT_EQ(bound.sources.at(0).odbc, "Database=/tmp/x.db;PWD=tax-secret");

@@ -231,8 +231,8 @@ TEST(GatewayConfigTest, RejectsSecretsOfASourceThatAreNotAList) {
 
 TEST(GatewayConfigTest, RejectsAMalformedSecretBinding) {
   for (const std::string binding : {"\"${A}\"", "\"A B\"", "\"file:\"", "\"1A\""}) {
-    const auto message = rejection(std::string(kHashKeyLine) + "admin:\n  secrets:\n    hr: [" +
-                                   binding + "]\n");
+    const auto message =
+        rejection(std::string(kHashKeyLine) + "admin:\n  secrets:\n    hr: [" + binding + "]\n");
     EXPECT_THAT(message, HasSubstr("gateway.yaml:4")) << binding;
     EXPECT_THAT(message, HasSubstr("a secret binding is an environment variable NAME")) << binding;
   }

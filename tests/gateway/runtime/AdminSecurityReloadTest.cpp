@@ -1,5 +1,3 @@
-#include "gateway/runtime/AdminSecurityReload.h"
-
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -11,6 +9,7 @@
 
 #include "TrackedSource.h"
 #include "gateway/config/Configuration.h"
+#include "gateway/runtime/AdminSecurityReload.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/runtime/SnapshotRetirer.h"
@@ -43,11 +42,12 @@ class AdminSecurityReloadTest : public ::testing::Test {
     std::ofstream(directory_ / name) << text;
   }
   void writeGateway(const std::string& token, const std::string& secrets) {
-    write("gateway.yaml", "hash_key: 0123456789abcdef0123456789abcdef\n"
-                          "include: [sources.yaml]\n"
-                          "admin:\n"
-                          "  tokens: [{ name: ops, role: dba, token_sha256: " +
-                              token + " }]\n" + secrets);
+    write("gateway.yaml",
+          "hash_key: 0123456789abcdef0123456789abcdef\n"
+          "include: [sources.yaml]\n"
+          "admin:\n"
+          "  tokens: [{ name: ops, role: dba, token_sha256: " +
+              token + " }]\n" + secrets);
   }
   std::string tokenInForce() const {
     return live_.current()->config.gateway.adminTokens.at(0).tokenSha256;
@@ -103,7 +103,8 @@ TEST_F(AdminSecurityReloadTest, TokensTakeEffectEvenWhenTheNewBindingsDoNotResol
     auto body = ConfigNode::parse(
         R"({"id":"hr","department":"hr","odbc":"DSN=hr;PWD=${ONCEGATE_TEST_RELOAD_HR_PWD}"})",
         "request body");
-    auto next = buildConfiguration(current->config.gateway, {ConfigDocument{"sources", "hr", body}});
+    auto next =
+        buildConfiguration(current->config.gateway, {ConfigDocument{"sources", "hr", body}});
     live_.install(live_.build(std::move(next), 4, current.get()));
   }
   writeGateway(kTokenB, "");
