@@ -16,8 +16,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <memory>
 #include <map>
+#include <memory>
 #include <regex>
 #include <stdexcept>
 #include <string>
