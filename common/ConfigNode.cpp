@@ -6,6 +6,7 @@
 
 #include "common/Duration.h"
 #include "common/Error.h"
+#include "common/SecretReferences.h"
 
 namespace oncegate {
 
@@ -87,11 +88,12 @@ std::string ConfigNode::asString() const {
   return node_.Scalar();
 }
 
-std::string ConfigNode::asExpandedString() const {
+std::string ConfigNode::asExpandedString(const SecretReferences& references) const {
+  const auto text = asString();
   try {
-    return expandEnvironment(asString());
+    return references.expand(text);
   } catch (const Error& e) {
-    fail(e.message());
+    throw Error(e.code(), location() + ": " + e.message());
   }
 }
 
@@ -144,29 +146,6 @@ std::vector<std::pair<std::string, ConfigNode>> ConfigNode::entries() const {
   std::vector<std::pair<std::string, ConfigNode>> out;
   for (const auto& entry : node_) {
     out.emplace_back(entry.first.Scalar(), ConfigNode(entry.second, origin_));
-  }
-  return out;
-}
-
-std::string expandEnvironment(std::string_view text) {
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
-      const auto close = text.find('}', i + 2);
-      if (close == std::string_view::npos) {
-        throw Error(ErrorCode::InvalidConfig, "unterminated ${ in a value");
-      }
-      const std::string name(text.substr(i + 2, close - i - 2));
-      const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
-      if (value == nullptr) {
-        throw Error(ErrorCode::InvalidConfig, "environment variable '" + name + "' is not set");
-      }
-      out += value;
-      i = close + 1;
-    } else {
-      out.push_back(text[i++]);
-    }
   }
   return out;
 }

@@ -15,6 +15,8 @@
 
 namespace oncegate {
 
+class SecretReferences;
+
 // A node of a configuration document that remembers which file it came from, so that every
 // error names file, line and reason. Each module parses its own part of the configuration with
 // these accessors; any failure throws Error(ErrorCode::InvalidConfig, "file:line: reason").
@@ -51,8 +53,9 @@ class ConfigNode {
   std::optional<ConfigNode> find(std::string_view key) const;
 
   std::string asString() const;  // a non-empty scalar
-  // A scalar with ${VAR} references replaced from the environment; an unset VAR fails.
-  std::string asExpandedString() const;
+  // A scalar with its ${NAME} and ${file:PATH} references resolved by `references`; a failure
+  // names this node's file and line and keeps its ErrorCode (BadRequest for an unbound one).
+  std::string asExpandedString(const SecretReferences& references) const;
   std::int64_t asInt(std::int64_t min, std::int64_t max) const;
   bool asBool() const;
   std::chrono::milliseconds asDuration() const;                     // "250ms", "2s", "10m", ...
@@ -67,9 +70,5 @@ class ConfigNode {
   YAML::Node node_;
   std::shared_ptr<const std::string> origin_;
 };
-
-// Replaces each ${VAR} in `text` with the environment variable's value; throws
-// Error(InvalidConfig) naming the variable (never its value) when one is unset.
-std::string expandEnvironment(std::string_view text);
 
 }  // namespace oncegate

@@ -8,6 +8,7 @@
 
 #include "common/ConfigNode.h"
 #include "common/Error.h"
+#include "common/SecretReferences.h"
 
 namespace oncegate {
 
@@ -26,7 +27,13 @@ struct SourceConfig {
 
   std::string id;
   std::string department;
-  std::string odbc;  // the expanded connection string: holds secrets, never log it
+  std::string odbc;  // the expanded connection string: holds secrets, never log or answer it
+  // The connection string as written, ${...} references unexpanded: what answers and logs show
+  // (through redactConnectionString).
+  std::string odbcAsWritten;
+  // What each ${...} reference of the connection string resolved to, so that messages can be
+  // blanked of them (see blankSecrets below); never log or answer these.
+  std::vector<std::string> resolvedReferences;
   int pool = kDefaultPool;
   std::chrono::milliseconds timeout = kDefaultTimeout;  // per query
   // After a failed connect the source answers unavailable at once for this long, then tries again.
@@ -45,9 +52,14 @@ struct SourceConfig {
 // with an InvalidConfig error naming file and line.
 // One item of a `sources:` list (or an admin body). Duplicate ids across the whole
 // configuration are the configuration loader's to find (gateway/Configuration).
-SourceConfig parseSource(const ConfigNode& item);
+// Its ${...} references resolve through `references` (see SecretReferences).
+SourceConfig parseSource(const ConfigNode& item, const SecretReferences& references);
 
-// The connection string with PWD= and Password= values replaced by "***", for error reports.
+// The connection string with the value of every secret-bearing key (PWD, Password, sslpassword,
+// Token, AccessToken, Secret, ApiKey, ... without regard to case) replaced by "***", for answers
+// and logs. Reads ODBC (`{...}` values with "}}" escapes), libpq conninfo (quoted and escaped
+// values) and URIs (user:password@, secret query parameters). Any input is safe (a fuzzer
+// target calls it).
 std::string redactConnectionString(std::string_view connection);
 
 // `text` (a driver's error message, say) with every password of `connection` that it repeats
@@ -55,5 +67,9 @@ std::string redactConnectionString(std::string_view connection);
 std::string blankSecrets(std::string text, std::string_view connection);
 // The error with its message and detail blanked so: what a DBA may be shown of a driver's error.
 Error blankSecrets(const Error& error, std::string_view connection);
+// The error of one of `source`'s connections as logs and answers may show it: its passwords and
+// every value a ${...} reference resolved to blanked, and the connection string it quotes shown
+// as written (references unexpanded), never expanded.
+Error blankSecrets(const Error& error, const SourceConfig& source);
 
 }  // namespace oncegate

@@ -20,7 +20,8 @@ SourceProbe::Result SourceProbe::run(const SourceConfig& config, const Open& ope
   single.pool = 1;  // one connection is all a probe needs
   Result result;
   result.source = config.id;
-  result.connection = redactConnectionString(config.odbc);
+  // Never the expanded string: a reference may name a secret the caller must not see.
+  result.connection = redactConnectionString(config.odbcAsWritten);
   try {
     const auto source = open(single);
     const auto started = Source::Clock::now();
@@ -28,18 +29,18 @@ SourceProbe::Result SourceProbe::run(const SourceConfig& config, const Open& ope
     const auto connected = Source::Clock::now();
     result.withConnect = connected - started;
     if (first.error) {
-      result.error = blankSecrets(*first.error, config.odbc);
+      result.error = blankSecrets(*first.error, config);
       return result;
     }
     auto second = ask(*source, single.timeout);
     result.onOpenConnection = Source::Clock::now() - connected;
     if (second.error) {
-      result.error = blankSecrets(*second.error, config.odbc);
+      result.error = blankSecrets(*second.error, config);
       return result;
     }
     result.ok = true;
   } catch (const Error& error) {
-    result.error = blankSecrets(error, config.odbc);
+    result.error = blankSecrets(error, config);
   }
   return result;
 }

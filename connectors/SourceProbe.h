@@ -22,12 +22,13 @@ class SourceProbe {
 
   struct Result {
     std::string source;
-    std::string connection;  // the connection string with its passwords as ***
+    // The connection string as written (${...} unexpanded) with its passwords as ***.
+    std::string connection;
     bool ok = false;
     std::chrono::duration<double, std::milli> withConnect{0};
     std::chrono::duration<double, std::milli> onOpenConnection{0};
-    // When not ok. Its message and detail (the driver's text) have the connection string's
-    // passwords blanked, should the driver repeat them.
+    // When not ok. Its message and detail (the driver's text, for the log only) have the
+    // connection string's passwords blanked and its expanded form replaced by the one as written.
     std::optional<Error> error;
   };
 

@@ -39,6 +39,7 @@
 #include "gateway/http/NotFoundHandler.h"
 #include "gateway/http/TlsServerContext.h"
 #include "gateway/logging/BufferedStderrSink.h"
+#include "gateway/runtime/AdminSecurityReload.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/runtime/SnapshotRetirer.h"
@@ -168,16 +169,30 @@ Store installStartingConfiguration(const Options& options, oncegate::LiveConfigu
   }
   started.store = std::make_unique<oncegate::ControlStore>(gateway.store);
   auto& store = *started.store;
+  std::vector<oncegate::StoredDocument> operatorDocuments;
   if (store.empty()) {
     const auto files = oncegate::loadConfiguration(directory, options.listen);
-    const auto documents = oncegate::ControlStore::documentsOf(files.documents);
-    if (const auto imported =
-            store.importIfEmpty(documents, "import", "imported from " + directory.string())) {
-      spdlog::info("control store: imported {} documents from {} as version {}", documents.size(),
-                   directory.string(), *imported);
+    operatorDocuments = oncegate::ControlStore::documentsOf(files.documents);
+    if (const auto imported = store.importIfEmpty(operatorDocuments, "import",
+                                                  "imported from " + directory.string())) {
+      spdlog::info("control store: imported {} documents from {} as version {}",
+                   operatorDocuments.size(), directory.string(), *imported);
+    }
+  } else {
+    // Only to tell which store documents the operator's files vouch for (their ${...}
+    // references all resolve); the store, not the files, is the configuration in force.
+    try {
+      operatorDocuments = oncegate::ControlStore::documentsOf(
+          oncegate::loadConfiguration(directory, options.listen).documents);
+    } catch (const oncegate::Error& e) {
+      spdlog::warn(
+          "the files in {} do not load ({}): store documents resolve only the references "
+          "admin.secrets binds",
+          directory.string(), e.message());
     }
   }
-  started.sync = std::make_unique<oncegate::StoreSync>(store, std::move(gateway), live);
+  started.sync = std::make_unique<oncegate::StoreSync>(store, std::move(gateway), live,
+                                                       std::move(operatorDocuments));
   started.sync->load();
   return started;
 }
@@ -242,7 +257,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stopSignals);
   sigaddset(&stopSignals, SIGINT);
   sigaddset(&stopSignals, SIGTERM);
-  sigaddset(&stopSignals, SIGHUP);
+  sigaddset(&stopSignals, SIGHUP);  // reloads (below), never stops
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -363,11 +378,12 @@ int main(int argc, char** argv) {
                  live.current()->sources.all().size());
     spdlog::default_logger()->flush();  // operators and scripts wait for this line
 
+    oncegate::AdminSecurityReload adminSecurityReload(live, options->configDir);
     int received = 0;
-    for (;;) {
-      sigwait(&stopSignals, &received);
-      if (received != SIGHUP) break;
-      reloadTls(*options, gateway, {&server, adminServer.get()});
+    while (sigwait(&stopSignals, &received) == 0 && received == SIGHUP) {
+      spdlog::info("SIGHUP received: reloading");
+      adminSecurityReload.reload();  // gateway.yaml's admin: tokens and secrets bindings
+      reloadTls(*options, gateway, {&server, adminServer.get()});  // new connections only
       spdlog::default_logger()->flush();
     }
     spdlog::info("signal {} received: stopping", received);

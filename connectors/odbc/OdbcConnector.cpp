@@ -13,6 +13,7 @@ OdbcConnector::OdbcConnector(const SourceConfig& config, std::atomic<std::uint64
     : environment_(OdbcEnvironment::shared()),
       sourceId_(config.id),
       connection_(config.odbc),
+      shownAs_(config),
       loginTimeout_(wholeSecondsAtLeastOne(config.timeout)),
       retry_(config.retry),
       maxValueBytes_(config.maxValueBytes),
@@ -29,11 +30,12 @@ std::unique_ptr<OdbcConnection> OdbcConnector::open() {
   try {
     opened = std::make_unique<OdbcConnection>(environment_, connection_, loginTimeout_, sourceId_,
                                               maxValueBytes_);
-  } catch (const Error&) {
+  } catch (const Error& error) {
     const auto until = Clock::now() + retry_;
     downUntil_.store(until.time_since_epoch().count(), std::memory_order_release);
     down_.store(true, std::memory_order_relaxed);
-    throw;
+    // The driver's words quote the connection string: never expanded, in a log or an answer.
+    throw blankSecrets(error, shownAs_);
   }
   down_.store(false, std::memory_order_relaxed);
   connects_.fetch_add(1, std::memory_order_relaxed);

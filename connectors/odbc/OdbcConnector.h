@@ -33,6 +33,8 @@ class OdbcConnector {
   std::shared_ptr<OdbcEnvironment> environment_;
   std::string sourceId_;
   std::string connection_;
+  // What a connect error may show of the connection string (see blankSecrets(Error, SourceConfig)).
+  SourceConfig shownAs_;
   std::chrono::seconds loginTimeout_;
   std::chrono::milliseconds retry_;
   std::size_t maxValueBytes_;

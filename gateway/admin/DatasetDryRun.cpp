@@ -83,7 +83,7 @@ std::vector<DatasetDryRun::Step> DatasetDryRun::run(const GatewaySnapshot& snaps
     if (outcome.error) {
       // The DBA sees the driver's words, never a password of the connection string.
       step.outcome = Step::Outcome::Failed;
-      step.error = blankSecrets(*outcome.error, sourceConfig->odbc);
+      step.error = blankSecrets(*outcome.error, *sourceConfig);
     } else if (outcome.row) {
       step.outcome = Step::Outcome::Found;
       step.row = std::move(outcome.row);

@@ -21,17 +21,21 @@ namespace oncegate {
 
 namespace {
 
-// A database's error as a DBA needs it: the driver's text too (this answer is for those who own
-// the source, unlike a client's).
-void writeError(const Error& error, JsonWriter& json) {
+// A database's error as a DBA may see it: code, message and SQLSTATE. The driver's own text goes
+// to the log under the request id, never into the answer: drivers quote the connection string,
+// and one sent by a DBA may have been built to make a driver repeat some secret back.
+void writeError(const Error& error, const std::string& requestId, JsonWriter& json) {
   json.beginObject().key("code").string(errorCodeName(error.code()));
   json.key("message").string(error.message());
   if (!error.sqlstate().empty()) json.key("sqlstate").string(error.sqlstate());
-  if (!error.detail().empty()) json.key("driver").string(error.detail());
   json.endObject();
+  if (!error.detail().empty()) {
+    spdlog::warn("admin {}: {}: {}", requestId, error.message(), error.detail());
+  }
 }
 
-void writeStep(const DatasetDryRun::Step& step, const Configuration& config, JsonWriter& json) {
+void writeStep(const DatasetDryRun::Step& step, const Configuration& config,
+               const std::string& requestId, JsonWriter& json) {
   const auto& ran = *step.dataset;
   json.beginObject().key("dataset").string(ran.id()).key("source").string(ran.source());
   json.key("sql").string(ran.sql()).key("params").beginArray();
@@ -47,7 +51,7 @@ void writeStep(const DatasetDryRun::Step& step, const Configuration& config, Jso
   }
   if (step.error) {
     json.key("error");
-    writeError(*step.error, json);
+    writeError(*step.error, requestId, json);
   }
   if (step.row) {
     json.key("row").beginObject();
@@ -94,7 +98,12 @@ HttpResponse SourceToolEndpoints::testSource(AdminCall& call) {
     config = *found;
   } else {
     const auto body = AdminRequestBody::parse(call.request.body);
-    config = AdminRequestBody::read(body, [](const ConfigNode& item) { return parseSource(item); });
+    // An admin body: only the references gateway.yaml binds to this source resolve.
+    const auto snapshot = live_.current();
+    config = AdminRequestBody::read(body, [&](const ConfigNode& item) {
+      return parseSource(item, secretReferencesFor(snapshot->config.gateway,
+                                                   ConfigDocument{"sources", call.id, item}));
+    });
     if (config.id != call.id) {
       throw Error(ErrorCode::BadRequest,
                   "the body's id must be '" + call.id + "', the id in the path");
@@ -109,7 +118,7 @@ HttpResponse SourceToolEndpoints::testSource(AdminCall& call) {
   if (probed.ok) json.key("query_ms").number(probed.onOpenConnection.count());
   if (probed.error) {
     json.key("error");
-    writeError(*probed.error, json);
+    writeError(*probed.error, call.requestId, json);
   }
   json.key("request_id").string(call.requestId).endObject();
   call.outcome = probed.ok ? "reachable" : "unreachable";
@@ -135,7 +144,7 @@ HttpResponse SourceToolEndpoints::dryRun(AdminCall& call) {
   JsonWriter json(response.body);
   json.beginObject().key("dataset").string(call.id).key("steps").beginArray();
   for (const auto& step : steps) {
-    writeStep(step, snapshot->config, json);
+    writeStep(step, snapshot->config, call.requestId, json);
     // Names and types only: the values identify a person.
     std::string logged;
     for (const auto& param : step.params) {

@@ -1,5 +1,7 @@
 #include "gateway/audit/AuditConfig.h"
 
+#include "common/SecretReferences.h"
+
 namespace oncegate {
 
 namespace {
@@ -13,7 +15,7 @@ AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path
   node.allowOnlyKeys({"path", "durability", "rotate"});
   AuditConfig config = defaultAuditConfig(baseDir);
   if (auto path = node.find("path")) {
-    const std::string text = path->asExpandedString();
+    const std::string text = path->asExpandedString(SecretReferences::any(baseDir));
     if (text.back() == '/') path->fail("audit path must name a file, not a directory");
     config.path = resolve(text, baseDir);
   }

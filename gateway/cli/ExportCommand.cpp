@@ -1,8 +1,12 @@
 // oncegatectl export DIR: the control store's current documents back as YAML files, so that
 // changes made through the admin API can be reviewed, kept in version control and applied again.
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -217,11 +221,35 @@ std::string readText(const std::filesystem::path& path) {
   return text.str();
 }
 
+// Exported documents are the configuration: readable by the owner alone, whatever the umask
+// (open's mode is masked by it, fchmod's is not; an existing file is narrowed too).
 void writeText(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << text;
-  file.close();
-  if (!file) throw Error(ErrorCode::Internal, "cannot write " + path.string());
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw Error(ErrorCode::Internal, "cannot write " + path.string());
+  bool written = ::fchmod(fd, 0600) == 0;
+  std::size_t done = 0;
+  while (written && done < text.size()) {
+    const auto n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    written = n > 0;
+    if (written) done += static_cast<std::size_t>(n);
+  }
+  written = ::close(fd) == 0 && written;
+  if (!written) throw Error(ErrorCode::Internal, "cannot write " + path.string());
+}
+
+// Creates `directory` and any missing parent as 0700 (whatever the umask); a directory that
+// already exists is the operator's and keeps its mode.
+void createPrivateDirectories(const std::filesystem::path& directory, std::error_code& ec) {
+  std::filesystem::path partial;
+  for (const auto& part : directory) {
+    partial /= part;
+    if (std::filesystem::exists(partial, ec) || ec) continue;
+    if (!std::filesystem::create_directory(partial, ec) && ec) return;
+    std::filesystem::permissions(partial, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec) return;
+  }
 }
 
 int runExport(const CtlArguments& arguments, std::ostream& out, std::ostream& err) {
@@ -235,7 +263,9 @@ int runExport(const CtlArguments& arguments, std::ostream& out, std::ostream& er
     try {
       gatewayRoot = ConfigNode::loadFile(gatewayPath);
       if (!connection) {
-        if (const auto store = gatewayRoot->find("store")) connection = store->asExpandedString();
+        if (const auto store = gatewayRoot->find("store"))
+          connection = store->asExpandedString(
+              SecretReferences::any(std::filesystem::path(*configDirectory)));
       }
       gatewayText = readText(gatewayPath);
       // Checked now, so that a gateway.yaml that cannot be rewritten writes nothing at all.
@@ -287,7 +317,7 @@ int runExport(const CtlArguments& arguments, std::ostream& out, std::ostream& er
                        withInclude(*gatewayText, included, *gatewayRoot));
   }
 
-  std::filesystem::create_directories(directory, ec);
+  createPrivateDirectories(directory, ec);
   if (ec) {
     err << "oncegatectl export: cannot create " << directory.string() << ": " << ec.message()
         << "\n";

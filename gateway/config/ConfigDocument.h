@@ -14,6 +14,11 @@ struct ConfigDocument {
   std::string kind;
   std::string id;
   ConfigNode body;
+  // Read from the operator's own files (loadConfiguration), or vouched for by them (a control
+  // store copy identical to the files' document): its ${...} references all resolve. Anything
+  // else (an admin API body, the store's copy of one) resolves only the references gateway.yaml
+  // binds to it under admin.secrets.
+  bool operatorFile = false;
 };
 
 // The kinds a configuration document may have, in the order they are built.

@@ -9,6 +9,7 @@
 
 #include "common/ConfigNode.h"
 #include "common/Error.h"
+#include "common/SecretReferences.h"
 #include "mappings/MappingDocuments.h"
 #include "policies/Client.h"
 #include "policies/Policy.h"
@@ -46,6 +47,16 @@ std::vector<std::filesystem::path> expandInclude(const std::filesystem::path& ba
 
 }  // namespace
 
+SecretReferences secretReferencesFor(const GatewayConfig& gateway, const ConfigDocument& document) {
+  if (document.operatorFile) return SecretReferences::any(gateway.baseDir);
+  const auto bound = gateway.adminSecrets.find(document.id);
+  return SecretReferences::onlyBound(
+      gateway.baseDir,
+      bound != gateway.adminSecrets.end() ? bound->second : std::vector<std::string>{},
+      document.kind == "sources" ? "source '" + document.id + "'"
+                                 : document.kind + " '" + document.id + "'");
+}
+
 bool isConfigDocumentKind(std::string_view kind) {
   static constexpr std::string_view kKinds[] = {"sources", "subjects", "datasets", "fields",
                                                 "forms",   "clients",  "policies"};
@@ -59,9 +70,21 @@ Configuration loadConfiguration(const std::filesystem::path& directory,
 
   std::vector<ConfigDocument> documents;
   std::set<std::filesystem::path> seen;
+  // Included files must lie inside the configuration directory once every symlink is followed:
+  // whoever may edit gateway.yaml's folder must not reach files kept elsewhere (an admin
+  // secret, another office's configuration) by '..', an absolute path or a link.
+  const auto realDirectory = std::filesystem::canonical(directory);
   for (const auto& pattern : gateway.include) {
     for (const auto& file : expandInclude(directory, pattern)) {
-      if (!seen.insert(std::filesystem::weakly_canonical(file)).second) continue;
+      const auto real = std::filesystem::canonical(file);
+      const auto inside = real.lexically_relative(realDirectory);
+      if (inside.empty() || *inside.begin() == "..") {
+        throw Error(ErrorCode::InvalidConfig,
+                    "include: '" + pattern + "' names " + real.string() +
+                        ", which is outside the configuration directory " + realDirectory.string() +
+                        " (symlinks followed); included files must lie inside it");
+      }
+      if (!seen.insert(real).second) continue;
       const auto content = ConfigNode::loadFile(file);
       if (content.isNull()) continue;
       for (const auto& [kind, list] : content.entries()) {
@@ -71,7 +94,7 @@ Configuration loadConfiguration(const std::filesystem::path& directory,
         }
         for (const auto& item : list.items()) {
           if (!item.isMap()) item.fail("expected a mapping with an id");
-          documents.push_back(ConfigDocument{kind, item.at("id").asString(), item});
+          documents.push_back(ConfigDocument{kind, item.at("id").asString(), item, true});
         }
       }
     }
@@ -89,7 +112,7 @@ Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocume
     const auto& kind = document.kind;
     const auto& body = document.body;
     if (kind == "sources") {
-      auto source = parseSource(body);
+      auto source = parseSource(body, secretReferencesFor(gateway, document));
       const auto [first, inserted] = sourceLocations.emplace(source.id, source.location);
       if (!inserted) {
         body.at("id").fail("duplicate source id '" + source.id + "' (first declared at " +

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/SecretReferences.h"
 #include "connectors/SourceConfig.h"
 #include "gateway/config/ConfigDocument.h"
 #include "gateway/config/GatewayConfig.h"
@@ -34,6 +35,10 @@ struct Configuration {
 // Error(InvalidConfig) naming file, line and reason.
 Configuration loadConfiguration(const std::filesystem::path& directory,
                                 const std::optional<std::string>& listenOverride = std::nullopt);
+
+// How the ${...} references of `document` resolve: all of them for the operator's files, only
+// those gateway.yaml binds to it (admin.secrets) for anything else.
+SecretReferences secretReferencesFor(const GatewayConfig& gateway, const ConfigDocument& document);
 
 // Builds and validates a whole configuration from its documents: every object parsed by the
 // module that owns its kind, then every reference checked. The admin plane calls this on a copy

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/Error.h"
+#include "common/SecretReferences.h"
 #include "gateway/http/TlsServerContext.h"
 
 namespace oncegate {
@@ -104,8 +105,32 @@ void parseCache(const ConfigNode& node, LocalCacheConfig& cache) {
   }
 }
 
+// admin.secrets: { <source id>: [NAME, "file:PATH", ...] }, the references an admin document of
+// that source may use (see SecretReferences).
+void parseAdminSecrets(const ConfigNode& node, GatewayConfig& config) {
+  for (const auto& [source, list] : node.entries()) {
+    auto& bound = config.adminSecrets[source];
+    for (const auto& item : list.items()) {
+      const auto reference = item.asString();
+      const bool isFile = reference.starts_with("file:") && reference.size() > 5;
+      const bool isName = reference.find_first_not_of(
+                              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                              "0123456789_") == std::string::npos &&
+                          !(reference.front() >= '0' && reference.front() <= '9');
+      if ((!isFile && !isName) || reference.find('}') != std::string::npos) {
+        item.fail(
+            "a secret binding is an environment variable NAME or \"file:PATH\", as written "
+            "between ${ and } (got '" +
+            reference + "')");
+      }
+      bound.push_back(reference);
+    }
+  }
+}
+
 void parseAdmin(const ConfigNode& node, GatewayConfig& config) {
-  node.allowOnlyKeys({"tokens"});
+  node.allowOnlyKeys({"tokens", "secrets"});
+  if (auto secrets = node.find("secrets")) parseAdminSecrets(*secrets, config);
   const auto tokens = node.find("tokens");
   if (!tokens) return;
   for (const auto& item : tokens->items()) {
@@ -146,7 +171,7 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
   if (auto v = document.find("threads")) threads = static_cast<unsigned>(v->asInt(0, kMaxThreads));
   config.http.threads = threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency());
   if (auto v = document.find("redis")) {
-    config.redis = v->asExpandedString();
+    config.redis = v->asExpandedString(SecretReferences::any(baseDir));
     if (config.redis->rfind("redis://", 0) != 0)
       v->fail("redis must be a redis://host:port/db URL");
   }
@@ -155,7 +180,8 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
   config.audit = audit ? parseAuditConfig(*audit, baseDir) : defaultAuditConfig(baseDir);
   if (auto v = document.find("limits")) parseLimits(*v, config);
   if (auto v = document.find("admin")) parseAdmin(*v, config);
-  if (auto v = document.find("store")) config.store = v->asExpandedString();
+  if (auto v = document.find("store"))
+    config.store = v->asExpandedString(SecretReferences::any(baseDir));
   if (auto v = document.find("store_poll")) {
     config.storePoll = v->asDuration();
     if (config.storePoll.count() <= 0) v->fail("store_poll must be above 0");
@@ -163,7 +189,7 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
   if (auto v = document.find("include")) config.include = v->asStringList();
   const auto hashKey = document.find("hash_key");
   if (!hashKey) document.fail("missing required key 'hash_key' (the secret for keyed hashes)");
-  config.hashKey = hashKey->asExpandedString();
+  config.hashKey = hashKey->asExpandedString(SecretReferences::any(baseDir));
   if (config.hashKey.size() < kMinimumHashKeyLength) {
     hashKey->fail("hash_key must be at least " + std::to_string(kMinimumHashKeyLength) +
                   " characters");

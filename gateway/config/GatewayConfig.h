@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,10 @@ struct GatewayConfig {
   // Secret for keyed hashes (cache keys, the `hash` mask). Instances sharing Redis share it.
   std::string hashKey;
   std::vector<AdminToken> adminTokens;
+  // admin.secrets: per source id, the ${...} references (as written between ${ and }) that a
+  // document of that source sent through the admin API may use. Documents from the operator's
+  // files may use any.
+  std::map<std::string, std::vector<std::string>> adminSecrets;
   std::string store;  // control store ODBC connection string (admin plane)
   // How often the store's version is read, so that other instances' changes take effect here.
   std::chrono::milliseconds storePoll{1000};

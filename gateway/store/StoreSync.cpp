@@ -18,8 +18,12 @@
 
 namespace oncegate {
 
-StoreSync::StoreSync(ControlStore& store, GatewayConfig gateway, LiveConfiguration& live)
-    : store_(store), gateway_(std::move(gateway)), live_(live) {}
+StoreSync::StoreSync(ControlStore& store, GatewayConfig gateway, LiveConfiguration& live,
+                     std::vector<StoredDocument> operatorDocuments)
+    : store_(store),
+      gateway_(std::move(gateway)),
+      operatorDocuments_(std::move(operatorDocuments)),
+      live_(live) {}
 
 StoreSync::~StoreSync() { stop(); }
 
@@ -58,11 +62,18 @@ std::shared_ptr<const GatewaySnapshot> StoreSync::build(const GatewaySnapshot* c
   std::vector<ConfigDocument> documents;
   documents.reserve(stored.size());
   for (const auto& document : stored) {
+    const bool fromOperatorFiles = std::any_of(
+        operatorDocuments_.begin(), operatorDocuments_.end(), [&](const StoredDocument& own) {
+          return own.kind == document.kind && own.id == document.id && own.body == document.body;
+        });
     documents.push_back(ConfigDocument{
         document.kind, document.id,
-        ConfigNode::parse(document.body, "store:" + document.kind + "/" + document.id)});
+        ConfigNode::parse(document.body, "store:" + document.kind + "/" + document.id),
+        fromOperatorFiles});
   }
-  return live_.build(buildConfiguration(gateway_, std::move(documents)), version, current);
+  // gateway.yaml's settings in force: a SIGHUP may have renewed its admin section since start.
+  const auto& gateway = current != nullptr ? current->config.gateway : gateway_;
+  return live_.build(buildConfiguration(gateway, std::move(documents)), version, current);
 }
 
 void StoreSync::start(std::chrono::milliseconds interval, StoreChangeChannel* changes) {

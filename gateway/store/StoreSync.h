@@ -7,8 +7,10 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gateway/config/GatewayConfig.h"
+#include "gateway/store/StoredDocument.h"
 
 namespace oncegate {
 
@@ -25,8 +27,13 @@ struct GatewaySnapshot;
 // the live configuration's changeMutex() while it builds and installs.
 class StoreSync {
  public:
-  // `gateway`: gateway.yaml's settings, which the store does not hold.
-  StoreSync(ControlStore& store, GatewayConfig gateway, LiveConfiguration& live);
+  // `gateway`: gateway.yaml's settings, which the store does not hold (once a snapshot is in
+  // force, its own, which a SIGHUP may have renewed). `operatorDocuments`: the documents of the
+  // operator's files as the store would hold them; a store document identical to one of them
+  // resolves every ${...} reference, any other only those gateway.yaml binds to it (the store
+  // also holds what admin tokens wrote).
+  StoreSync(ControlStore& store, GatewayConfig gateway, LiveConfiguration& live,
+            std::vector<StoredDocument> operatorDocuments = {});
   ~StoreSync();  // stops the poll
   StoreSync(const StoreSync&) = delete;
   StoreSync& operator=(const StoreSync&) = delete;
@@ -60,6 +67,7 @@ class StoreSync {
 
   ControlStore& store_;
   const GatewayConfig gateway_;
+  const std::vector<StoredDocument> operatorDocuments_;
   LiveConfiguration& live_;
 
   std::mutex pollMutex_;

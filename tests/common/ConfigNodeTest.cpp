@@ -5,6 +5,7 @@
 
 #include "common/ConfigNode.h"
 #include "common/Error.h"
+#include "common/SecretReferences.h"
 
 namespace oncegate {
 namespace {
@@ -60,8 +61,9 @@ TEST(ConfigNodeTest, ExpandsEnvironmentAndNamesMissingVariables) {
   ::setenv("ONCEGATE_TEST_SECRET", "s3cret", 1);
   auto doc = ConfigNode::parse(
       "odbc: \"Pwd=${ONCEGATE_TEST_SECRET};x\"\nmissing: ${NOPE_NOT_SET}\n", "x.yaml");
-  EXPECT_EQ(doc.at("odbc").asExpandedString(), "Pwd=s3cret;x");
-  EXPECT_THAT(errorOf([&] { doc.at("missing").asExpandedString(); }),
+  const auto references = SecretReferences::any("/etc/oncegate");
+  EXPECT_EQ(doc.at("odbc").asExpandedString(references), "Pwd=s3cret;x");
+  EXPECT_THAT(errorOf([&] { doc.at("missing").asExpandedString(references); }),
               HasSubstr("x.yaml:2: environment variable 'NOPE_NOT_SET' is not set"));
 }
 

@@ -13,7 +13,9 @@ using namespace std::chrono_literals;
 std::vector<SourceConfig> parseText(const std::string& text) {
   const auto document = ConfigNode::parse(text, "sources/hr.yaml");
   std::vector<SourceConfig> sources;
-  for (const auto& item : document.at("sources").items()) sources.push_back(parseSource(item));
+  for (const auto& item : document.at("sources").items()) {
+    sources.push_back(parseSource(item, SecretReferences::any("/etc/oncegate")));
+  }
   return sources;
 }
 
@@ -195,6 +197,59 @@ TEST(SourceConfigTest, RedactsPasswords) {
   EXPECT_EQ(redactConnectionString("Driver=SQLite3;Database=/tmp/a.db;"),
             "Driver=SQLite3;Database=/tmp/a.db;");
   EXPECT_EQ(redactConnectionString("DSN=hr"), "DSN=hr");
+}
+
+TEST(SourceConfigTest, RedactsEverySecretBearingKeyWhateverItsCase) {
+  EXPECT_EQ(redactConnectionString("Server=x;sslpassword=a;TOKEN=b;AccessToken=c;Secret=d;"
+                                   "ApiKey=e;AuthToken=f;Client_Secret=g;Uid=u"),
+            "Server=x;sslpassword=***;TOKEN=***;AccessToken=***;Secret=***;ApiKey=***;"
+            "AuthToken=***;Client_Secret=***;Uid=u");
+  EXPECT_EQ(redactConnectionString("pWd=a;PASSWORD=b;KeyStorePassword=c;Database=d"),
+            "pWd=***;PASSWORD=***;KeyStorePassword=***;Database=d");
+}
+
+TEST(SourceConfigTest, ReadsOdbcBracesWithTheirEscapedClosingBrace) {
+  // "}}" is a '}' inside the braces: the value is a}b;c and Server=x is a key of its own.
+  EXPECT_EQ(redactConnectionString("PWD={a}}b;c};Server=x"), "PWD=***;Server=x");
+  EXPECT_EQ(redactConnectionString("Uid=u;PWD={}}};Server=x;Database={a;b}"),
+            "Uid=u;PWD=***;Server=x;Database={a;b}");
+  EXPECT_EQ(blankSecrets("login a}b;c refused", "PWD={a}}b;c};Server=x"), "login *** refused");
+  // An unclosed brace runs to the end: nothing after it shows.
+  EXPECT_EQ(redactConnectionString("Server=x;PWD={abc;Uid=u"), "Server=x;PWD=***");
+}
+
+TEST(SourceConfigTest, ReadsLibpqConninfo) {
+  EXPECT_EQ(redactConnectionString("host=db dbname=fund user=og password=x"),
+            "host=db dbname=fund user=og password=***");
+  EXPECT_EQ(redactConnectionString("host=db password='it''s' user=og"),
+            "host=db password=*** user=og");
+  EXPECT_EQ(redactConnectionString("password = 'a\\' b\\'c' user=og"), "password = *** user=og");
+  EXPECT_EQ(redactConnectionString("password=a\\ b sslpassword=k host=h"),
+            "password=*** sslpassword=*** host=h");
+  // A space nobody quoted: the password still goes whole, up to the next key.
+  EXPECT_EQ(redactConnectionString("password=two words host=h"), "password=*** host=h");
+  EXPECT_EQ(blankSecrets("bad password it's", "host=db password='it\\'s'"), "bad password ***");
+}
+
+TEST(SourceConfigTest, ReadsPostgresqlUris) {
+  EXPECT_EQ(redactConnectionString("postgresql://og:s3cret@db.example:5432/fund"),
+            "postgresql://og:***@db.example:5432/fund");
+  EXPECT_EQ(redactConnectionString("postgres://og:p%40ss@db/fund?sslmode=require&password=x"),
+            "postgres://og:***@db/fund?sslmode=require&password=***");
+  EXPECT_EQ(redactConnectionString("postgresql://og@db/fund"), "postgresql://og@db/fund");
+  EXPECT_EQ(redactConnectionString("postgresql://og:a@b@db/fund"), "postgresql://og:***@db/fund");
+  EXPECT_EQ(blankSecrets("auth failed for p@ss", "postgres://og:p%40ss@db/fund"),
+            "auth failed for ***");
+}
+
+TEST(SourceConfigTest, RedactsAnythingWithoutFailing) {
+  for (const std::string_view text :
+       {"", "=", ";", "{", "}", "PWD", "PWD=", "PWD={", "PWD=}", "'", "password='", "password=\\",
+        "://", "a://", "a://:@", "x://u:p@h?", "x://h?=&=&password", "= = =", ";;==;;"}) {
+    const auto redacted = redactConnectionString(text);
+    EXPECT_LE(redacted.size(), text.size() + 3 * text.size() + 3) << text;
+    blankSecrets("message", text);
+  }
 }
 
 TEST(SourceConfigTest, BlanksThePasswordsADriverRepeats) {

@@ -35,6 +35,7 @@ SourceConfig configWithPassword() {
   SourceConfig config;
   config.id = "tax";
   config.odbc = "Driver=PostgreSQL Unicode;Server=db;Uid=tax;PWD=hunter2";
+  config.odbcAsWritten = config.odbc;
   config.pool = 8;
   return config;
 }

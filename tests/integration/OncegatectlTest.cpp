@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -633,6 +634,37 @@ TEST_F(OncegatectlTest, ExportRefusesANonEmptyDirectoryUnlessForced) {
   const auto noStore = runCtl({"export", target + "/x"});
   EXPECT_EQ(noStore.status, 2);
   EXPECT_THAT(noStore.err, HasSubstr("no control store: give --store or --config"));
+}
+
+TEST_F(OncegatectlTest, ExportWritesFilesAndDirectoriesForTheOwnerAloneWhateverTheUmask) {
+  const auto database = newStore();
+  const auto env = environment();
+  ASSERT_EQ(runCtl({"apply", directory(withStore(config(), database))}, env).status, 0);
+  const auto store = "Driver=SQLite3;Database=" + database;
+  const auto parent = std::filesystem::path(directory({})) / "made" / "exported";
+  // An existing file from an earlier export, world-readable, is narrowed too.
+  const auto target = std::filesystem::path(directory({{"forms.yaml", "forms: []\n"}}));
+  std::filesystem::permissions(target / "forms.yaml", std::filesystem::perms::all);
+  const auto previous = ::umask(0);  // the child inherits it: 0666 files without the fix
+  const auto fresh = runCtl({"export", parent.string(), "--store", store});
+  const auto forced = runCtl({"export", target.string(), "--store", store, "--force"});
+  ::umask(previous);
+  ASSERT_EQ(fresh.status, 0) << fresh.err;
+  ASSERT_EQ(forced.status, 0) << forced.err;
+  const auto mode = [](const std::filesystem::path& path) {
+    return std::filesystem::status(path).permissions() & std::filesystem::perms::all;
+  };
+  using std::filesystem::perms;
+  EXPECT_EQ(mode(parent), perms::owner_all);
+  EXPECT_EQ(mode(parent.parent_path()), perms::owner_all);
+  int files = 0;
+  for (const auto& dir : {parent, target}) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      EXPECT_EQ(mode(entry.path()), perms::owner_read | perms::owner_write) << entry.path();
+      ++files;
+    }
+  }
+  EXPECT_GE(files, 4);
 }
 
 TEST_F(OncegatectlTest, ARunningGatewayServesAFieldAddedByApply) {

@@ -110,6 +110,49 @@ TEST(ConfigurationTest, RejectsAMissingInclude) {
   EXPECT_THAT(message, HasSubstr("does not exist"));
 }
 
+TEST(ConfigurationTest, RejectsAnIncludeThatLeavesTheDirectoryByDotDot) {
+  ConfigDirectory dir;
+  ConfigDirectory elsewhere;
+  elsewhere.write("secret.yaml", "sources:\n" + source("alpha", "/data/a.db"));
+  const auto escape = "../" + elsewhere.path().filename().string() + "/secret.yaml";
+  dir.write("gateway.yaml", std::string(kGatewayHead) + "include: [\"" + escape + "\"]\n");
+  const auto message = rejection(dir);
+  EXPECT_THAT(message, HasSubstr("include: '" + escape + "'"));
+  EXPECT_THAT(message, HasSubstr("outside the configuration directory"));
+  // A glob that climbs out is refused the same way, and so is an absolute path.
+  dir.write("gateway.yaml", std::string(kGatewayHead) + "include: [\"../" +
+                                elsewhere.path().filename().string() + "/*.yaml\"]\n");
+  EXPECT_THAT(rejection(dir), HasSubstr("outside the configuration directory"));
+  dir.write("gateway.yaml", std::string(kGatewayHead) + "include: [\"" +
+                                (elsewhere.path() / "secret.yaml").string() + "\"]\n");
+  EXPECT_THAT(rejection(dir), HasSubstr("outside the configuration directory"));
+}
+
+TEST(ConfigurationTest, RejectsAnIncludeThatLeavesTheDirectoryByASymlink) {
+  ConfigDirectory dir;
+  ConfigDirectory elsewhere;
+  const auto outside = elsewhere.write("secret.yaml", "sources:\n" + source("alpha", "/data/a.db"));
+  dir.write("gateway.yaml", std::string(kGatewayHead) + "include: [sources/*.yaml]\n");
+  dir.write("sources/b.yaml", "sources:\n" + source("bravo", "/data/b.db"));
+  fs::create_symlink(outside, dir.path() / "sources" / "a.yaml");
+  EXPECT_THAT(rejection(dir), HasSubstr("outside the configuration directory"));
+  // A linked directory is followed too.
+  fs::remove(dir.path() / "sources" / "a.yaml");
+  fs::create_directory_symlink(elsewhere.path(), dir.path() / "linked");
+  dir.write("gateway.yaml",
+            std::string(kGatewayHead) + "include: [sources/*.yaml, linked/*.yaml]\n");
+  EXPECT_THAT(rejection(dir), HasSubstr("outside the configuration directory"));
+}
+
+TEST(ConfigurationTest, AcceptsASymlinkThatStaysInsideTheDirectory) {
+  ConfigDirectory dir;
+  dir.write("gateway.yaml", std::string(kGatewayHead) + "include: [sources/*.yaml]\n");
+  const auto real = dir.write("shared/a.yaml", "sources:\n" + source("alpha", "/data/a.db"));
+  fs::create_directories(dir.path() / "sources");
+  fs::create_symlink(real, dir.path() / "sources" / "a.yaml");
+  EXPECT_EQ(sourceIds(loadConfiguration(dir.path())), (std::vector<std::string>{"alpha"}));
+}
+
 TEST(ConfigurationTest, RejectsAMissingGatewayFile) {
   ConfigDirectory dir;
   EXPECT_THAT(rejection(dir), HasSubstr("gateway.yaml"));
@@ -309,6 +352,39 @@ GatewayConfig minimalGateway() {
   return parseGatewayConfig(
       ConfigNode::parse("hash_key: 0123456789abcdef0123456789abcdef\n", "gateway.yaml"), "/tmp",
       std::nullopt);
+}
+
+// A source sent through the admin API with `odbc` as given.
+ConfigDocument adminSource(const std::string& odbc) {
+  auto node = ConfigNode::parse(R"({"id":"tax","department":"税务局","odbc":")" + odbc + R"("})",
+                                "request body");
+  return ConfigDocument{"sources", "tax", node};
+}
+
+TEST(ConfigurationTest, AnAdminDocumentResolvesOnlyTheReferencesBoundToItsSource) {
+  ::setenv("ONCEGATE_TEST_TAX_PWD", "tax-secret", 1);
+  ::setenv("ONCEGATE_TEST_OTHER_SECRET", "other-secret", 1);
+  const auto gateway =
+      parseGatewayConfig(ConfigNode::parse("hash_key: 0123456789abcdef0123456789abcdef\n"
+                                           "admin: { secrets: { tax: [ONCEGATE_TEST_TAX_PWD] } }\n",
+                                           "gateway.yaml"),
+                         "/tmp", std::nullopt);
+  const auto bound =
+      buildConfiguration(gateway, {adminSource("Database=/tmp/x.db;PWD=${ONCEGATE_TEST_TAX_PWD}")});
+  EXPECT_EQ(bound.sources.at(0).odbc, "Database=/tmp/x.db;PWD=tax-secret");
+  EXPECT_EQ(bound.sources.at(0).odbcAsWritten, "Database=/tmp/x.db;PWD=${ONCEGATE_TEST_TAX_PWD}");
+  try {
+    buildConfiguration(gateway, {adminSource("Database=${ONCEGATE_TEST_OTHER_SECRET}")});
+    ADD_FAILURE() << "an unbound reference was expanded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::BadRequest);
+    EXPECT_THAT(e.message(), HasSubstr("is not bound to source 'tax'"));
+    EXPECT_THAT(e.message(), ::testing::Not(HasSubstr("other-secret")));
+  }
+  // The same body from the operator's files resolves every reference.
+  auto fromFiles = adminSource("Database=${ONCEGATE_TEST_OTHER_SECRET}");
+  fromFiles.operatorFile = true;
+  EXPECT_EQ(buildConfiguration(gateway, {fromFiles}).sources.at(0).odbc, "Database=other-secret");
 }
 
 TEST(ConfigurationTest, BuildsFromDocumentsAndKeepsThem) {

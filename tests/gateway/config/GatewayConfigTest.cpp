@@ -224,6 +224,37 @@ TEST(GatewayConfigTest, RejectsAnAdminTokenWithABadHash) {
   }
 }
 
+TEST(GatewayConfigTest, ReadsTheSecretsBoundPerSource) {
+  const auto config = parse(std::string(kHashKeyLine) +
+                            "admin:\n"
+                            "  secrets:\n"
+                            "    housing_fund: [FUND_DB_PASSWORD, \"file:/run/secrets/fund\"]\n"
+                            "    hr: []\n");
+  EXPECT_EQ(config.adminSecrets.at("housing_fund"),
+            (std::vector<std::string>{"FUND_DB_PASSWORD", "file:/run/secrets/fund"}));
+  EXPECT_TRUE(config.adminSecrets.at("hr").empty());
+  EXPECT_TRUE(parse(kHashKeyLine).adminSecrets.empty());
+}
+
+TEST(GatewayConfigTest, RejectsSecretsThatAreNotAMapping) {
+  EXPECT_THAT(rejection(std::string(kHashKeyLine) + "admin:\n  secrets: [A]\n"),
+              HasSubstr("gateway.yaml:3: expected a mapping"));
+}
+
+TEST(GatewayConfigTest, RejectsSecretsOfASourceThatAreNotAList) {
+  EXPECT_THAT(rejection(std::string(kHashKeyLine) + "admin:\n  secrets: { hr: A }\n"),
+              HasSubstr("expected a list"));
+}
+
+TEST(GatewayConfigTest, RejectsAMalformedSecretBinding) {
+  for (const std::string binding : {"\"${A}\"", "\"A B\"", "\"file:\"", "\"1A\""}) {
+    const auto message =
+        rejection(std::string(kHashKeyLine) + "admin:\n  secrets:\n    hr: [" + binding + "]\n");
+    EXPECT_THAT(message, HasSubstr("gateway.yaml:4")) << binding;
+    EXPECT_THAT(message, HasSubstr("a secret binding is an environment variable NAME")) << binding;
+  }
+}
+
 TEST(GatewayConfigTest, RejectsAMissingHashKey) {
   const auto message = rejection("listen: 127.0.0.1:8080\nthreads: 2\n");
   EXPECT_THAT(message, HasSubstr("gateway.yaml:1"));
