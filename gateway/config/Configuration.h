@@ -35,6 +35,10 @@ struct Configuration {
 Configuration loadConfiguration(const std::filesystem::path& directory,
                                 const std::optional<std::string>& listenOverride = std::nullopt);
 
+// Appends the documents of one included file (its sources:, datasets:, ... lists) to
+// `documents`, as loadConfiguration reads them; the fuzz target feeds it text (fuzz/).
+void appendConfigDocuments(const ConfigNode& file, std::vector<ConfigDocument>& documents);
+
 // Builds and validates a whole configuration from its documents: every object parsed by the
 // module that owns its kind, then every reference checked. The admin plane calls this on a copy
 // of the documents with one changed, so that a change takes effect only if the whole is valid.
