@@ -1,6 +1,7 @@
 // The /v1 request parser on any bytes, as each of the three kinds of data request. It must either
 // refuse with Error(BadRequest) or yield a request that survives a round trip: rendered back to
-// JSON and parsed again, it is the same request (so nothing it accepted was half understood).
+// JSON and parsed again, it is the same request (so nothing it accepted was half understood),
+// and its subject names each key once.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -58,6 +59,13 @@ void check(const std::uint8_t* data, std::size_t size, DataRequestKind kind) {
   fuzzRequire(!request.subjectType.empty(), "an accepted request names its subject type");
   fuzzRequire(kind == DataRequestKind::Prefill || !request.purpose.empty(),
               "an accepted resolve or verify names its purpose");
+  // Issue 9: a subject with a key twice was served for one value and audited with both.
+  for (std::size_t i = 0; i < request.subjectKeys.size(); ++i) {
+    for (std::size_t j = i + 1; j < request.subjectKeys.size(); ++j) {
+      fuzzRequire(request.subjectKeys[i].first != request.subjectKeys[j].first,
+                  "an accepted subject names each key once");
+    }
+  }
   auto rendered = render(request, kind);
   DataRequest again;
   try {

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -100,9 +101,10 @@ struct Gateway {
   HttpServer* server = nullptr;
 };
 
-// Built once and never destroyed: the loops' threads run until the process exits.
+// Built once and never destroyed; its loop thread is stopped at exit, before static objects that
+// Asio may use go.
 Gateway& gateway() {
-  static Gateway* instance = [] {
+  static Gateway* const instance = [] {
     auto* built = new Gateway;
     built->router.add(std::string(kDataPrefix), built->data);
     built->router.add(std::string(kAdminPrefix), built->admin);
@@ -115,6 +117,7 @@ Gateway& gateway() {
     built->server = new HttpServer(config, built->loops, built->router);
     built->server->start();
     built->loops.start();
+    std::atexit([] { gateway().loops.stop(); });
     return built;
   }();
   return *instance;
