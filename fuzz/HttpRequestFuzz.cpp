@@ -3,7 +3,8 @@
 // admin API uses it. Each input is sent on a new connection, whose write side is then shut, and
 // the answers are read until the server closes. Every answer must be well-formed HTTP/1.1 with a
 // status the server may give (never a 5xx: the handlers here do not fail), each request must
-// reach the route its path names, and the server must close within a bound.
+// reach the route its path names, and the server must close within 20 s (its own timeouts are 2 s;
+// the margin is for a loaded CI machine).
 //
 // A socket per input rather than Beast's parser alone: it runs the code a client reaches (the
 // server's limits, refusals, keep-alive, 100-continue) and is fast enough (docs/building.md).
@@ -128,7 +129,7 @@ std::size_t nextAnswer(std::string_view answers, std::size_t at) {
   const auto rest = answers.substr(at);
   if (!rest.starts_with("HTTP/1.1 ") || rest.size() < 12) return std::string_view::npos;
   const auto status = rest.substr(9, 3);
-  static constexpr std::string_view kStatuses[] = {"200", "400", "404", "405", "413", "431", "503"};
+  static constexpr std::string_view kStatuses[] = {"200", "400", "404", "405", "413", "431"};
   bool known = false;
   for (const auto candidate : kStatuses) known = known || status == candidate;
   // 100 Continue comes before the answer to a request that asked for it.
@@ -152,7 +153,7 @@ void exchange(std::string_view bytes) {
   const auto port = gateway().server->port();
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   fuzzRequire(fd >= 0, "a socket can be made");
-  timeval timeout{5, 0};
+  timeval timeout{20, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   sockaddr_in address{};
@@ -178,7 +179,7 @@ void exchange(std::string_view bytes) {
       continue;
     }
     reset = n < 0 && errno == ECONNRESET;
-    fuzzRequire(n == 0 || reset, "the server closes the connection within 5 s");
+    fuzzRequire(n == 0 || reset, "the server closes the connection within 20 s");
     break;
   }
   ::close(fd);
