@@ -17,7 +17,9 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -179,6 +181,11 @@ void exchange(std::string_view bytes) {
       continue;
     }
     reset = n < 0 && errno == ECONNRESET;
+    if (n < 0 && !reset) {
+      std::fprintf(stderr, "HttpRequestFuzz: recv failed (%s) after %zu bytes of answers: %.*s\n",
+                   std::strerror(errno), answers.size(), static_cast<int>(answers.size()),
+                   answers.data());
+    }
     fuzzRequire(n == 0 || reset, "the server closes the connection within 20 s");
     break;
   }
