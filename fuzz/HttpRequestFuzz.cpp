@@ -10,6 +10,7 @@
 // server's limits, refusals, keep-alive, 100-continue) and is fast enough (docs/building.md).
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -151,6 +152,21 @@ std::size_t nextAnswer(std::string_view answers, std::size_t at) {
   return at + headersEnd + 4 + length;
 }
 
+// libFuzzer's watchdog (SIGALRM) interrupts blocking calls now and then: an interrupted connect
+// goes on by itself, and is waited for.
+bool connectTo(int fd, const sockaddr_in& address) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) return true;
+  if (errno != EINTR) return false;
+  pollfd ready{fd, POLLOUT, 0};
+  int polled = 0;
+  do {
+    polled = ::poll(&ready, 1, 20'000);
+  } while (polled < 0 && errno == EINTR);
+  int error = 0;
+  socklen_t length = sizeof error;
+  return polled == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
+}
+
 void exchange(std::string_view bytes) {
   const auto port = gateway().server->port();
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -162,11 +178,11 @@ void exchange(std::string_view bytes) {
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  fuzzRequire(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0,
-              "the server accepts a connection");
+  fuzzRequire(connectTo(fd, address), "the server accepts a connection");
   std::size_t sent = 0;
   while (sent < bytes.size()) {
     const auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server refused and closed: what it answered is read below
     sent += static_cast<std::size_t>(n);
   }
@@ -180,6 +196,7 @@ void exchange(std::string_view bytes) {
       answers.append(buffer, static_cast<std::size_t>(n));
       continue;
     }
+    if (n < 0 && errno == EINTR) continue;
     reset = n < 0 && errno == ECONNRESET;
     if (n < 0 && !reset) {
       std::fprintf(stderr, "HttpRequestFuzz: recv failed (%s) after %zu bytes of answers: %.*s\n",
