@@ -22,6 +22,11 @@ std::vector<FieldPattern> parsePatterns(const std::optional<ConfigNode>& list) {
   return patterns;
 }
 
+// The years a valid_until may name: expiry is a system_clock time point, whose nanoseconds since
+// 1970 in 64 bits end in 2262; a year beyond them overflowed (undefined behaviour).
+constexpr int kMinYear = 1970;
+constexpr int kMaxYear = 2200;
+
 std::optional<std::chrono::sys_days> parseDate(std::string_view text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
   int year = 0;
@@ -35,7 +40,7 @@ std::optional<std::chrono::sys_days> parseDate(std::string_view text) {
   }
   const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
                                          std::chrono::day(day)};
-  if (!date.ok()) return std::nullopt;
+  if (!date.ok() || year < kMinYear || year > kMaxYear) return std::nullopt;
   return std::chrono::sys_days(date);
 }
 
@@ -92,7 +97,11 @@ Policy Policy::parse(const ConfigNode& item) {
   if (auto validUntil = item.find("valid_until")) {
     policy.validUntilText_ = validUntil->asString();
     auto lastDay = parseDate(policy.validUntilText_);
-    if (!lastDay) validUntil->fail("valid_until must be a date written YYYY-MM-DD");
+    if (!lastDay) {
+      validUntil->fail("valid_until must be a date written YYYY-MM-DD, from " +
+                       std::to_string(kMinYear) + "-01-01 to " + std::to_string(kMaxYear) +
+                       "-12-31");
+    }
     policy.expiresAt_ = TimePoint(*lastDay + std::chrono::days(1));
   }
   policy.requireCase_ = kDefaultRequireCase;

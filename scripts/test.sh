@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # The README's second command, and all that CI runs (.ci/run): installs what is missing, starts
 # Redis and a throwaway PostgreSQL on loopback, then builds and runs the tests with ctest in three
-# modes, and stops the servers it started:
+# modes, runs the fuzzers in a fourth, and stops the servers it started:
 #   normal  the whole suite, RelWithDebInfo (preset ci)                       build dir: build
 #   asan    the whole suite under AddressSanitizer + UBSan (preset asan)     build dir: build-asan
-#   tsan    the suites labelled concurrency under ThreadSanitizer (tsan)    build dir: build-tsan
+#   tsan    the suites labelled concurrency or fuzz under ThreadSanitizer   build dir: build-tsan
+#   fuzz    each libFuzzer target of fuzz/ for ONCEGATE_FUZZ_SECONDS (60), two at a time, Clang,
+#           ASan + UBSan (preset fuzz)                                      build dir: build-fuzz
 # Warnings are errors in every mode. A sanitizer report fails its test, and any report written by
-# a process the tests started (the gateway, oncegatectl) fails the run.
+# a process the tests started (the gateway, oncegatectl) fails the run. In fuzz mode any crash,
+# leak, timeout or sanitizer report fails the run, with the input that caused it.
 #
-# Usage: scripts/test.sh [--quick | --mode normal|asan|tsan ...] [ctest arguments...]
-#   (no option)   all three modes, as CI runs them
+# Usage: scripts/test.sh [--quick | --mode normal|asan|tsan|fuzz ...] [ctest arguments...]
+#   (no option)   all four modes, as CI runs them
 #   --quick       the normal mode only, for a developer's edit-test loop
 #   --mode M      only mode M; repeat it for several
 # Every other argument goes to ctest in every mode: scripts/test.sh --quick -L unit, -R Resolve.
-# Build directories can be moved with ONCEGATE_BUILD_DIR, ONCEGATE_ASAN_BUILD_DIR and
-# ONCEGATE_TSAN_BUILD_DIR.
+# Build directories can be moved with ONCEGATE_BUILD_DIR, ONCEGATE_ASAN_BUILD_DIR,
+# ONCEGATE_TSAN_BUILD_DIR and ONCEGATE_FUZZ_BUILD_DIR.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -25,8 +28,8 @@ while (($#)); do
   case "$1" in
     --quick) modes+=(normal) ;;
     --mode)
-      [[ $# -ge 2 && $2 =~ ^(normal|asan|tsan)$ ]] || {
-        echo "test.sh: --mode takes normal, asan or tsan" >&2
+      [[ $# -ge 2 && $2 =~ ^(normal|asan|tsan|fuzz)$ ]] || {
+        echo "test.sh: --mode takes normal, asan, tsan or fuzz" >&2
         exit 2
       }
       modes+=("$2")
@@ -37,7 +40,7 @@ while (($#)); do
   esac
   shift
 done
-((${#modes[@]})) || modes=(normal asan tsan)
+((${#modes[@]})) || modes=(normal asan tsan fuzz)
 
 scripts/install-deps.sh
 # ccache keys on paths relative to the checkout, so that a clone in another folder (CI's) reuses
@@ -63,18 +66,107 @@ sanitizer_reports_found() {
 
 summary=()
 failed=0
+
+# Runs one libFuzzer target for $ONCEGATE_FUZZ_SECONDS. Its seeds are copied to a fresh temporary
+# directory, which is the corpus it grows (the repository is never written); the regression inputs
+# and any further seed directories (fuzz-targets.txt) are read only. Any finding is printed with
+# its reproducer, in base64 so that it survives a CI log, and fails the target.
+run_fuzzer() {
+  local dir=$1 work=$2 name=$3 corpus=$4 regressions=$5
+  shift 5
+  local extra=()
+  for seeds in "$regressions" "$@"; do
+    [[ -d $seeds ]] && extra+=("$seeds")
+  done
+  mkdir -p "$work/$name/corpus" "$work/$name/artifacts"
+  cp -R "$corpus/." "$work/$name/corpus/"
+  local status=0
+  (
+    cd "$work/$name"
+    # Leak checking is libFuzzer's (-detect_leaks, on by default); UBSan stops at the first report.
+    ASAN_OPTIONS="halt_on_error=1:detect_leaks=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+      "$dir/fuzz/$name" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$work/$name/artifacts/" "$work/$name/corpus" "${extra[@]}"
+  ) >"$work/$name/log" 2>&1 || status=$?
+  local artifact
+  for artifact in "$work/$name/artifacts"/*; do
+    [[ -e $artifact ]] || continue
+    ((status != 0)) || status=1
+    echo "===== fuzz: $name found $(basename "$artifact"); reproduce with" >&2
+    echo "  $dir/fuzz/$name $artifact    (bytes, base64:)" >&2
+    base64 -w 76 "$artifact" >&2
+  done
+  if ((status != 0)); then
+    echo "===== fuzz: $name FAILED (exit $status); the end of its log:" >&2
+    tail -n 60 "$work/$name/log" >&2
+  fi
+  local runs rate
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name/log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$name/log")
+  echo "$name: $( ((status == 0)) && echo passed || echo FAILED), ${runs:-?} runs, ${rate:-?} exec/s" \
+    >"$work/$name/verdict"
+  return "$status"
+}
+
+run_fuzzers() {
+  local dir=$1 work
+  seconds=${ONCEGATE_FUZZ_SECONDS:-60}
+  work=$(mktemp -d /tmp/oncegate-fuzz-XXXXXX)
+  local running=0 line names=()
+  # Two at a time: CI has two cores.
+  while read -r -a line; do
+    ((${#line[@]})) || continue
+    if ((running >= 2)); then
+      wait -n || true
+      running=$((running - 1))
+    fi
+    echo "=== test.sh: fuzz: ${line[0]} for $seconds s" >&2
+    run_fuzzer "$dir" "$work" "${line[@]}" &
+    running=$((running + 1))
+    names+=("${line[0]}")
+  done <"$dir/fuzz-targets.txt"
+  wait || true
+  # The verdicts, not the exit statuses of background jobs, decide: a target without one failed.
+  local status=0 name
+  for name in "${names[@]}"; do
+    if [[ -f $work/$name/verdict ]]; then
+      echo "  $(cat "$work/$name/verdict")" >&2
+      grep -q FAILED "$work/$name/verdict" && status=1
+    else
+      echo "  $name: FAILED, no verdict (see $work/$name/log)" >&2
+      status=1
+    fi
+  done
+  ((status == 0)) && rm -rf "$work"
+  return "$status"
+}
+
 run_mode() {
   local mode=$1 preset dir labels=()
   case "$mode" in
     normal) preset=ci; dir=${ONCEGATE_BUILD_DIR:-$root/build} ;;
     asan) preset=asan; dir=${ONCEGATE_ASAN_BUILD_DIR:-$root/build-asan} ;;
-    tsan) preset=tsan; dir=${ONCEGATE_TSAN_BUILD_DIR:-$root/build-tsan}; labels=(-L concurrency) ;;
+    tsan) preset=tsan; dir=${ONCEGATE_TSAN_BUILD_DIR:-$root/build-tsan}; labels=(-L 'concurrency|fuzz') ;;
+    fuzz) preset=fuzz; dir=${ONCEGATE_FUZZ_BUILD_DIR:-$root/build-fuzz} ;;
   esac
   local started=$SECONDS
   echo "=== test.sh: $mode: building ($preset preset) in $dir" >&2
   cmake --preset "$preset" -B "$dir" >/dev/null
-  cmake --build "$dir"
+  if [[ $mode == fuzz ]]; then
+    cmake --build "$dir" --target oncegate_fuzz_targets
+  else
+    cmake --build "$dir"
+  fi
   local built=$SECONDS
+  if [[ $mode == fuzz ]]; then
+    local status=0
+    run_fuzzers "$dir" || status=$?
+    local verdict=passed
+    ((status == 0)) || verdict=FAILED
+    summary+=("$mode: $verdict, build $((built - started)) s, fuzzing $((SECONDS - built)) s")
+    ((status == 0)) || failed=1
+    return 0
+  fi
   echo "=== test.sh: $mode: ctest ${labels[*]} ${ctest_args[*]}" >&2
   local status=0
   rm -rf "${reports:?}"/*

@@ -63,6 +63,20 @@ bool isConfigDocumentKind(std::string_view kind) {
   return std::find(std::begin(kKinds), std::end(kKinds), kind) != std::end(kKinds);
 }
 
+void appendConfigDocuments(const ConfigNode& file, std::vector<ConfigDocument>& documents) {
+  if (file.isNull()) return;
+  for (const auto& [kind, list] : file.entries()) {
+    if (!isConfigDocumentKind(kind)) {
+      list.fail("unknown top-level key '" + kind +
+                "' (expected sources, subjects, datasets, fields, forms, clients or policies)");
+    }
+    for (const auto& item : list.items()) {
+      if (!item.isMap()) item.fail("expected a mapping with an id");
+      documents.push_back(ConfigDocument{kind, item.at("id").asString(), item, true});
+    }
+  }
+}
+
 Configuration loadConfiguration(const std::filesystem::path& directory,
                                 const std::optional<std::string>& listenOverride) {
   const auto root = ConfigNode::loadFile(directory / "gateway.yaml");
@@ -85,18 +99,7 @@ Configuration loadConfiguration(const std::filesystem::path& directory,
                         " (symlinks followed); included files must lie inside it");
       }
       if (!seen.insert(real).second) continue;
-      const auto content = ConfigNode::loadFile(file);
-      if (content.isNull()) continue;
-      for (const auto& [kind, list] : content.entries()) {
-        if (!isConfigDocumentKind(kind)) {
-          list.fail("unknown top-level key '" + kind +
-                    "' (expected sources, subjects, datasets, fields, forms, clients or policies)");
-        }
-        for (const auto& item : list.items()) {
-          if (!item.isMap()) item.fail("expected a mapping with an id");
-          documents.push_back(ConfigDocument{kind, item.at("id").asString(), item, true});
-        }
-      }
+      appendConfigDocuments(ConfigNode::loadFile(file), documents);
     }
   }
   return buildConfiguration(std::move(gateway), std::move(documents));

@@ -40,6 +40,11 @@ Configuration loadConfiguration(const std::filesystem::path& directory,
 // those gateway.yaml binds to it (admin.secrets) for anything else.
 SecretReferences secretReferencesFor(const GatewayConfig& gateway, const ConfigDocument& document);
 
+// Appends the documents of one included file (its sources:, datasets:, ... lists) to
+// `documents`, as loadConfiguration reads them (marked as the operator's, so every ${...} reference
+// resolves); the fuzz target feeds it text (fuzz/).
+void appendConfigDocuments(const ConfigNode& file, std::vector<ConfigDocument>& documents);
+
 // Builds and validates a whole configuration from its documents: every object parsed by the
 // module that owns its kind, then every reference checked. The admin plane calls this on a copy
 // of the documents with one changed, so that a change takes effect only if the whole is valid.

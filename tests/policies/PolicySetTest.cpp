@@ -268,6 +268,18 @@ TEST(PolicySetRejectionTest, BadDate) {
               HasSubstr("test.yaml:5: valid_until must be a date written YYYY-MM-DD"));
 }
 
+// Found by fuzz/ConfigurationFuzz: a year that system_clock's nanoseconds cannot hold overflowed
+// (undefined behaviour) and gave the policy an expiry in another century.
+TEST(PolicySetRejectionTest, DateOutsideTheClocksRange) {
+  const std::string head = "- id: p\n  clients: [audit-app]\n  purposes: [audit]\n  allow: [x]\n";
+  for (const std::string date : {"1013-12-31", "1969-12-31", "2263-01-01", "9999-12-31"}) {
+    EXPECT_THAT(errorOf(head + "  valid_until: " + date + "\n"),
+                HasSubstr("test.yaml:5: valid_until must be a date written YYYY-MM-DD, from "
+                          "1970-01-01 to 2200-12-31"))
+        << date;
+  }
+}
+
 TEST(PolicySetRejectionTest, RequireCaseNotABool) {
   EXPECT_THAT(errorOf("- id: p\n  clients: [audit-app]\n  purposes: [audit]\n  allow: [x]\n"
                       "  require_case: sometimes\n"),

@@ -1,0 +1,1 @@
+SELECT /* :nope ? */ a FROM t WHERE k = :k

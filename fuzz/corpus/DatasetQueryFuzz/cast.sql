@@ -1,0 +1,1 @@
+SELECT a::text, b FROM t WHERE k = :k::int

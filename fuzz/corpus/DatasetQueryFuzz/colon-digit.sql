@@ -1,0 +1,1 @@
+SELECT a FROM t WHERE k = :1 AND j = :k

@@ -1,0 +1,1 @@
+SELECT 'it''s :no' FROM t WHERE k = :k AND n = 'x'

@@ -1,0 +1,2 @@
+SELECT a -- :comment ?
+FROM t WHERE k = :k

@@ -1,0 +1,1 @@
+SELECT "col:umn" FROM "t:x" WHERE k = :k

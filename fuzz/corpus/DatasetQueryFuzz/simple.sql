@@ -1,0 +1,1 @@
+SELECT name, birth_date FROM employee WHERE id_card = :id_card

@@ -1,0 +1,1 @@
+SELECT ':not_a_param' AS a, b FROM t WHERE k = :k

@@ -1,0 +1,1 @@
+SELECT a FROM t WHERE at > TIME '10:00:00' AND k = :k

@@ -1,0 +1,1 @@
+SELECT a FROM t WHERE k = :_k AND l = :k_2

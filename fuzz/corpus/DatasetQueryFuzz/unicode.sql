@@ -1,0 +1,1 @@
+SELECT 名字 FROM 员工 WHERE 身份证 = :id_card
