@@ -36,7 +36,7 @@ bool splitListen(std::string_view text, HttpServerConfig& http) {
 // A `tls:` value: PEM text itself (after ${...} expansion, e.g. ${file:/run/secrets/key}) or the
 // path of a PEM file, relative to the directory of gateway.yaml.
 std::string pemOf(const ConfigNode& node, const std::filesystem::path& baseDir) {
-  auto value = node.asExpandedString();
+  auto value = node.asExpandedString(SecretReferences::any(baseDir));
   if (value.rfind("-----BEGIN", 0) == 0) return value;
   const auto path = (baseDir / value).lexically_normal();
   std::ifstream file(path, std::ios::binary);
