@@ -421,12 +421,21 @@ TEST_F(CacheEncryptionTest, AnUnrelatedKeySeesMissesNotErrors) {
   EXPECT_EQ(metricValue(client, R"(oncegate_cache_errors_total{tier="redis"})"), 0);
 }
 
+// runToExit starts the binary without --listen: an address no interface has makes a gateway
+// that got past its Redis check exit at once (1, cannot bind) instead of serving.
+void listenNowhere(ConfigFiles& files) {
+  auto& yaml = files["gateway.yaml"];
+  const std::string listen = "listen: 127.0.0.1:1";
+  yaml.replace(yaml.find(listen), listen.size(), "listen: 192.0.2.1:1");
+}
+
 TEST_F(CacheEncryptionTest, AWrongRedisPasswordStopsTheStartWithoutShowingIt) {
   const std::string wrong = "not-the-password-" + randomHex(12);
   auto files = config({key1_}, false);
   auto& yaml = files["gateway.yaml"];
   const std::string reference = "${ONCEGATE_TEST_REDIS_PASSWORD}";
   yaml.replace(yaml.find(reference), reference.size(), wrong);
+  listenNowhere(files);
   const auto [code, logs] = GatewayProcess::runToExit(files);
   EXPECT_EQ(code, 2) << logs;
   EXPECT_THAT(logs, HasSubstr("refused AUTH"));
@@ -441,6 +450,7 @@ TEST_F(CacheEncryptionTest, NoCredentialsForARedisThatWantsThemStopsTheStart) {
   auto& yaml = files["gateway.yaml"];
   const auto start = yaml.find("redis: {");
   yaml.replace(start, yaml.find('\n', start) - start, "redis: " + redis_.url());
+  listenNowhere(files);
   const auto [code, logs] = GatewayProcess::runToExit(files);
   EXPECT_EQ(code, 2) << logs;
   EXPECT_THAT(logs, HasSubstr("NOAUTH"));
