@@ -112,8 +112,7 @@ Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loo
                  endpoint.host, endpoint.port, e.detail());
   }
   auto cipher = std::make_shared<const oncegate::CacheValueCipher>(config.cacheEncryptionKeys);
-  auto redis =
-      std::make_unique<oncegate::RedisCache>(endpoint, loops.all(), kRedisTimeout, cipher);
+  auto redis = std::make_unique<oncegate::RedisCache>(endpoint, loops.all(), kRedisTimeout, cipher);
   const auto* shared = redis.get();
   if (!local.enabled) return {std::move(redis), nullptr, shared, nullptr};
   auto tiered = std::make_unique<oncegate::TieredCache>(std::move(redis), local.entries, local.ttl);
@@ -144,9 +143,8 @@ void gatherComponents(const oncegate::FileAuditLog& audit, const Cache& cache,
   samples.audit.written = auditStats.recordsWritten;
   samples.audit.fsyncDurations = auditStats.fsyncDurations;
   const auto tierSample = [&](oncegate::CacheTier tier, const oncegate::CacheStats& stats) {
-    samples.cacheTiers.push_back(
-        {std::string(oncegate::cacheTierName(tier)), stats.errors, stats.timeouts,
-         stats.undecryptable});
+    samples.cacheTiers.push_back({std::string(oncegate::cacheTierName(tier)), stats.errors,
+                                  stats.timeouts, stats.undecryptable});
   };
   if (cache.tiered != nullptr) tierSample(oncegate::CacheTier::Local, cache.tiered->localStats());
   if (cache.redis != nullptr) tierSample(oncegate::CacheTier::Redis, cache.redis->stats());

@@ -64,8 +64,7 @@ void RedisBlockingClient::checkLogin(const RedisEndpoint& endpoint,
 
 redisContext* RedisBlockingClient::open(const RedisEndpoint& endpoint,
                                         std::chrono::milliseconds connectTimeout,
-                                        std::chrono::milliseconds replyTimeout,
-                                        ErrorCode refusal) {
+                                        std::chrono::milliseconds replyTimeout, ErrorCode refusal) {
   redisContext* context =
       redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timevalOf(connectTimeout));
   if (context == nullptr) throw unavailable("redis connect: out of memory");
@@ -84,8 +83,8 @@ redisContext* RedisBlockingClient::open(const RedisEndpoint& endpoint,
       setup.run(arguments);
     } catch (const RefusedReply& e) {  // no reply at all stays "unavailable"
       if (refusal == ErrorCode::CacheUnavailable) throw;
-      throw Error(refusal, "Redis at " + endpoint.host + ":" + std::to_string(endpoint.port) +
-                               " " + e.refusal() +
+      throw Error(refusal, "Redis at " + endpoint.host + ":" + std::to_string(endpoint.port) + " " +
+                               e.refusal() +
                                "; check redis: in gateway.yaml (user, password, database)");
     }
   };

@@ -4,9 +4,9 @@
 // and amounts in every encoding we could think of. Also: keys rotate without a flush, a gateway
 // with an unrelated key sees misses (not errors), and a refused Redis login stops the start.
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fcntl.h>
 #include <hiredis.h>
 #include <signal.h>
 #include <spawn.h>
@@ -59,10 +59,10 @@ class AclRedis {
  public:
   AclRedis() : port_(unusedLoopbackPort()), password_("pw-" + randomHex(24)) {
     const std::string portText = std::to_string(port_);
-    std::vector<std::string> args = {"redis-server", "--port", portText, "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no", "--user", kRedisUser,
-                                     "on", ">" + password_, "~*", "&*", "+@all", "--user",
-                                     "default", "off"};
+    std::vector<std::string> args = {
+        "redis-server", "--port", portText, "--bind",   "127.0.0.1", "--save",        "",
+        "--appendonly", "no",     "--user", kRedisUser, "on",        ">" + password_, "~*",
+        "&*",           "+@all",  "--user", "default",  "off"};
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);

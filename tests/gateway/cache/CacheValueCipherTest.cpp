@@ -1,5 +1,3 @@
-#include "gateway/cache/CacheValueCipher.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,6 +5,7 @@
 #include <string>
 
 #include "common/Error.h"
+#include "gateway/cache/CacheValueCipher.h"
 
 namespace oncegate {
 namespace {
@@ -66,7 +65,8 @@ TEST(CacheValueCipherTest, AKnownIdWithTheWrongKeyMaterialIsAMiss) {
   const CacheValueCipher reader({keyOf(50)});
   auto sealed = *writer.seal(kCacheKey, kRow);
   const auto readerId = *reader.seal(kCacheKey, kRow);
-  sealed.replace(1, CacheValueCipher::kKeyIdBytes, readerId.substr(1, CacheValueCipher::kKeyIdBytes));
+  sealed.replace(1, CacheValueCipher::kKeyIdBytes,
+                 readerId.substr(1, CacheValueCipher::kKeyIdBytes));
   EXPECT_FALSE(reader.open(kCacheKey, sealed).has_value());
 }
 

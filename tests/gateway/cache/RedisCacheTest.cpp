@@ -202,7 +202,8 @@ class RedisCacheTest : public ::testing::Test {
       loops_.push_back(std::make_unique<LoopThread>());
       contexts.push_back(&loops_.back()->io());
     }
-    cache_ = std::make_unique<RedisCache>(std::move(endpoint), contexts, timeout, std::move(cipher));
+    cache_ =
+        std::make_unique<RedisCache>(std::move(endpoint), contexts, timeout, std::move(cipher));
   }
 
   // The cache goes after its loops stop and before they are destroyed.

@@ -344,8 +344,8 @@ TEST(ConfigurationTest, RejectsAnUnknownDocumentKind) {
 std::vector<ConfigDocument> documentsWithAHashMask() {
   auto documents = jsonDocuments();
   const std::vector<std::pair<std::string, std::string>> bodies = {
-      {"clients", R"({"id":"app","api_key_sha256":")" + sha256Hex("k") +
-                      R"(","purposes":["audit"]})"},
+      {"clients",
+       R"({"id":"app","api_key_sha256":")" + sha256Hex("k") + R"(","purposes":["audit"]})"},
       {"policies", R"({"id":"hashed","clients":["app"],"purposes":["audit"],
                       "allow":["org.*"],"mask":{"org.grade":"hash"}})"},
   };
@@ -368,11 +368,11 @@ TEST(ConfigurationTest, RejectsTheHashMaskWithoutAMaskKey) {
 }
 
 TEST(ConfigurationTest, AcceptsTheHashMaskWithAMaskKey) {
-  const auto gateway = parseGatewayConfig(
-      ConfigNode::parse("hash_key: 0123456789abcdef0123456789abcdef\n"
-                        "mask_key: another-secret-for-the-hash-mask-only\n",
-                        "gateway.yaml"),
-      "/tmp", std::nullopt);
+  const auto gateway =
+      parseGatewayConfig(ConfigNode::parse("hash_key: 0123456789abcdef0123456789abcdef\n"
+                                           "mask_key: another-secret-for-the-hash-mask-only\n",
+                                           "gateway.yaml"),
+                         "/tmp", std::nullopt);
   const auto config = buildConfiguration(gateway, documentsWithAHashMask());
   EXPECT_NE(config.policies.find("hashed"), nullptr);
 }

@@ -336,8 +336,7 @@ TEST(GatewayConfigTest, RejectsAMalformedRedisUrlWithoutQuotingIt) {
 }
 
 TEST(GatewayConfigTest, RejectsRedisWithoutCacheEncryptionKeys) {
-  const auto message =
-      rejection(std::string(kHashKeyLine) + "redis: redis://127.0.0.1:6379/0\n");
+  const auto message = rejection(std::string(kHashKeyLine) + "redis: redis://127.0.0.1:6379/0\n");
   EXPECT_THAT(message, HasSubstr("gateway.yaml:2"));
   EXPECT_THAT(message, HasSubstr("redis needs cache.encryption_keys"));
 }
@@ -346,8 +345,8 @@ TEST(GatewayConfigTest, RejectsAnEncryptionKeyThatIsNotSixtyFourHexDigits) {
   for (const std::string& key :
        {std::string(63, 'a'), std::string(65, 'a'), std::string(63, 'a') + "g",
         std::string("a-passphrase-is-not-a-key-a-passphrase-is-not-a-key-a-passphrase")}) {
-    const auto message =
-        rejection(std::string(kHashKeyLine) + "cache:\n  encryption_keys:\n    - \"" + key + "\"\n");
+    const auto message = rejection(std::string(kHashKeyLine) +
+                                   "cache:\n  encryption_keys:\n    - \"" + key + "\"\n");
     EXPECT_THAT(message, HasSubstr("gateway.yaml:4: each of cache.encryption_keys must be 64 hex"))
         << key;
     EXPECT_THAT(message, ::testing::Not(HasSubstr(key))) << "the key is never quoted";
@@ -361,9 +360,8 @@ TEST(GatewayConfigTest, RejectsAnEmptyEncryptionKeyList) {
 
 TEST(GatewayConfigTest, RejectsAnEncryptionKeyListedTwice) {
   // The same key in another case is the same key.
-  const auto message =
-      rejection(std::string(kHashKeyLine) + "cache: { encryption_keys: [" + std::string(64, 'e') +
-                ", " + std::string(64, 'E') + "] }\n");
+  const auto message = rejection(std::string(kHashKeyLine) + "cache: { encryption_keys: [" +
+                                 std::string(64, 'e') + ", " + std::string(64, 'E') + "] }\n");
   EXPECT_THAT(message, HasSubstr("the same key twice"));
 }
 
@@ -386,8 +384,8 @@ TEST(GatewayConfigTest, RejectsAHashKeyEqualToAnEncryptionKey) {
 }
 
 TEST(GatewayConfigTest, RejectsAMaskKeyEqualToAnEncryptionKey) {
-  const auto message = rejection(std::string(kHashKeyLine) + kCacheLine + "mask_key: \"" +
-                                 kCacheKeyHex + "\"\n");
+  const auto message =
+      rejection(std::string(kHashKeyLine) + kCacheLine + "mask_key: \"" + kCacheKeyHex + "\"\n");
   EXPECT_THAT(message, HasSubstr("mask_key must differ from every key of cache.encryption_keys"));
 }
 
