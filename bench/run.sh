@@ -17,7 +17,7 @@ bench=$root/bench
 # The configuration that turns the in-process (first-level) cache off, so that every hit goes
 # to Redis. The lead fills this in with the gateway's knob; when the gateway rejects it as an
 # unknown key, hot-redis runs with the hot configuration and the report says so.
-HOT_REDIS_EXTRA_CONFIG=${HOT_REDIS_EXTRA_CONFIG-'cache: { local: off }'}
+HOT_REDIS_EXTRA_CONFIG=${HOT_REDIS_EXTRA_CONFIG-'cache: { local: off, encryption_keys: ["${ONCEGATE_BENCH_CACHE_KEY}"] }'}
 
 quick=0
 for arg in "$@"; do
@@ -142,10 +142,17 @@ for f in person civil_affairs housing_fund medical_insurance; do
   cp "$root/config/mappings/$f.yaml" "$state/config/mappings/"
 done
 cp -r "$state/config" "$state/config-hot-redis"
+# The extra configuration replaces the base `cache:` line (a key given twice is an error).
+if [[ $HOT_REDIS_EXTRA_CONFIG == cache:* ]]; then
+  sed -i '/^cache:/d' "$state/config-hot-redis/gateway.yaml"
+fi
 printf '%s\n' "$HOT_REDIS_EXTRA_CONFIG" >>"$state/config-hot-redis/gateway.yaml"
 
 fresh_hash_key() { ONCEGATE_BENCH_HASH_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'); export ONCEGATE_BENCH_HASH_KEY; }
 fresh_hash_key
+# What cache values in Redis are sealed with (64 hex digits), one per run.
+ONCEGATE_BENCH_CACHE_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export ONCEGATE_BENCH_CACHE_KEY
 
 # ---------------------------------------------------------------------------- helpers
 gw_url=http://127.0.0.1:$gw_port

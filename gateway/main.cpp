@@ -28,7 +28,9 @@
 #include "gateway/audit/FileAuditLog.h"
 #include "gateway/audit/RefusalTally.h"
 #include "gateway/cache/CacheInvalidation.h"
+#include "gateway/cache/CacheValueCipher.h"
 #include "gateway/cache/MemoryCache.h"
+#include "gateway/cache/RedisBlockingClient.h"
 #include "gateway/cache/RedisCache.h"
 #include "gateway/cache/RedisPubSubChannel.h"
 #include "gateway/cache/TieredCache.h"
@@ -63,6 +65,8 @@ constexpr std::chrono::seconds kLogFlushInterval{1};
 
 // How long a Redis round trip may take before the request treats it as misses.
 constexpr std::chrono::milliseconds kRedisTimeout{100};
+// How long the startup check of the Redis login waits for each step.
+constexpr std::chrono::milliseconds kRedisLoginCheckTimeout{2000};
 // Beyond request_timeout, what a request being answered at shutdown gets to finish: its audit
 // record (strict: an fsync) and its write.
 constexpr std::chrono::milliseconds kDrainSlack{1000};
@@ -102,12 +106,18 @@ Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loo
     const auto* tier = memory.get();
     return {std::move(memory), nullptr, nullptr, tier};
   }
-  auto endpoint = oncegate::RedisEndpoint::parse(*config.redis);
-  if (!endpoint) {
-    throw oncegate::Error(oncegate::ErrorCode::InvalidConfig,
-                          "redis: expected redis://[:password@]host:port[/db]");
+  const auto& endpoint = *config.redis;
+  // A refused login (wrong password) stops the start here: otherwise every lookup would miss,
+  // forever, with nothing but a log line to say why. Redis merely down is waited for instead.
+  try {
+    oncegate::RedisBlockingClient::checkLogin(endpoint, kRedisLoginCheckTimeout);
+  } catch (const oncegate::Error& e) {
+    if (e.code() == oncegate::ErrorCode::InvalidConfig) throw;
+    spdlog::warn("redis cache {}:{} not reachable at startup ({}); serving misses until it is",
+                 endpoint.host, endpoint.port, e.detail());
   }
-  auto redis = std::make_unique<oncegate::RedisCache>(*endpoint, loops.all(), kRedisTimeout);
+  auto cipher = std::make_shared<const oncegate::CacheValueCipher>(config.cacheEncryptionKeys);
+  auto redis = std::make_unique<oncegate::RedisCache>(endpoint, loops.all(), kRedisTimeout, cipher);
   const auto* shared = redis.get();
   if (!local.enabled) return {std::move(redis), nullptr, shared, nullptr};
   auto tiered = std::make_unique<oncegate::TieredCache>(std::move(redis), local.entries, local.ttl);
@@ -138,8 +148,8 @@ void gatherComponents(const oncegate::FileAuditLog& audit, const Cache& cache,
   samples.audit.written = auditStats.recordsWritten;
   samples.audit.fsyncDurations = auditStats.fsyncDurations;
   const auto tierSample = [&](oncegate::CacheTier tier, const oncegate::CacheStats& stats) {
-    samples.cacheTiers.push_back(
-        {std::string(oncegate::cacheTierName(tier)), stats.errors, stats.timeouts});
+    samples.cacheTiers.push_back({std::string(oncegate::cacheTierName(tier)), stats.errors,
+                                  stats.timeouts, stats.undecryptable});
   };
   if (cache.tiered != nullptr) tierSample(oncegate::CacheTier::Local, cache.tiered->localStats());
   if (cache.redis != nullptr) tierSample(oncegate::CacheTier::Redis, cache.redis->stats());
@@ -293,8 +303,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<oncegate::RedisPubSubChannel> invalidations;
     if (tiered != nullptr) {
       invalidations = std::make_unique<oncegate::RedisPubSubChannel>(
-          *oncegate::RedisEndpoint::parse(*gateway.redis),
-          oncegate::CacheInvalidation::channelFor(gateway.hashKey),
+          *gateway.redis, oncegate::CacheInvalidation::channelFor(gateway.hashKey),
           oncegate::RedisPubSubChannel::Wording{
               "cache invalidations",
               "other instances' local copies expire within cache.local_ttl"});
@@ -352,8 +361,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<oncegate::StoreChangeChannel> storeChanges;
     if (sync && gateway.redis) {
       storeChanges = std::make_unique<oncegate::StoreChangeChannel>(
-          *oncegate::RedisEndpoint::parse(*gateway.redis),
-          oncegate::StoreChangeChannel::channelFor(gateway.store));
+          *gateway.redis, oncegate::StoreChangeChannel::channelFor(gateway.store));
     }
     const auto tls = tlsContextOf(gateway);
     oncegate::HttpServer server(httpConfig, loops, router, tls);

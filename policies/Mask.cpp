@@ -50,7 +50,7 @@ bool isYearText(std::string_view text) {
 
 }  // namespace
 
-Value applyMask(MaskKind kind, const Value& value, std::string_view hashKey) {
+Value applyMask(MaskKind kind, const Value& value, std::string_view maskKey) {
   if (value.isNull() || kind == MaskKind::None) return value;
   switch (kind) {
     case MaskKind::None:
@@ -60,7 +60,9 @@ Value applyMask(MaskKind kind, const Value& value, std::string_view hashKey) {
     case MaskKind::ShowFirst1:
       return Value::string(showFirst1(value.toString()));
     case MaskKind::Hash:
-      return Value::string(hmacSha256Hex(hashKey, value.toString()).substr(0, kHashHexDigits));
+      // Without a key the hash would be a plain (guessable) digest: fail closed instead.
+      if (maskKey.empty()) return Value::string(std::string(kRedacted));
+      return Value::string(hmacSha256Hex(maskKey, value.toString()).substr(0, kHashHexDigits));
     case MaskKind::YearOnly:
       if ((value.kind() == ValueKind::Date || value.kind() == ValueKind::DateTime) &&
           isYearText(value.text())) {

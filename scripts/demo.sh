@@ -2,7 +2,8 @@
 # Runs the oncegate demo from nothing: installs what is missing, builds the gateway, generates six
 # department databases, makes sure Redis answers on 127.0.0.1:6379, prints a request to try, and
 # runs the gateway in the foreground on config/ (Ctrl-C stops it). Works from any directory.
-# Usage: scripts/demo.sh            (ONCEGATE_LISTEN, ONCEGATE_DATA, ONCEGATE_HASH_KEY override)
+# Usage: scripts/demo.sh            (ONCEGATE_LISTEN, ONCEGATE_DATA, ONCEGATE_HASH_KEY,
+#                                    ONCEGATE_MASK_KEY, ONCEGATE_CACHE_KEY override)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${ONCEGATE_BUILD_DIR:-$root/build}
@@ -24,6 +25,16 @@ ONCEGATE_DATA=$(cd "$ONCEGATE_DATA" && pwd)
 # A fixed key so the demo runs with no setup. Production sets its own secret (32+ characters,
 # the same on every instance) from a secret store, never this one.
 export ONCEGATE_HASH_KEY=${ONCEGATE_HASH_KEY:-oncegate-demo-hash-key-not-for-production-use}
+export ONCEGATE_MASK_KEY=${ONCEGATE_MASK_KEY:-oncegate-demo-mask-key-not-for-production-use}
+# The key rows cached in Redis are encrypted with: 32 random bytes, made once and kept in the
+# demo's state directory (readable by this user only), so restarts read what is cached.
+if [[ -z ${ONCEGATE_CACHE_KEY:-} ]]; then
+  if [[ ! -s $ONCEGATE_DATA/cache-key ]]; then
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$ONCEGATE_DATA/cache-key")
+  fi
+  ONCEGATE_CACHE_KEY=$(cat "$ONCEGATE_DATA/cache-key")
+fi
+export ONCEGATE_CACHE_KEY
 bash "$root/scripts/make-demo-data.sh" "$ONCEGATE_DATA"
 # The control store keeps admin changes across restarts; the demo starts from config/ each run.
 rm -f "$ONCEGATE_DATA/control.db"

@@ -12,6 +12,7 @@ struct CacheStats {
   std::uint64_t misses = 0;
   std::uint64_t errors = 0;
   std::uint64_t timeouts = 0;
+  std::uint64_t undecryptable = 0;
 };
 
 }  // namespace oncegate

@@ -25,6 +25,22 @@ Error unavailable(std::string detail) {
                std::move(detail));
 }
 
+// Redis answered with an error reply; to everyone but open() just an unavailable cache.
+class RefusedReply : public Error {
+ public:
+  RefusedReply(const std::string& command, std::string text)
+      : Error(ErrorCode::CacheUnavailable, "the shared cache (Redis) did not answer; try again",
+              "redis " + command + " refused: " + text),
+        command_(command),
+        text_(std::move(text)) {}
+  // Names the command, never its arguments: AUTH's hold the password.
+  std::string refusal() const { return "refused " + command_ + ": " + text_; }
+
+ private:
+  std::string command_;
+  std::string text_;
+};
+
 }  // namespace
 
 struct RedisBlockingClient::Reply {
@@ -38,6 +54,17 @@ RedisBlockingClient::RedisBlockingClient(const RedisEndpoint& endpoint,
 redisContext* RedisBlockingClient::connect(const RedisEndpoint& endpoint,
                                            std::chrono::milliseconds connectTimeout,
                                            std::chrono::milliseconds replyTimeout) {
+  return open(endpoint, connectTimeout, replyTimeout, ErrorCode::CacheUnavailable);
+}
+
+void RedisBlockingClient::checkLogin(const RedisEndpoint& endpoint,
+                                     std::chrono::milliseconds timeout) {
+  redisFree(open(endpoint, timeout, timeout, ErrorCode::InvalidConfig));
+}
+
+redisContext* RedisBlockingClient::open(const RedisEndpoint& endpoint,
+                                        std::chrono::milliseconds connectTimeout,
+                                        std::chrono::milliseconds replyTimeout, ErrorCode refusal) {
   redisContext* context =
       redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timevalOf(connectTimeout));
   if (context == nullptr) throw unavailable("redis connect: out of memory");
@@ -51,15 +78,26 @@ redisContext* RedisBlockingClient::connect(const RedisEndpoint& endpoint,
     throw unavailable("redis connect to " + endpoint.host + ": " + context->errstr);
   }
   redisEnableKeepAlive(context);
+  const auto setupCommand = [&](const std::vector<std::string>& arguments) {
+    try {
+      setup.run(arguments);
+    } catch (const RefusedReply& e) {  // no reply at all stays "unavailable"
+      if (refusal == ErrorCode::CacheUnavailable) throw;
+      throw Error(refusal, "Redis at " + endpoint.host + ":" + std::to_string(endpoint.port) + " " +
+                               e.refusal() +
+                               "; check redis: in gateway.yaml (user, password, database)");
+    }
+  };
   if (!endpoint.password.empty()) {
     if (endpoint.username.empty()) {
-      setup.run({"AUTH", endpoint.password});
+      setupCommand({"AUTH", endpoint.password});
     } else {
-      setup.run({"AUTH", endpoint.username, endpoint.password});
+      setupCommand({"AUTH", endpoint.username, endpoint.password});
     }
   }
-  if (endpoint.database != 0) setup.run({"SELECT", std::to_string(endpoint.database)});
-  setup.run({"CLIENT", "SETNAME", endpoint.clientName});
+  if (endpoint.database != 0) setupCommand({"SELECT", std::to_string(endpoint.database)});
+  // Also the first command a server that wants a password and got none refuses (NOAUTH).
+  setupCommand({"CLIENT", "SETNAME", endpoint.clientName});
   setup.context_ = nullptr;  // handed to the caller
   return context;
 }
@@ -80,9 +118,7 @@ RedisBlockingClient::Reply RedisBlockingClient::run(const std::vector<std::strin
       redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data())));
   if (!out.reply) throw unavailable("redis " + arguments.front() + ": " + context_->errstr);
   if (out.reply->type == REDIS_REPLY_ERROR) {
-    // The command is named, never its arguments: AUTH's hold the password.
-    throw unavailable("redis " + arguments.front() +
-                      " refused: " + std::string(out.reply->str, out.reply->len));
+    throw RefusedReply(arguments.front(), std::string(out.reply->str, out.reply->len));
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/Error.h"
 #include "gateway/cache/RedisEndpoint.h"
 
 struct redisContext;
@@ -25,6 +26,11 @@ class RedisBlockingClient {
   static redisContext* connect(const RedisEndpoint& endpoint,
                                std::chrono::milliseconds connectTimeout,
                                std::chrono::milliseconds replyTimeout);
+  // The gateway's check at startup: connects and runs the setup commands once. Redis refusing one
+  // (a wrong password, an unknown user, a database out of range) is a configuration error
+  // (InvalidConfig, Redis' words in the message, never the password): the gateway must not start
+  // and serve misses forever. Redis not answering is CacheUnavailable: it may come back later.
+  static void checkLogin(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout);
   ~RedisBlockingClient();
   RedisBlockingClient(const RedisBlockingClient&) = delete;
   RedisBlockingClient& operator=(const RedisBlockingClient&) = delete;
@@ -44,6 +50,9 @@ class RedisBlockingClient {
   // Runs a command given as its arguments; throws CacheUnavailable on a failure or an error reply.
   struct Reply;
   Reply run(const std::vector<std::string>& arguments);
+  // connect(), with an error reply to a setup command thrown as `refusal`.
+  static redisContext* open(const RedisEndpoint& endpoint, std::chrono::milliseconds connectTimeout,
+                            std::chrono::milliseconds replyTimeout, ErrorCode refusal);
 
   redisContext* context_ = nullptr;
 };

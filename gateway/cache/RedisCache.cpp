@@ -46,6 +46,7 @@ struct RedisCache::Counters {
   std::atomic<std::uint64_t> misses{0};
   std::atomic<std::uint64_t> errors{0};
   std::atomic<std::uint64_t> timeouts{0};
+  std::atomic<std::uint64_t> undecryptable{0};
 };
 
 // One hiredis connection, living on one loop: every member is touched on that loop's thread only
@@ -53,11 +54,12 @@ struct RedisCache::Counters {
 class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::io_context& loop, RedisEndpoint endpoint, milliseconds timeout,
-             std::shared_ptr<Counters> counters)
+             std::shared_ptr<Counters> counters, std::shared_ptr<const CacheValueCipher> cipher)
       : loop_(loop),
         endpoint_(std::move(endpoint)),
         timeout_(timeout),
         counters_(std::move(counters)),
+        cipher_(std::move(cipher)),
         reconnectTimer_(loop),
         connectTimer_(loop),
         resolver_(loop) {}
@@ -85,9 +87,11 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
  private:
   // One MGET in flight. The reply callback and the timeout race; whichever comes first finishes.
   struct PendingLookup {
-    PendingLookup(asio::io_context& loop, std::size_t keyCount, LookupDone completion)
-        : count(keyCount), done(std::move(completion)), timer(loop) {}
+    PendingLookup(asio::io_context& loop, const std::vector<std::string>& lookedUp,
+                  LookupDone completion)
+        : count(lookedUp.size()), keys(lookedUp), done(std::move(completion)), timer(loop) {}
     std::size_t count;
+    std::vector<std::string> keys;  // what each value was sealed under
     LookupDone done;
     asio::steady_timer timer;
     bool finished = false;
@@ -114,6 +118,7 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
   RedisEndpoint endpoint_;
   milliseconds timeout_;
   std::shared_ptr<Counters> counters_;
+  std::shared_ptr<const CacheValueCipher> cipher_;
   std::atomic<std::thread::id> thread_{};
   redisAsyncContext* context_ = nullptr;
   State state_ = State::Down;
@@ -280,7 +285,7 @@ void RedisCache::Connection::onSetupReply(redisAsyncContext* context, void* repl
 }
 
 void RedisCache::Connection::lookup(const std::vector<std::string>& keys, LookupDone done) {
-  auto pending = std::make_shared<PendingLookup>(loop_, keys.size(), std::move(done));
+  auto pending = std::make_shared<PendingLookup>(loop_, keys, std::move(done));
   if (context_ == nullptr || state_ == State::Down) {
     finishWithMisses(*pending, false);
     return;
@@ -331,17 +336,23 @@ void RedisCache::Connection::onLookupReply(redisAsyncContext* context, void* rep
   self->markHealthy();
   std::vector<CacheAnswer> result(pending.count);
   std::uint64_t hits = 0;
+  std::uint64_t undecryptable = 0;
   for (std::size_t i = 0; i < pending.count; ++i) {
     const redisReply* element = answer->element[i];
     result[i].tier = CacheTier::Redis;
     if (element != nullptr && element->type == REDIS_REPLY_STRING) {
-      result[i].bytes.emplace(element->str, element->len);
-      ++hits;
-    } else {
-      result[i].markMissedIn(CacheTier::Redis);
+      result[i].bytes =
+          self->cipher_->open(pending.keys[i], std::string_view(element->str, element->len));
+      if (result[i].bytes) {
+        ++hits;
+        continue;
+      }
+      ++undecryptable;
     }
+    result[i].markMissedIn(CacheTier::Redis);
   }
   self->counters_->hits += hits;
+  self->counters_->undecryptable += undecryptable;
   self->counters_->misses += pending.count - hits;
   self->finish(pending, std::move(result));
 }
@@ -373,8 +384,13 @@ void RedisCache::Connection::store(const std::string& key, const std::string& by
     counters_->errors++;
     return;
   }
+  const auto sealed = cipher_->seal(key, bytes);
+  if (!sealed) {  // no random bytes: better not cached than cached in clear
+    counters_->errors++;
+    return;
+  }
   if (redisAsyncCommand(context_, &Connection::onStoreReply, nullptr, "SET %b %b PX %lld",
-                        key.data(), key.size(), bytes.data(), bytes.size(),
+                        key.data(), key.size(), sealed->data(), sealed->size(),
                         static_cast<long long>(ttl.count())) != REDIS_OK) {
     counters_->errors++;
   }
@@ -387,12 +403,12 @@ void RedisCache::Connection::onStoreReply(redisAsyncContext* context, void* repl
 }
 
 RedisCache::RedisCache(const RedisEndpoint& endpoint, const std::vector<asio::io_context*>& loops,
-                       milliseconds timeout)
+                       milliseconds timeout, std::shared_ptr<const CacheValueCipher> cipher)
     : endpoint_(endpoint), counters_(std::make_shared<Counters>()) {
   connections_.reserve(loops.size());
   for (auto* loop : loops) {
     if (loop == nullptr) continue;
-    auto connection = std::make_shared<Connection>(*loop, endpoint, timeout, counters_);
+    auto connection = std::make_shared<Connection>(*loop, endpoint, timeout, counters_, cipher);
     connections_.push_back(connection);
     // Registers the loop's thread and connects, both on that thread.
     asio::post(*loop, [connection] { connection->start(); });
@@ -447,6 +463,7 @@ CacheStats RedisCache::stats() const {
   out.misses = counters_->misses.load();
   out.errors = counters_->errors.load();
   out.timeouts = counters_->timeouts.load();
+  out.undecryptable = counters_->undecryptable.load();
   return out;
 }
 

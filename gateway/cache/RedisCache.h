@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gateway/cache/CacheStats.h"
+#include "gateway/cache/CacheValueCipher.h"
 #include "gateway/cache/DatasetCache.h"
 #include "gateway/cache/RedisEndpoint.h"
 
@@ -28,12 +29,16 @@ namespace oncegate {
 // in the background, waiting 100 ms after a failure, doubling up to 2 s. Nothing here blocks a
 // loop (connect is async) or throws to the caller.
 //
+// Values are sealed with `cipher` (the cache key as associated data) before they leave the
+// process, so Redis never holds a row in clear; a value that does not open (a key retired or
+// unknown here, altered, truncated) is a miss, counted in stats().undecryptable.
+//
 // Destroy only after the loops have stopped running (I/O threads joined) and before the
 // io_contexts themselves are destroyed. Lookups still pending then are never completed.
 class RedisCache : public DatasetCache {
  public:
   RedisCache(const RedisEndpoint& endpoint, const std::vector<boost::asio::io_context*>& loops,
-             std::chrono::milliseconds timeout);
+             std::chrono::milliseconds timeout, std::shared_ptr<const CacheValueCipher> cipher);
   ~RedisCache() override;
 
   RedisCache(const RedisCache&) = delete;

@@ -8,7 +8,9 @@
 namespace oncegate {
 
 // Where the shared cache lives and how to log in, from gateway.yaml's
-// `redis: redis://[[user]:password@]host[:port][/db]`.
+// `redis: redis://[[user]:password@]host[:port][/db]` or `redis: { url, user, password }`. Every
+// connection the gateway opens to Redis (cache, pub/sub channels, admin invalidations) sends
+// AUTH with these. Log lines name host and port only, never the URL.
 struct RedisEndpoint {
   static constexpr std::uint16_t kDefaultPort = 6379;
   static constexpr std::string_view kDefaultClientName = "oncegate";

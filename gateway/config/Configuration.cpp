@@ -45,6 +45,19 @@ std::vector<std::filesystem::path> expandInclude(const std::filesystem::path& ba
   return out;
 }
 
+// The `hash` mask is keyed with mask_key, which is optional: without it no policy may use the mask
+// (it would have no key, and falling back to hash_key would tie masked values to cache keys).
+void requireNoHashMask(const Policy& policy) {
+  for (const auto& rule : policy.masks()) {
+    if (rule.kind == MaskKind::Hash) {
+      throw Error(ErrorCode::InvalidConfig,
+                  policy.location() + ": policy '" + policy.id() +
+                      "' uses the hash mask, which needs mask_key in gateway.yaml (a secret of "
+                      "32 or more characters, apart from hash_key)");
+    }
+  }
+}
+
 }  // namespace
 
 SecretReferences secretReferencesFor(const GatewayConfig& gateway, const ConfigDocument& document) {
@@ -133,7 +146,9 @@ Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocume
     } else if (kind == "clients") {
       clients.push_back(Client::parse(body));
     } else if (kind == "policies") {
-      policies.push_back(Policy::parse(body));
+      auto policy = Policy::parse(body);
+      if (gateway.maskKey.empty()) requireNoHashMask(policy);
+      policies.push_back(std::move(policy));
     } else {
       body.fail("unknown kind of configuration document '" + kind + "'");
     }

@@ -1,5 +1,7 @@
 #include "gateway/config/GatewayConfig.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -14,6 +16,8 @@ namespace oncegate {
 namespace {
 
 constexpr std::size_t kMinimumHashKeyLength = 32;
+constexpr std::size_t kMinimumMaskKeyLength = 32;
+constexpr std::string_view kRedisForm = "redis://[user:password@]host[:port][/db]";
 constexpr unsigned kMaxThreads = 256;
 // Far above what one process can hold open (descriptors), so that only typing errors are refused.
 constexpr std::int64_t kMaxConnectionsLimit = 10'000'000;
@@ -92,8 +96,61 @@ void parseLimits(const ConfigNode& node, GatewayConfig& config) {
   }
 }
 
-void parseCache(const ConfigNode& node, LocalCacheConfig& cache) {
-  node.allowOnlyKeys({"local", "local_entries", "local_ttl"});
+// The `redis:` URL, or its mapping form { url, user, password } that keeps the password out of
+// the URL (a `${file:...}` reference of its own). Errors never quote the value: it may hold the
+// password.
+RedisEndpoint parseRedis(const ConfigNode& node, const SecretReferences& references) {
+  const bool mapping = node.isMap();
+  if (mapping) node.allowOnlyKeys({"url", "user", "password"});
+  const ConfigNode url = mapping ? node.at("url") : node;
+  auto endpoint = RedisEndpoint::parse(url.asExpandedString(references));
+  if (!endpoint) url.fail("redis must be a " + std::string(kRedisForm) + " URL");
+  if (!mapping) return *endpoint;
+  const auto user = node.find("user");
+  const auto password = node.find("password");
+  if ((user || password) && !endpoint->password.empty()) {
+    url.fail("give the Redis credentials either in the URL or as user and password, not both");
+  }
+  if (user && !password) user->fail("redis.user needs redis.password");
+  if (user) endpoint->username = user->asExpandedString(references);
+  if (password) endpoint->password = password->asExpandedString(references);
+  return *endpoint;
+}
+
+std::string lowerCase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// cache.encryption_keys: each 64 hex digits; the texts are kept (lower case) to check that no
+// other secret repeats one.
+void parseEncryptionKeys(const ConfigNode& node, const SecretReferences& references,
+                         GatewayConfig& config, std::vector<std::string>& keyTexts) {
+  const auto items = node.items();
+  if (items.empty()) node.fail("cache.encryption_keys must list at least one key");
+  for (const auto& item : items) {
+    auto text = lowerCase(item.asExpandedString(references));
+    const auto key = CacheValueCipher::parseHexKey(text);
+    if (!key) {
+      item.fail(
+          "each of cache.encryption_keys must be 64 hex digits (32 random bytes, e.g. from "
+          "`openssl rand -hex 32`)");
+    }
+    if (std::find(keyTexts.begin(), keyTexts.end(), text) != keyTexts.end()) {
+      item.fail("cache.encryption_keys lists the same key twice");
+    }
+    config.cacheEncryptionKeys.push_back(*key);
+    keyTexts.push_back(std::move(text));
+  }
+}
+
+void parseCache(const ConfigNode& node, const SecretReferences& references, GatewayConfig& config,
+                std::vector<std::string>& encryptionKeyTexts) {
+  node.allowOnlyKeys({"local", "local_entries", "local_ttl", "encryption_keys"});
+  if (auto v = node.find("encryption_keys"))
+    parseEncryptionKeys(*v, references, config, encryptionKeyTexts);
+  LocalCacheConfig& cache = config.localCache;
   if (auto v = node.find("local")) cache.enabled = v->asBool();
   if (auto v = node.find("local_entries")) {
     cache.entries = static_cast<std::size_t>(v->asInt(1, 100'000'000));
@@ -154,7 +211,8 @@ void parseAdmin(const ConfigNode& node, GatewayConfig& config) {
 GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesystem::path& baseDir,
                                  const std::optional<std::string>& listenOverride) {
   document.allowOnlyKeys({"listen", "threads", "redis", "cache", "audit", "limits", "admin",
-                          "store", "store_poll", "include", "hash_key", "tls", "admin_listen"});
+                          "store", "store_poll", "include", "hash_key", "mask_key", "tls",
+                          "admin_listen"});
   GatewayConfig config;
   config.baseDir = baseDir;
   if (auto listen = document.find("listen")) {
@@ -170,12 +228,16 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
   unsigned threads = 0;
   if (auto v = document.find("threads")) threads = static_cast<unsigned>(v->asInt(0, kMaxThreads));
   config.http.threads = threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency());
-  if (auto v = document.find("redis")) {
-    config.redis = v->asExpandedString(SecretReferences::any(baseDir));
-    if (config.redis->rfind("redis://", 0) != 0)
-      v->fail("redis must be a redis://host:port/db URL");
+  const auto redis = document.find("redis");
+  if (redis) config.redis = parseRedis(*redis, SecretReferences::any(baseDir));
+  std::vector<std::string> encryptionKeyTexts;
+  if (auto v = document.find("cache"))
+    parseCache(*v, SecretReferences::any(baseDir), config, encryptionKeyTexts);
+  if (redis && config.cacheEncryptionKeys.empty()) {
+    redis->fail(
+        "redis needs cache.encryption_keys (values in Redis are encrypted): give one key of 64 "
+        "hex digits, e.g. `cache: { encryption_keys: [\"${file:/run/secrets/cache-key}\"] }`");
   }
-  if (auto v = document.find("cache")) parseCache(*v, config.localCache);
   const auto audit = document.find("audit");
   config.audit = audit ? parseAuditConfig(*audit, baseDir) : defaultAuditConfig(baseDir);
   if (auto v = document.find("limits")) parseLimits(*v, config);
@@ -193,6 +255,26 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
   if (config.hashKey.size() < kMinimumHashKeyLength) {
     hashKey->fail("hash_key must be at least " + std::to_string(kMinimumHashKeyLength) +
                   " characters");
+  }
+  const auto maskKey = document.find("mask_key");
+  if (maskKey) {
+    config.maskKey = maskKey->asExpandedString(SecretReferences::any(baseDir));
+    if (config.maskKey.size() < kMinimumMaskKeyLength) {
+      maskKey->fail("mask_key must be at least " + std::to_string(kMinimumMaskKeyLength) +
+                    " characters");
+    }
+    if (config.maskKey == config.hashKey) {
+      maskKey->fail("mask_key must differ from hash_key (they are separate secrets)");
+    }
+  }
+  // One leaked secret must not give away another: each has its own value.
+  for (const auto& keyText : encryptionKeyTexts) {
+    if (lowerCase(config.hashKey) == keyText) {
+      hashKey->fail("hash_key must differ from every key of cache.encryption_keys");
+    }
+    if (maskKey && lowerCase(config.maskKey) == keyText) {
+      maskKey->fail("mask_key must differ from every key of cache.encryption_keys");
+    }
   }
   return config;
 }

@@ -10,7 +10,9 @@
 
 #include "common/ConfigNode.h"
 #include "gateway/audit/AuditConfig.h"
+#include "gateway/cache/CacheValueCipher.h"
 #include "gateway/cache/MemoryCache.h"
+#include "gateway/cache/RedisEndpoint.h"
 #include "gateway/http/HttpServerConfig.h"
 #include "gateway/http/TlsMaterial.h"
 
@@ -46,13 +48,22 @@ struct GatewayConfig {
   // The admin listener uses the same material.
   std::optional<TlsMaterial> tls;
   std::optional<ListenAddress> adminListen;
-  std::optional<std::string> redis;  // redis://host:port/db; absent = in-process cache only
+  // `redis: redis://[user:password@]host:port/db` or `redis: { url, user, password }`;
+  // absent = in-process cache only.
+  std::optional<RedisEndpoint> redis;
   LocalCacheConfig localCache;
+  // cache.encryption_keys, newest first: what values in Redis are sealed with. Required with
+  // `redis:` (Redis holds no row in clear); unused without it.
+  std::vector<CacheValueCipher::Key> cacheEncryptionKeys;
   AuditConfig audit;
   std::size_t maxFields = 500;
   std::chrono::milliseconds requestTimeout{5000};
-  // Secret for keyed hashes (cache keys, the `hash` mask). Instances sharing Redis share it.
+  // Secret for the keyed hashes of cache keys (and the invalidation channel's name). Instances
+  // sharing Redis share it.
   std::string hashKey;
+  // mask_key: the secret of the `hash` mask, apart from hash_key so that a masked value cannot be
+  // linked to a cache key. Empty when absent: then no policy may use the `hash` mask.
+  std::string maskKey;
   std::vector<AdminToken> adminTokens;
   // admin.secrets: per source id, the ${...} references (as written between ${ and }) that a
   // document of that source sent through the admin API may use. Documents from the operator's

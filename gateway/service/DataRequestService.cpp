@@ -283,7 +283,7 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
 
 void DataRequestService::settle(const std::shared_ptr<Run>& run) {
   const Call& call = *run->call;
-  const auto& hashKey = call.snapshot->config.gateway.hashKey;
+  const auto& maskKey = call.snapshot->config.gateway.maskKey;
   for (std::size_t i = 0; i < run->answer.fields.size(); ++i) {
     auto& field = run->answer.fields[i];
     const auto& decided = run->decided[i];
@@ -308,7 +308,7 @@ void DataRequestService::settle(const std::shared_ptr<Run>& run) {
           field.match = value->toString() == decided.claim;
         } else {
           field.status = FieldStatus::Ok;
-          field.value = applyMask(decided.decision.mask, *value, hashKey);
+          field.value = applyMask(decided.decision.mask, *value, maskKey);
         }
         break;
       }

@@ -11,6 +11,7 @@ struct CacheTierSample {
   std::string tier;  // "local", "redis", "memory"
   std::uint64_t errors = 0;
   std::uint64_t timeouts = 0;
+  std::uint64_t undecryptable = 0;  // values that did not decrypt (a tier that seals them)
 };
 
 }  // namespace oncegate

@@ -149,6 +149,8 @@ void GatewayStats::writeCache(const ComponentSamples& components,
   for (const auto& tier : components.cacheTiers) writer.counter({tier.tier}, tier.errors);
   writer.begin(metric::kCacheTimeouts);
   for (const auto& tier : components.cacheTiers) writer.counter({tier.tier}, tier.timeouts);
+  writer.begin(metric::kCacheUndecryptable);
+  for (const auto& tier : components.cacheTiers) writer.counter({tier.tier}, tier.undecryptable);
 }
 
 void GatewayStats::writeScrape(const ComponentSamples& components, std::string& out) const {

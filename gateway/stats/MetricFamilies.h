@@ -62,6 +62,10 @@ inline constexpr MetricFamily kCacheErrors{
 inline constexpr MetricFamily kCacheTimeouts{
     "oncegate_cache_timeouts_total", Counter,
     "Cache lookups that got no answer in time (answered as misses).", "", {"tier"}};
+inline constexpr MetricFamily kCacheUndecryptable{
+    "oncegate_cache_undecryptable_total", Counter,
+    "Cached values that did not decrypt (unknown key id, altered, truncated): answered as misses.",
+    "", {"tier"}};
 
 // Source databases (pulled at scrape time: SourceSample).
 inline constexpr MetricFamily kSourceQueries{
@@ -124,7 +128,7 @@ inline constexpr MetricFamily kConfigVersion{
 inline constexpr std::array kAllFamilies = {
     &kRequests, &kRequestDuration, &kRateLimited, &kFieldOutcomes, &kInflightJoins,
     &kConnectionsOpen, &kRequestsInFlight, &kConnectionsRefused, &kRequestsShed, &kAcceptErrors,
-    &kCacheHits, &kCacheMisses, &kCacheErrors, &kCacheTimeouts,
+    &kCacheHits, &kCacheMisses, &kCacheErrors, &kCacheTimeouts, &kCacheUndecryptable,
     &kSourceQueries, &kSourceFailures, &kSourceTimeouts, &kSourceShortCircuited, &kSourceConnects,
     &kSourceQueryDuration, &kSourceConnectionsInUse, &kSourceQueueDepth, &kSourceBreakerOpen,
     &kSourceDown, &kSourceAbandonedWorkers,

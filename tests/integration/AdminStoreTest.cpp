@@ -170,7 +170,8 @@ class AdminStoreTest : public ::testing::Test {
     auto& yaml = files_["gateway.yaml"];
     const std::string poll = "store_poll: 200ms\n";
     yaml.replace(yaml.find(poll), poll.size(),
-                 "store_poll: " + storePoll + "\nredis: " + redisUrl + "\n");
+                 "store_poll: " + storePoll + "\nredis: " + redisUrl +
+                     "\ncache: { encryption_keys: [" + randomHex(64) + "] }\n");
     start();
   }
 

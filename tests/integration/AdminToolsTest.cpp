@@ -57,7 +57,8 @@ class AdminToolsTest : public ::testing::Test {
     storeDb_ = "/tmp/oncegate-it-tools-store-" + randomHex(8) + ".db";
     ConfigFiles& files = files_;
     files["gateway.yaml"] = "listen: 127.0.0.1:1\nthreads: 2\nredis: redis://" + redisAddress() +
-                            "/0\ncache: { local_ttl: 60s }\n"
+                            "/0\ncache: { local_ttl: 60s, encryption_keys: [" + randomHex(64) +
+                            "] }\n"
                             "audit: { path: audit/trail.jsonl, durability: strict }\n"
                             "store: \"Driver=SQLite3;Database=" +
                             storeDb_ + "\"\nhash_key: " + randomHex(40) +

@@ -75,7 +75,8 @@ class GatewayResolveTest : public ::testing::Test {
         "listen: 127.0.0.1:1\n"
         "threads: 2\n" +
         (redis ? "redis: redis://" + redisAddress() + "/0\n" : std::string()) +
-        (local ? std::string() : "cache: { local: false }\n") +
+        "cache: { local: " + (local ? "true" : "false") + ", encryption_keys: [" + randomHex(64) +
+        "] }\n" +
         "audit: { path: audit/trail.jsonl, durability: strict }\n"
         "limits: { max_body: 4KiB, max_fields: 20, request_timeout: 1500ms }\n"
         "hash_key: " +

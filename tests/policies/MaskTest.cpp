@@ -40,6 +40,12 @@ TEST(MaskTest, HashIsKeyedHmacTruncatedTo32HexDigits) {
             Value::string("f7bc83f430538424b13298e6aa6fb143"));
 }
 
+TEST(MaskTest, HashWithoutAKeyFailsClosed) {
+  // An unkeyed digest of an identifier can be reversed by hashing guesses.
+  EXPECT_EQ(applyMask(MaskKind::Hash, Value::string("330102196001010011"), ""),
+            Value::string("***"));
+}
+
 TEST(MaskTest, HashIsStableAndDependsOnKeyAndValue) {
   const auto first = applyMask(MaskKind::Hash, Value::string("330102196001010011"), kKey);
   EXPECT_EQ(first, applyMask(MaskKind::Hash, Value::string("330102196001010011"), kKey));

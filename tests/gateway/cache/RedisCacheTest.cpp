@@ -147,6 +147,13 @@ class Inspector {
   redisContext* context_ = nullptr;
 };
 
+// The key values are sealed with in these tests.
+std::shared_ptr<const CacheValueCipher> testCipher(unsigned char fill = 7) {
+  CacheValueCipher::Key key{};
+  key.fill(fill);
+  return std::make_shared<const CacheValueCipher>(std::vector<CacheValueCipher::Key>{key});
+}
+
 // Keys and client names unique to this process and test, since other tests share this Redis.
 std::string unique(const std::string& what) {
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -188,13 +195,15 @@ bool eventuallyReads(LoopThread& loop, RedisCache& cache, const std::string& key
 
 class RedisCacheTest : public ::testing::Test {
  protected:
-  void start(RedisEndpoint endpoint, std::chrono::milliseconds timeout, int loops = 1) {
+  void start(RedisEndpoint endpoint, std::chrono::milliseconds timeout, int loops = 1,
+             std::shared_ptr<const CacheValueCipher> cipher = testCipher()) {
     std::vector<asio::io_context*> contexts;
     for (int i = 0; i < loops; ++i) {
       loops_.push_back(std::make_unique<LoopThread>());
       contexts.push_back(&loops_.back()->io());
     }
-    cache_ = std::make_unique<RedisCache>(std::move(endpoint), contexts, timeout);
+    cache_ =
+        std::make_unique<RedisCache>(std::move(endpoint), contexts, timeout, std::move(cipher));
   }
 
   // The cache goes after its loops stop and before they are destroyed.
@@ -335,7 +344,45 @@ TEST_F(RedisCacheTest, SelectsTheConfiguredDatabase) {
   Inspector inspector;
   EXPECT_EQ(inspector.run({"EXISTS", key}), "0") << "the key went to database 0";
   inspector.run({"SELECT", "5"});
-  EXPECT_EQ(inspector.run({"GET", key}), "in-db-5");
+  EXPECT_EQ(testCipher()->open(key, inspector.run({"GET", key})), "in-db-5");
+  inspector.run({"DEL", key});
+}
+
+TEST_F(RedisCacheTest, RedisHoldsOnlySealedValuesBoundToTheirKey) {
+  start(testEndpoint(), 2s);
+  const std::string row = "110101196001011234 Zhang San 108618.50";
+  const auto key = unique("k");
+  storeOn(loop(), *cache_, key, row, 60s);
+  ASSERT_TRUE(eventuallyReads(loop(), *cache_, key, row));
+  Inspector inspector;
+  const auto stored = inspector.run({"GET", key});
+  EXPECT_EQ(stored.find("110101196001011234"), std::string::npos);
+  EXPECT_EQ(stored.find("Zhang"), std::string::npos);
+  EXPECT_EQ(testCipher()->open(key, stored), row);
+
+  // The same value copied under another key does not open there: a miss, counted.
+  const auto other = unique("other");
+  inspector.run({"SET", other, stored, "PX", "60000"});
+  const auto before = cache_->stats();
+  const auto outcome = lookupOn(loop(), *cache_, {other});
+  ASSERT_EQ(outcome.values.size(), 1u);
+  EXPECT_FALSE(outcome.values[0].has_value());
+  EXPECT_TRUE(outcome.answers[0].missedIn(CacheTier::Redis));
+  EXPECT_EQ(cache_->stats().undecryptable - before.undecryptable, 1u);
+  EXPECT_EQ(cache_->stats().misses - before.misses, 1u);
+  EXPECT_EQ(cache_->stats().errors, before.errors) << "a value that does not open is no error";
+  inspector.run({"DEL", key, other});
+}
+
+TEST_F(RedisCacheTest, AValueSealedWithAnUnknownKeyIsAMiss) {
+  start(testEndpoint(), 2s, 1, testCipher(9));
+  const auto key = unique("k");
+  Inspector inspector;
+  inspector.run({"SET", key, *testCipher(7)->seal(key, "v"), "PX", "60000"});
+  const auto outcome = lookupOn(loop(), *cache_, {key});
+  ASSERT_EQ(outcome.values.size(), 1u);
+  EXPECT_FALSE(outcome.values[0].has_value());
+  EXPECT_EQ(cache_->stats().undecryptable, 1u);
   inspector.run({"DEL", key});
 }
 

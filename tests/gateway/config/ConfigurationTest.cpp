@@ -432,5 +432,42 @@ TEST(ConfigurationTest, RejectsAnUnknownDocumentKind) {
   EXPECT_THROW(buildConfiguration(minimalGateway(), documents), Error);
 }
 
+// jsonDocuments() with a client and a policy that hashes the grade.
+std::vector<ConfigDocument> documentsWithAHashMask() {
+  auto documents = jsonDocuments();
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"clients",
+       R"({"id":"app","api_key_sha256":")" + sha256Hex("k") + R"(","purposes":["audit"]})"},
+      {"policies", R"({"id":"hashed","clients":["app"],"purposes":["audit"],
+                      "allow":["org.*"],"mask":{"org.grade":"hash"}})"},
+  };
+  for (const auto& [kind, body] : bodies) {
+    auto node = ConfigNode::parse(body, "admin body");
+    documents.push_back(ConfigDocument{kind, node.at("id").asString(), node});
+  }
+  return documents;
+}
+
+TEST(ConfigurationTest, RejectsTheHashMaskWithoutAMaskKey) {
+  try {
+    buildConfiguration(minimalGateway(), documentsWithAHashMask());
+    ADD_FAILURE() << "a hash mask without mask_key was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    EXPECT_THAT(e.message(), HasSubstr("admin body:1"));
+    EXPECT_THAT(e.message(), HasSubstr("policy 'hashed' uses the hash mask, which needs mask_key"));
+  }
+}
+
+TEST(ConfigurationTest, AcceptsTheHashMaskWithAMaskKey) {
+  const auto gateway =
+      parseGatewayConfig(ConfigNode::parse("hash_key: 0123456789abcdef0123456789abcdef\n"
+                                           "mask_key: another-secret-for-the-hash-mask-only\n",
+                                           "gateway.yaml"),
+                         "/tmp", std::nullopt);
+  const auto config = buildConfiguration(gateway, documentsWithAHashMask());
+  EXPECT_NE(config.policies.find("hashed"), nullptr);
+}
+
 }  // namespace
 }  // namespace oncegate

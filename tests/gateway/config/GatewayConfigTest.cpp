@@ -19,6 +19,10 @@ using namespace std::chrono_literals;
 
 const std::filesystem::path kBase = "/etc/oncegate";
 constexpr const char* kHashKeyLine = "hash_key: 0123456789abcdef0123456789abcdef\n";
+const std::string kCacheKeyHex(64, 'c');
+const std::string kOldCacheKeyHex = "0123456789ABCDEF" + std::string(48, 'd');
+// The cache line `redis:` needs.
+const std::string kCacheLine = "cache: { encryption_keys: [" + kCacheKeyHex + "] }\n";
 
 GatewayConfig parse(const std::string& yaml,
                     const std::optional<std::string>& listenOverride = std::nullopt) {
@@ -55,6 +59,8 @@ TEST(GatewayConfigTest, DefaultsApplyWhenOnlyTheHashKeyIsWritten) {
   EXPECT_EQ(config.maxFields, defaults.maxFields);
   EXPECT_EQ(config.requestTimeout, defaults.requestTimeout);
   EXPECT_EQ(config.hashKey, "0123456789abcdef0123456789abcdef");
+  EXPECT_TRUE(config.maskKey.empty());
+  EXPECT_TRUE(config.cacheEncryptionKeys.empty());
   EXPECT_TRUE(config.adminTokens.empty());
   EXPECT_TRUE(config.store.empty());
   EXPECT_EQ(config.storePoll, defaults.storePoll);
@@ -69,6 +75,10 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
                             "listen: 0.0.0.0:9090\n"
                             "threads: 3\n"
                             "redis: redis://127.0.0.1:6379/2\n"
+                            "cache: { encryption_keys: [" +
+                            kCacheKeyHex + ", \"" + kOldCacheKeyHex +
+                            "\"] }\n"
+                            "mask_key: a-mask-secret-of-more-than-32-characters\n"
                             "audit: { path: trail.jsonl, durability: batch }\n"
                             "limits: { max_body: 64KiB, max_fields: 40, request_timeout: 750ms,\n"
                             "          read_timeout: 2s, idle_timeout: 1m, max_connections: 300,\n"
@@ -86,7 +96,14 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
   EXPECT_EQ(config.http.host, "0.0.0.0");
   EXPECT_EQ(config.http.port, 9090);
   EXPECT_EQ(config.http.threads, 3U);
-  EXPECT_EQ(config.redis, "redis://127.0.0.1:6379/2");
+  ASSERT_TRUE(config.redis.has_value());
+  EXPECT_EQ(config.redis->host, "127.0.0.1");
+  EXPECT_EQ(config.redis->port, 6379);
+  EXPECT_EQ(config.redis->database, 2);
+  ASSERT_EQ(config.cacheEncryptionKeys.size(), 2U);
+  EXPECT_EQ(config.cacheEncryptionKeys[0], *CacheValueCipher::parseHexKey(kCacheKeyHex));
+  EXPECT_EQ(config.cacheEncryptionKeys[1], *CacheValueCipher::parseHexKey(kOldCacheKeyHex));
+  EXPECT_EQ(config.maskKey, "a-mask-secret-of-more-than-32-characters");
   EXPECT_EQ(config.audit.path, kBase / "trail.jsonl");
   EXPECT_EQ(config.audit.durability, AuditConfig::Durability::Batch);
   EXPECT_EQ(config.http.maxBody, 64U * 1024U);
@@ -435,6 +452,112 @@ TEST_F(TlsFiles, RejectsAMalformedAdminListen) {
 TEST_F(TlsFiles, RejectsAdminListenOnTheMainAddress) {
   EXPECT_THAT(rejectionHere("listen: 127.0.0.1:9443\nadmin_listen: 127.0.0.1:9443\n"),
               HasSubstr("admin_listen must differ from listen"));
+
+TEST(GatewayConfigTest, RedisTakesUserAndPasswordInTheUrlOrBesideIt) {
+  const auto inUrl = parse(std::string(kHashKeyLine) + kCacheLine +
+                           "redis: redis://og:s%40cret@cache.internal:6380/3\n");
+  EXPECT_EQ(inUrl.redis->username, "og");
+  EXPECT_EQ(inUrl.redis->password, "s@cret");
+  EXPECT_EQ(inUrl.redis->host, "cache.internal");
+  EXPECT_EQ(inUrl.redis->port, 6380);
+  EXPECT_EQ(inUrl.redis->database, 3);
+  setenv("ONCEGATE_TEST_REDIS_PASSWORD", "p@ss:word/with#signs", 1);
+  const auto beside = parse(std::string(kHashKeyLine) + kCacheLine +
+                            "redis: { url: redis://127.0.0.1:6379/1, user: og, password: "
+                            "\"${ONCEGATE_TEST_REDIS_PASSWORD}\" }\n");
+  EXPECT_EQ(beside.redis->username, "og");
+  EXPECT_EQ(beside.redis->password, "p@ss:word/with#signs");
+  EXPECT_EQ(beside.redis->database, 1);
+  const auto passwordOnly = parse(std::string(kHashKeyLine) + kCacheLine +
+                                  "redis: { url: redis://127.0.0.1, password: only-a-password }\n");
+  EXPECT_TRUE(passwordOnly.redis->username.empty());
+  EXPECT_EQ(passwordOnly.redis->password, "only-a-password");
+}
+
+TEST(GatewayConfigTest, RejectsAnUnknownRedisKey) {
+  const auto message = rejection(std::string(kHashKeyLine) + kCacheLine +
+                                 "redis: { url: redis://127.0.0.1, pasword: x }\n");
+  EXPECT_THAT(message, HasSubstr("unknown key 'pasword'"));
+}
+
+TEST(GatewayConfigTest, RejectsARedisUserWithoutPassword) {
+  const auto message = rejection(std::string(kHashKeyLine) + kCacheLine +
+                                 "redis: { url: redis://127.0.0.1, user: og }\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:3"));
+  EXPECT_THAT(message, HasSubstr("redis.user needs redis.password"));
+}
+
+TEST(GatewayConfigTest, RejectsRedisCredentialsGivenTwice) {
+  const auto message =
+      rejection(std::string(kHashKeyLine) + kCacheLine +
+                "redis: { url: \"redis://og:first-secret@127.0.0.1\", password: second-secret }\n");
+  EXPECT_THAT(message, HasSubstr("not both"));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("first-secret")));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("second-secret")));
+}
+
+TEST(GatewayConfigTest, RejectsAMalformedRedisUrlWithoutQuotingIt) {
+  for (const std::string& url : {std::string("http://og:hunter2-secret@127.0.0.1"),
+                                 std::string("redis://og:hunter2-secret@127.0.0.1:notaport")}) {
+    const auto message =
+        rejection(std::string(kHashKeyLine) + kCacheLine + "redis: \"" + url + "\"\n");
+    EXPECT_THAT(message, HasSubstr("gateway.yaml:3: redis must be a redis://")) << url;
+    EXPECT_THAT(message, ::testing::Not(HasSubstr("hunter2"))) << url;
+  }
+}
+
+TEST(GatewayConfigTest, RejectsRedisWithoutCacheEncryptionKeys) {
+  const auto message = rejection(std::string(kHashKeyLine) + "redis: redis://127.0.0.1:6379/0\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:2"));
+  EXPECT_THAT(message, HasSubstr("redis needs cache.encryption_keys"));
+}
+
+TEST(GatewayConfigTest, RejectsAnEncryptionKeyThatIsNotSixtyFourHexDigits) {
+  for (const std::string& key :
+       {std::string(63, 'a'), std::string(65, 'a'), std::string(63, 'a') + "g",
+        std::string("a-passphrase-is-not-a-key-a-passphrase-is-not-a-key-a-passphrase")}) {
+    const auto message = rejection(std::string(kHashKeyLine) +
+                                   "cache:\n  encryption_keys:\n    - \"" + key + "\"\n");
+    EXPECT_THAT(message, HasSubstr("gateway.yaml:4: each of cache.encryption_keys must be 64 hex"))
+        << key;
+    EXPECT_THAT(message, ::testing::Not(HasSubstr(key))) << "the key is never quoted";
+  }
+}
+
+TEST(GatewayConfigTest, RejectsAnEmptyEncryptionKeyList) {
+  const auto message = rejection(std::string(kHashKeyLine) + "cache: { encryption_keys: [] }\n");
+  EXPECT_THAT(message, HasSubstr("at least one key"));
+}
+
+TEST(GatewayConfigTest, RejectsAnEncryptionKeyListedTwice) {
+  // The same key in another case is the same key.
+  const auto message = rejection(std::string(kHashKeyLine) + "cache: { encryption_keys: [" +
+                                 std::string(64, 'e') + ", " + std::string(64, 'E') + "] }\n");
+  EXPECT_THAT(message, HasSubstr("the same key twice"));
+}
+
+TEST(GatewayConfigTest, RejectsAShortMaskKey) {
+  const auto message =
+      rejection(std::string(kHashKeyLine) + "mask_key: only-thirty-one-characters-long\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:2: mask_key must be at least 32"));
+}
+
+TEST(GatewayConfigTest, RejectsAMaskKeyEqualToTheHashKey) {
+  const auto message =
+      rejection(std::string(kHashKeyLine) + "mask_key: 0123456789abcdef0123456789abcdef\n");
+  EXPECT_THAT(message, HasSubstr("mask_key must differ from hash_key"));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("0123456789abcdef0123")));
+}
+
+TEST(GatewayConfigTest, RejectsAHashKeyEqualToAnEncryptionKey) {
+  const auto message = rejection("hash_key: " + std::string(64, 'C') + "\n" + kCacheLine);
+  EXPECT_THAT(message, HasSubstr("hash_key must differ from every key of cache.encryption_keys"));
+}
+
+TEST(GatewayConfigTest, RejectsAMaskKeyEqualToAnEncryptionKey) {
+  const auto message =
+      rejection(std::string(kHashKeyLine) + kCacheLine + "mask_key: \"" + kCacheKeyHex + "\"\n");
+  EXPECT_THAT(message, HasSubstr("mask_key must differ from every key of cache.encryption_keys"));
 }
 
 }  // namespace

@@ -42,6 +42,8 @@ using Outcome = DataRequestService::Outcome;
 using Kind = DataRequestKind;
 
 constexpr const char* kHashKey = "0123456789abcdef0123456789abcdef";
+// The hash mask's own secret, apart from the cache keys' hash_key.
+constexpr const char* kMaskKey = "a-mask-key-that-is-not-the-hash-key";
 constexpr const char* kSubject = "11010519491231002X";
 constexpr const char* kCompany = "91110000MA01ABCDEF";
 
@@ -122,6 +124,7 @@ policies:
 
 constexpr const char* kGateway =
     "hash_key: 0123456789abcdef0123456789abcdef\n"
+    "mask_key: a-mask-key-that-is-not-the-hash-key\n"
     "limits: { max_fields: 8, request_timeout: 5s }\n";
 
 // The unmasked values of the employee row; none of the masked ones may leave the service.
@@ -402,7 +405,9 @@ TEST_F(DataRequestServiceTest, AFailingSourceIsUnavailableWhileTheOtherAnswers) 
 }
 
 TEST_F(DataRequestServiceTest, ASourcePastTheRequestDeadlineIsUnavailable) {
-  install("hash_key: 0123456789abcdef0123456789abcdef\nlimits: { request_timeout: 200ms }\n");
+  install(
+      "hash_key: 0123456789abcdef0123456789abcdef\nmask_key: a-mask-key-that-is-not-the-hash-key\n"
+      "limits: { request_timeout: 200ms }\n");
   tax_->hold();
   const auto began = std::chrono::steady_clock::now();
   const auto got = answer(resolve({"tax.annual", "person.work_start"}));
@@ -436,6 +441,9 @@ TEST_F(DataRequestServiceTest, EveryMaskKindIsAppliedAndNoUnmaskedValueLeaves) {
   EXPECT_EQ(fieldOf(got, "person.name").value, Value::string("李**"));
   EXPECT_EQ(fieldOf(got, "person.birth_date").value, Value::string("1949"));
   EXPECT_EQ(fieldOf(got, "person.education").value,
+            applyMask(MaskKind::Hash, Value::string("bachelor"), kMaskKey));
+  // Keyed with mask_key, never hash_key: a masked value says nothing about cache keys.
+  EXPECT_NE(fieldOf(got, "person.education").value,
             applyMask(MaskKind::Hash, Value::string("bachelor"), kHashKey));
   EXPECT_THAT(fieldOf(got, "person.education").value->toString(), SizeIs(32));
   EXPECT_EQ(fieldOf(got, "person.gender").value, Value::string("***"));

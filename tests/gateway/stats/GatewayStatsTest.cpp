@@ -136,7 +136,7 @@ ComponentSamples fullyPopulated() {
     source.durations = durations.snapshot();
     components.sources.push_back(source);
   }
-  components.cacheTiers = {{"local", 0, 0}, {"redis", 9, 2}};
+  components.cacheTiers = {{"local", 0, 0, 0}, {"redis", 9, 2, 4}};
   components.audit.queueDepth = 17;
   components.audit.written = 123456;
   LatencyHistogram fsyncs;
