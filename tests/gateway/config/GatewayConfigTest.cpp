@@ -452,6 +452,7 @@ TEST_F(TlsFiles, RejectsAMalformedAdminListen) {
 TEST_F(TlsFiles, RejectsAdminListenOnTheMainAddress) {
   EXPECT_THAT(rejectionHere("listen: 127.0.0.1:9443\nadmin_listen: 127.0.0.1:9443\n"),
               HasSubstr("admin_listen must differ from listen"));
+}
 
 TEST(GatewayConfigTest, RedisTakesUserAndPasswordInTheUrlOrBesideIt) {
   const auto inUrl = parse(std::string(kHashKeyLine) + kCacheLine +
