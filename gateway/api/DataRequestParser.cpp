@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <string_view>
+#include <vector>
 
 #include "common/Error.h"
 
@@ -50,10 +52,32 @@ std::string claimText(od::value value, std::string_view field) {
   }
 }
 
+// The keys met so far in one JSON object. Most JSON readers keep the last of two equal keys and
+// some the first, so a repeated key could make the gateway serve one subject and a reader of the
+// audit trail see another: a repeat is refused, whatever object it is in. Objects here have a
+// handful of keys (claims at most limits.max_fields), so a linear scan is enough.
+class SeenKeys {
+ public:
+  explicit SeenKeys(std::string_view object) : object_(object) {}
+
+  void add(std::string_view key) {
+    if (std::find(keys_.begin(), keys_.end(), key) != keys_.end()) {
+      invalid("key '" + std::string(key) + "' appears twice in " + std::string(object_));
+    }
+    keys_.emplace_back(key);
+  }
+
+ private:
+  std::string_view object_;
+  std::vector<std::string> keys_;
+};
+
 void parseSubject(od::value value, DataRequest& out) {
   auto object = check(value.get_object(), "subject");
+  SeenKeys seen("subject");
   for (auto member : object) {
     const std::string key(check(member.unescaped_key(), "subject"));
+    seen.add(key);
     auto field = check(member.value(), "subject");
     if (key == "type") {
       out.subjectType = stringOf(field, "subject.type");
@@ -78,8 +102,10 @@ DataRequest DataRequestParser::parse(std::string& body, Kind kind) {
   bool sawClaims = false;
   auto document = check(parser.iterate(body.data(), body.size(), body.capacity()), "body");
   auto object = check(document.get_object(), "the body");
+  SeenKeys seen("the body");
   for (auto member : object) {
     const std::string_view key = check(member.unescaped_key(), "body");
+    seen.add(key);
     auto value = check(member.value(), "body");
     if (key == "purpose" && kind != Kind::Prefill) {
       out.purpose = stringOf(value, "purpose");
@@ -94,8 +120,10 @@ DataRequest DataRequestParser::parse(std::string& body, Kind kind) {
       }
       sawFields = true;
     } else if (key == "claims" && kind == Kind::Verify) {
+      SeenKeys claimed("claims");
       for (auto claim : check(value.get_object(), "claims")) {
         std::string field(check(claim.unescaped_key(), "claims"));
+        claimed.add(field);
         std::string text = claimText(check(claim.value(), "claims"), field);
         out.claims.emplace_back(std::move(field), std::move(text));
       }
