@@ -28,7 +28,8 @@ bool splitListen(std::string_view text, HttpServerConfig& http) {
 }
 
 void parseLimits(const ConfigNode& node, GatewayConfig& config) {
-  node.allowOnlyKeys({"max_body", "max_fields", "request_timeout", "read_timeout", "idle_timeout"});
+  node.allowOnlyKeys({"max_body", "max_fields", "request_timeout", "read_timeout", "idle_timeout",
+                      "verify_attempts", "default_rate_limit"});
   if (auto v = node.find("max_body")) {
     config.http.maxBody = v->asByteSize();
     if (config.http.maxBody == 0) v->fail("max_body must be above 0");
@@ -39,6 +40,8 @@ void parseLimits(const ConfigNode& node, GatewayConfig& config) {
   if (auto v = node.find("request_timeout")) config.requestTimeout = v->asDuration();
   if (auto v = node.find("read_timeout")) config.http.readTimeout = v->asDuration();
   if (auto v = node.find("idle_timeout")) config.http.idleTimeout = v->asDuration();
+  if (auto v = node.find("verify_attempts")) config.verifyAttempts = VerifyAttemptLimit::parse(*v);
+  if (auto v = node.find("default_rate_limit")) config.defaultRateLimit = RateLimit::parse(*v);
 }
 
 void parseCache(const ConfigNode& node, LocalCacheConfig& cache) {

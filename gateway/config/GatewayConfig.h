@@ -11,6 +11,8 @@
 #include "gateway/audit/AuditConfig.h"
 #include "gateway/cache/MemoryCache.h"
 #include "gateway/http/HttpServerConfig.h"
+#include "policies/RateLimit.h"
+#include "policies/VerifyAttemptLimit.h"
 
 namespace oncegate {
 
@@ -39,6 +41,10 @@ struct GatewayConfig {
   AuditConfig audit;
   std::size_t maxFields = 500;
   std::chrono::milliseconds requestTimeout{5000};
+  // limits.verify_attempts: guesses per client, subject and field at /v1/verify.
+  VerifyAttemptLimit verifyAttempts;
+  // limits.default_rate_limit: for clients without their own rate_limit.
+  RateLimit defaultRateLimit{.perSecond = 100, .burst = 200};
   // Secret for keyed hashes (cache keys, the `hash` mask). Instances sharing Redis share it.
   std::string hashKey;
   std::vector<AdminToken> adminTokens;
