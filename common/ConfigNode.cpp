@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <string_view>
+#include <unordered_set>
 
 #include "common/Duration.h"
 #include "common/Error.h"
@@ -31,16 +33,16 @@ void refuseRepeatedKeys(const YAML::Node& node, const std::string& origin, std::
     return;
   }
   if (!node.IsMap()) return;
-  std::vector<std::string> keys;
+  // A set, not a scan: an admin body may hold a map as large as limits.max_body allows.
+  std::unordered_set<std::string_view> keys;
   keys.reserve(node.size());
   for (const auto& entry : node) {
     if (entry.first.IsScalar()) {
       const auto& key = entry.first.Scalar();
-      if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+      if (!keys.insert(key).second) {
         throw Error(ErrorCode::InvalidConfig,
                     lineOf(origin, entry.first.Mark()) + ": key '" + key + "' appears twice");
       }
-      keys.push_back(key);
     }
     refuseRepeatedKeys(entry.second, origin, walked);
   }

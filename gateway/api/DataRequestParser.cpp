@@ -2,9 +2,8 @@
 
 #include <simdjson.h>
 
-#include <algorithm>
 #include <string_view>
-#include <vector>
+#include <unordered_set>
 
 #include "common/Error.h"
 
@@ -54,22 +53,22 @@ std::string claimText(od::value value, std::string_view field) {
 
 // The keys met so far in one JSON object. Most JSON readers keep the last of two equal keys and
 // some the first, so a repeated key could make the gateway serve one subject and a reader of the
-// audit trail see another: a repeat is refused, whatever object it is in. Objects here have a
-// handful of keys (claims at most limits.max_fields), so a linear scan is enough.
+// audit trail see another: a repeat is refused, whatever object it is in. A hash set, not a
+// scan: limits.max_fields is checked after parsing, so a body may hold as many claims as
+// limits.max_body lets it.
 class SeenKeys {
  public:
   explicit SeenKeys(std::string_view object) : object_(object) {}
 
   void add(std::string_view key) {
-    if (std::find(keys_.begin(), keys_.end(), key) != keys_.end()) {
+    if (!keys_.emplace(key).second) {
       invalid("key '" + std::string(key) + "' appears twice in " + std::string(object_));
     }
-    keys_.emplace_back(key);
   }
 
  private:
   std::string_view object_;
-  std::vector<std::string> keys_;
+  std::unordered_set<std::string> keys_;
 };
 
 void parseSubject(od::value value, DataRequest& out) {
