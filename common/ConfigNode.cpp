@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <string_view>
+#include <unordered_set>
 
 #include "common/Duration.h"
 #include "common/Error.h"
@@ -15,6 +17,43 @@ std::string lineOf(const std::string& origin, const YAML::Mark& mark) {
   if (mark.is_null()) return origin;
   return origin + ":" + std::to_string(mark.line + 1);
 }
+// yaml-cpp keeps both entries of a repeated key and lookups find the first, while most JSON and
+// YAML readers keep the last: a document (or an admin body, read as YAML) with a repeat would
+// mean one thing to the gateway and another to its author or an auditor. Refused at load.
+// Aliases make a node reachable many times over ("billion laughs"): the walk is bounded.
+constexpr std::size_t kMaxNodesWalked = std::size_t{1} << 20;
+
+void refuseRepeatedKeys(const YAML::Node& node, const std::string& origin, std::size_t& walked) {
+  if (++walked > kMaxNodesWalked) {
+    throw Error(ErrorCode::InvalidConfig, origin + ": more than " +
+                                              std::to_string(kMaxNodesWalked) +
+                                              " nodes once aliases are expanded");
+  }
+  if (node.IsSequence()) {
+    for (const auto& element : node) refuseRepeatedKeys(element, origin, walked);
+    return;
+  }
+  if (!node.IsMap()) return;
+  // A set, not a scan: an admin body may hold a map as large as limits.max_body allows.
+  std::unordered_set<std::string_view> keys;
+  keys.reserve(node.size());
+  for (const auto& entry : node) {
+    if (entry.first.IsScalar()) {
+      const auto& key = entry.first.Scalar();
+      if (!keys.insert(key).second) {
+        throw Error(ErrorCode::InvalidConfig,
+                    lineOf(origin, entry.first.Mark()) + ": key '" + key + "' appears twice");
+      }
+    }
+    refuseRepeatedKeys(entry.second, origin, walked);
+  }
+}
+
+void refuseRepeatedKeys(const YAML::Node& node, const std::string& origin) {
+  std::size_t walked = 0;
+  refuseRepeatedKeys(node, origin, walked);
+}
+
 }  // namespace
 
 ConfigNode::ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> origin)
@@ -31,7 +70,9 @@ ConfigNode& ConfigNode::operator=(const ConfigNode& other) {
 ConfigNode ConfigNode::loadFile(const std::filesystem::path& path) {
   auto origin = std::make_shared<const std::string>(path.string());
   try {
-    return ConfigNode(YAML::LoadFile(path.string()), origin);
+    auto node = YAML::LoadFile(path.string());
+    refuseRepeatedKeys(node, *origin);
+    return ConfigNode(node, origin);
   } catch (const YAML::BadFile&) {
     throw Error(ErrorCode::InvalidConfig, *origin + ": cannot read the file");
   } catch (const YAML::Exception& e) {
@@ -42,7 +83,9 @@ ConfigNode ConfigNode::loadFile(const std::filesystem::path& path) {
 ConfigNode ConfigNode::parse(std::string_view text, std::string origin) {
   auto name = std::make_shared<const std::string>(std::move(origin));
   try {
-    return ConfigNode(YAML::Load(std::string(text)), name);
+    auto node = YAML::Load(std::string(text));
+    refuseRepeatedKeys(node, *name);
+    return ConfigNode(node, name);
   } catch (const YAML::Exception& e) {
     throw Error(ErrorCode::InvalidConfig, lineOf(*name, e.mark) + ": " + e.msg);
   }

@@ -25,19 +25,21 @@ ClientRateLimiter::Shard& ClientRateLimiter::shardOf(std::string_view id) {
 }
 
 ClientRateLimiter::Decision ClientRateLimiter::tryAcquire(const Client& client,
-                                                          Clock::time_point now) {
-  if (!client.rateLimit) return {};
+                                                          Clock::time_point now,
+                                                          const RateLimit* defaultLimit) {
+  const RateLimit* limit = client.rateLimit ? &*client.rateLimit : defaultLimit;
+  if (limit == nullptr) return {};
   const auto nowNanos = std::chrono::duration_cast<nanoseconds>(now.time_since_epoch()).count();
   auto& shard = shardOf(client.id);
   {
     std::shared_lock lock(shard.mutex);
     if (auto found = shard.buckets.find(client.id); found != shard.buckets.end()) {
-      return take(found->second, *client.rateLimit, nowNanos);
+      return take(found->second, *limit, nowNanos);
     }
   }
   std::unique_lock lock(shard.mutex);
   auto& bucket = shard.buckets.try_emplace(client.id, kAlwaysFull).first->second;
-  return take(bucket, *client.rateLimit, nowNanos);
+  return take(bucket, *limit, nowNanos);
 }
 
 ClientRateLimiter::Decision ClientRateLimiter::take(Bucket& bucket, const RateLimit& limit,
@@ -66,10 +68,10 @@ ClientRateLimiter::Decision ClientRateLimiter::take(Bucket& bucket, const RateLi
   }
 }
 
-void ClientRateLimiter::retainOnly(const std::vector<Client>& clients) {
+void ClientRateLimiter::retainOnly(const std::vector<Client>& clients, bool defaultLimited) {
   std::set<std::string_view> limited;
   for (const auto& client : clients) {
-    if (client.rateLimit) limited.insert(client.id);
+    if (client.rateLimit || defaultLimited) limited.insert(client.id);
   }
   for (auto& shard : shards_) {
     std::unique_lock lock(shard.mutex);

@@ -41,11 +41,15 @@ class ClientRateLimiter {
   };
 
   // Takes one request from the client's bucket when one is there. A client without rate_limit is
-  // always allowed. A refusal takes nothing, so a client that retries too early only waits.
-  Decision tryAcquire(const Client& client, Clock::time_point now);
+  // held to `defaultLimit` (gateway.yaml limits.default_rate_limit), so that no client can flood
+  // the sources (and open their breakers for everyone); without one it is always allowed. A
+  // refusal takes nothing, so a client that retries too early only waits.
+  Decision tryAcquire(const Client& client, Clock::time_point now,
+                      const RateLimit* defaultLimit = nullptr);
 
-  // Forgets every bucket except those of `clients` that have a rate_limit.
-  void retainOnly(const std::vector<Client>& clients);
+  // Forgets every bucket except those of `clients` that have a limit: their own rate_limit, or
+  // any client when `defaultLimited`.
+  void retainOnly(const std::vector<Client>& clients, bool defaultLimited = false);
 
   std::size_t bucketCount() const;
 

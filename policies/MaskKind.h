@@ -18,6 +18,12 @@ enum class MaskKind : std::uint8_t {
 };
 
 std::optional<MaskKind> parseMaskKind(std::string_view name);
+
+// The mask that discloses no more than either, for a field that several policies in force mask
+// differently. Order: redact > hash > the partial masks (year_only, show_first_1, show_last_4)
+// > none. Two different partial masks each show a part the other hides, so neither is safe for
+// both: the answer is redact.
+MaskKind mostRestrictive(MaskKind a, MaskKind b);
 std::string_view maskKindName(MaskKind kind);
 
 }  // namespace oncegate

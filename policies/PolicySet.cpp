@@ -98,17 +98,21 @@ PolicyDecision PolicySet::decide(std::string_view client, std::string_view purpo
   }
 
   if (verifying != nullptr) return {Effect::VerifyOnly, MaskKind::None, verifying->id(), {}};
-  if (allowing != nullptr) return {Effect::Allow, allowing->maskFor(field), allowing->id(), {}};
-  if (sharing == SharingClass::Unconditional) {
-    // No grant is needed, but a mask a security officer wrote for this pair still applies.
+  if (allowing != nullptr || sharing == SharingClass::Unconditional) {
+    // Every mask a policy in force writes for this field applies, whichever policy grants it (an
+    // unconditional field needs no grant): one policy's grant without a mask must not drop
+    // another's mask.
+    MaskKind mask = MaskKind::None;
+    const Policy* masking = nullptr;
     for (const auto index : *grants) {
       const Policy& policy = policies_[index];
       if (!policy.inForce(now)) continue;
-      if (const auto mask = policy.maskFor(field); mask != MaskKind::None) {
-        return {Effect::Allow, mask, policy.id(), {}};
-      }
+      const auto next = mostRestrictive(mask, policy.maskFor(field));
+      if (next != mask) masking = &policy;
+      mask = next;
     }
-    return {Effect::Allow, MaskKind::None, {}, {}};
+    const Policy* deciding = allowing != nullptr ? allowing : masking;
+    return {Effect::Allow, mask, deciding != nullptr ? std::string_view(deciding->id()) : "", {}};
   }
   if (expired != nullptr) {
     return {Effect::Deny, MaskKind::None, expired->id(),

@@ -27,10 +27,11 @@ class PolicySet {
 
   // Rules, in order: sharing class none -> Deny; a purpose the client may not use -> Deny; among
   // the policies in force for client x purpose, any deny match -> Deny; else any verify_only
-  // match -> VerifyOnly; else an allow match -> Allow, masked as the policy with the narrowest
-  // matching allow pattern says (ties: the earlier policy); else sharing class unconditional ->
-  // Allow (masked if a policy in force masks the field); else Deny, with the expiry as reason
-  // when an expired policy would have granted the field.
+  // match -> VerifyOnly; else an allow match (the policy with the narrowest matching allow
+  // pattern decides; ties: the earlier policy) or sharing class unconditional -> Allow, with the
+  // most restrictive mask any policy in force for client x purpose gives the field
+  // (mostRestrictive in MaskKind.h); else Deny, with the expiry as reason when an expired policy
+  // would have granted the field.
   PolicyDecision decide(std::string_view client, std::string_view purpose, std::string_view field,
                         SharingClass sharing, TimePoint now) const;
 

@@ -12,6 +12,7 @@
 
 #include "common/Digest.h"
 #include "common/Error.h"
+#include "common/LogText.h"
 #include "gateway/admin/AdminCall.h"
 #include "gateway/admin/AuditEndpoints.h"
 #include "gateway/admin/CacheEndpoints.h"
@@ -70,11 +71,11 @@ HttpResponse failure(AdminCall& call, const std::exception& thrown) {
   if (const auto* error = dynamic_cast<const Error*>(&thrown)) {
     call.outcome = errorCodeName(error->code());
     if (!error->detail().empty()) {
-      spdlog::warn("admin request {}: {}", call.requestId, error->detail());
+      spdlog::warn("admin request {}: {}", call.requestId, logText(error->detail()));
     }
     return errorResponse(*error, call.requestId);
   }
-  spdlog::error("admin request {}: {}", call.requestId, thrown.what());
+  spdlog::error("admin request {}: {}", call.requestId, logText(thrown.what()));
   call.outcome = "internal";
   return errorResponse(Error(ErrorCode::Internal, "internal error"), call.requestId);
 }
@@ -235,8 +236,9 @@ void AdminRouter::finish(std::shared_ptr<AdminCall> call, HttpResponse response,
                                     response = std::move(response)](bool /*recorded*/) mutable {
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - call->started);
-    spdlog::info("request {} {} {} status={} latency_us={}", call->requestId, call->request.method,
-                 call->path, response.status, micros.count());
+    spdlog::info("request {} {} {} status={} latency_us={}", call->requestId,
+                 logText(call->request.method), logText(call->path), response.status,
+                 micros.count());
     respond(std::move(response));
   });
 }

@@ -5,6 +5,8 @@
 #include <exception>
 #include <utility>
 
+#include "common/LogText.h"
+
 namespace oncegate {
 
 AdminWorkers::AdminWorkers(std::size_t threads, std::size_t queueBound) : queueBound_(queueBound) {
@@ -50,7 +52,7 @@ void AdminWorkers::work() {
     try {
       next();
     } catch (const std::exception& e) {
-      spdlog::error("admin worker: a call ended with an exception: {}", e.what());
+      spdlog::error("admin worker: a call ended with an exception: {}", logText(e.what()));
     }
   }
 }

@@ -7,6 +7,7 @@
 
 #include "common/Error.h"
 #include "common/JsonWriter.h"
+#include "common/LogText.h"
 #include "common/YamlJson.h"
 #include "gateway/admin/AdminCall.h"
 #include "gateway/admin/FieldColumnCheck.h"
@@ -78,8 +79,8 @@ ConfigurationWriter::Written ConfigurationWriter::write(const AdminCall& call,
   }
   auto installed = live_.assemble(std::move(next), std::move(sources), version);
   live_.install(installed);
-  spdlog::info("admin {} ({}) {} {} {}: version {}", call.tokenName, call.role, call.request.method,
-               call.kind, call.id, version);
+  spdlog::info("admin {} ({}) {} {} {}: version {}", call.tokenName, call.role,
+               logText(call.request.method), logText(call.kind), logText(call.id), version);
   return Written{std::move(installed), existed};
 }
 

@@ -7,6 +7,7 @@
 #include "common/ConfigNode.h"
 #include "common/Error.h"
 #include "common/JsonWriter.h"
+#include "common/LogText.h"
 #include "connectors/SourceProbe.h"
 #include "gateway/admin/AdminCall.h"
 #include "gateway/admin/AdminRequestBody.h"
@@ -151,7 +152,7 @@ HttpResponse SourceToolEndpoints::dryRun(AdminCall& call) {
       logged += " " + param.name + ":" + std::string(valueKindName(param.value.kind()));
     }
     spdlog::info("admin dry run {} of dataset {} by {}: params{} -> {}", call.requestId,
-                 step.dataset->id(), call.tokenName, logged,
+                 logText(step.dataset->id()), call.tokenName, logText(logged),
                  DatasetDryRun::outcomeName(step.outcome));
   }
   json.endArray().key("cache").string("not used");

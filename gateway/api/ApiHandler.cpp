@@ -9,6 +9,7 @@
 
 #include "common/Error.h"
 #include "common/JsonWriter.h"
+#include "common/LogText.h"
 #include "gateway/api/DataRequestParser.h"
 #include "gateway/api/OpenApiDocument.h"
 #include "gateway/audit/AuditLog.h"
@@ -117,8 +118,9 @@ struct ApiExchange {
     stats->countRequest(routeTemplate, response.status, took);
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(took);
     // Never the subject, never a value: request id, who, what route, how it ended, how long.
-    spdlog::info("request {} {} {} client={} status={} latency_us={}", requestId, request.method,
-                 route, client ? client->id : "-", response.status, micros.count());
+    spdlog::info("request {} {} {} client={} status={} latency_us={}", requestId,
+                 logText(request.method), logText(route), client ? client->id : "-",
+                 response.status, micros.count());
     respond(std::move(response));
   }
   void fail(const Error& error) {
@@ -259,12 +261,13 @@ void ApiHandler::serveHealth(const std::shared_ptr<ApiExchange>& exchange, bool 
 }
 
 bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
-  const auto decision = service_.throttle(*exchange->client);
+  const auto decision = service_.throttle(*exchange->snapshot, *exchange->client);
   if (decision.allowed) return true;
   stats_.countRateLimited();
   auto response = errorResponse(
       Error(ErrorCode::RateLimited, "client '" + exchange->client->id +
-                                        "' is over its rate_limit; retry after " +
+                                        "' is over its rate_limit (or, without one, "
+                                        "limits.default_rate_limit); retry after " +
                                         std::to_string(decision.retryAfter.count()) + " ms"),
       exchange->requestId);
   response.headers.emplace_back("Retry-After",
@@ -299,14 +302,33 @@ void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
     }
     // As its prefill would be: the purpose is not this client's.
     if (!exchange->client->allowsPurpose(form->purpose())) {
-      return exchange->fail(Error(
-          ErrorCode::Forbidden, "purpose '" + form->purpose() + "' of form '" + form->id() +
-                                    "' is not allowed for client '" + exchange->client->id + "'"));
+      return refuseAudited(exchange,
+                           Error(ErrorCode::Forbidden,
+                                 "purpose '" + form->purpose() + "' of form '" + form->id() +
+                                     "' is not allowed for client '" + exchange->client->id + "'"),
+                           form->purpose());
     }
     catalog.writeForm(*form, json);
   }
   json.key("request_id").string(exchange->requestId).endObject();
   exchange->finish(std::move(response));
+}
+
+void ApiHandler::refuseAudited(const std::shared_ptr<ApiExchange>& exchange, Error error,
+                               std::string purpose) {
+  auto call = std::make_shared<DataRequestService::Call>();
+  call->snapshot = exchange->snapshot;
+  call->client = exchange->client;
+  call->kind = exchange->kind;
+  call->form = exchange->form;
+  call->requestId = exchange->requestId;
+  call->traceId = exchange->traceId;
+  call->route = exchange->route;
+  call->request.purpose = std::move(purpose);
+  service_.refuse(std::move(call), std::move(error),
+                  [exchange](DataRequestService::Outcome outcome) {
+                    exchange->fail(std::get<Error>(outcome));
+                  });
 }
 
 void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {

@@ -51,6 +51,11 @@ class ApiHandler final : public HttpHandler {
   // Takes one request from the authenticated client's rate limit; answers 429 (with
   // Retry-After) itself and returns false when the client is over it.
   bool withinRateLimit(const std::shared_ptr<ApiExchange>& exchange);
+  // Answers a 401 or 403 of an endpoint that serves no data (catalog, forms) after auditing it
+  // through DataRequestService::refuse, the path every /v1 refusal takes. `purpose`: the one the
+  // refused call was about, when known.
+  void refuseAudited(const std::shared_ptr<ApiExchange>& exchange, Error error,
+                     std::string purpose = {});
 
   LiveConfiguration& live_;
   DataRequestService& service_;

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <string_view>
+#include <unordered_set>
 
 #include "common/Error.h"
 
@@ -50,10 +51,32 @@ std::string claimText(od::value value, std::string_view field) {
   }
 }
 
+// The keys met so far in one JSON object. Most JSON readers keep the last of two equal keys and
+// some the first, so a repeated key could make the gateway serve one subject and a reader of the
+// audit trail see another: a repeat is refused, whatever object it is in. A hash set, not a
+// scan: limits.max_fields is checked after parsing, so a body may hold as many claims as
+// limits.max_body lets it.
+class SeenKeys {
+ public:
+  explicit SeenKeys(std::string_view object) : object_(object) {}
+
+  void add(std::string_view key) {
+    if (!keys_.emplace(key).second) {
+      invalid("key '" + std::string(key) + "' appears twice in " + std::string(object_));
+    }
+  }
+
+ private:
+  std::string_view object_;
+  std::unordered_set<std::string> keys_;
+};
+
 void parseSubject(od::value value, DataRequest& out) {
   auto object = check(value.get_object(), "subject");
+  SeenKeys seen("subject");
   for (auto member : object) {
     const std::string key(check(member.unescaped_key(), "subject"));
+    seen.add(key);
     auto field = check(member.value(), "subject");
     if (key == "type") {
       out.subjectType = stringOf(field, "subject.type");
@@ -78,8 +101,10 @@ DataRequest DataRequestParser::parse(std::string& body, Kind kind) {
   bool sawClaims = false;
   auto document = check(parser.iterate(body.data(), body.size(), body.capacity()), "body");
   auto object = check(document.get_object(), "the body");
+  SeenKeys seen("the body");
   for (auto member : object) {
     const std::string_view key = check(member.unescaped_key(), "body");
+    seen.add(key);
     auto value = check(member.value(), "body");
     if (key == "purpose" && kind != Kind::Prefill) {
       out.purpose = stringOf(value, "purpose");
@@ -94,8 +119,10 @@ DataRequest DataRequestParser::parse(std::string& body, Kind kind) {
       }
       sawFields = true;
     } else if (key == "claims" && kind == Kind::Verify) {
+      SeenKeys claimed("claims");
       for (auto claim : check(value.get_object(), "claims")) {
         std::string field(check(claim.unescaped_key(), "claims"));
+        claimed.add(field);
         std::string text = claimText(check(claim.value(), "claims"), field);
         out.claims.emplace_back(std::move(field), std::move(text));
       }

@@ -77,7 +77,8 @@ ListenAddress parseAdminListen(const ConfigNode& node, const HttpServerConfig& m
 
 void parseLimits(const ConfigNode& node, GatewayConfig& config) {
   node.allowOnlyKeys({"max_body", "max_fields", "request_timeout", "read_timeout", "idle_timeout",
-                      "max_connections", "max_in_flight"});
+                      "max_connections", "max_in_flight", "verify_attempts",
+                      "default_rate_limit"});
   if (auto v = node.find("max_body")) {
     config.http.maxBody = v->asByteSize();
     if (config.http.maxBody == 0) v->fail("max_body must be above 0");
@@ -94,6 +95,8 @@ void parseLimits(const ConfigNode& node, GatewayConfig& config) {
   if (auto v = node.find("max_in_flight")) {
     config.http.maxInFlight = static_cast<std::size_t>(v->asInt(1, kMaxConnectionsLimit));
   }
+  if (auto v = node.find("verify_attempts")) config.verifyAttempts = VerifyAttemptLimit::parse(*v);
+  if (auto v = node.find("default_rate_limit")) config.defaultRateLimit = RateLimit::parse(*v);
 }
 
 // The `redis:` URL, or its mapping form { url, user, password } that keeps the password out of

@@ -15,6 +15,8 @@
 #include "gateway/cache/RedisEndpoint.h"
 #include "gateway/http/HttpServerConfig.h"
 #include "gateway/http/TlsMaterial.h"
+#include "policies/RateLimit.h"
+#include "policies/VerifyAttemptLimit.h"
 
 namespace oncegate {
 
@@ -58,6 +60,10 @@ struct GatewayConfig {
   AuditConfig audit;
   std::size_t maxFields = 500;
   std::chrono::milliseconds requestTimeout{5000};
+  // limits.verify_attempts: guesses per client, subject and field at /v1/verify.
+  VerifyAttemptLimit verifyAttempts;
+  // limits.default_rate_limit: for clients without their own rate_limit.
+  RateLimit defaultRateLimit{.perSecond = 100, .burst = 200};
   // Secret for the keyed hashes of cache keys (and the invalidation channel's name). Instances
   // sharing Redis share it.
   std::string hashKey;

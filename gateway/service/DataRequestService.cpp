@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <optional>
 #include <string_view>
 #include <unordered_set>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "gateway/service/PlanExecutor.h"
 #include "gateway/stats/GatewayStats.h"
 #include "mappings/Form.h"
+#include "mappings/SubjectType.h"
 #include "policies/Mask.h"
 
 namespace oncegate {
@@ -62,6 +64,21 @@ struct DataRequestService::Run {
 
 namespace {
 
+// The subject's key name and value, when the request names a known subject type and a valid key.
+std::optional<std::pair<std::string_view, std::string>> validatedSubject(
+    const DataRequestService::Call& call) {
+  const SubjectType* type = call.snapshot != nullptr
+                                ? call.snapshot->config.mappings.subject(call.request.subjectType)
+                                : nullptr;
+  if (type == nullptr) return std::nullopt;
+  if (!call.subjectKey.empty()) return std::pair{std::string_view(type->key()), call.subjectKey};
+  try {
+    return std::pair{std::string_view(type->key()), type->keyValueOf(call.request.subjectKeys)};
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
 // The audit line of a data request: who asked what about whom, for which purpose and case, what
 // was decided for each field, and where each dataset came from.
 std::string auditRecord(const DataRequestService::Call& call, unsigned status,
@@ -77,8 +94,10 @@ std::string auditRecord(const DataRequestService::Call& call, unsigned status,
   call.client != nullptr ? json.string(call.client->id) : json.null();
   json.key("purpose").string(call.request.purpose);
   json.key("case").string(call.request.caseNumber);
+  // The subject's key only once validated (never the keys as sent): the audit trail must name
+  // the subject that was served, and nothing the caller added beside it.
   json.key("subject").beginObject().key("type").string(call.request.subjectType);
-  for (const auto& [key, value] : call.request.subjectKeys) json.key(key).string(value);
+  if (const auto subject = validatedSubject(call)) json.key(subject->first).string(subject->second);
   json.endObject();
   json.key("fields").beginObject();
   for (const auto& field : fields) json.key(field.id).string(fieldStatusName(field.status));
@@ -131,7 +150,8 @@ DataRequestService::DataRequestService(LiveConfiguration& live, PlanExecutor& ex
                                        AuditLog& audit, GatewayStats* stats)
     : executor_(executor), audit_(audit), stats_(stats) {
   live.onInstall([this](const GatewaySnapshot& snapshot) {
-    limiter_.retainOnly(snapshot.config.clients.clients());
+    limiter_.retainOnly(snapshot.config.clients.clients(), true);
+    verifyAttempts_.retainOnly(snapshot.config.clients.clients());
   });
 }
 
@@ -141,8 +161,10 @@ const Client* DataRequestService::authenticate(const GatewaySnapshot& snapshot,
   return snapshot.config.clients.authenticate(token, certificateSha256);
 }
 
-ClientRateLimiter::Decision DataRequestService::throttle(const Client& client) {
-  return limiter_.tryAcquire(client, ClientRateLimiter::Clock::now());
+ClientRateLimiter::Decision DataRequestService::throttle(const GatewaySnapshot& snapshot,
+                                                         const Client& client) {
+  return limiter_.tryAcquire(client, ClientRateLimiter::Clock::now(),
+                             &snapshot.config.gateway.defaultRateLimit);
 }
 
 void DataRequestService::refuse(std::shared_ptr<Call> call, Error error, Done done) {
@@ -202,6 +224,7 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
       throw Error(ErrorCode::BadRequest, "unknown subject type '" + c.request.subjectType + "'");
     }
     subjectKey = type->keyValueOf(c.request.subjectKeys);
+    c.subjectKey = subjectKey;
     if (c.request.caseNumber.empty() &&
         config.policies.requiresCase(c.client->id, c.request.purpose,
                                      std::chrono::system_clock::now())) {
@@ -245,6 +268,15 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
       } else if (decided.decision.effect == Effect::VerifyOnly && c.kind != Kind::Verify) {
         field.status = FieldStatus::VerifyOnly;
         field.reason = "verify-only grant: ask /v1/verify with a claim";
+      } else if (c.kind == Kind::Verify && decided.decision.mask != MaskKind::None) {
+        // A match against the unmasked value would let repeated guesses recover what the mask
+        // hides: only a verify_only grant or an unmasked read makes a field verifiable.
+        field.status = FieldStatus::Denied;
+        field.reason = "the grant masks this field (" +
+                       std::string(maskKindName(decided.decision.mask)) +
+                       "): a masked field cannot be verified";
+      } else if (c.kind == Kind::Verify && !verifyAttemptAllowed(c, id, field)) {
+        // Answered without a query; the audit record says "limited".
       } else {
         planned.push_back(id);
         decided.plan = 0;  // set once planned, below
@@ -279,6 +311,27 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
                   run->outcomes = std::move(outcomes);
                   settle(run);
                 });
+}
+
+bool DataRequestService::verifyAttemptAllowed(const Call& call, const std::string& field,
+                                              DataAnswer::Field& answer) {
+  const auto& gateway = call.snapshot->config.gateway;
+  const auto& limit = gateway.verifyAttempts;
+  const auto key = VerifyAttemptLimiter::keyOf(gateway.hashKey, call.client->id,
+                                               call.request.subjectType, call.subjectKey, field);
+  const auto decision =
+      verifyAttempts_.tryAttempt(call.client->id, key, limit, VerifyAttemptLimiter::Clock::now());
+  if (decision.allowed) return true;
+  const auto retry = std::chrono::ceil<std::chrono::seconds>(decision.retryAfter).count();
+  answer.status = FieldStatus::Limited;
+  answer.reason = "more than " + std::to_string(limit.count) +
+                  " verify attempts at this field of this subject (limits.verify_attempts); "
+                  "retry after " +
+                  std::to_string(retry) + " s";
+  // Never the subject: the request id leads to it in the audit trail.
+  spdlog::warn("request {} client={} field={}: over limits.verify_attempts", call.requestId,
+               call.client->id, field);
+  return false;
 }
 
 void DataRequestService::settle(const std::shared_ptr<Run>& run) {

@@ -11,6 +11,7 @@
 #include "gateway/service/DataAnswer.h"
 #include "gateway/service/DataRequest.h"
 #include "policies/ClientRateLimiter.h"
+#include "policies/VerifyAttemptLimiter.h"
 
 namespace oncegate {
 
@@ -40,6 +41,7 @@ class DataRequestService {
     std::string requestId;
     std::string traceId;  // for the audit record; may be empty
     std::string route;
+    std::string subjectKey;  // the subject's key value once validated; empty before
   };
   using Outcome = std::variant<DataAnswer, Error>;
   using Done = std::function<void(Outcome)>;
@@ -56,9 +58,10 @@ class DataRequestService {
   static const Client* authenticate(const GatewaySnapshot& snapshot, std::string_view token,
                                     std::string_view certificateSha256);
 
-  // Takes one request from `client`'s rate limit. A request over it is not audited: nothing was
-  // read or decided, and a flood must not become a flood of fsyncs.
-  ClientRateLimiter::Decision throttle(const Client& client);
+  // Takes one request from `client`'s rate limit (its own, or limits.default_rate_limit of
+  // `snapshot`). A request over it is not audited: nothing was read or decided, and a flood must
+  // not become a flood of fsyncs.
+  ClientRateLimiter::Decision throttle(const GatewaySnapshot& snapshot, const Client& client);
 
   // Audits a request refused as a whole (unauthenticated or forbidden) and then hands `error` to
   // `done`: the refusal serves no data, so it is answered even if it could not be recorded.
@@ -70,12 +73,17 @@ class DataRequestService {
  private:
   struct Run;
   void settle(const std::shared_ptr<Run>& run);
+  // Counts one guess at `field` for the call's client and subject; past limits.verify_attempts
+  // marks `answer` limited and returns false.
+  bool verifyAttemptAllowed(const Call& call, const std::string& field, DataAnswer::Field& answer);
 
   PlanExecutor& executor_;
   AuditLog& audit_;
   GatewayStats* stats_;
   // Across snapshots: a reload must not hand every client a fresh burst.
   ClientRateLimiter limiter_;
+  // Across snapshots too: a reload must not hand every client fresh guesses.
+  VerifyAttemptLimiter verifyAttempts_;
 };
 
 }  // namespace oncegate

@@ -16,6 +16,8 @@ std::string_view fieldStatusName(FieldStatus status) {
       return "unknown_field";
     case FieldStatus::Unavailable:
       return "unavailable";
+    case FieldStatus::Limited:
+      return "limited";
     case FieldStatus::Refused:
       return "refused";
   }

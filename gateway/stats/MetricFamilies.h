@@ -144,9 +144,9 @@ inline constexpr std::array<std::string_view, 5> kAllowedLabels = {"route", "sta
 // A status outside the set is counted as "other".
 inline constexpr std::array<unsigned, 19> kHttpStatuses = {
     200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409, 412, 413, 422, 429, 431, 500, 503, 504};
-inline constexpr std::array<std::string_view, 8> kFieldStatuses = {
-    "ok",          "not_found",     "unavailable", "denied",
-    "verify_only", "unknown_field", "refused",     "not_asked"};
+inline constexpr std::array<std::string_view, 9> kFieldStatuses = {
+    "ok",      "not_found", "unavailable", "denied", "verify_only", "unknown_field",
+    "refused", "not_asked", "limited"};
 inline constexpr std::string_view kOtherStatus = "other";
 // The route label of a request whose path is none of the routes GatewayStats was given
 // (route labels are templates that start with '/', so this one cannot collide).

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "common/ConfigNode.h"
 #include "common/Error.h"
@@ -32,6 +34,46 @@ TEST(ConfigNodeTest, RejectsUnknownKeysNamingFileAndLine) {
 TEST(ConfigNodeTest, ReportsMissingRequiredKey) {
   auto doc = ConfigNode::parse("a: 1\n", "x.yaml");
   EXPECT_THAT(errorOf([&] { doc.at("b"); }), HasSubstr("missing required key 'b'"));
+}
+
+// Issue 9, finding 2: yaml-cpp keeps both entries of a repeated key (lookups find the first),
+// most other readers the last. Documents and admin bodies (JSON read as YAML) refuse a repeat.
+TEST(ConfigNodeTest, RefusesARepeatedKeyAtAnyDepth) {
+  EXPECT_THAT(errorOf([] { ConfigNode::parse("a: 1\nb: 2\na: 3\n", "x.yaml"); }),
+              HasSubstr("x.yaml:3: key 'a' appears twice"));
+  EXPECT_THAT(errorOf([] {
+                ConfigNode::parse(R"({"subject":{"type":"person","id_card":"A","id_card":"B"}})",
+                                  "request body");
+              }),
+              HasSubstr("key 'id_card' appears twice"));
+  EXPECT_THAT(errorOf([] { ConfigNode::parse("list:\n  - {id: x, id: y}\n", "x.yaml"); }),
+              HasSubstr("x.yaml:2: key 'id' appears twice"));
+  // Quoting does not make another key.
+  EXPECT_THAT(errorOf([] { ConfigNode::parse("a: 1\n\"a\": 2\n", "x.yaml"); }),
+              HasSubstr("key 'a' appears twice"));
+}
+
+TEST(ConfigNodeTest, RefusesRepeatedKeysInFilesToo) {
+  const auto path = std::filesystem::temp_directory_path() / "oncegate-repeated-key.yaml";
+  {
+    std::ofstream out(path);
+    out << "listen: 127.0.0.1:1\nthreads: 1\nlisten: 127.0.0.1:2\n";
+  }
+  EXPECT_THAT(errorOf([&] { ConfigNode::loadFile(path); }),
+              HasSubstr("key 'listen' appears twice"));
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigNodeTest, BoundsTheWalkOverExpandedAliases) {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char level = 'b'; level <= 'h'; ++level) {
+    const char previous = static_cast<char>(level - 1);
+    bomb += std::string(1, level) + ": &" + level + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + previous;
+    bomb += "]\n";
+  }
+  EXPECT_THAT(errorOf([&] { ConfigNode::parse(bomb, "bomb.yaml"); }),
+              HasSubstr("nodes once aliases are expanded"));
 }
 
 TEST(ConfigNodeTest, ReportsYamlSyntaxErrorsWithLine) {

@@ -50,6 +50,8 @@ class AdminApiTest : public ::testing::Test {
         "listen: 127.0.0.1:1\n"
         "threads: 2\n"
         "audit: { path: audit/trail.jsonl, durability: strict }\n"
+        // Reloads under load: requests as fast as they go, above the default per-client limit.
+        "limits: { default_rate_limit: { per_second: 100000 } }\n"
         "hash_key: " +
         randomHex(40) +
         "\n"

@@ -129,7 +129,8 @@ class FrozenSourceTest : public ::testing::Test {
     ConfigFiles files;
     files["gateway.yaml"] =
         "listen: 127.0.0.1:1\nthreads: 2\naudit: { path: audit/trail.jsonl, durability: strict }\n"
-        "limits: { request_timeout: 2s }\nhash_key: " +
+        // The load runs as fast as it goes: above the default per-client rate limit.
+        "limits: { request_timeout: 2s, default_rate_limit: { per_second: 100000 } }\nhash_key: " +
         randomHex(40) +
         "\nadmin:\n  tokens:\n    - { name: dba-wang, role: dba, token_sha256: " + sha256sum(kDba) +
         " }\ninclude: [all.yaml]\n";

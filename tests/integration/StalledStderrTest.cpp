@@ -27,6 +27,8 @@ TEST(StalledStderrTest, TheGatewayAnswersWhileNobodyReadsItsStderr) {
   ConfigFiles files;
   files["gateway.yaml"] =
       "listen: 127.0.0.1:1\nthreads: 2\naudit: { path: audit/trail.jsonl, durability: strict }\n"
+      // 2,000 requests as fast as they go: above the default per-client rate limit.
+      "limits: { default_rate_limit: { per_second: 100000 } }\n"
       "hash_key: " +
       randomHex(40) + "\ninclude: [all.yaml]\n";
   files["all.yaml"] =

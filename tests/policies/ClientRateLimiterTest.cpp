@@ -134,6 +134,25 @@ TEST(ClientRateLimiterTest, KeepsBucketsAcrossSnapshotsAndForgetsRemovedClients)
   EXPECT_TRUE(limiter.tryAcquire(removed, kStart).allowed);
 }
 
+// Issue 9, finding 8: a client without rate_limit could flood the sources and open their
+// breakers for everyone. limits.default_rate_limit holds it; its own rate_limit still wins.
+TEST(ClientRateLimiterTest, ClientsWithoutTheirOwnLimitAreHeldToTheDefault) {
+  ClientRateLimiter limiter;
+  const RateLimit byDefault{.perSecond = 1, .burst = 3};
+  const auto plain = clientWith("plain", std::nullopt);
+  const auto own = clientWith("own", RateLimit{.perSecond = 1, .burst = 5});
+  int allowed = 0;
+  while (limiter.tryAcquire(plain, kStart, &byDefault).allowed && allowed < 1000) ++allowed;
+  EXPECT_EQ(allowed, 3);
+  allowed = 0;
+  while (limiter.tryAcquire(own, kStart, &byDefault).allowed && allowed < 1000) ++allowed;
+  EXPECT_EQ(allowed, 5);
+  // Buckets under the default survive a reload like the others.
+  limiter.retainOnly({plain, own}, true);
+  EXPECT_EQ(limiter.bucketCount(), 2u);
+  EXPECT_FALSE(limiter.tryAcquire(plain, kStart, &byDefault).allowed);
+}
+
 TEST(ClientRateLimiterTest, ConcurrentCallersShareOneBurst) {
   ClientRateLimiter limiter;
   const auto client = clientWith("app", RateLimit{.perSecond = 1, .burst = 500});

@@ -120,15 +120,54 @@ TEST_F(PolicySetTest, MostSpecificMaskPatternApplies) {
   EXPECT_EQ(decide("person.name").mask, MaskKind::None);
 }
 
-TEST_F(PolicySetTest, NarrowestAllowPatternChoosesThePolicyAndItsMask) {
+TEST_F(PolicySetTest, NarrowestAllowPatternChoosesThePolicyMasksComeFromAll) {
   const auto exact = decide("fund.balance");
   EXPECT_EQ(exact.effect, Effect::Allow);
   EXPECT_EQ(exact.policy, "retirement-personnel");
-  EXPECT_EQ(exact.mask, MaskKind::None);
+  // retirement-personnel grants it unmasked, retirement-extra hashes fund.*: the hash stays.
+  EXPECT_EQ(exact.mask, MaskKind::Hash);
   const auto byPrefix = decide("fund.status");
   EXPECT_EQ(byPrefix.effect, Effect::Allow);
   EXPECT_EQ(byPrefix.policy, "retirement-extra");
   EXPECT_EQ(byPrefix.mask, MaskKind::Hash);
+}
+
+// Issue 9, finding 8: a grant without a mask in one policy dropped another policy's mask.
+TEST(PolicySetMaskTest, TheMostRestrictiveMaskOfAllPoliciesInForceApplies) {
+  const auto set = policySet(R"(- { id: open, clients: [retirement-app], purposes: [retirement],
+    allow: ["person.*"] }
+- { id: partial-a, clients: [retirement-app], purposes: [retirement],
+    allow: [person.a], mask: { person.a: show_last_4, person.b: show_first_1, person.c: hash,
+                               person.d: year_only, person.e: show_last_4 } }
+- { id: partial-b, clients: [retirement-app], purposes: [retirement],
+    allow: [person.x], mask: { person.b: show_first_1, person.c: show_last_4, person.d: redact,
+                               person.e: year_only } }
+- { id: expired, clients: [retirement-app], purposes: [retirement], allow: [person.a],
+    mask: { person.a: redact }, valid_until: 2020-01-01 }
+)");
+  const auto decide = [&](std::string_view field) {
+    return set.decide("retirement-app", "retirement", field, SharingClass::Conditional,
+                      at(2026, 6, 1));
+  };
+  EXPECT_EQ(decide("person.a").mask, MaskKind::ShowLast4);   // none < partial; expired ignored
+  EXPECT_EQ(decide("person.b").mask, MaskKind::ShowFirst1);  // the same partial twice
+  EXPECT_EQ(decide("person.c").mask, MaskKind::Hash);        // hash > partial
+  EXPECT_EQ(decide("person.d").mask, MaskKind::Redact);      // redact > everything
+  EXPECT_EQ(decide("person.e").mask, MaskKind::Redact);      // two different partials
+  EXPECT_EQ(decide("person.z").mask, MaskKind::None);
+  EXPECT_EQ(decide("person.a").policy, "partial-a");  // the narrowest grant still decides
+}
+
+TEST(PolicySetMaskTest, MostRestrictiveIsAnOrder) {
+  const MaskKind all[] = {MaskKind::None,     MaskKind::ShowLast4, MaskKind::ShowFirst1,
+                          MaskKind::YearOnly, MaskKind::Hash,      MaskKind::Redact};
+  for (const auto a : all) {
+    EXPECT_EQ(mostRestrictive(a, MaskKind::None), a);
+    EXPECT_EQ(mostRestrictive(a, MaskKind::Redact), MaskKind::Redact);
+    for (const auto b : all) EXPECT_EQ(mostRestrictive(a, b), mostRestrictive(b, a));
+  }
+  EXPECT_EQ(mostRestrictive(MaskKind::YearOnly, MaskKind::Hash), MaskKind::Hash);
+  EXPECT_EQ(mostRestrictive(MaskKind::ShowFirst1, MaskKind::YearOnly), MaskKind::Redact);
 }
 
 TEST_F(PolicySetTest, NoGrantMeansDeny) {

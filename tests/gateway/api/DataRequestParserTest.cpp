@@ -118,5 +118,27 @@ TEST(DataRequestParserTest, AcceptsEveryValidJsonTestSuiteDocumentAsAValue) {
   EXPECT_GT(valid, 90);
 }
 
+// Issue 9, finding 2: most readers keep one of two equal keys, so a repeat would let the subject
+// served and the subject audited differ. Every object of the body refuses one, naming the key.
+TEST(DataRequestParserTest, RefusesARepeatedKeyInAnyObject) {
+  EXPECT_THAT(errorOf(R"({"purpose":"p","subject":{"type":"t","id_card":"A","id_card":"B"},
+    "fields":["x"]})"),
+              HasSubstr("key 'id_card' appears twice in subject"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","subject":{"type":"t","type":"u","k":"v"},"fields":[]})"),
+              HasSubstr("key 'type' appears twice in subject"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","purpose":"q","subject":{"type":"t"},"fields":[]})"),
+              HasSubstr("key 'purpose' appears twice in the body"));
+  EXPECT_THAT(errorOf(R"({"purpose":"p","subject":{"type":"t"},"subject":{"type":"u"},
+    "fields":[]})"),
+              HasSubstr("key 'subject' appears twice in the body"));
+  EXPECT_THAT(
+      errorOf(R"({"purpose":"p","subject":{"type":"t"},"claims":{"a":"1","a":"2"}})", Kind::Verify),
+      HasSubstr("key 'a' appears twice in claims"));
+  // Escapes are compared after unescaping: "\u0069d" is "id".
+  EXPECT_THAT(errorOf(R"({"purpose":"p","subject":{"type":"t","id":"A","\u0069d":"B"},
+    "fields":[]})"),
+              HasSubstr("key 'id' appears twice in subject"));
+}
+
 }  // namespace
 }  // namespace oncegate

@@ -58,6 +58,8 @@ TEST(GatewayConfigTest, DefaultsApplyWhenOnlyTheHashKeyIsWritten) {
   EXPECT_FALSE(config.redis.has_value());
   EXPECT_EQ(config.maxFields, defaults.maxFields);
   EXPECT_EQ(config.requestTimeout, defaults.requestTimeout);
+  EXPECT_EQ(config.verifyAttempts, defaults.verifyAttempts);
+  EXPECT_EQ(config.defaultRateLimit, defaults.defaultRateLimit);
   EXPECT_EQ(config.hashKey, "0123456789abcdef0123456789abcdef");
   EXPECT_TRUE(config.maskKey.empty());
   EXPECT_TRUE(config.cacheEncryptionKeys.empty());
@@ -81,8 +83,14 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
                             "mask_key: a-mask-secret-of-more-than-32-characters\n"
                             "audit: { path: trail.jsonl, durability: batch }\n"
                             "limits: { max_body: 64KiB, max_fields: 40, request_timeout: 750ms,\n"
+<<<<<<< HEAD
                             "          read_timeout: 2s, idle_timeout: 1m, max_connections: 300,\n"
                             "          max_in_flight: 40 }\n"
+=======
+                            "          read_timeout: 2s, idle_timeout: 1m,\n"
+                            "          verify_attempts: { count: 3, per: 10m },\n"
+                            "          default_rate_limit: { per_second: 50, burst: 70 } }\n"
+>>>>>>> h/requests
                             "admin:\n"
                             "  tokens:\n"
                             "    - name: ops\n"
@@ -111,8 +119,13 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
   EXPECT_EQ(config.requestTimeout, 750ms);
   EXPECT_EQ(config.http.readTimeout, 2s);
   EXPECT_EQ(config.http.idleTimeout, 1min);
+<<<<<<< HEAD
   EXPECT_EQ(config.http.maxConnections, 300U);
   EXPECT_EQ(config.http.maxInFlight, 40U);
+=======
+  EXPECT_EQ(config.verifyAttempts, (VerifyAttemptLimit{.count = 3, .per = 10min}));
+  EXPECT_EQ(config.defaultRateLimit, (RateLimit{.perSecond = 50, .burst = 70}));
+>>>>>>> h/requests
   ASSERT_EQ(config.adminTokens.size(), 1U);
   EXPECT_EQ(config.adminTokens[0].name, "ops");
   EXPECT_EQ(config.adminTokens[0].role, "dba");
@@ -182,6 +195,20 @@ TEST(GatewayConfigTest, RejectsAnUnknownLimit) {
       rejection(std::string(kHashKeyLine) + "limits:\n  max_body: 1MiB\n  max_feilds: 3\n");
   EXPECT_THAT(message, HasSubstr("gateway.yaml:4"));
   EXPECT_THAT(message, HasSubstr("max_feilds"));
+}
+
+TEST(GatewayConfigTest, RejectsABadVerifyAttemptsLimit) {
+  const auto message = rejection(std::string(kHashKeyLine) +
+                                 "limits:\n  verify_attempts: { count: 3, every: 1h }\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:3"));
+  EXPECT_THAT(message, HasSubstr("unknown key 'every'"));
+}
+
+TEST(GatewayConfigTest, RejectsABadDefaultRateLimit) {
+  const auto message =
+      rejection(std::string(kHashKeyLine) + "limits:\n  default_rate_limit: { per_second: 0 }\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:3"));
+  EXPECT_THAT(message, HasSubstr("per_second must be a number"));
 }
 
 TEST(GatewayConfigTest, RejectsAZeroMaxBody) {

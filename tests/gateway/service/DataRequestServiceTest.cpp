@@ -417,18 +417,28 @@ TEST_F(DataRequestServiceTest, ASourcePastTheRequestDeadlineIsUnavailable) {
 }
 
 TEST_F(DataRequestServiceTest, VerifyAnswersWhetherTheClaimMatchesAndNeverTheValue) {
-  const auto got = answer(verify({{"person.name", "李小龙"},
-                                  {"person.birth_date", "1950-01-01"},
-                                  {"person.phone", "13800138000"}}));
-  ASSERT_THAT(got.fields, SizeIs(3));
-  EXPECT_EQ(fieldOf(got, "person.name").match, true);
-  EXPECT_EQ(fieldOf(got, "person.birth_date").match, false);
+  const auto got =
+      answer(verify({{"person.work_start", "1970-07-01"}, {"person.phone", "13800138000"}}));
+  ASSERT_THAT(got.fields, SizeIs(2));
+  EXPECT_EQ(fieldOf(got, "person.work_start").match, true);
   // verify_only grants exist for exactly this.
   EXPECT_EQ(fieldOf(got, "person.phone").status, FieldStatus::Ok);
   EXPECT_EQ(fieldOf(got, "person.phone").match, true);
+  EXPECT_EQ(answer(verify({{"person.work_start", "1970-07-02"}})).fields.at(0).match, false);
   for (const auto& field : got.fields) {
-    EXPECT_EQ(field.status, FieldStatus::Ok) << field.id;
     EXPECT_FALSE(field.value.has_value()) << field.id;
+  }
+}
+
+// Issue 9, finding 3: a match against the unmasked value let repeated guesses recover what a
+// mask hides. A field readable only masked is not verifiable.
+TEST_F(DataRequestServiceTest, AMaskedFieldIsNotVerifiable) {
+  const auto got = answer(verify({{"person.name", "李小龙"}, {"person.birth_date", "1949-12-31"}}));
+  ASSERT_THAT(got.fields, SizeIs(2));
+  for (const auto& field : got.fields) {
+    EXPECT_EQ(field.status, FieldStatus::Denied) << field.id;
+    EXPECT_FALSE(field.match.has_value()) << field.id;
+    EXPECT_THAT(field.reason, HasSubstr("a masked field cannot be verified")) << field.id;
   }
 }
 
