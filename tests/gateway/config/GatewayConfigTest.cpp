@@ -83,14 +83,10 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
                             "mask_key: a-mask-secret-of-more-than-32-characters\n"
                             "audit: { path: trail.jsonl, durability: batch }\n"
                             "limits: { max_body: 64KiB, max_fields: 40, request_timeout: 750ms,\n"
-<<<<<<< HEAD
                             "          read_timeout: 2s, idle_timeout: 1m, max_connections: 300,\n"
-                            "          max_in_flight: 40 }\n"
-=======
-                            "          read_timeout: 2s, idle_timeout: 1m,\n"
+                            "          max_in_flight: 40,\n"
                             "          verify_attempts: { count: 3, per: 10m },\n"
                             "          default_rate_limit: { per_second: 50, burst: 70 } }\n"
->>>>>>> h/requests
                             "admin:\n"
                             "  tokens:\n"
                             "    - name: ops\n"
@@ -119,13 +115,10 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
   EXPECT_EQ(config.requestTimeout, 750ms);
   EXPECT_EQ(config.http.readTimeout, 2s);
   EXPECT_EQ(config.http.idleTimeout, 1min);
-<<<<<<< HEAD
   EXPECT_EQ(config.http.maxConnections, 300U);
   EXPECT_EQ(config.http.maxInFlight, 40U);
-=======
   EXPECT_EQ(config.verifyAttempts, (VerifyAttemptLimit{.count = 3, .per = 10min}));
   EXPECT_EQ(config.defaultRateLimit, (RateLimit{.perSecond = 50, .burst = 70}));
->>>>>>> h/requests
   ASSERT_EQ(config.adminTokens.size(), 1U);
   EXPECT_EQ(config.adminTokens[0].name, "ops");
   EXPECT_EQ(config.adminTokens[0].role, "dba");
