@@ -36,7 +36,7 @@ class RateLimitTest : public ::testing::Test {
     ConfigFiles files;
     files["gateway.yaml"] =
         "listen: 127.0.0.1:1\nthreads: 2\naudit: { path: audit/trail.jsonl }\n"
-        "limits: { default_rate_limit: { per_second: 1000, burst: 1000 } }\n"
+        "limits: { default_rate_limit: { per_second: 1000000, burst: 1000 } }\n"
         "hash_key: " +
         randomHex(40) +
         "\nadmin:\n  tokens:\n"
@@ -125,7 +125,7 @@ TEST_F(RateLimitTest, ALimitChangedThroughTheAdminPlaneAppliesToTheNextRequest) 
   ASSERT_EQ(lifted.status, 200) << lifted.body;
   // Without a limit of its own the client is held to limits.default_rate_limit (issue 9): like
   // any changed limit, its bucket starts empty under it (spent requests stay spent) and refills
-  // one request a millisecond, then gives the default's burst.
+  // one request a microsecond, faster than requests can follow each other.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (resolve(kBatchKey).status == 429 && std::chrono::steady_clock::now() < deadline) {
   }
