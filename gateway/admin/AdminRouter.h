@@ -21,8 +21,8 @@ class StoreSync;
 // then does it queue the call on the admin workers, which run the endpoint. Every call is
 // audited (who, what, how it ended), refusals included, before it is answered.
 //
-// The endpoints themselves live in their groups: DocumentEndpoints, PolicyToolEndpoints,
-// SourceToolEndpoints, CacheEndpoints and AuditEndpoints.
+// The endpoints themselves live in their groups: DocumentEndpoints, ChangeReviewEndpoints,
+// PolicyToolEndpoints, SourceToolEndpoints, CacheEndpoints and AuditEndpoints.
 class AdminRouter final : public HttpHandler {
  public:
   // Every endpoint group. `live` holds the configuration in force and takes each change; `sync`
