@@ -1,6 +1,7 @@
 #include "gateway/admin/AccessWidening.h"
 
 #include <map>
+#include <set>
 #include <string_view>
 
 #include "gateway/service/PolicyExplanation.h"
@@ -38,6 +39,26 @@ bool readable(const Configuration& config, const Field& field, PolicySet::TimePo
   return false;
 }
 
+// The fields whose data reaches some client in `config`: the readable ones, and the fields that
+// key a dataset of an exposed field (a chained key pointed at another column makes the same
+// field carry another subject's data).
+std::set<std::string> exposedFields(const Configuration& config, PolicySet::TimePoint now) {
+  std::set<std::string> exposed;
+  std::vector<const Field*> pending;
+  for (const auto& field : config.mappings.fields()) {
+    if (readable(config, field, now)) pending.push_back(&field);
+  }
+  while (!pending.empty()) {
+    const Field* field = pending.back();
+    pending.pop_back();
+    if (!exposed.insert(field->id()).second) continue;
+    for (const Field* key : config.mappings.paramFields(config.mappings.datasetOf(*field))) {
+      if (key != nullptr) pending.push_back(key);  // null: the subject's own key
+    }
+  }
+  return exposed;
+}
+
 // Whether `field` reads other data in `after` than `before` did: another dataset or column, or a
 // dataset whose source, query or parameters changed.
 bool readsOtherData(const Configuration& before, const Field& was, const Configuration& after,
@@ -56,6 +77,7 @@ AccessWidening AccessWidening::between(const Configuration& before, const Config
   AccessWidening widening;
   // Datasets whose source, query or parameters changed, with the readable fields they feed.
   std::map<std::string, std::string> changedDatasets;
+  const auto exposed = exposedFields(after, now);
   for (const auto& field : after.mappings.fields()) {
     const auto* was = before.mappings.field(field.id());
     if (was == nullptr) {
@@ -71,11 +93,13 @@ AccessWidening AccessWidening::between(const Configuration& before, const Config
                                  std::string(sharingClassName(was->sharing())) + " -> " +
                                  std::string(sharingClassName(field.sharing())) + ")");
     }
-    if (!readable(after, field, now)) continue;
+    if (exposed.count(field.id()) == 0) continue;
     if (was->dataset() != field.dataset() || was->column() != field.column()) {
-      widening.reasons.push_back("field '" + field.id() + "', which clients may read, now reads " +
-                                 field.dataset() + "." + field.column() + " instead of " +
-                                 was->dataset() + "." + was->column());
+      widening.reasons.push_back(
+          "field '" + field.id() +
+          "', which clients may read (or which keys a dataset they read), now reads " +
+          field.dataset() + "." + field.column() + " instead of " + was->dataset() + "." +
+          was->column());
     } else if (readsOtherData(before, *was, after, field)) {
       auto& fields = changedDatasets[field.dataset()];
       fields += (fields.empty() ? "'" : ", '") + field.id() + "'";
@@ -103,8 +127,7 @@ std::vector<AccessWidening::Gain> AccessWidening::gains(const Configuration& bef
         if (is.effect == PolicyDecision::Effect::Deny) continue;
         const auto was = PolicyExplanation::decide(before, client.id, purpose, field.id(), now);
         const auto* previous = before.mappings.field(field.id());
-        const bool otherData = was.effect != PolicyDecision::Effect::Deny &&
-                               previous != nullptr &&
+        const bool otherData = was.effect != PolicyDecision::Effect::Deny && previous != nullptr &&
                                readsOtherData(before, *previous, after, field);
         if (was.effect != PolicyDecision::Effect::Deny && !otherData) continue;
         if (found.size() == maxListed) {

@@ -93,8 +93,8 @@ struct AdminRouter::Endpoints {
 
   std::vector<AdminRoute> routes() {
     std::vector<AdminRoute> all;
-    for (auto group : {documents.routes(), review.routes(), policyTools.routes(), sourceTools.routes(),
-                       cache.routes(), audit.routes()}) {
+    for (auto group : {documents.routes(), review.routes(), policyTools.routes(),
+                       sourceTools.routes(), cache.routes(), audit.routes()}) {
       std::move(group.begin(), group.end(), std::back_inserter(all));
     }
     return all;
@@ -106,9 +106,8 @@ AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, CacheInvalida
     : live_(live),
       audit_(audit),
       endpoints_(new Endpoints{DocumentEndpoints(live, sync), ChangeReviewEndpoints(live, sync),
-                               PolicyToolEndpoints(live),
-                               SourceToolEndpoints(live), CacheEndpoints(live, invalidation),
-                               AuditEndpoints(live)}),
+                               PolicyToolEndpoints(live), SourceToolEndpoints(live),
+                               CacheEndpoints(live, invalidation), AuditEndpoints(live)}),
       routes_(endpoints_->routes()),
       workers_(AdminWorkers::kThreads, AdminWorkers::kQueueBound) {}
 

@@ -82,9 +82,8 @@ void writeImpact(const PendingChange& change, const GatewaySnapshot& snapshot, J
   json.key("applies").boolean(true).key("problem").null();
   const auto now = std::chrono::system_clock::now();
   json.key("impact").beginObject();
-  AdminJsonPieces::writeKeys("widens",
-                             AccessWidening::between(snapshot.config, *proposed, now).reasons,
-                             json);
+  AdminJsonPieces::writeKeys(
+      "widens", AccessWidening::between(snapshot.config, *proposed, now).reasons, json);
   bool truncated = false;
   const auto gains = AccessWidening::gains(snapshot.config, *proposed, now, truncated);
   json.key("gains").beginArray();
@@ -113,11 +112,20 @@ std::vector<AdminRoute> ChangeReviewEndpoints::routes() {
   const auto by = [this](auto member) { return AdminRoute::answeredBy(this, member); };
   return {
       {"GET", {"changes", "{id}"}, "changes", false, by(&ChangeReviewEndpoints::show)},
-      {"POST", {"changes", "{id}", "approve"}, "approvals", true,
+      {"POST",
+       {"changes", "{id}", "approve"},
+       "approvals",
+       true,
        by(&ChangeReviewEndpoints::approve)},
-      {"POST", {"changes", "{id}", "reject"}, "approvals", true,
+      {"POST",
+       {"changes", "{id}", "reject"},
+       "approvals",
+       true,
        by(&ChangeReviewEndpoints::reject)},
-      {"POST", {"changes", "{id}", "withdraw"}, "changes", false,
+      {"POST",
+       {"changes", "{id}", "withdraw"},
+       "changes",
+       false,
        by(&ChangeReviewEndpoints::withdraw)},
   };
 }

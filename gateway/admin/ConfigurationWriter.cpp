@@ -85,7 +85,8 @@ ConfigurationWriter::Written ConfigurationWriter::write(const AdminCall& call,
   }
   std::optional<std::uint64_t> recorded;
   if (store_ != nullptr) recorded = record(call, body, comment);
-  return Written{install(call, current, std::move(next), std::move(sources), recorded), existed, {}};
+  return Written{
+      install(call, current, std::move(next), std::move(sources), recorded), existed, {}};
 }
 
 ConfigurationWriter::Written ConfigurationWriter::approve(const AdminCall& call,
@@ -124,10 +125,10 @@ ConfigurationWriter::Written ConfigurationWriter::approve(const AdminCall& call,
                 "control store: " + e.message() + (e.detail().empty() ? "" : ": " + e.detail()),
                 e.sqlstate());
   }
-  spdlog::info("admin {} ({}) approved pending change {} ({} {} by {})", call.tokenName,
-               call.role, change.id, change.kind, change.documentId, change.author);
-  return Written{install(call, current, std::move(next), std::move(sources), recorded), existed,
-                 {}};
+  spdlog::info("admin {} ({}) approved pending change {} ({} {} by {})", call.tokenName, call.role,
+               change.id, change.kind, change.documentId, change.author);
+  return Written{
+      install(call, current, std::move(next), std::move(sources), recorded), existed, {}};
 }
 
 std::shared_ptr<const GatewaySnapshot> ConfigurationWriter::install(

@@ -363,9 +363,9 @@ std::uint64_t ControlStore::remove(std::string_view kind, std::string_view id,
 }
 
 std::uint64_t ControlStore::latestVersion(std::string_view kind, std::string_view id) {
-  const auto rows = client_->query(
-      "SELECT MAX(version) FROM oncegate_documents WHERE kind = ? AND id = ?",
-      {Value::string(std::string(kind)), Value::string(std::string(id))});
+  const auto rows =
+      client_->query("SELECT MAX(version) FROM oncegate_documents WHERE kind = ? AND id = ?",
+                     {Value::string(std::string(kind)), Value::string(std::string(id))});
   if (rows.empty() || rows[0].values.at(0).isNull()) return 0;
   return asUnsigned(rows[0].values.at(0));
 }
@@ -446,8 +446,8 @@ std::optional<PendingChange> ControlStore::pendingChange(std::uint64_t id) {
   return std::move(found.front());
 }
 
-void ControlStore::closePendingChange(std::uint64_t id, std::string_view state,
-                                      std::string_view by, std::string_view comment) {
+void ControlStore::closePendingChange(std::uint64_t id, std::string_view state, std::string_view by,
+                                      std::string_view comment) {
   requireAuthor(by);
   std::lock_guard lock(mutex_);
   // Only a change still pending is closed, so that of two deciders exactly one does.
@@ -470,7 +470,8 @@ std::uint64_t ControlStore::approvePendingChange(std::uint64_t id, std::string_v
                                                  std::string_view comment) {
   requireAuthor(by);
   const auto proposed = pendingChange(id);
-  if (!proposed) throw Error(ErrorCode::NotFound, "there is no pending change " + std::to_string(id));
+  if (!proposed)
+    throw Error(ErrorCode::NotFound, "there is no pending change " + std::to_string(id));
   const std::string note = proposed->comment.empty()
                                ? "approved by " + std::string(by)
                                : proposed->comment + " (approved by " + std::string(by) + ")";
@@ -479,9 +480,9 @@ std::uint64_t ControlStore::approvePendingChange(std::uint64_t id, std::string_v
     const auto found =
         selectPending(" WHERE id = ?", {Value::integer(static_cast<std::int64_t>(id))});
     if (found.empty() || found.front().state != "pending") {
-      throw Error(ErrorCode::Conflict,
-                  found.empty() ? "pending change " + std::to_string(id) + " is gone"
-                                : describe(found.front()));
+      throw Error(ErrorCode::Conflict, found.empty()
+                                           ? "pending change " + std::to_string(id) + " is gone"
+                                           : describe(found.front()));
     }
     const auto& change = found.front();
     const auto latest = latestVersion(change.kind, change.documentId);
@@ -499,8 +500,8 @@ std::uint64_t ControlStore::approvePendingChange(std::uint64_t id, std::string_v
                  {Value::string(change.kind), Value::string(change.documentId),
                   Value::integer(static_cast<std::int64_t>(latest))});
       if (before.empty() || before.front().deleted) {
-        throw Error(ErrorCode::Conflict, change.kind + " '" + change.documentId +
-                                             "' is no longer there to remove");
+        throw Error(ErrorCode::Conflict,
+                    change.kind + " '" + change.documentId + "' is no longer there to remove");
       }
       body = before.front().body;  // a removal keeps the body the document had before it
     }
