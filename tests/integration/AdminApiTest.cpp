@@ -215,10 +215,19 @@ TEST_F(AdminApiTest, ANewFieldIsServedAtOnceAndUnchangedSourcesStayLive) {
   // (a new one would start again from 0).
   EXPECT_EQ(sourceQueries(*client_, "registry"), 2);
 
+  // A granted field pointed at another column widens who may read: it needs a security officer,
+  // and without a control store there is nowhere to hold it for one.
+  auto repointed = put("/admin/v1/fields/org.phone",
+                       R"({"id":"org.phone","dataset":"registry.company","column":"name"})", kDba);
+  EXPECT_EQ(repointed.status, 403) << repointed.body;
+  EXPECT_THAT(TestJson(repointed.body).at("/message"), HasSubstr("security officer's approval"));
+  EXPECT_EQ(resolve("org.phone").at("/fields/org.phone/value"), "0571-88880000");
   auto replaced = put("/admin/v1/fields/org.phone",
-                      R"({"id":"org.phone","dataset":"registry.company","column":"name"})", kDba);
+                      R"({"id":"org.phone","dataset":"registry.company","column":"phone",)"
+                      R"("sensitivity":"personal"})",
+                      kDba);
   EXPECT_EQ(replaced.status, 200) << replaced.body;
-  EXPECT_EQ(resolve("org.phone").at("/fields/org.phone/value"), "杭州云栖科技有限公司");
+  EXPECT_EQ(resolve("org.phone").at("/fields/org.phone/value"), "0571-88880000");
 
   auto mismatch = put("/admin/v1/fields/org.other", kPhoneField, kDba);
   EXPECT_EQ(mismatch.status, 400);
