@@ -175,7 +175,10 @@ PendingChange ConfigurationWriter::propose(const AdminCall& call,
   change.comment = comment;
   change.reasons = widening.reasons;
   try {
-    change.id = store_->propose(change);
+    const auto id = store_->propose(change);
+    // As the store holds it: its time and base version are the store's.
+    if (auto held = store_->pendingChange(id)) change = std::move(*held);
+    change.id = id;
   } catch (const Error& e) {
     if (e.code() == ErrorCode::BadRequest) throw;
     throw Error(ErrorCode::SourceUnavailable,
@@ -184,7 +187,7 @@ PendingChange ConfigurationWriter::propose(const AdminCall& call,
                 "control store: " + e.message() + (e.detail().empty() ? "" : ": " + e.detail()),
                 e.sqlstate());
   }
-  change.state = "pending";
+  if (change.state.empty()) change.state = "pending";
   spdlog::info("admin {} ({}) {} {} {}: pending change {} awaits a security officer",
                call.tokenName, call.role, call.request.method, call.kind, call.id, change.id);
   return change;

@@ -162,6 +162,7 @@ TEST_F(PendingChangeTest, AFieldMadeUnconditionalWaitsForASecurityOfficer) {
   EXPECT_EQ(pending.at("/kind"), "fields");
   EXPECT_EQ(pending.at("/id"), "org.staff");
   EXPECT_EQ(pending.at("/author"), "dba-wang");
+  EXPECT_THAT(pending.at("/time"), ::testing::MatchesRegex("20[0-9-]+T[0-9:]+Z"));
   EXPECT_THAT(pending.at("/reasons/0"), HasSubstr("conditional -> unconditional"));
   EXPECT_EQ(pending.at("/request_id"), proposed.headers.at("x-request-id"));
 
