@@ -60,8 +60,8 @@ class PendingChangeTest : public ::testing::Test {
         "threads: 2\n"
         "audit: { path: audit/trail.jsonl, durability: strict }\n"
         "hash_key: " +
-        randomHex(40) + "\nstore: \"Driver=SQLite3;Timeout=5000;Database=" +
-        (directory_ / "control.db").string() +
+        randomHex(40) +
+        "\nstore: \"Driver=SQLite3;Timeout=5000;Database=" + (directory_ / "control.db").string() +
         "\"\n"
         "admin:\n"
         "  tokens:\n" +
@@ -179,9 +179,9 @@ TEST_F(PendingChangeTest, AFieldMadeUnconditionalWaitsForASecurityOfficer) {
   const auto mine = client_->get("/admin/v1/changes?state=pending", kDba);
   ASSERT_EQ(mine.status, 200) << mine.body;
   EXPECT_EQ(TestJson(mine.body).at("/changes/0/change"), id);
-  EXPECT_EQ(TestJson(client_->get("/admin/v1/changes?state=pending", kOtherDba).body)
-                .at("/changes/0"),
-            "<missing>");
+  EXPECT_EQ(
+      TestJson(client_->get("/admin/v1/changes?state=pending", kOtherDba).body).at("/changes/0"),
+      "<missing>");
   EXPECT_EQ(client_->get("/admin/v1/changes?state=pending", kAuditor).status, 200);
   EXPECT_EQ(client_->get("/admin/v1/changes?state=maybe", kAuditor).status, 400);
 
@@ -294,10 +294,11 @@ TEST_F(PendingChangeTest, AChangeThatDoesNotWidenTakesEffectAtOnce) {
                 .status,
             200);
   // A security officer's own policy change is its own duty: at once.
-  EXPECT_EQ(client_->send("PUT", "/admin/v1/policies/permit-grant",
-                          R"({"id":"permit-grant","clients":["permit-app"],"purposes":["permit"],)"
-                          R"("allow":["org.name","org.capital"]})",
-                          kOfficer)
+  EXPECT_EQ(client_
+                ->send("PUT", "/admin/v1/policies/permit-grant",
+                       R"({"id":"permit-grant","clients":["permit-app"],"purposes":["permit"],)"
+                       R"("allow":["org.name","org.capital"]})",
+                       kOfficer)
                 .status,
             200);
   EXPECT_EQ(status("org.capital"), "ok");
@@ -307,18 +308,19 @@ TEST_F(PendingChangeTest, AChangeThatDoesNotWidenTakesEffectAtOnce) {
 
 TEST_F(PendingChangeTest, AChangeWhoseDocumentMovedOnIsRefusedAtApprovalAndStaysVisible) {
   // org.name is granted: pointed at another column it needs approval.
-  const auto proposed = put(
-      "/admin/v1/fields/org.name",
-      R"({"id":"org.name","dataset":"registry.company","column":"capital"})", kDba);
+  const auto proposed =
+      put("/admin/v1/fields/org.name",
+          R"({"id":"org.name","dataset":"registry.company","column":"capital"})", kDba);
   ASSERT_EQ(proposed.status, 202) << proposed.body;
   const auto id = TestJson(proposed.body).at("/change");
   EXPECT_THAT(TestJson(proposed.body).at("/reasons/0"), HasSubstr("now reads"));
   // Meanwhile org.name changes in a way that needs no approval.
-  ASSERT_EQ(put("/admin/v1/fields/org.name",
-                R"({"id":"org.name","dataset":"registry.company","column":"name","transform":"trim"})",
-                kOtherDba)
-                .status,
-            200);
+  ASSERT_EQ(
+      put("/admin/v1/fields/org.name",
+          R"({"id":"org.name","dataset":"registry.company","column":"name","transform":"trim"})",
+          kOtherDba)
+          .status,
+      200);
 
   const auto refused = decide(id, "approve", kOfficer);
   ASSERT_EQ(refused.status, 409) << refused.body;
