@@ -18,6 +18,8 @@ std::string_view errorCodeName(ErrorCode code) {
       return "not_found";
     case ErrorCode::MethodNotAllowed:
       return "method_not_allowed";
+    case ErrorCode::Conflict:
+      return "conflict";
     case ErrorCode::PayloadTooLarge:
       return "payload_too_large";
     case ErrorCode::HeadersTooLarge:

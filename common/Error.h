@@ -16,6 +16,7 @@ enum class ErrorCode {
   Forbidden,          // authenticated, but not allowed (purpose, role, missing case number)
   NotFound,           // unknown route, form or resource
   MethodNotAllowed,   // route exists, method does not
+  Conflict,           // the resource changed since the call was prepared (a stale pending change)
   PayloadTooLarge,    // body above limits.max_body
   HeadersTooLarge,    // request line and headers above the server's header limit
   RateLimited,        // too many requests

@@ -27,6 +27,8 @@ struct AdminCall {
   std::string subjectType;
   std::string subjectKey;
   std::string subjectValue;
+  // The pending change this call proposed, approved, rejected, withdrew or read (its id).
+  std::string change;
 
   // The admin audit record of this call answered with `status`: who did what to which document
   // and how it ended; never the body (it may hold secrets).

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gateway/audit/AuditTrailReader.h"
+#include "gateway/store/PendingChange.h"
 
 namespace oncegate {
 
@@ -18,6 +19,9 @@ class AdminJsonPieces {
                         JsonWriter& json);
   // "scan": how much of the audit trail a query or an impact replay read.
   static void writeScan(const AuditTrailReader::Scan& scan, JsonWriter& json);
+  // A pending change's members (id, state, what, who, when, why, the decision), without its
+  // document: the 202 of a change that waits, the list and the detail of pending changes.
+  static void writePendingChange(const PendingChange& change, JsonWriter& json);
 };
 
 }  // namespace oncegate

@@ -16,6 +16,7 @@
 #include "gateway/admin/AdminCall.h"
 #include "gateway/admin/AuditEndpoints.h"
 #include "gateway/admin/CacheEndpoints.h"
+#include "gateway/admin/ChangeReviewEndpoints.h"
 #include "gateway/admin/DocumentEndpoints.h"
 #include "gateway/admin/PolicyToolEndpoints.h"
 #include "gateway/admin/SourceToolEndpoints.h"
@@ -56,8 +57,10 @@ bool isDbaKind(std::string_view kind) {
 }
 
 // The roles of admin.tokens: each owns some kinds of document; the auditor reads everything,
-// and everyone may read the change log (who changed what, never a value).
+// and everyone may read the change log (who changed what, never a value). Deciding a pending
+// change is a security officer's alone, whatever other role holds: that is the separation.
 bool roleAllows(std::string_view role, std::string_view kind, bool writes) {
+  if (kind == "approvals") return role == "security_officer";
   if (role == "admin") return true;
   if (role == "auditor") return !writes;
   if (kind == "changes") return !writes;
@@ -84,6 +87,7 @@ HttpResponse failure(AdminCall& call, const std::exception& thrown) {
 
 struct AdminRouter::Endpoints {
   DocumentEndpoints documents;
+  ChangeReviewEndpoints review;
   PolicyToolEndpoints policyTools;
   SourceToolEndpoints sourceTools;
   CacheEndpoints cache;
@@ -91,8 +95,8 @@ struct AdminRouter::Endpoints {
 
   std::vector<AdminRoute> routes() {
     std::vector<AdminRoute> all;
-    for (auto group : {documents.routes(), policyTools.routes(), sourceTools.routes(),
-                       cache.routes(), audit.routes()}) {
+    for (auto group : {documents.routes(), review.routes(), policyTools.routes(),
+                       sourceTools.routes(), cache.routes(), audit.routes()}) {
       std::move(group.begin(), group.end(), std::back_inserter(all));
     }
     return all;
@@ -104,9 +108,9 @@ AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally&
     : live_(live),
       audit_(audit),
       refusals_(refusals),
-      endpoints_(new Endpoints{DocumentEndpoints(live, sync), PolicyToolEndpoints(live),
-                               SourceToolEndpoints(live), CacheEndpoints(live, invalidation),
-                               AuditEndpoints(live)}),
+      endpoints_(new Endpoints{DocumentEndpoints(live, sync), ChangeReviewEndpoints(live, sync),
+                               PolicyToolEndpoints(live), SourceToolEndpoints(live),
+                               CacheEndpoints(live, invalidation), AuditEndpoints(live)}),
       routes_(endpoints_->routes()),
       workers_(AdminWorkers::kThreads, AdminWorkers::kQueueBound) {}
 

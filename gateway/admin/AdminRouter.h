@@ -23,8 +23,8 @@ class StoreSync;
 // valid token is audited (who, what, how it ended), refusals included, before it is answered;
 // calls without one are counted in `refusals` (aggregated per address and interval).
 //
-// The endpoints themselves live in their groups: DocumentEndpoints, PolicyToolEndpoints,
-// SourceToolEndpoints, CacheEndpoints and AuditEndpoints.
+// The endpoints themselves live in their groups: DocumentEndpoints, ChangeReviewEndpoints,
+// PolicyToolEndpoints, SourceToolEndpoints, CacheEndpoints and AuditEndpoints.
 class AdminRouter final : public HttpHandler {
  public:
   // Every endpoint group. `live` holds the configuration in force and takes each change; `sync`

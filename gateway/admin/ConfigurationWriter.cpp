@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "common/JsonWriter.h"
 #include "common/LogText.h"
 #include "common/YamlJson.h"
+#include "gateway/admin/AccessWidening.h"
 #include "gateway/admin/AdminCall.h"
 #include "gateway/admin/FieldColumnCheck.h"
 #include "gateway/runtime/GatewaySnapshot.h"
@@ -28,6 +30,33 @@ std::string jsonOf(const ConfigNode& body) {
   return text;
 }
 
+// The documents in force with kind/id put as `body`, or removed when there is none; `existed`
+// says whether it was there. Built by copying, never by assigning: a YAML::Node assignment
+// writes through to every node sharing it, which would change the snapshot in force.
+std::vector<ConfigDocument> withDocument(const std::vector<ConfigDocument>& current,
+                                         const std::string& kind, const std::string& id,
+                                         const std::optional<ConfigNode>& body, bool& existed) {
+  std::vector<ConfigDocument> documents;
+  documents.reserve(current.size() + 1);
+  existed = false;
+  for (const auto& document : current) {
+    if (document.kind != kind || document.id != id) {
+      documents.push_back(document);
+    } else if (!existed) {
+      existed = true;
+      if (body) documents.push_back(ConfigDocument{kind, id, *body});
+    }
+  }
+  if (!existed && body) documents.push_back(ConfigDocument{kind, id, *body});
+  return documents;
+}
+
+// Whether a change is tested for widening: clients and policies are the security officer's own
+// duty, and a security officer's change needs no second security officer.
+bool reviewed(const AdminCall& call) {
+  return call.role != "security_officer" && call.kind != "clients" && call.kind != "policies";
+}
+
 }  // namespace
 
 ConfigurationWriter::ConfigurationWriter(LiveConfiguration& live, StoreSync* sync)
@@ -38,57 +67,140 @@ ConfigurationWriter::Written ConfigurationWriter::write(const AdminCall& call,
                                                         const std::string& comment) {
   std::lock_guard lock(live_.changeMutex());
   const auto current = live_.current();
-  // The new list is built by copying, never by assigning: a YAML::Node assignment writes
-  // through to every node sharing it, which would change the snapshot in force.
-  std::vector<ConfigDocument> documents;
-  documents.reserve(current->config.documents.size() + 1);
   bool existed = false;
-  for (const auto& document : current->config.documents) {
-    if (document.kind != call.kind || document.id != call.id) {
-      documents.push_back(document);
-    } else if (!existed) {
-      existed = true;
-      if (body) documents.push_back(ConfigDocument{call.kind, call.id, *body});
-    }
-  }
+  auto documents = withDocument(current->config.documents, call.kind, call.id, body, existed);
   if (!existed && !body) {
     throw Error(ErrorCode::NotFound, "no " + call.kind + " with id '" + call.id + "'");
   }
-  if (!existed) documents.push_back(ConfigDocument{call.kind, call.id, *body});
 
   // The whole is rebuilt and validated; a rejected change leaves the snapshot in force alone.
   auto next = buildConfiguration(current->config.gateway, std::move(documents));
   auto sources = live_.sourcesFor(next, current.get());
   if (body && (call.kind == "fields" || call.kind == "datasets")) {
-    checkColumns(call, next, sources);
+    checkColumns(call, call.kind, call.id, next, sources);
   }
+  if (reviewed(call)) {
+    const auto widening =
+        AccessWidening::between(current->config, next, std::chrono::system_clock::now());
+    if (widening.widens()) return Written{current, existed, propose(call, body, comment, widening)};
+  }
+  std::optional<std::uint64_t> recorded;
+  if (store_ != nullptr) recorded = record(call, body, comment);
+  return Written{
+      install(call, current, std::move(next), std::move(sources), recorded), existed, {}};
+}
+
+ConfigurationWriter::Written ConfigurationWriter::approve(const AdminCall& call,
+                                                          const PendingChange& change,
+                                                          const std::string& comment) {
+  if (store_ == nullptr) throw Error(ErrorCode::NotFound, "there are no pending changes");
+  std::lock_guard lock(live_.changeMutex());
+  const auto current = live_.current();
+  std::optional<ConfigNode> body;
+  if (!change.removal) {
+    body = ConfigNode::parse(change.body, "pending change " + std::to_string(change.id));
+  }
+  bool existed = false;
+  auto documents =
+      withDocument(current->config.documents, change.kind, change.documentId, body, existed);
+  if (!existed && !body) {
+    throw Error(ErrorCode::Conflict, "there is no " + change.kind + " '" + change.documentId +
+                                         "' to remove any more; the change stays pending");
+  }
+  // Validated again against what is in force now, which may differ from what the author saw.
+  auto next = buildConfiguration(current->config.gateway, std::move(documents));
+  auto sources = live_.sourcesFor(next, current.get());
+  if (body && (change.kind == "fields" || change.kind == "datasets")) {
+    checkColumns(call, change.kind, change.documentId, next, sources);
+  }
+  std::uint64_t recorded = 0;
+  try {
+    recorded = store_->approvePendingChange(change.id, call.tokenName, comment);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::Conflict || e.code() == ErrorCode::NotFound ||
+        e.code() == ErrorCode::BadRequest) {
+      throw;
+    }
+    throw Error(ErrorCode::SourceUnavailable,
+                "the control store did not record the approval, so nothing was changed; try again",
+                "control store: " + e.message() + (e.detail().empty() ? "" : ": " + e.detail()),
+                e.sqlstate());
+  }
+  spdlog::info("admin {} ({}) approved pending change {} ({} {} by {})", call.tokenName, call.role,
+               change.id, logText(change.kind), logText(change.documentId), change.author);
+  return Written{
+      install(call, current, std::move(next), std::move(sources), recorded), existed, {}};
+}
+
+std::shared_ptr<const GatewaySnapshot> ConfigurationWriter::install(
+    const AdminCall& call, const std::shared_ptr<const GatewaySnapshot>& current,
+    Configuration next, SourceSet sources, std::optional<std::uint64_t> recorded) {
   // Recorded before it is installed: a change the store did not keep never takes effect, so a
   // restart cannot undo what clients were already served.
   auto version = current->version;
-  if (store_ != nullptr) {
-    const auto recorded = record(call, body, comment);
-    sync_->announce(recorded);
+  if (recorded) {
+    sync_->announce(*recorded);
     // Another instance wrote in between, and this snapshot lacks its change: it keeps the version
     // it was built on, so that the next poll rebuilds it from the store, both changes included.
-    if (recorded == current->version + 1) {
-      version = recorded;
+    if (*recorded == current->version + 1) {
+      version = *recorded;
     } else {
       spdlog::info("admin change recorded as version {} after another instance's; catching up",
-                   recorded);
+                   *recorded);
     }
   }
   auto installed = live_.assemble(std::move(next), std::move(sources), version);
   live_.install(installed);
   spdlog::info("admin {} ({}) {} {} {}: version {}", call.tokenName, call.role,
                logText(call.request.method), logText(call.kind), logText(call.id), version);
-  return Written{std::move(installed), existed};
+  return installed;
 }
 
-void ConfigurationWriter::checkColumns(const AdminCall& call, const Configuration& next,
+PendingChange ConfigurationWriter::propose(const AdminCall& call,
+                                           const std::optional<ConfigNode>& body,
+                                           const std::string& comment,
+                                           const AccessWidening& widening) {
+  if (store_ == nullptr) {
+    throw Error(ErrorCode::Forbidden,
+                "this change widens who may read (" + widening.reasons.front() +
+                    "), so it needs a security officer's approval, and pending changes are kept "
+                    "in the control store: set store: in gateway.yaml, or have the operator "
+                    "make the change in the configuration files");
+  }
+  PendingChange change;
+  change.kind = call.kind;
+  change.documentId = call.id;
+  change.removal = !body;
+  if (body) change.body = jsonOf(*body);
+  change.author = call.tokenName;
+  change.comment = comment;
+  change.reasons = widening.reasons;
+  try {
+    const auto id = store_->propose(change);
+    // As the store holds it: its time and base version are the store's.
+    if (auto held = store_->pendingChange(id)) change = std::move(*held);
+    change.id = id;
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::BadRequest) throw;
+    throw Error(ErrorCode::SourceUnavailable,
+                "the control store did not keep the pending change, so nothing was changed; try "
+                "again",
+                "control store: " + e.message() + (e.detail().empty() ? "" : ": " + e.detail()),
+                e.sqlstate());
+  }
+  if (change.state.empty()) change.state = "pending";
+  spdlog::info("admin {} ({}) {} {} {}: pending change {} awaits a security officer",
+               call.tokenName, call.role, logText(call.request.method), logText(call.kind),
+               logText(call.id), change.id);
+  return change;
+}
+
+void ConfigurationWriter::checkColumns(const AdminCall& call, const std::string& kind,
+                                       const std::string& id, const Configuration& next,
                                        const SourceSet& sources) const {
   std::vector<const Field*> fields;
   for (const auto& field : next.mappings.fields()) {
-    if (call.kind == "fields" ? field.id() == call.id : field.dataset() == call.id) {
+    if (kind == "fields" ? field.id() == id : field.dataset() == id) {
       fields.push_back(&field);
     }
   }

@@ -31,6 +31,8 @@ namespace {
 constexpr unsigned kReplaced = 200;
 constexpr unsigned kCreated = 201;
 constexpr unsigned kDeleted = 204;
+// A change that widens who may read: accepted, waiting for a security officer.
+constexpr unsigned kPending = 202;
 // The change log answers the newest entries first, this many unless ?limit= says otherwise.
 constexpr long long kDefaultChangesListed = 100;
 constexpr long long kMaxChangesListed = 10000;
@@ -74,6 +76,23 @@ const ConfigDocument* findDocument(const GatewaySnapshot& snapshot, std::string_
     if (document.kind == kind && document.id == id) return &document;
   }
   return nullptr;
+}
+
+// The answer to a change that waits for a security officer's approval.
+HttpResponse pendingAnswer(AdminCall& call, const PendingChange& change) {
+  HttpResponse response;
+  response.status = kPending;
+  JsonWriter json(response.body);
+  json.beginObject();
+  AdminJsonPieces::writePendingChange(change, json);
+  json.key("message").string(
+      "this change widens who may read, so it takes effect only once a security officer "
+      "approves it: see GET /admin/v1/changes/" +
+      std::to_string(change.id));
+  json.key("request_id").string(call.requestId).endObject();
+  call.outcome = "pending";
+  call.change = std::to_string(change.id);
+  return response;
 }
 
 }  // namespace
@@ -132,6 +151,7 @@ HttpResponse DocumentEndpoints::change(AdminCall& call) {
   }
 
   const auto written = writer_.write(call, body, call.request.changeComment);
+  if (written.pending) return pendingAnswer(call, *written.pending);
   HttpResponse response;
   if (!body) {
     response.status = kDeleted;
@@ -142,6 +162,28 @@ HttpResponse DocumentEndpoints::change(AdminCall& call) {
   call.outcome = written.existed ? "replaced" : "created";
   JsonWriter json(response.body);
   writeDocument(call.kind, findDocument(*written.snapshot, call.kind, call.id)->body, json);
+  return response;
+}
+
+HttpResponse DocumentEndpoints::listPending(AdminCall& call, const std::string& state) {
+  const auto& states = ControlStore::pendingStates();
+  if (state != "all" && std::find(states.begin(), states.end(), state) == states.end()) {
+    throw Error(ErrorCode::BadRequest,
+                "state must be pending, approved, rejected, withdrawn or all, not '" + state + "'");
+  }
+  const auto changes = requireStore().pendingChanges(state == "all" ? "" : state);
+  HttpResponse response;
+  JsonWriter json(response.body);
+  json.beginObject().key("state").string(state).key("changes").beginArray();
+  for (const auto& change : changes) {
+    // A DBA sees the changes it proposed; the officers and auditors who review them see all.
+    if (call.role == "dba" && change.author != call.tokenName) continue;
+    json.beginObject();
+    AdminJsonPieces::writePendingChange(change, json);
+    json.endObject();
+  }
+  json.endArray().key("request_id").string(call.requestId).endObject();
+  call.outcome = "listed";
   return response;
 }
 
@@ -202,6 +244,7 @@ HttpResponse DocumentEndpoints::rollBack(AdminCall& call) {
                                   ? "rollback to version " + std::to_string(wanted)
                                   : call.request.changeComment;
   const auto written = writer_.write(call, storedBody(*found), comment);
+  if (written.pending) return pendingAnswer(call, *written.pending);
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("version").integer(static_cast<std::int64_t>(written.snapshot->version));
@@ -214,7 +257,8 @@ HttpResponse DocumentEndpoints::rollBack(AdminCall& call) {
 
 HttpResponse DocumentEndpoints::listChanges(AdminCall& call) {
   const auto query = QueryParameters::parse(call.request.target);
-  query.allowOnly({"limit"});
+  query.allowOnly({"limit", "state"});
+  if (const auto state = query.find("state")) return listPending(call, *state);
   const auto limit = query.integer("limit", kDefaultChangesListed, 1, kMaxChangesListed);
   const auto changes = requireStore().changes();  // oldest first
 

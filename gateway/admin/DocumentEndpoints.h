@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "gateway/admin/AdminRoute.h"
@@ -34,10 +35,13 @@ class DocumentEndpoints {
   // Body {"version": N}: puts the document as it was in version N.
   HttpResponse rollBack(AdminCall& call);
   // ?limit=N: the newest changes first, each with its diff against the version before it.
+  // ?state=pending (approved, rejected, withdrawn, all): the changes that wait (waited) for a
+  // security officer instead, newest first; a DBA sees only its own.
   HttpResponse listChanges(AdminCall& call);
 
  private:
   ControlStore& requireStore() const;
+  HttpResponse listPending(AdminCall& call, const std::string& state);
 
   LiveConfiguration& live_;
   ConfigurationWriter writer_;

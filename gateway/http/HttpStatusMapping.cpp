@@ -14,6 +14,8 @@ unsigned httpStatusFor(ErrorCode code) {
       return 404;
     case ErrorCode::MethodNotAllowed:
       return 405;
+    case ErrorCode::Conflict:
+      return 409;
     case ErrorCode::PayloadTooLarge:
       return 413;
     case ErrorCode::HeadersTooLarge:

@@ -39,7 +39,21 @@ constexpr std::array kSchema = {
     "(kind, id, version))",
     "INSERT INTO oncegate_meta (name, value) SELECT 'version', 0 WHERE NOT EXISTS (SELECT 1 FROM "
     "oncegate_meta WHERE name = 'version')",
+    // Changes that wait for a security officer: not versions, so the version is not raised.
+    "CREATE TABLE IF NOT EXISTS oncegate_pending_changes (id BIGINT PRIMARY KEY, kind VARCHAR(32) "
+    "NOT NULL, doc_id VARCHAR(255) NOT NULL, body TEXT NOT NULL, removal INTEGER NOT NULL, "
+    "base_version BIGINT NOT NULL, author VARCHAR(255) NOT NULL, proposed_at VARCHAR(40) NOT "
+    "NULL, comment TEXT NOT NULL, reasons TEXT NOT NULL, state VARCHAR(16) NOT NULL, decided_by "
+    "VARCHAR(255) NOT NULL, decided_at VARCHAR(40) NOT NULL, decision_comment TEXT NOT NULL, "
+    "applied_version BIGINT NOT NULL)",
+    "INSERT INTO oncegate_meta (name, value) SELECT 'pending_change', 0 WHERE NOT EXISTS (SELECT "
+    "1 FROM oncegate_meta WHERE name = 'pending_change')",
 };
+
+constexpr std::string_view kPendingColumns =
+    "SELECT id, kind, doc_id, body, removal, base_version, author, proposed_at, comment, reasons, "
+    "state, decided_by, decided_at, decision_comment, applied_version FROM "
+    "oncegate_pending_changes";
 
 constexpr std::string_view kColumns =
     "SELECT kind, id, version, author, changed_at, comment, body, deleted FROM oncegate_documents";
@@ -124,7 +138,38 @@ std::string normalisedJson(const std::string& body) {
   }
 }
 
+// The reasons a change waits, as one JSON array (no separator can appear in a field id).
+std::string reasonsJson(const std::vector<std::string>& reasons) {
+  std::string text;
+  JsonWriter json(text);
+  json.beginArray();
+  for (const auto& reason : reasons) json.string(reason);
+  json.endArray();
+  return text;
+}
+
+std::vector<std::string> reasonsOf(const std::string& text) {
+  std::vector<std::string> reasons;
+  try {
+    for (const auto& item : YAML::Load(text)) reasons.push_back(item.as<std::string>());
+  } catch (const YAML::Exception&) {
+    reasons.push_back(text);  // written by another writer: shown as it is
+  }
+  return reasons;
+}
+
+std::string describe(const PendingChange& change) {
+  return "change " + std::to_string(change.id) + " was already " + change.state + " by " +
+         change.decidedBy + " at " + change.decidedAt;
+}
+
 }  // namespace
+
+const std::vector<std::string_view>& ControlStore::pendingStates() {
+  static const std::vector<std::string_view> states = {"pending", "approved", "rejected",
+                                                       "withdrawn"};
+  return states;
+}
 
 const std::vector<std::string_view>& ControlStore::kinds() {
   static const std::vector<std::string_view> known = {"sources", "subjects", "datasets", "fields",
@@ -314,6 +359,160 @@ std::uint64_t ControlStore::remove(std::string_view kind, std::string_view id,
     // A removal keeps the body the document had before it.
     return std::vector<StoredDocument>{
         {std::string(kind), std::string(id), 0, {}, {}, {}, latest.front().body, true}};
+  });
+}
+
+std::uint64_t ControlStore::latestVersion(std::string_view kind, std::string_view id) {
+  const auto rows =
+      client_->query("SELECT MAX(version) FROM oncegate_documents WHERE kind = ? AND id = ?",
+                     {Value::string(std::string(kind)), Value::string(std::string(id))});
+  if (rows.empty() || rows[0].values.at(0).isNull()) return 0;
+  return asUnsigned(rows[0].values.at(0));
+}
+
+std::vector<PendingChange> ControlStore::selectPending(const std::string& where,
+                                                       const std::vector<Value>& params) {
+  const auto rows = client_->query(std::string(kPendingColumns) + where, params);
+  std::vector<PendingChange> changes;
+  changes.reserve(rows.size());
+  for (const Row& row : rows) {
+    PendingChange change;
+    change.id = asUnsigned(row.values.at(0));
+    change.kind = asText(row.values.at(1));
+    change.documentId = asText(row.values.at(2));
+    change.body = asText(row.values.at(3));
+    change.removal = asUnsigned(row.values.at(4)) != 0;
+    change.baseVersion = asUnsigned(row.values.at(5));
+    change.author = asText(row.values.at(6));
+    change.time = asText(row.values.at(7));
+    change.comment = asText(row.values.at(8));
+    change.reasons = reasonsOf(asText(row.values.at(9)));
+    change.state = asText(row.values.at(10));
+    change.decidedBy = asText(row.values.at(11));
+    change.decidedAt = asText(row.values.at(12));
+    change.decisionComment = asText(row.values.at(13));
+    change.appliedVersion = asUnsigned(row.values.at(14));
+    changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
+std::uint64_t ControlStore::propose(const PendingChange& change) {
+  requireKind(change.kind);
+  requireId(change.documentId);
+  requireAuthor(change.author);
+  if (!change.removal) requireBody(change.body);
+  std::lock_guard lock(mutex_);
+  std::uint64_t id = 0;
+  client_->transaction([&] {
+    // The counter row is taken first, as the version's is, so that concurrent proposals queue.
+    if (client_->execute(
+            "UPDATE oncegate_meta SET value = value + 1 WHERE name = 'pending_change'") != 1) {
+      throw Error(ErrorCode::Internal, "the control store has no pending change counter");
+    }
+    const auto rows =
+        client_->query("SELECT value FROM oncegate_meta WHERE name = 'pending_change'");
+    id = asUnsigned(rows.at(0).values.at(0));
+    client_->execute(
+        "INSERT INTO oncegate_pending_changes (id, kind, doc_id, body, removal, base_version, "
+        "author, proposed_at, comment, reasons, state, decided_by, decided_at, decision_comment, "
+        "applied_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {Value::integer(static_cast<std::int64_t>(id)), Value::string(change.kind),
+         Value::string(change.documentId), Value::string(change.body),
+         Value::integer(change.removal ? 1 : 0),
+         Value::integer(static_cast<std::int64_t>(latestVersion(change.kind, change.documentId))),
+         Value::string(change.author), Value::string(utcTimestampSeconds()),
+         Value::string(change.comment), Value::string(reasonsJson(change.reasons)),
+         Value::string(std::string(pendingStates().front())), Value::string(""), Value::string(""),
+         Value::string(""), Value::integer(0)});
+  });
+  return id;
+}
+
+std::vector<PendingChange> ControlStore::pendingChanges(std::string_view state) {
+  std::lock_guard lock(mutex_);
+  auto changes = state.empty()
+                     ? selectPending("", {})
+                     : selectPending(" WHERE state = ?", {Value::string(std::string(state))});
+  std::sort(changes.begin(), changes.end(),
+            [](const auto& a, const auto& b) { return a.id > b.id; });
+  return changes;
+}
+
+std::optional<PendingChange> ControlStore::pendingChange(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  auto found = selectPending(" WHERE id = ?", {Value::integer(static_cast<std::int64_t>(id))});
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+void ControlStore::closePendingChange(std::uint64_t id, std::string_view state, std::string_view by,
+                                      std::string_view comment) {
+  requireAuthor(by);
+  std::lock_guard lock(mutex_);
+  // Only a change still pending is closed, so that of two deciders exactly one does.
+  const auto updated = client_->execute(
+      "UPDATE oncegate_pending_changes SET state = ?, decided_by = ?, decided_at = ?, "
+      "decision_comment = ? WHERE id = ? AND state = 'pending'",
+      {Value::string(std::string(state)), Value::string(std::string(by)),
+       Value::string(utcTimestampSeconds()), Value::string(std::string(comment)),
+       Value::integer(static_cast<std::int64_t>(id))});
+  if (updated == 1) return;
+  const auto found =
+      selectPending(" WHERE id = ?", {Value::integer(static_cast<std::int64_t>(id))});
+  if (found.empty()) {
+    throw Error(ErrorCode::NotFound, "there is no pending change " + std::to_string(id));
+  }
+  throw Error(ErrorCode::Conflict, describe(found.front()));
+}
+
+std::uint64_t ControlStore::approvePendingChange(std::uint64_t id, std::string_view by,
+                                                 std::string_view comment) {
+  requireAuthor(by);
+  const auto proposed = pendingChange(id);
+  if (!proposed)
+    throw Error(ErrorCode::NotFound, "there is no pending change " + std::to_string(id));
+  const std::string note = proposed->comment.empty()
+                               ? "approved by " + std::string(by)
+                               : proposed->comment + " (approved by " + std::string(by) + ")";
+  return *writeVersion(proposed->author, note, [&](std::uint64_t version) {
+    // Read again under the version's lock: another instance may have decided it meanwhile.
+    const auto found =
+        selectPending(" WHERE id = ?", {Value::integer(static_cast<std::int64_t>(id))});
+    if (found.empty() || found.front().state != "pending") {
+      throw Error(ErrorCode::Conflict, found.empty()
+                                           ? "pending change " + std::to_string(id) + " is gone"
+                                           : describe(found.front()));
+    }
+    const auto& change = found.front();
+    const auto latest = latestVersion(change.kind, change.documentId);
+    if (latest != change.baseVersion) {
+      throw Error(ErrorCode::Conflict,
+                  change.kind + " '" + change.documentId + "' changed (version " +
+                      std::to_string(latest) + ") after change " + std::to_string(id) +
+                      " was proposed on version " + std::to_string(change.baseVersion) +
+                      "; it stays pending: its author may withdraw it and propose it again");
+    }
+    std::string body = change.body;
+    if (change.removal) {
+      const auto before =
+          select(std::string(kColumns) + " WHERE kind = ? AND id = ? AND version = ?",
+                 {Value::string(change.kind), Value::string(change.documentId),
+                  Value::integer(static_cast<std::int64_t>(latest))});
+      if (before.empty() || before.front().deleted) {
+        throw Error(ErrorCode::Conflict,
+                    change.kind + " '" + change.documentId + "' is no longer there to remove");
+      }
+      body = before.front().body;  // a removal keeps the body the document had before it
+    }
+    client_->execute(
+        "UPDATE oncegate_pending_changes SET state = 'approved', decided_by = ?, decided_at = ?, "
+        "decision_comment = ?, applied_version = ? WHERE id = ?",
+        {Value::string(std::string(by)), Value::string(utcTimestampSeconds()),
+         Value::string(std::string(comment)), Value::integer(static_cast<std::int64_t>(version)),
+         Value::integer(static_cast<std::int64_t>(id))});
+    return std::optional<std::vector<StoredDocument>>(std::vector<StoredDocument>{
+        {change.kind, change.documentId, 0, {}, {}, {}, body, change.removal}});
   });
 }
 

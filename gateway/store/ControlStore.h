@@ -11,6 +11,7 @@
 
 #include "common/Value.h"
 #include "gateway/config/ConfigDocument.h"
+#include "gateway/store/PendingChange.h"
 #include "gateway/store/StoredDocument.h"
 
 namespace oncegate::odbc {
@@ -35,7 +36,11 @@ class ControlStore {
   // (writeYamlAsJson), which is what admin changes write too. Import and apply both use it.
   static std::vector<StoredDocument> documentsOf(const std::vector<ConfigDocument>& documents);
 
-  // Connects and creates the two tables (oncegate_documents, oncegate_meta) when missing.
+  // The states a pending change may be in; the first is where each one starts.
+  static const std::vector<std::string_view>& pendingStates();
+
+  // Connects and creates the tables (oncegate_documents, oncegate_meta,
+  // oncegate_pending_changes) when missing.
   explicit ControlStore(std::string odbcConnectionString);
   ~ControlStore();
   ControlStore(const ControlStore&) = delete;
@@ -59,6 +64,24 @@ class ControlStore {
   // Removes a document (a new version marked deleted); returns the new store version.
   std::uint64_t remove(std::string_view kind, std::string_view id, std::string_view author,
                        std::string_view comment);
+
+  // Holds `change` (its kind, documentId, body, removal, author, comment and reasons) as a new
+  // pending change, its base version the document's latest in the store; returns its id.
+  std::uint64_t propose(const PendingChange& change);
+  // The pending changes in `state` ("" any), newest first.
+  std::vector<PendingChange> pendingChanges(std::string_view state = {});
+  // One pending change, in whatever state; nullopt when there is no such id.
+  std::optional<PendingChange> pendingChange(std::uint64_t id);
+  // Closes a change that is still pending as `state` (rejected or withdrawn) by `by`. Throws
+  // NotFound (no such change) or Conflict (already decided).
+  void closePendingChange(std::uint64_t id, std::string_view state, std::string_view by,
+                          std::string_view comment);
+  // Approves a change that is still pending: in one transaction, writes its document as a new
+  // store version (under its author's name) and marks it approved by `by`; returns the version.
+  // Throws NotFound, or Conflict when it is no longer pending or its document changed since it
+  // was proposed (it then stays pending, for its author to withdraw).
+  std::uint64_t approvePendingChange(std::uint64_t id, std::string_view by,
+                                     std::string_view comment);
 
   // First-start import: writes `documents` (their kind, id and body; the other fields are
   // ignored) as one version, but only if the store is still empty, checked under the same lock
@@ -92,6 +115,10 @@ class ControlStore {
   // current() without taking the mutex, for use inside a transaction.
   std::vector<StoredDocument> selectCurrent();
   std::vector<StoredDocument> select(const std::string& sql, const std::vector<Value>& params);
+  std::vector<PendingChange> selectPending(const std::string& where,
+                                           const std::vector<Value>& params);
+  // The latest version of one document (removed or not); 0 when it never existed.
+  std::uint64_t latestVersion(std::string_view kind, std::string_view id);
 
   std::mutex mutex_;
   std::unique_ptr<odbc::OdbcClient> client_;

@@ -34,6 +34,10 @@ constexpr std::pair<std::string_view, std::string_view> kDesignRoutes[] = {
 // gateway/admin/*Endpoints.cpp, each group's routes(), below /admin/v1/.
 constexpr std::pair<std::string_view, std::string_view> kAdminRoutes[] = {
     {"GET", "changes"},
+    {"GET", "changes/{id}"},
+    {"POST", "changes/{id}/approve"},
+    {"POST", "changes/{id}/reject"},
+    {"POST", "changes/{id}/withdraw"},
     {"GET", "audit"},
     {"POST", "audit/verify"},
     {"POST", "cache/invalidate"},

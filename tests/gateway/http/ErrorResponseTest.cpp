@@ -19,6 +19,7 @@ TEST(ErrorResponseTest, EveryCodeGoesOutWithItsStatusNameAndRequestId) {
                {ErrorCode::Forbidden, 403, "forbidden"},
                {ErrorCode::NotFound, 404, "not_found"},
                {ErrorCode::MethodNotAllowed, 405, "method_not_allowed"},
+               {ErrorCode::Conflict, 409, "conflict"},
                {ErrorCode::PayloadTooLarge, 413, "payload_too_large"},
                {ErrorCode::InvalidConfig, 422, "invalid_config"},
                {ErrorCode::RateLimited, 429, "rate_limited"},

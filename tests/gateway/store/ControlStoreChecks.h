@@ -282,4 +282,85 @@ inline void applyRecreatesARemovedDocument(const std::string& connection) {
   EXPECT_FALSE(current[0].deleted);
 }
 
+// Pending changes: held apart from the versions, every state change once, an approval written as
+// one version under the author's name, and a change whose document moved on refused (Conflict)
+// and kept pending.
+inline void pendingChangesWaitAndAreDecidedOnce(const std::string& connection) {
+  ControlStore store(connection);
+  store.put("fields", "person.name", R"({"id":"person.name","column":"name"})", "dba-wang", "");
+  PendingChange proposed;
+  proposed.kind = "fields";
+  proposed.documentId = "person.name";
+  proposed.body = R"({"id":"person.name","column":"name","sharing":"unconditional"})";
+  proposed.author = "dba-wang";
+  proposed.comment = "公开姓名";
+  proposed.reasons = {"field 'person.name': sharing made more open", "second \"reason\""};
+  const auto first = store.propose(proposed);
+  EXPECT_EQ(first, 1u);
+  EXPECT_EQ(store.version(), 1u);  // pending is not a version
+
+  auto held = store.pendingChange(first);
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->state, "pending");
+  EXPECT_EQ(held->baseVersion, 1u);
+  EXPECT_EQ(held->reasons, proposed.reasons);
+  EXPECT_EQ(held->body, proposed.body);
+  EXPECT_EQ(held->comment, "公开姓名");
+  EXPECT_TRUE(held->decidedBy.empty());
+  EXPECT_FALSE(store.pendingChange(99).has_value());
+
+  // Approved: one version, written under the author's name, the change marked with it.
+  EXPECT_EQ(store.approvePendingChange(first, "sec-li", "ok"), 2u);
+  const auto current = store.current();
+  ASSERT_EQ(current.size(), 1u);
+  EXPECT_EQ(current[0].body, proposed.body);
+  EXPECT_EQ(current[0].author, "dba-wang");
+  EXPECT_EQ(current[0].comment, "公开姓名 (approved by sec-li)");
+  held = store.pendingChange(first);
+  EXPECT_EQ(held->state, "approved");
+  EXPECT_EQ(held->decidedBy, "sec-li");
+  EXPECT_EQ(held->decisionComment, "ok");
+  EXPECT_EQ(held->appliedVersion, 2u);
+  // Decided once: neither approved again nor rejected after.
+  EXPECT_EQ(codeOf([&] { store.approvePendingChange(first, "sec-li", ""); }), ErrorCode::Conflict);
+  EXPECT_EQ(codeOf([&] { store.closePendingChange(first, "rejected", "sec-li", ""); }),
+            ErrorCode::Conflict);
+  EXPECT_EQ(store.version(), 2u);
+
+  // A change whose document changed after it was proposed stays pending.
+  const auto stale = store.propose(proposed);
+  store.put("fields", "person.name", R"({"id":"person.name","column":"alias"})", "dba-zhang", "");
+  EXPECT_EQ(codeOf([&] { store.approvePendingChange(stale, "sec-li", ""); }), ErrorCode::Conflict);
+  EXPECT_EQ(store.pendingChange(stale)->state, "pending");
+  EXPECT_EQ(store.version(), 3u);
+  store.closePendingChange(stale, "withdrawn", "dba-wang", "outdated");
+  EXPECT_EQ(store.pendingChange(stale)->state, "withdrawn");
+
+  // A removal, and a rejection that writes nothing.
+  PendingChange removal = proposed;
+  removal.body.clear();
+  removal.removal = true;
+  const auto removing = store.propose(removal);
+  const auto rejected = store.propose(proposed);
+  store.closePendingChange(rejected, "rejected", "sec-li", "no");
+  EXPECT_EQ(store.version(), 3u);
+  EXPECT_EQ(store.approvePendingChange(removing, "sec-li", ""), 4u);
+  EXPECT_TRUE(store.current().empty());
+  EXPECT_EQ(store.history("fields", "person.name").front().body,
+            R"({"id":"person.name","column":"alias"})");
+  EXPECT_EQ(codeOf([&] { store.closePendingChange(77, "rejected", "sec-li", ""); }),
+            ErrorCode::NotFound);
+
+  // Listed newest first, by state; they survive reopening.
+  ControlStore reopened(connection);
+  const auto all = reopened.pendingChanges();
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].id, rejected);
+  EXPECT_EQ(all[3].id, first);
+  ASSERT_EQ(reopened.pendingChanges("rejected").size(), 1u);
+  EXPECT_EQ(reopened.pendingChanges("rejected")[0].decisionComment, "no");
+  EXPECT_TRUE(reopened.pendingChanges("pending").empty());
+  EXPECT_EQ(reopened.propose(proposed), 5u);
+}
+
 }  // namespace oncegate::storechecks

@@ -73,6 +73,10 @@ TEST_F(ControlStorePostgresTest, ApplyRecreatesARemovedDocument) {
   storechecks::applyRecreatesARemovedDocument(connection_);
 }
 
+TEST_F(ControlStorePostgresTest, PendingChangesWaitAndAreDecidedOnce) {
+  storechecks::pendingChangesWaitAndAreDecidedOnce(connection_);
+}
+
 // Two instances sharing the database, changing it at the same time from two threads: every
 // change gets its own version, none is lost, and the versions have no gaps.
 TEST_F(ControlStorePostgresTest, TwoInstancesPuttingConcurrentlyLoseNothing) {

@@ -61,6 +61,10 @@ TEST_F(ControlStoreTest, ApplyRecreatesARemovedDocument) {
   storechecks::applyRecreatesARemovedDocument(connection_);
 }
 
+TEST_F(ControlStoreTest, PendingChangesWaitAndAreDecidedOnce) {
+  storechecks::pendingChangesWaitAndAreDecidedOnce(connection_);
+}
+
 TEST_F(ControlStoreTest, KindsAreTheDocumentKindsOfTheDesign) {
   EXPECT_TRUE(ControlStore::isKind("policies"));
   EXPECT_FALSE(ControlStore::isKind("policy"));
