@@ -85,6 +85,12 @@ AccessWidening AccessWidening::between(const Configuration& before, const Config
         widening.reasons.push_back("new field '" + field.id() +
                                    "' is unconditional: every client may read it for every "
                                    "purpose");
+      } else if (exposed.count(field.id()) != 0) {
+        // A wildcard grant ("person.*") was the officer's word on the fields that existed then;
+        // a new field under it would reach clients on the DBA's word alone.
+        widening.reasons.push_back("new field '" + field.id() +
+                                   "' is granted at once by a policy in force (a wildcard such "
+                                   "as 'person.*', or a chained key of a granted field)");
       }
       continue;
     }

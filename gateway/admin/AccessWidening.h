@@ -16,13 +16,16 @@ namespace oncegate {
 //
 // A change widens when, in the new configuration:
 //  - a field's sharing class is more open than before (none < conditional < unconditional);
-//  - a new field is unconditional (every client, every purpose);
+//  - a new field is unconditional (every client, every purpose), or some client may read it at
+//    once (a policy's wildcard grant covers it, or it keys a dataset of a readable field);
 //  - a field that some client may read (unconditional, or granted by a policy in force), or that
 //    keys a dataset such a field reads (a chained key), reads another dataset or column;
 //  - a dataset that such a field reads has another source, query or parameters (its
 //    fingerprint): the same field then carries other data. A query can name any table the
 //    source's account may read, so any change to it counts, never only a changed column list.
-// Removals, narrower classes, new conditional fields, forms, subjects and sources do not.
+// Removals, narrower classes, new conditional fields no policy grants, forms, subjects and
+// sources do not (a source's connection string is the DBA's: rotating a password or failing over
+// must not wait for an officer).
 struct AccessWidening {
   // One client x purpose x field that may read after the change what it could not before.
   struct Gain {

@@ -102,6 +102,21 @@ TEST(AccessWideningTest, ANewUnconditionalFieldWidens) {
   EXPECT_THAT(found[0], HasSubstr("new field 'person.salary' is unconditional"));
 }
 
+// A wildcard grant covered the fields that existed when the officer wrote it; a field added
+// under it later would reach clients at once.
+TEST(AccessWideningTest, ANewFieldThatAWildcardGrantCoversWidens) {
+  auto documents = baseDocuments();
+  documents[{"policies", "retirement"}] =
+      R"({id: retirement, clients: [retirement-app], purposes: [retirement],
+          allow: ["person.*"], deny: [person.phone]})";
+  const auto before = build(documents);
+  documents[{"fields", "person.salary"}] =
+      R"({id: person.salary, dataset: hr.employee, column: salary})";
+  const auto found = AccessWidening::between(before, build(documents), now()).reasons;
+  ASSERT_THAT(found, SizeIs(1));
+  EXPECT_THAT(found[0], HasSubstr("new field 'person.salary' is granted at once"));
+}
+
 TEST(AccessWideningTest, AGrantedFieldPointedAtAnotherColumnWidens) {
   const auto found = reasons(changed("fields", "person.name",
                                      R"({id: person.name, dataset: hr.employee, column: salary})"));
