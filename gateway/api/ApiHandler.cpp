@@ -143,6 +143,19 @@ constexpr Route kRoutes[] = {
     {"/healthz", "GET"},         {"/readyz", "GET"},     {"/metrics", "GET"},
     {"/openapi.json", "GET"}};
 
+// The service's view of a request: what it was and how to trace it (the body is parsed apart).
+std::shared_ptr<DataRequestService::Call> callFor(const ApiExchange& exchange) {
+  auto call = std::make_shared<DataRequestService::Call>();
+  call->snapshot = exchange.snapshot;
+  call->client = exchange.client;
+  call->kind = exchange.kind;
+  call->form = exchange.form;
+  call->requestId = exchange.requestId;
+  call->traceId = exchange.traceId;
+  call->route = exchange.route;
+  return call;
+}
+
 }  // namespace
 
 ApiHandler::ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit,
@@ -316,14 +329,7 @@ void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
 
 void ApiHandler::refuseAudited(const std::shared_ptr<ApiExchange>& exchange, Error error,
                                std::string purpose) {
-  auto call = std::make_shared<DataRequestService::Call>();
-  call->snapshot = exchange->snapshot;
-  call->client = exchange->client;
-  call->kind = exchange->kind;
-  call->form = exchange->form;
-  call->requestId = exchange->requestId;
-  call->traceId = exchange->traceId;
-  call->route = exchange->route;
+  auto call = callFor(*exchange);
   call->request.purpose = std::move(purpose);
   service_.refuse(std::move(call), std::move(error),
                   [exchange](DataRequestService::Outcome outcome) {
@@ -332,13 +338,7 @@ void ApiHandler::refuseAudited(const std::shared_ptr<ApiExchange>& exchange, Err
 }
 
 void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
-  auto call = std::make_shared<DataRequestService::Call>();
-  call->snapshot = exchange->snapshot;
-  call->kind = exchange->kind;
-  call->form = exchange->form;
-  call->requestId = exchange->requestId;
-  call->traceId = exchange->traceId;
-  call->route = exchange->route;
+  auto call = callFor(*exchange);
   auto done = [exchange](DataRequestService::Outcome outcome) {
     if (auto* error = std::get_if<Error>(&outcome)) return exchange->fail(*error);
     HttpResponse response;
