@@ -317,11 +317,6 @@ TEST(GatewayConfigTest, ExpandsTheHashKeyFromTheEnvironment) {
   EXPECT_EQ(config.hashKey, "a-secret-of-at-least-thirty-two-characters");
 }
 
-}  // namespace
-}  // namespace oncegate
-
-namespace oncegate {
-namespace {
 
 TEST(GatewayConfigTest, LocalCacheTierIsOnByDefaultAndConfigurable) {
   const LocalCacheConfig defaults;
@@ -344,11 +339,6 @@ TEST(GatewayConfigTest, RejectsAZeroLocalTtl) {
   EXPECT_THAT(message, HasSubstr("gateway.yaml:3: local_ttl must be above 0"));
 }
 
-}  // namespace
-}  // namespace oncegate
-
-namespace oncegate {
-namespace {
 
 namespace fs = std::filesystem;
 using testing::TestCertificate;
