@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libgoogle-perftools-dev
   redis-server redis-tools postgresql postgresql-contrib sqlite3 curl python3
   prometheus libjson-validator-perl iproute2
+  clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(wrk nginx-light libbenchmark-dev)
