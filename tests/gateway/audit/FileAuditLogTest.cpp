@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <filesystem>
 #include <future>
 #include <latch>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -36,7 +38,25 @@ class ScriptedFileOperations : public AuditFileOperations {
   std::atomic<int> syncFailures{0};           // the next N fdatasyncs fail (EIO)
   std::atomic<int> rotationWriteFailures{0};  // the next N writes of a rotation record fail
 
+  // While held, every write waits for release(): the writer is stuck on a slow disk, with
+  // whatever it took from the queue, and nothing is refused.
+  void hold() {
+    std::lock_guard lock(gateMutex_);
+    held_ = true;
+  }
+  void release() {
+    {
+      std::lock_guard lock(gateMutex_);
+      held_ = false;
+    }
+    gate_.notify_all();
+  }
+
   ssize_t write(int fd, const void* data, std::size_t size) override {
+    {
+      std::unique_lock lock(gateMutex_);
+      gate_.wait(lock, [this] { return !held_; });
+    }
     const std::string_view bytes(static_cast<const char*>(data), size);
     if (failWrites || (bytes.find(FileAuditLog::kRotationEvent) != std::string_view::npos &&
                        consume(rotationWriteFailures))) {
@@ -54,6 +74,10 @@ class ScriptedFileOperations : public AuditFileOperations {
   }
 
  private:
+  std::mutex gateMutex_;
+  std::condition_variable gate_;
+  bool held_ = false;
+
   static bool consume(std::atomic<int>& count) {
     for (int left = count.load(); left > 0;) {
       if (count.compare_exchange_weak(left, left - 1)) return true;
@@ -529,8 +553,12 @@ TEST(FileAuditLogTest, StrictRefusesRecordsAtOnceWhileTooManyWaitForTheDisk) {
   TempDir dir;
   const auto path = dir.path() / "audit.jsonl";
   ScriptedFileOperations operations;
-  operations.failWrites = true;  // the writer retries: every record appended now waits
+  operations.hold();  // the disk takes no write: every record appended now waits
   FileAuditLog log(path, Durability::Strict, 0, operations);
+  struct ReleaseBeforeTheLogStops {  // a failed ASSERT must not leave the writer stuck
+    ScriptedFileOperations& operations;
+    ~ReleaseBeforeTheLogStops() { operations.release(); }
+  } releaseAtEnd{operations};
   std::atomic<std::size_t> recorded{0};
   std::atomic<std::size_t> refused{0};
   for (std::size_t i = 0; i < FileAuditLog::kStrictQueueLimit; ++i) {
@@ -545,7 +573,7 @@ TEST(FileAuditLogTest, StrictRefusesRecordsAtOnceWhileTooManyWaitForTheDisk) {
   EXPECT_EQ(refused.load(), 0U);
 
   // Once the disk takes writes again, every record accepted is written and told so.
-  operations.failWrites = false;
+  operations.release();
   log.flush();
   EXPECT_EQ(recorded.load(), FileAuditLog::kStrictQueueLimit);
   EXPECT_EQ(readLines(path).size(), FileAuditLog::kStrictQueueLimit);
