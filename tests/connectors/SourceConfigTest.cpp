@@ -260,5 +260,17 @@ TEST(SourceConfigTest, BlanksThePasswordsADriverRepeats) {
   EXPECT_EQ(blankSecrets("db down", "Driver=SQLite3;Database=/tmp/a.db"), "db down");
 }
 
+// Found by the fuzzer: secrets that look like the blanks ("*") were blanked one after another,
+// each pass matching the blanks the last one left, so the text tripled per secret (38 s, 500 KB
+// for a 130-byte string). The marks are now made on the text as it came, once.
+TEST(SourceConfigTest, BlankingSecretsThatLookLikeBlanksDoesNotGrowTheText) {
+  std::string connection;
+  for (int i = 0; i < 3; ++i) connection += "PWD=*;PWD=**;";  // 43,783 bytes came out of 52
+  const auto blanked = blankSecrets("driver said: " + connection, connection);
+  EXPECT_LE(blanked.size(), ("driver said: " + connection).size() * 3);
+  EXPECT_EQ(blanked.find("**PWD"), std::string::npos) << blanked;
+  EXPECT_EQ(blankSecrets("a * b", "PWD=*"), "a *** b");
+}
+
 }  // namespace
 }  // namespace oncegate
