@@ -96,6 +96,27 @@ TEST(SubjectTypeTest, RejectsPatternThatDoesNotCompile) {
               HasSubstr("test.yaml:3: pattern does not compile"));
 }
 
+// Found by the configuration fuzzer: libstdc++'s regex compiler overflowed a signed integer on
+// a count like this one (undefined behaviour) instead of refusing it.
+TEST(SubjectTypeTest, RejectsARepetitionCountNoKeyCouldNeed) {
+  EXPECT_THAT(errorOf(R"(- id: person
+  key: id_card
+  pattern: "^[0-9]{9999999999999999999999}$"
+)"),
+              HasSubstr("test.yaml:3: pattern repeats something more than 1000 times"));
+  EXPECT_THAT(errorOf(R"(- id: person
+  key: id_card
+  pattern: "^[0-9]{2,1001}$"
+)"),
+              HasSubstr("more than 1000 times"));
+  EXPECT_EQ(parseFirst(R"(- id: person
+  key: id_card
+  pattern: "^[0-9]{17}[0-9X]\\{99999\\}$"
+)")
+                .pattern(),
+            "^[0-9]{17}[0-9X]\\{99999\\}$");
+}
+
 TEST(SubjectTypeTest, RejectsUnknownKey) {
   EXPECT_THAT(errorOf(R"(- id: person
   key: id_card
