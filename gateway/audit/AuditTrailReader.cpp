@@ -209,7 +209,8 @@ AuditTrailReader::Requests AuditTrailReader::recentRequests(Filter filter) const
   Requests out;
   out.scan = scanBackwards(path_, blockSize_, filter, [&](std::string_view, dom::object record) {
     const auto client = stringMember(record, "client");
-    if (!client) return Verdict::Ignored;  // a refused key: no client, no policy
+    // A refused key: no client, no policy (an empty one, written by no gateway, neither).
+    if (!client || client->empty()) return Verdict::Ignored;
     AuditedRequest request;
     request.client = std::string(*client);
     request.time = std::string(stringMember(record, "time").value_or(""));
