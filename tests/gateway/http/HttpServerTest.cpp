@@ -371,13 +371,20 @@ class DescriptorExhaustion {
   std::vector<int> held_;
 };
 
+// One log call before main, before any server thread: it creates spdlog's default logger on this
+// thread (so no thread reads it before it exists, as ThreadSanitizer would see it) and lets UBSan
+// cache the logger's vptr check while descriptors are still free.
+[[maybe_unused]] const bool kLoggerCheckedEarly = [] {
+  spdlog::debug("HttpServerTest: the logger exists before any server thread");
+  return true;
+}();
+
 TEST_F(HttpServerTest, AcceptErrorsBackOffInsteadOfSpinningAndAcceptingResumesAfterwards) {
   // The listener logs its first accept error. Under UBSan the first check of a virtual call on a
   // type reads the vtable through a pipe (to learn whether the memory is readable), which fails
-  // without descriptors and reads as "invalid vptr": the logger's check is cached by one call
-  // made first, and while descriptors are out nothing is formatted (fmt's buffers are checked
-  // the same way). The log line itself is not what this test is about.
-  spdlog::debug("HttpServerTest: logging once before the descriptors run out");
+  // without descriptors and reads as "invalid vptr": the logger's check is cached before main
+  // (kLoggerCheckedEarly), and while descriptors are out nothing is formatted (fmt's buffers are
+  // checked the same way). The log line itself is not what this test is about.
   const auto level = spdlog::get_level();
   spdlog::set_level(spdlog::level::off);
   struct RestoreLevel {
