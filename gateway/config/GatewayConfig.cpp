@@ -77,8 +77,7 @@ ListenAddress parseAdminListen(const ConfigNode& node, const HttpServerConfig& m
 
 void parseLimits(const ConfigNode& node, GatewayConfig& config) {
   node.allowOnlyKeys({"max_body", "max_fields", "request_timeout", "read_timeout", "idle_timeout",
-                      "max_connections", "max_in_flight", "verify_attempts",
-                      "default_rate_limit"});
+                      "max_connections", "max_in_flight", "verify_attempts", "default_rate_limit"});
   if (auto v = node.find("max_body")) {
     config.http.maxBody = v->asByteSize();
     if (config.http.maxBody == 0) v->fail("max_body must be above 0");

@@ -65,7 +65,7 @@ struct OpenSessions {
   std::mutex mutex;
   std::unordered_map<const DrainableSession*, std::weak_ptr<DrainableSession>> sessions;
   std::atomic<bool> draining{false};
-  std::atomic<std::size_t> answering{0};  // requests handed to the handler and not yet written
+  std::atomic<std::size_t> answering{0};    // requests handed to the handler and not yet written
   std::atomic<std::size_t> connections{0};  // open sessions, refused ones not counted
   std::atomic<std::size_t> inFlight{0};     // requests with the handler (limits.max_in_flight)
   std::atomic<std::uint64_t> connectionsRefused{0};
@@ -441,7 +441,7 @@ class Session final : public DrainableSession,
   bool keepAlive_ = true;
   bool clientKeepAlive_ = true;  // what the last request asked for, whatever a drain decided
   bool firstRequest_ = true;
-  bool answering_ = false;  // a request is with the handler or its answer is being written
+  bool answering_ = false;    // a request is with the handler or its answer is being written
   bool withHandler_ = false;  // counted in open_->inFlight
   const bool refused_;        // past limits.max_connections: answered 503, never read
   bool lingerAfterAnswer_ = false;

@@ -317,7 +317,6 @@ TEST(GatewayConfigTest, ExpandsTheHashKeyFromTheEnvironment) {
   EXPECT_EQ(config.hashKey, "a-secret-of-at-least-thirty-two-characters");
 }
 
-
 TEST(GatewayConfigTest, LocalCacheTierIsOnByDefaultAndConfigurable) {
   const LocalCacheConfig defaults;
   EXPECT_TRUE(parse(kHashKeyLine).localCache.enabled);
@@ -338,7 +337,6 @@ TEST(GatewayConfigTest, RejectsAZeroLocalTtl) {
   const auto message = rejection(std::string(kHashKeyLine) + "cache:\n  local_ttl: 0s\n");
   EXPECT_THAT(message, HasSubstr("gateway.yaml:3: local_ttl must be above 0"));
 }
-
 
 namespace fs = std::filesystem;
 using testing::TestCertificate;
