@@ -31,7 +31,7 @@ void writeError(const Error& error, const std::string& requestId, JsonWriter& js
   if (!error.sqlstate().empty()) json.key("sqlstate").string(error.sqlstate());
   json.endObject();
   if (!error.detail().empty()) {
-    spdlog::warn("admin {}: {}: {}", requestId, error.message(), error.detail());
+    spdlog::warn("admin {}: {}: {}", requestId, logText(error.message()), logText(error.detail()));
   }
 }
 
