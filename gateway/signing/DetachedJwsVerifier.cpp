@@ -42,8 +42,7 @@ DetachedJwsVerifier::Result DetachedJwsVerifier::verify(std::string_view body,
   }
   std::string_view alg;
   std::string_view kid;
-  if (fields["alg"].get(alg) != simdjson::SUCCESS ||
-      fields["kid"].get(kid) != simdjson::SUCCESS) {
+  if (fields["alg"].get(alg) != simdjson::SUCCESS || fields["kid"].get(kid) != simdjson::SUCCESS) {
     return refused(Verdict::Malformed, "the JWS header lacks \"alg\" or \"kid\"");
   }
   std::string keyId(kid);

@@ -1,10 +1,11 @@
-#include "gateway/signing/AnswerSigner.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "common/Base64Url.h"
+#include "gateway/signing/AnswerSigner.h"
 #include "tests/gateway/signing/SigningTestKeys.h"
 
 namespace oncegate {
@@ -51,6 +52,38 @@ TEST(AnswerSignerTest, EscapesTheKeyIdInItsHeader) {
   const AnswerSigner signer("a\"b", Ed25519PrivateKey::generate());
   const auto value = signer.sign("{}");
   EXPECT_EQ(base64UrlDecode(value.substr(0, value.find('.'))), R"({"alg":"EdDSA","kid":"a\"b"})");
+}
+
+// Each thread keeps a context for the signer it last used: signers that take turns on one thread
+// (answers begun before a key rotation finishing beside those begun after) and threads that sign
+// at once must each get their own key's signatures.
+TEST(AnswerSignerTest, SignersTakingTurnsAndThreadsSigningAtOnceEachSignWithTheirKey) {
+  const auto firstKey = Ed25519PrivateKey::generate();
+  const auto secondKey = Ed25519PrivateKey::generate();
+  const AnswerSigner first("first", firstKey);
+  const AnswerSigner second("second", secondKey);
+  const auto check = [](const AnswerSigner& signer, const Ed25519PublicKey& key,
+                        const std::string& body) {
+    const auto value = signer.sign(body);
+    const auto dot = value.find('.');
+    const auto signature = base64UrlDecode(value.substr(dot + 2));
+    return signature && key.verify(value.substr(0, dot) + "." + base64UrlEncode(body), *signature);
+  };
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(check(first, firstKey.publicKey(), "body " + std::to_string(i)));
+    EXPECT_TRUE(check(second, secondKey.publicKey(), "body " + std::to_string(i)));
+  }
+  std::vector<std::thread> threads;
+  std::vector<int> valid(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const auto& signer = t % 2 == 0 ? first : second;
+      const auto& key = t % 2 == 0 ? firstKey.publicKey() : secondKey.publicKey();
+      for (int i = 0; i < 50; ++i) valid[t] += check(signer, key, std::to_string(t * 100 + i));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(valid, std::vector<int>(4, 50));
 }
 
 }  // namespace

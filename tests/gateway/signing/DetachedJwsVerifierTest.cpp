@@ -1,10 +1,9 @@
-#include "gateway/signing/DetachedJwsVerifier.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/Base64Url.h"
 #include "gateway/signing/AnswerSigner.h"
+#include "gateway/signing/DetachedJwsVerifier.h"
 #include "tests/gateway/signing/SigningTestKeys.h"
 
 namespace oncegate {
@@ -20,8 +19,8 @@ class DetachedJwsVerifierTest : public ::testing::Test {
  protected:
   Ed25519PrivateKey current_ = Ed25519PrivateKey::generate();
   Ed25519PrivateKey retired_ = Ed25519PrivateKey::fromPem(kRfcPrivatePem);
-  DetachedJwsVerifier verifier_{JsonWebKeySet(
-      {{"2026-12", current_.publicKey()}, {"2026-06", retired_.publicKey()}})};
+  DetachedJwsVerifier verifier_{
+      JsonWebKeySet({{"2026-12", current_.publicKey()}, {"2026-06", retired_.publicKey()}})};
 };
 
 TEST_F(DetachedJwsVerifierTest, AcceptsAnswersOfTheCurrentAndOfARetiredKey) {
@@ -62,8 +61,9 @@ TEST_F(DetachedJwsVerifierTest, RefusesAnUnknownKeyId) {
 TEST_F(DetachedJwsVerifierTest, RefusesOtherAlgorithmsAndCriticalExtensions) {
   const auto signature = AnswerSigner("2026-12", current_).sign(kBody);
   const auto tail = signature.substr(signature.find('.'));
-  for (const auto* header : {R"({"alg":"none","kid":"2026-12"})", R"({"alg":"HS256","kid":"2026-12"})",
-                             R"({"alg":"EdDSA","kid":"2026-12","crit":["b64"],"b64":false})"}) {
+  for (const auto* header :
+       {R"({"alg":"none","kid":"2026-12"})", R"({"alg":"HS256","kid":"2026-12"})",
+        R"({"alg":"EdDSA","kid":"2026-12","crit":["b64"],"b64":false})"}) {
     EXPECT_EQ(verifier_.verify(kBody, base64UrlEncode(header) + tail).verdict, Verdict::Unsupported)
         << header;
   }
@@ -78,9 +78,8 @@ TEST_F(DetachedJwsVerifierTest, RefusesWhatIsNotADetachedCompactJws) {
         // the attached form: the payload part is not empty
         header + "." + base64UrlEncode(kBody) + "." + sig,
         // a header that is not base64url, or not JSON, or lacks kid
-        "eyJ+" + signature.substr(signature.find('.')),
-        base64UrlEncode("[1]") + ".." + sig, base64UrlEncode(R"({"alg":"EdDSA"})") + ".." + sig,
-        header + "..not*base64"}) {
+        "eyJ+" + signature.substr(signature.find('.')), base64UrlEncode("[1]") + ".." + sig,
+        base64UrlEncode(R"({"alg":"EdDSA"})") + ".." + sig, header + "..not*base64"}) {
     EXPECT_EQ(verifier_.verify(kBody, text).verdict, Verdict::Malformed) << text;
   }
 }

@@ -1,10 +1,9 @@
-#include "gateway/signing/JsonWebKeySet.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/ConfigNode.h"
 #include "common/Error.h"
+#include "gateway/signing/JsonWebKeySet.h"
 #include "gateway/signing/SigningConfig.h"
 #include "tests/gateway/signing/SigningTestKeys.h"
 
@@ -17,18 +16,19 @@ using namespace std::chrono;
 
 SigningConfig rotated() {
   return SigningConfig::parse(
-      ConfigNode::parse("keys:\n"
-                        "  - { id: new, private_key: \"" +
-                            std::string("-----BEGIN PRIVATE KEY-----\\n"
-                                        "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\\n"
-                                        "-----END PRIVATE KEY-----\\n") +
-                            "\" }\n"
-                            "  - { id: old, public_key: \"" +
-                            std::string("-----BEGIN PUBLIC KEY-----\\n"
-                                        "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\\n"
-                                        "-----END PUBLIC KEY-----\\n") +
-                            "\", publish_until: 2030-06-30 }\n",
-                        "gateway.yaml"),
+      ConfigNode::parse(
+          "keys:\n"
+          "  - { id: new, private_key: \"" +
+              std::string("-----BEGIN PRIVATE KEY-----\\n"
+                          "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\\n"
+                          "-----END PRIVATE KEY-----\\n") +
+              "\" }\n"
+              "  - { id: old, public_key: \"" +
+              std::string("-----BEGIN PUBLIC KEY-----\\n"
+                          "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\\n"
+                          "-----END PUBLIC KEY-----\\n") +
+              "\", publish_until: 2030-06-30 }\n",
+          "gateway.yaml"),
       "/");
 }
 
@@ -49,9 +49,9 @@ TEST(JsonWebKeySetTest, OmitsAKeyAfterItsPublishUntilDay) {
 }
 
 TEST(JsonWebKeySetTest, ParsesWhatItRendersAndSkipsOtherKeyTypes) {
-  const auto parsed = JsonWebKeySet::parse(
-      R"({"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","kid":"rsa"},)" + jwk("new") +
-      R"(,{"kty":"OKP","crv":"X25519","x":"abc","kid":"dh"}]})");
+  const auto parsed =
+      JsonWebKeySet::parse(R"({"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","kid":"rsa"},)" +
+                           jwk("new") + R"(,{"kty":"OKP","crv":"X25519","x":"abc","kid":"dh"}]})");
   ASSERT_EQ(parsed.keys().size(), 1U);
   ASSERT_NE(parsed.find("new"), nullptr);
   EXPECT_EQ(parsed.find("new")->raw(), Ed25519PublicKey::fromPem(kRfcPublicPem).raw());
@@ -79,9 +79,9 @@ TEST(JsonWebKeySetTest, RefusesWhatIsNotAJwksOfUsableKeys) {
   EXPECT_THAT(refusal(R"({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k","x":")" +
                       kRfcX.substr(0, 41) + R"("}]})"),
               HasSubstr("32 bytes"));
-  EXPECT_THAT(refusal(R"({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k","x":")" + kRfcX +
-                      R"(="}]})"),
-              HasSubstr("32 bytes"));
+  EXPECT_THAT(
+      refusal(R"({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k","x":")" + kRfcX + R"(="}]})"),
+      HasSubstr("32 bytes"));
 }
 
 }  // namespace

@@ -1,5 +1,3 @@
-#include "gateway/signing/SigningConfig.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +7,7 @@
 #include <string>
 
 #include "common/Error.h"
+#include "gateway/signing/SigningConfig.h"
 #include "tests/gateway/signing/SigningTestKeys.h"
 
 namespace oncegate {
@@ -48,7 +47,8 @@ SigningConfig parse(const std::string& yaml, const fs::path& baseDir = fs::temp_
   return SigningConfig::parse(ConfigNode::parse(yaml, "gateway.yaml"), baseDir);
 }
 
-std::string rejection(const std::string& yaml, const fs::path& baseDir = fs::temp_directory_path()) {
+std::string rejection(const std::string& yaml,
+                      const fs::path& baseDir = fs::temp_directory_path()) {
   try {
     parse(yaml, baseDir);
   } catch (const Error& e) {
@@ -83,8 +83,7 @@ TEST(SigningConfigTest, ReadsTheSigningKeyAndRetiredKeysNewestFirst) {
   EXPECT_EQ(config.keys[1].id, "2026-06");
   EXPECT_EQ(config.keys[1].publicKey.raw(), retired.publicKey().raw());
   ASSERT_TRUE(config.keys[1].publishUntil);
-  EXPECT_EQ(*config.keys[1].publishUntil,
-            std::chrono::sys_days(std::chrono::year(2033) / 6 / 30));
+  EXPECT_EQ(*config.keys[1].publishUntil, std::chrono::sys_days(std::chrono::year(2033) / 6 / 30));
   EXPECT_EQ(config.keys[2].publicKey.raw(), config.keys[0].publicKey.raw());
 }
 
@@ -100,7 +99,8 @@ TEST(SigningConfigTest, RejectsAnEmptyList) {
 }
 
 TEST(SigningConfigTest, RejectsAnEmptyId) {
-  EXPECT_THAT(rejection("keys:\n  - { id: \"\", public_key: x }\n"), HasSubstr("id must not be empty"));
+  EXPECT_THAT(rejection("keys:\n  - { id: \"\", public_key: x }\n"),
+              HasSubstr("id must not be empty"));
 }
 
 TEST(SigningConfigTest, RejectsARepeatedId) {
@@ -131,9 +131,9 @@ TEST(SigningConfigTest, RejectsARetiredKeyWithBothOrNeither) {
 TEST(SigningConfigTest, RejectsPublishUntilOnTheSigningKey) {
   KeyDirectory dir;
   dir.write("k.pem", kRfcPrivatePem);
-  EXPECT_THAT(
-      rejection("keys:\n  - { id: a, private_key: k.pem, publish_until: 2030-01-01 }\n", dir.path()),
-      HasSubstr("retired keys"));
+  EXPECT_THAT(rejection("keys:\n  - { id: a, private_key: k.pem, publish_until: 2030-01-01 }\n",
+                        dir.path()),
+              HasSubstr("retired keys"));
 }
 
 TEST(SigningConfigTest, RejectsAPublishUntilThatIsNotADate) {
