@@ -163,8 +163,8 @@ std::string fetch(const Url& url) {
 }
 
 JsonWebKeySet keysFrom(const CtlArguments& arguments) {
-  const auto keys = arguments.option("--keys");
-  const auto config = arguments.option("--config");
+  const auto keys = arguments.option("keys");
+  const auto config = arguments.option("config");
   if (keys && config) throw Error(ErrorCode::BadRequest, "give --keys or --config, not both");
   if (config) {
     const std::filesystem::path directory(*config);
@@ -249,7 +249,7 @@ CtlCommand verifyReceiptCommand() {
   return CtlCommand{"verify-receipt",
                     "check a signed answer (body and Oncegate-Signature) offline",
                     kUsage,
-                    {"--keys", "--config"},
+                    {"keys", "config"},
                     2,
                     runVerifyReceipt};
 }
