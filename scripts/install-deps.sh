@@ -7,7 +7,7 @@ packages=(
   libboost-dev libsimdjson-dev libhiredis-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   unixodbc unixodbc-dev odbc-postgresql libsqliteodbc libssl-dev
   libgtest-dev libgmock-dev libgoogle-perftools-dev
-  redis-server redis-tools postgresql postgresql-contrib sqlite3 curl python3
+  redis-server redis-tools postgresql postgresql-contrib sqlite3 curl python3 python3-cryptography
   prometheus libjson-validator-perl iproute2
   clang libclang-rt-14-dev
 )

@@ -10,6 +10,7 @@
 #include "common/Error.h"
 #include "common/JsonWriter.h"
 #include "common/LogText.h"
+#include "common/UtcTimestamp.h"
 #include "gateway/api/DataRequestParser.h"
 #include "gateway/api/OpenApiDocument.h"
 #include "gateway/audit/AuditLog.h"
@@ -21,10 +22,13 @@
 #include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/service/ClientCatalog.h"
 #include "gateway/service/DataRequestService.h"
+#include "gateway/signing/AnswerSigner.h"
+#include "gateway/signing/JsonWebKeySet.h"
 #include "gateway/stats/ComponentSamples.h"
 #include "gateway/stats/GatewayStats.h"
 #include "gateway/stats/PrometheusTextWriter.h"
 #include "mappings/Form.h"
+#include "mappings/SubjectType.h"
 
 namespace oncegate {
 
@@ -66,12 +70,31 @@ Error unauthenticated() {
 
 std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
-// The body of a settled data request.
-std::string render(const DataAnswer& answer, const std::string& requestId) {
+// What a signed answer states about itself, so that it stands as evidence on its own: when it
+// was issued, to which client, for what purpose and case, about which subject (the key as the
+// service validated it, never anything else the caller sent).
+void writeStatement(JsonWriter& json, const DataAnswer& answer,
+                    const DataRequestService::Call& call) {
+  json.key("issued_at").string(utcTimestamp(answer.settledAt));
+  json.key("client").string(call.client->id).key("purpose").string(call.request.purpose);
+  json.key("case");
+  call.request.caseNumber.empty() ? json.null() : json.string(call.request.caseNumber);
+  json.key("subject").beginObject().key("type").string(call.request.subjectType);
+  const auto* type = call.snapshot->config.mappings.subject(call.request.subjectType);
+  if (type != nullptr && !call.subjectKey.empty()) json.key(type->key()).string(call.subjectKey);
+  json.endObject();
+}
+
+// The body of a settled data request; `signed_`: the call whose answer is signed, which then
+// states what it answers.
+std::string render(const DataAnswer& answer, const std::string& requestId,
+                   const DataRequestService::Call* signed_) {
   std::string body;
   body.reserve(kAnswerBase + kBytesPerField * answer.fields.size());
   JsonWriter json(body);
-  json.beginObject().key("request_id").string(requestId).key("fields").beginObject();
+  json.beginObject().key("request_id").string(requestId);
+  if (signed_ != nullptr) writeStatement(json, answer, *signed_);
+  json.key("fields").beginObject();
   for (const auto& field : answer.fields) {
     json.key(field.id).beginObject().key("status").string(fieldStatusName(field.status));
     if (field.value) json.key("value").value(*field.value);
@@ -138,10 +161,10 @@ struct Route {
   std::string_view method;
 };
 constexpr Route kRoutes[] = {
-    {"/v1/resolve", "POST"},     {"/v1/verify", "POST"}, {"/v1/forms/{form}/prefill", "POST"},
-    {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},   {"/v1/catalog", "GET"},
-    {"/healthz", "GET"},         {"/readyz", "GET"},     {"/metrics", "GET"},
-    {"/openapi.json", "GET"}};
+    {"/v1/resolve", "POST"},     {"/v1/verify", "POST"},  {"/v1/forms/{form}/prefill", "POST"},
+    {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},    {"/v1/catalog", "GET"},
+    {"/v1/keys", "GET"},         {"/healthz", "GET"},     {"/readyz", "GET"},
+    {"/metrics", "GET"},         {"/openapi.json", "GET"}};
 
 // The service's view of a request: what it was and how to trace it (the body is parsed apart).
 std::shared_ptr<DataRequestService::Call> callFor(const ApiExchange& exchange) {
@@ -229,6 +252,7 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
   if (routePath.starts_with("/v1/forms") || routePath == "/v1/catalog") {
     return serveCatalog(exchange, routePath);
   }
+  if (path == "/v1/keys") return serveKeys(exchange);
   if (path == "/metrics") return serveMetrics(exchange);
   if (path == "/openapi.json") {
     HttpResponse description;
@@ -339,10 +363,16 @@ void ApiHandler::refuseAudited(const std::shared_ptr<ApiExchange>& exchange, Err
 
 void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
   auto call = callFor(*exchange);
-  auto done = [exchange](DataRequestService::Outcome outcome) {
+  auto done = [exchange, call](DataRequestService::Outcome outcome) {
     if (auto* error = std::get_if<Error>(&outcome)) return exchange->fail(*error);
+    const auto& signer = call->snapshot->signer;
     HttpResponse response;
-    response.body = render(std::get<DataAnswer>(outcome), exchange->requestId);
+    response.body =
+        render(std::get<DataAnswer>(outcome), exchange->requestId, signer ? call.get() : nullptr);
+    // Over the exact bytes sent: nothing touches the body after this.
+    if (signer) {
+      response.headers.emplace_back(AnswerSigner::kHeaderName, signer->sign(response.body));
+    }
     exchange->finish(std::move(response));
   };
   call->client = DataRequestService::authenticate(*exchange->snapshot,
@@ -362,6 +392,16 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
     return exchange->fail(e);
   }
   service_.serve(std::move(call), std::move(done));
+}
+
+void ApiHandler::serveKeys(const std::shared_ptr<ApiExchange>& exchange) {
+  // Without signing: an empty set, so that a verifier's key fetch never fails on a 404.
+  HttpResponse response;
+  const auto& signing = exchange->snapshot->config.gateway.signing;
+  response.body =
+      signing ? JsonWebKeySet::published(*signing, std::chrono::system_clock::now()).render()
+              : JsonWebKeySet().render();
+  exchange->finish(std::move(response));
 }
 
 void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {

@@ -45,6 +45,8 @@ class ApiHandler final : public HttpHandler {
  private:
   void serveData(const std::shared_ptr<ApiExchange>& exchange);
   void serveMetrics(const std::shared_ptr<ApiExchange>& exchange);
+  // GET /v1/keys: the JWKS of the signing keys, without authentication.
+  void serveKeys(const std::shared_ptr<ApiExchange>& exchange);
   // GET /v1/catalog, /v1/forms and /v1/forms/{form}: metadata for the authenticated client.
   void serveCatalog(const std::shared_ptr<ApiExchange>& exchange, std::string_view route);
   void serveHealth(const std::shared_ptr<ApiExchange>& exchange, bool readiness);

@@ -35,6 +35,7 @@ CtlCommand hashKeyCommand();
 CtlCommand explainCommand();
 CtlCommand testSourceCommand();
 CtlCommand verifyAuditCommand();
+CtlCommand verifyReceiptCommand();
 CtlCommand applyCommand();
 CtlCommand exportCommand();
 

@@ -14,9 +14,10 @@ namespace {
 using oncegate::CtlCommand;
 
 std::vector<CtlCommand> commands() {
-  return {oncegate::validateCommand(),   oncegate::applyCommand(),      oncegate::exportCommand(),
-          oncegate::explainCommand(),    oncegate::testSourceCommand(), oncegate::hashKeyCommand(),
-          oncegate::verifyAuditCommand()};
+  return {oncegate::validateCommand(),    oncegate::applyCommand(),
+          oncegate::exportCommand(),      oncegate::explainCommand(),
+          oncegate::testSourceCommand(),  oncegate::hashKeyCommand(),
+          oncegate::verifyAuditCommand(), oncegate::verifyReceiptCommand()};
 }
 
 void printOverview(std::ostream& out) {
@@ -25,7 +26,7 @@ void printOverview(std::ostream& out) {
          "commands:\n";
   for (const auto& command : commands()) {
     std::string name(command.name);
-    name.resize(14, ' ');
+    name.resize(16, ' ');
     out << "  " << name << command.summary << "\n";
   }
   out << "\nExit status: 0 success, 1 the check failed, 2 usage error.\n";

@@ -214,7 +214,7 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
                                  const std::optional<std::string>& listenOverride) {
   document.allowOnlyKeys({"listen", "threads", "redis", "cache", "audit", "limits", "admin",
                           "store", "store_poll", "include", "hash_key", "mask_key", "tls",
-                          "admin_listen"});
+                          "admin_listen", "signing"});
   GatewayConfig config;
   config.baseDir = baseDir;
   if (auto listen = document.find("listen")) {
@@ -240,6 +240,7 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
         "redis needs cache.encryption_keys (values in Redis are encrypted): give one key of 64 "
         "hex digits, e.g. `cache: { encryption_keys: [\"${file:/run/secrets/cache-key}\"] }`");
   }
+  if (auto v = document.find("signing")) config.signing = SigningConfig::parse(*v, baseDir);
   const auto audit = document.find("audit");
   config.audit = audit ? parseAuditConfig(*audit, baseDir) : defaultAuditConfig(baseDir);
   if (auto v = document.find("limits")) parseLimits(*v, config);

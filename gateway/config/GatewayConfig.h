@@ -15,6 +15,7 @@
 #include "gateway/cache/RedisEndpoint.h"
 #include "gateway/http/HttpServerConfig.h"
 #include "gateway/http/TlsMaterial.h"
+#include "gateway/signing/SigningConfig.h"
 #include "policies/RateLimit.h"
 #include "policies/VerifyAttemptLimit.h"
 
@@ -57,6 +58,8 @@ struct GatewayConfig {
   // cache.encryption_keys, newest first: what values in Redis are sealed with. Required with
   // `redis:` (Redis holds no row in clear); unused without it.
   std::vector<CacheValueCipher::Key> cacheEncryptionKeys;
+  // `signing:`, the keys of signed answers; absent: answers are not signed.
+  std::optional<SigningConfig> signing;
   AuditConfig audit;
   std::size_t maxFields = 500;
   std::chrono::milliseconds requestTimeout{5000};

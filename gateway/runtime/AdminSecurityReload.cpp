@@ -30,6 +30,8 @@ bool AdminSecurityReload::reload() {
     GatewayConfig gateway = current->config.gateway;
     gateway.adminTokens = read.adminTokens;
     gateway.adminSecrets = read.adminSecrets;
+    // The signing keys too: a rotation (new key first, the old one retired) needs no restart.
+    gateway.signing = read.signing;
     // Copies of the documents, never assignments: a YAML::Node assignment would write through to
     // the snapshot in force.
     const auto documents = [&] {
@@ -50,8 +52,10 @@ bool AdminSecurityReload::reload() {
       }
     }();
     live_.install(live_.build(std::move(next), current->version, current.get()));
-    spdlog::info("gateway.yaml reloaded: {} admin tokens, secrets bound for {} sources",
-                 read.adminTokens.size(), read.adminSecrets.size());
+    spdlog::info("gateway.yaml reloaded: {} admin tokens, secrets bound for {} sources, answers {}",
+                 read.adminTokens.size(), read.adminSecrets.size(),
+                 read.signing ? "signed with key '" + read.signing->signingKeyId + "'"
+                              : std::string("unsigned"));
     return true;
   } catch (const Error& e) {
     spdlog::error("gateway.yaml not reloaded, the admin tokens and secrets in force stay: {}",

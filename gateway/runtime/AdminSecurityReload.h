@@ -7,9 +7,10 @@ namespace oncegate {
 
 class LiveConfiguration;
 
-// Puts gateway.yaml's `admin:` section (tokens and the secrets bound to sources) in force without
-// a restart: what the process does on SIGHUP, apart from the signal so that it can be tested.
-// The rest of gateway.yaml (listen, redis, ...) is read at start only and stays as it was.
+// Puts gateway.yaml's `admin:` section (tokens and the secrets bound to sources) and its
+// `signing:` keys in force without a restart: what the process does on SIGHUP, apart from the
+// signal so that it can be tested. The rest of gateway.yaml (listen, redis, ...) is read at start
+// only and stays as it was.
 class AdminSecurityReload {
  public:
   // `configDirectory`: the directory of gateway.yaml, as given to --config.

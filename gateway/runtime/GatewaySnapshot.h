@@ -5,6 +5,7 @@
 
 #include "gateway/config/Configuration.h"
 #include "gateway/runtime/SourceSet.h"
+#include "gateway/signing/AnswerSigner.h"
 #include "mappings/Planner.h"
 
 namespace oncegate {
@@ -17,7 +18,10 @@ struct GatewaySnapshot {
       : config(std::move(loaded)),
         sources(std::move(live)),
         planner(config.mappings),
-        version(storeVersion) {}
+        version(storeVersion),
+        signer(config.gateway.signing
+                   ? std::make_shared<const AnswerSigner>(*config.gateway.signing)
+                   : nullptr) {}
   GatewaySnapshot(const GatewaySnapshot&) = delete;
   GatewaySnapshot& operator=(const GatewaySnapshot&) = delete;
 
@@ -26,6 +30,10 @@ struct GatewaySnapshot {
   const Planner planner;
   // What /readyz reports, so that an operator can see that instances agree.
   const std::uint64_t version;
+  // Signs /v1 data answers with the first key of `signing:`; null without it. In the snapshot so
+  // that a key rotation (SIGHUP) signs every answer begun after it with the new key, and one
+  // begun before it with the key it started with.
+  const std::shared_ptr<const AnswerSigner> signer;
 };
 
 }  // namespace oncegate

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,8 @@ struct DataAnswer {
 
   std::vector<Field> fields;
   std::optional<Form> form;
+  // When the service settled the answer: a signed answer states it as its `issued_at`.
+  std::chrono::system_clock::time_point settledAt;
 };
 
 }  // namespace oncegate

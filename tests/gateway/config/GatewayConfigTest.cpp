@@ -128,6 +128,20 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
   EXPECT_EQ(config.include, (std::vector<std::string>{"sources/*.yaml", "mappings/hr.yaml"}));
 }
 
+// signing: is SigningConfig's (tests/gateway/signing); here only that gateway.yaml hands it over.
+TEST(GatewayConfigTest, SigningIsOptionalAndParsedBySigningConfig) {
+  EXPECT_FALSE(parse(kHashKeyLine).signing.has_value());
+  const auto config =
+      parse(std::string(kHashKeyLine) + "signing: { keys: [{ id: k1, private_key: \"" +
+            "-----BEGIN PRIVATE KEY-----\\n"
+            "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\\n"
+            "-----END PRIVATE KEY-----\\n\" }] }\n");
+  ASSERT_TRUE(config.signing.has_value());
+  EXPECT_EQ(config.signing->signingKeyId, "k1");
+  EXPECT_THAT(rejection(std::string(kHashKeyLine) + "signing: { keys: [] }\n"),
+              HasSubstr("at least one key"));
+}
+
 TEST(GatewayConfigTest, ListenTakesAnIpv6HostInBrackets) {
   const auto config = parse(std::string(kHashKeyLine) + "listen: \"[::1]:80\"\n");
   EXPECT_EQ(config.http.host, "::1");
