@@ -179,8 +179,8 @@ AuditChainReport verifyAuditChain(const std::filesystem::path& path,
           i + 1 == count || (links[i + 1].prev && *links[i + 1].prev == links[i].hash);
       if (atBreakIntact) {
         return broken(count, lastWhole + 1,
-                      "line " + std::to_string(lastWhole + 1) +
-                          " does not match the hash line " + std::to_string(number) +
+                      "line " + std::to_string(lastWhole + 1) + " does not match the hash line " +
+                          std::to_string(number) +
                           " recorded for it: it was altered, or lines after it were removed");
       }
       return broken(count, number,
@@ -198,8 +198,8 @@ AuditChainReport verifyAuditChain(const std::filesystem::path& path,
     const std::uint64_t records = base + chained;
     auto problem = checkpointProblem(*checkpoint, number, *links[i].prev, records, keys);
     if (!problem.empty()) return broken(count, number, std::move(problem));
-    report.checkpoints.push_back({path.string(), number, records, checkpoint->head,
-                                  checkpoint->time, checkpoint->kid});
+    report.checkpoints.push_back(
+        {path.string(), number, records, checkpoint->head, checkpoint->time, checkpoint->kid});
   }
   report.intact = true;
   report.lines = count;
@@ -250,8 +250,7 @@ AuditChainReport verifyAuditFiles(const std::vector<std::filesystem::path>& file
     total.records = report.records;
     previousHash = report.lastHash;
     total.lastHash = report.lastHash;
-    total.tornLines.insert(total.tornLines.end(), report.tornLines.begin(),
-                           report.tornLines.end());
+    total.tornLines.insert(total.tornLines.end(), report.tornLines.begin(), report.tornLines.end());
     total.checkpoints.insert(total.checkpoints.end(), report.checkpoints.begin(),
                              report.checkpoints.end());
   }

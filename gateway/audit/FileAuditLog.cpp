@@ -44,8 +44,7 @@ FileAuditLog::FileAuditLog(std::filesystem::path path, AuditConfig::Durability d
     : FileAuditLog(AuditConfig{std::move(path), durability, rotateBytes, {}}, std::nullopt,
                    operations) {}
 
-FileAuditLog::FileAuditLog(const AuditConfig& config)
-    : FileAuditLog(config, std::nullopt) {}
+FileAuditLog::FileAuditLog(const AuditConfig& config) : FileAuditLog(config, std::nullopt) {}
 
 FileAuditLog::FileAuditLog(const AuditConfig& config, std::optional<AuditCheckpointSigner> signer,
                            AuditFileOperations& operations)

@@ -107,8 +107,8 @@ class FileAuditLog : public AuditLog {
   enum class WriteResult { Written, WriteFailed, SyncFailed };
   // Where the chain stands; the writer thread's alone once the file is open.
   struct ChainState {
-    std::string prev;                 // SHA-256 hex of the last line in the chain
-    std::uint64_t records = 0;        // lines in the chain, from its first line across rotations
+    std::string prev;                   // SHA-256 hex of the last line in the chain
+    std::uint64_t records = 0;          // lines in the chain, from its first line across rotations
     std::uint64_t sinceCheckpoint = 0;  // of them, after the last checkpoint
     std::chrono::steady_clock::time_point lastCheckpoint;  // or when the file was opened
   };

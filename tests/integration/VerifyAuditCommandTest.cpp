@@ -60,7 +60,8 @@ CtlRun runCtl(const std::vector<std::string>& args) {
   const std::filesystem::path directory(made);
   const auto outPath = directory / "stdout";
   const auto errPath = directory / "stderr";
-  const auto binary = (std::filesystem::path(ONCEGATE_BINARY_DIR) / "gateway" / "oncegatectl").string();
+  const auto binary =
+      (std::filesystem::path(ONCEGATE_BINARY_DIR) / "gateway" / "oncegatectl").string();
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -156,7 +157,8 @@ TEST_F(VerifyAuditCommandTest, ARewrittenChainFailsAtTheFirstCheckpointItsSignat
 
   const auto run = runCtl({"verify-audit", path, "--keys", jwks_});
   EXPECT_EQ(run.status, 1);
-  EXPECT_THAT(run.err, HasSubstr("BROKEN: " + path + ": line 5 of 13: line 5 is a checkpoint "
+  EXPECT_THAT(run.err, HasSubstr("BROKEN: " + path +
+                                 ": line 5 of 13: line 5 is a checkpoint "
                                  "whose signature does not verify with key '2026-12'"));
   EXPECT_THAT(run.out, IsEmpty());
 }

@@ -141,8 +141,9 @@ TEST(AuditChainVerifierTest, ATornLineIsSkippedWhenTheNextLineChainsToTheLastWho
 
   // Torn bytes at the very end (the crash, before any restart): reported, nothing to break.
   lines.erase(lines.begin() + 3, lines.end());
-  std::ofstream(path, std::ios::binary | std::ios::trunc)
-      << lines[0] << '\n' << lines[1] << '\n' << lines[2];
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << lines[0] << '\n'
+                                                          << lines[1] << '\n'
+                                                          << lines[2];
   report = verifyAuditChain(path);
   EXPECT_TRUE(report.intact) << report.problem;
   ASSERT_EQ(report.tornLines.size(), 1u);

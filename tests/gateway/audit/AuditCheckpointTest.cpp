@@ -120,7 +120,8 @@ TEST(AuditCheckpointTest, ACheckpointFollowsEveryNRecordsAndTheLastOneClosesTheT
     const auto& line = lines[number - 1];
     EXPECT_EQ(line.rfind(R"({"time":")", 0), 0u) << line;
     EXPECT_NE(line.find(R"("event":"audit_checkpoint","records":)" + std::to_string(number) +
-                        R"(,"head":")" + sha256Hex(lines[number - 2]) + R"(","kid":"2026-12",)"
+                        R"(,"head":")" + sha256Hex(lines[number - 2]) +
+                        R"(","kid":"2026-12",)"
                         R"("signature":")"),
               std::string::npos)
         << line;
@@ -317,8 +318,7 @@ TEST(AuditCheckpointTest, ARewrittenTrailIsCaughtByTheCheckpointSignature) {
   auto report = verifyAuditChain(path, &verifyKeys);
   EXPECT_FALSE(report.intact);
   EXPECT_EQ(report.firstBrokenLine, 5u);
-  EXPECT_NE(report.problem.find("signature does not verify with key '2026-12'"),
-            std::string::npos)
+  EXPECT_NE(report.problem.find("signature does not verify with key '2026-12'"), std::string::npos)
       << report.problem;
   // Without the keys only heads and counts are checked, and they were forged too.
   report = verifyAuditChain(path);
@@ -373,8 +373,7 @@ TEST(AuditCheckpointTest, AnUnknownKeyIdOrAnotherKeyIsAFailureNamingTheLine) {
   report = verifyAuditChain(path, &impostor);
   EXPECT_FALSE(report.intact);
   EXPECT_EQ(report.firstBrokenLine, 5u);
-  EXPECT_NE(report.problem.find("signature does not verify"), std::string::npos)
-      << report.problem;
+  EXPECT_NE(report.problem.find("signature does not verify"), std::string::npos) << report.problem;
 }
 
 TEST(AuditCheckpointTest, ATrailCutAfterItsLastCheckpointShowsTheLinesAfterItAsUnprotected) {
