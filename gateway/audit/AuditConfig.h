@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string_view>
@@ -8,8 +9,20 @@
 
 namespace oncegate {
 
+// `audit.checkpoint:` defaults (each written here only).
+inline constexpr std::uint64_t kDefaultAuditCheckpointRecords = 1000;
+inline constexpr std::chrono::milliseconds kDefaultAuditCheckpointInterval{60 * 1000};
+
 // gateway.yaml's `audit: { path: var/audit.jsonl, durability: strict }`.
 struct AuditConfig {
+  // `checkpoint: { records: 1000, interval: 1m }`: a signed checkpoint (the chain head, the count
+  // of lines and the time) is appended after this many lines, or this long after the last one
+  // when lines came since; only with `signing:` configured (FileAuditLog is given the key).
+  struct Checkpoint {
+    std::uint64_t records = kDefaultAuditCheckpointRecords;
+    std::chrono::milliseconds interval = kDefaultAuditCheckpointInterval;
+  };
+
   // strict: no answer leaves before its audit record is fsynced (group commit keeps it cheap).
   // batch: records are fsynced in the background at most every 200 ms; a crash may lose the
   // last fraction of a second of records.
@@ -20,7 +33,14 @@ struct AuditConfig {
   // `rotate: 1GiB`: once the file reaches this size it is renamed PATH.<UTC time> and a new one
   // continues the chain. 0 (no `rotate:`) keeps one file.
   std::uint64_t rotateBytes = 0;
+  Checkpoint checkpoint;
 };
+
+// The bounds of `checkpoint:`. Below them the trail would be mostly checkpoints; above them a
+// trail cut short could lose a day of records without a signed head to show it.
+inline constexpr std::int64_t kMaxAuditCheckpointRecords = 1000000;
+inline constexpr std::chrono::milliseconds kMinAuditCheckpointInterval{1000};
+inline constexpr std::chrono::milliseconds kMaxAuditCheckpointInterval{24 * 60 * 60 * 1000};
 
 // The smallest `rotate:` accepted: a trail rotated every few records would be a trail of files.
 inline constexpr std::uint64_t kMinAuditRotateBytes = 1024 * 1024;
@@ -29,8 +49,9 @@ inline constexpr std::string_view kDefaultAuditPath = "var/audit.jsonl";
 inline constexpr AuditConfig::Durability kDefaultAuditDurability = AuditConfig::Durability::Strict;
 
 // Parses the value of `audit:`. A relative path is taken relative to `baseDir` (the directory of
-// gateway.yaml); ${VAR} references in it are expanded. Unknown keys and a durability other than
-// strict or batch are rejected with file:line.
+// gateway.yaml); ${VAR} references in it are expanded. Unknown keys (in `checkpoint:` too), a
+// durability other than strict or batch and a checkpoint bound out of range are rejected with
+// file:line.
 AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path& baseDir);
 
 // The configuration used when gateway.yaml has no `audit:`.

@@ -14,6 +14,7 @@
 #include "common/Error.h"
 #include "common/JsonWriter.h"
 #include "common/UtcTimestamp.h"
+#include "gateway/audit/AuditChainTail.h"
 #include "gateway/audit/AuditLine.h"
 
 namespace oncegate {
@@ -23,38 +24,10 @@ namespace {
 // How many times a failing write is retried when the log is being closed, before the remaining
 // records are given up (and reported) so that shutdown cannot hang forever on a full disk.
 constexpr int kShutdownAttempts = 3;
-constexpr std::size_t kTailChunk = 4096;
 
 [[noreturn]] void failOpen(const std::filesystem::path& path, std::string_view what, int error) {
   throw Error(ErrorCode::InvalidConfig, "audit log " + path.string() + ": " + std::string(what) +
                                             ": " + std::strerror(error));
-}
-
-// The last line of the file (without its newline), read backwards in chunks; `complete` is false
-// when the file does not end with a newline (a write torn by a crash).
-std::string readLastLine(int fd, off_t size, bool& complete) {
-  std::string line;
-  complete = true;
-  if (size == 0) return line;
-  char last = 0;
-  if (pread(fd, &last, 1, size - 1) != 1) return line;
-  complete = last == '\n';
-  off_t end = complete ? size - 1 : size;
-  std::string chunk;
-  while (end > 0) {
-    const auto length = static_cast<std::size_t>(std::min<off_t>(end, kTailChunk));
-    chunk.resize(length);
-    const off_t start = end - static_cast<off_t>(length);
-    if (pread(fd, chunk.data(), length, start) != static_cast<ssize_t>(length)) break;
-    const auto newline = chunk.rfind('\n');
-    if (newline != std::string::npos) {
-      line.insert(0, chunk, newline + 1);
-      break;
-    }
-    line.insert(0, chunk);
-    end = start;
-  }
-  return line;
 }
 
 void syncDirectory(const std::filesystem::path& directory) {
@@ -68,16 +41,22 @@ void syncDirectory(const std::filesystem::path& directory) {
 
 FileAuditLog::FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability,
                            std::uint64_t rotateBytes, AuditFileOperations& operations)
-    : path_(std::move(path)),
-      durability_(durability),
-      rotateBytes_(rotateBytes),
+    : FileAuditLog(AuditConfig{std::move(path), durability, rotateBytes, {}}, std::nullopt,
+                   operations) {}
+
+FileAuditLog::FileAuditLog(const AuditConfig& config) : FileAuditLog(config, std::nullopt) {}
+
+FileAuditLog::FileAuditLog(const AuditConfig& config, std::optional<AuditCheckpointSigner> signer,
+                           AuditFileOperations& operations)
+    : path_(config.path),
+      durability_(config.durability),
+      rotateBytes_(config.rotateBytes),
+      checkpointEvery_(config.checkpoint),
+      signer_(std::move(signer)),
       operations_(operations) {
   open();
   writer_ = std::thread([this] { writerLoop(); });
 }
-
-FileAuditLog::FileAuditLog(const AuditConfig& config)
-    : FileAuditLog(config.path, config.durability, config.rotateBytes) {}
 
 FileAuditLog::~FileAuditLog() {
   {
@@ -119,14 +98,20 @@ void FileAuditLog::open() {
     close(fd_);
     failOpen(path_, "cannot read", error);
   }
-  bool complete = true;
-  const std::string last = readLastLine(fd_, info.st_size, complete);
-  prev_ = last.empty() && info.st_size == 0 ? std::string(AuditLine::kFirstPrev) : sha256Hex(last);
-  if (!complete) {
-    // Keep the torn bytes (removing them would hide what happened) and start a fresh line;
-    // the verifier reports the torn line.
-    spdlog::warn("audit log {}: the last line was incomplete (crash during a write?)",
-                 path_.string());
+  const auto tail = AuditChainTail::read(fd_, info.st_size);
+  chain_.prev = tail.lastHash.empty() ? std::string(AuditLine::kFirstPrev) : tail.lastHash;
+  chain_.records = tail.records;
+  chain_.sinceCheckpoint = tail.sinceCheckpoint;
+  chain_.lastCheckpoint = std::chrono::steady_clock::now();
+  if (tail.missingNewline) {
+    // Keep the torn bytes (removing them would hide what happened) and start a fresh line that
+    // chains to the last whole one; the verifier reports the torn line and goes on.
+    if (tail.endsTorn) {
+      spdlog::warn(
+          "audit log {}: the last line was incomplete (crash during a write?); it is kept, and "
+          "the next line chains to the last whole line",
+          path_.string());
+    }
     std::size_t written = 0;
     if (writeAndSync(fd_, "\n", written, true) != WriteResult::Written) {
       close(fd_);
@@ -255,6 +240,8 @@ void FileAuditLog::rotate() {
     if (!rotateFailed_) spdlog::error("audit log {}: cannot rotate: {}", path_.string(), why);
     rotateFailed_ = true;
   };
+  // The file ends with a signed head, so that cutting its tail off shows.
+  if (!writeCheckpoint()) return fail("cannot write the checkpoint that closes the file");
   // Nothing unsynced is left behind a rename.
   if (!sync(fd_)) return fail("fdatasync failed");
   const std::string stamp = compactUtcTimestamp();
@@ -286,31 +273,85 @@ void FileAuditLog::rotate() {
     return restore(-1, e.message());
   }
   // The new file begins with the link to the old one: a verifier given this file alone knows it
-  // continues another, and removing lines from its head still breaks the chain.
+  // continues another, and removing lines from its head still breaks the chain. The record
+  // carries the chain's count so that the count goes on without reading the old file; a
+  // checkpoint right after it gives the new file a signed head from its start.
+  const ChainState before = chain_;
   std::string record;
   JsonWriter json(record);
   json.beginObject().key("time").string(utcTimestamp()).key("event").string(kRotationEvent);
-  json.key("continues").string(rotated.filename().string()).endObject();
-  std::string line = AuditLine::chain(AuditLine::prepare(std::move(record)), prev_);
-  std::string hash = sha256Hex(line);
-  line.push_back('\n');
+  json.key("continues").string(rotated.filename().string());
+  json.key("records").integer(static_cast<std::int64_t>(chain_.records + 1)).endObject();
+  std::string bytes;
+  appendLine(bytes, AuditLine::prepare(std::move(record)));
+  if (signer_) appendCheckpoint(bytes);
   std::size_t written = 0;
-  if (writeAndSync(fresh, line, written, true) != WriteResult::Written) {
+  if (writeAndSync(fresh, bytes, written, true) != WriteResult::Written) {
+    chain_ = before;
     return restore(fresh, "cannot write the rotation record");
   }
   close(fd_);
   fd_ = fresh;
-  prev_ = std::move(hash);
   if (rotateFailed_) spdlog::info("audit log {}: rotating again", path_.string());
   rotateFailed_ = false;
   spdlog::info("audit log {}: rotated; the previous records are in {}", path_.string(),
                rotated.string());
 }
 
+void FileAuditLog::appendLine(std::string& bytes, std::string_view prepared) {
+  std::string line = AuditLine::chain(prepared, chain_.prev);
+  chain_.prev = sha256Hex(line);
+  ++chain_.records;
+  ++chain_.sinceCheckpoint;
+  bytes.append(line);
+  bytes.push_back('\n');
+}
+
+void FileAuditLog::appendCheckpoint(std::string& bytes) {
+  const auto checkpoint = signer_->sign(chain_.prev, chain_.records + 1, utcTimestamp());
+  appendLine(bytes, checkpoint.record());
+  chain_.sinceCheckpoint = 0;
+  chain_.lastCheckpoint = std::chrono::steady_clock::now();
+}
+
+std::optional<std::chrono::steady_clock::time_point> FileAuditLog::checkpointDue() const {
+  if (!signer_ || chain_.sinceCheckpoint == 0) return std::nullopt;
+  return chain_.lastCheckpoint + checkpointEvery_.interval;
+}
+
+bool FileAuditLog::writeCheckpoint() {
+  if (!signer_ || chain_.sinceCheckpoint == 0) return true;
+  if (syncBroken_) return false;  // nothing written now can be proven on disk
+  const ChainState before = chain_;
+  struct stat info {};
+  const bool sizeKnown = fstat(fd_, &info) == 0;
+  std::string bytes;
+  try {
+    appendCheckpoint(bytes);
+  } catch (const std::exception& e) {
+    chain_ = before;
+    spdlog::error("audit log {}: cannot sign a checkpoint: {}", path_.string(), e.what());
+    return false;
+  }
+  std::size_t written = 0;
+  const auto result = writeAndSync(fd_, bytes, written, true);
+  if (result == WriteResult::Written) return true;
+  if (result == WriteResult::WriteFailed) {
+    chain_ = before;
+    // A part of the line must not run into the next one; left torn, the next line still chains
+    // to the line before it.
+    if (written != 0 && (!sizeKnown || ftruncate(fd_, info.st_size) != 0)) {
+      std::size_t newline = 0;
+      writeAndSync(fd_, "\n", newline, false);
+    }
+  }
+  return false;  // a failed sync is final (sync() said so); the line stays in the file
+}
+
 FileAuditLog::BatchResult FileAuditLog::writeBatch(const std::deque<Pending>& batch, bool sync) {
   // The writer thread must outlive anything thrown at it: an escaped exception would end the
   // process (std::terminate) with every waiting request.
-  const std::string prevBefore = prev_;
+  const ChainState chainBefore = chain_;
   try {
     return writeBatchOrThrow(batch, sync);
   } catch (const std::exception& e) {
@@ -319,7 +360,7 @@ FileAuditLog::BatchResult FileAuditLog::writeBatch(const std::deque<Pending>& ba
   } catch (...) {
     spdlog::error("audit log {}: {} records not written", path_.string(), batch.size());
   }
-  prev_ = prevBefore;
+  chain_ = chainBefore;
   setWriteHealthy(false);
   return BatchResult{};
 }
@@ -329,22 +370,24 @@ FileAuditLog::BatchResult FileAuditLog::writeBatchOrThrow(const std::deque<Pendi
   const bool strict = durability_ == AuditConfig::Durability::Strict;
   if (strict && syncBroken_) return BatchResult{};  // queued before the sync failed
 
-  const std::string prevBefore = prev_;
+  const ChainState chainBefore = chain_;
   struct stat before {};
   const bool sizeKnown = fstat(fd_, &before) == 0;
   std::string bytes;
   for (const auto& pending : batch) {
-    std::string line = AuditLine::chain(pending.record, prev_);
-    prev_ = sha256Hex(line);
-    bytes.append(line);
-    bytes.push_back('\n');
+    appendLine(bytes, pending.record);
+    if (signer_ && chain_.sinceCheckpoint >= checkpointEvery_.records) appendCheckpoint(bytes);
+  }
+  // A busy trail reaches its interval between batches: its checkpoint goes with this one.
+  if (const auto due = checkpointDue(); due && *due <= std::chrono::steady_clock::now()) {
+    appendCheckpoint(bytes);
   }
   // Strict mode: the requests of this batch are waiting. Rather than hold them while the disk
   // is failing, take the batch back out of the file (so the chain stays whole) and tell them it
   // was not recorded: they answer 503 and serve no data.
   const auto takeBack = [&](std::size_t written) {
     if (!sizeKnown || (written != 0 && ftruncate(fd_, before.st_size) != 0)) return false;
-    prev_ = prevBefore;
+    chain_ = chainBefore;
     spdlog::error("audit log {}: {} records could not be written; their requests are refused",
                   path_.string(), batch.size());
     return true;
@@ -384,10 +427,18 @@ void FileAuditLog::writerLoop() {
   std::uint64_t writtenUpTo = 0;  // appended_ as of the last batch written in full
   std::unique_lock lock(mutex_);
   while (true) {
+    const auto checkpointAt = checkpointDue();
     if (strict) {
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      const auto ready = [&] { return stopping_ || !queue_.empty(); };
+      if (checkpointAt) {
+        wake_.wait_until(lock, *checkpointAt, ready);
+      } else {
+        wake_.wait(lock, ready);
+      }
     } else {
-      wake_.wait_for(lock, kBatchSyncInterval, [&] {
+      auto until = std::chrono::steady_clock::now() + kBatchSyncInterval;
+      if (checkpointAt && *checkpointAt < until) until = *checkpointAt;
+      wake_.wait_until(lock, until, [&] {
         return stopping_ || flushRequested_ || queue_.size() >= kBatchWriteThreshold;
       });
     }
@@ -408,6 +459,17 @@ void FileAuditLog::writerLoop() {
         durable_ = writtenUpTo;
         synced_.notify_all();
         continue;  // records may have come meanwhile
+      }
+      // An idle trail gets its checkpoint once the interval has passed; a closing one at once
+      // (the queue has drained), so that the file ends with a signed head.
+      if (stopping_ || (checkpointAt && *checkpointAt <= now)) {
+        lock.unlock();
+        if (!writeCheckpoint()) {
+          // Tried again after kRetryDelay rather than at once and for ever.
+          chain_.lastCheckpoint =
+              std::chrono::steady_clock::now() + kRetryDelay - checkpointEvery_.interval;
+        }
+        lock.lock();
       }
       if (stopping_) return;
       continue;

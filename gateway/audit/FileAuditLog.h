@@ -6,11 +6,13 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/LatencyHistogram.h"
+#include "gateway/audit/AuditCheckpointSigner.h"
 #include "gateway/audit/AuditConfig.h"
 #include "gateway/audit/AuditFileOperations.h"
 #include "gateway/audit/AuditLog.h"
@@ -29,6 +31,13 @@ namespace oncegate {
 // the log stays unhealthy and strict appends are refused until the process restarts.
 // No durable callback runs, and no callback is destroyed, while append() or healthy() would wait:
 // a callback owns request state whose release may be slow, and may append again.
+// Given a signer, the writer appends a signed checkpoint (AuditCheckpoint) after every
+// checkpoint.records lines, checkpoint.interval after the last one when lines came since, when
+// it closes (after the queue drains), and before and after a rotation: every file ends with a
+// checkpoint and the next one starts from a signed head.
+// A file whose last write was torn by a crash gets a newline on open, and the next line chains
+// to the last whole line: the torn bytes stay (removing them would hide what happened) and the
+// verifier reports them.
 class FileAuditLog : public AuditLog {
  public:
   static constexpr std::chrono::milliseconds kBatchSyncInterval{200};
@@ -64,6 +73,9 @@ class FileAuditLog : public AuditLog {
                std::uint64_t rotateBytes = 0,
                AuditFileOperations& operations = AuditFileOperations::system());
   explicit FileAuditLog(const AuditConfig& config);
+  // With `signer`, checkpoints are written as `config.checkpoint` says (see above).
+  FileAuditLog(const AuditConfig& config, std::optional<AuditCheckpointSigner> signer,
+               AuditFileOperations& operations = AuditFileOperations::system());
   ~FileAuditLog() override;
 
   FileAuditLog(const FileAuditLog&) = delete;
@@ -93,6 +105,13 @@ class FileAuditLog : public AuditLog {
     Durable durable;
   };
   enum class WriteResult { Written, WriteFailed, SyncFailed };
+  // Where the chain stands; the writer thread's alone once the file is open.
+  struct ChainState {
+    std::string prev;                   // SHA-256 hex of the last line in the chain
+    std::uint64_t records = 0;          // lines in the chain, from its first line across rotations
+    std::uint64_t sinceCheckpoint = 0;  // of them, after the last checkpoint
+    std::chrono::steady_clock::time_point lastCheckpoint;  // or when the file was opened
+  };
   struct BatchResult {
     bool inFile = false;    // every line is in the file (synced or not)
     bool recorded = false;  // in the file and, strict, synced: what `durable` is told
@@ -100,6 +119,16 @@ class FileAuditLog : public AuditLog {
   };
 
   void open();
+  // Chains `prepared` to the chain's head and adds the line to `bytes`.
+  void appendLine(std::string& bytes, std::string_view prepared);
+  // Adds a signed checkpoint of the current head to `bytes` (signer_ only).
+  void appendCheckpoint(std::string& bytes);
+  // When a checkpoint is due by checkpoint.interval; nullopt when none is (no signer, or no line
+  // since the last one).
+  std::optional<std::chrono::steady_clock::time_point> checkpointDue() const;
+  // Writes and syncs a checkpoint on its own when a line came since the last one; false when it
+  // could not be written (the chain then stays where it was). Writer thread only.
+  bool writeCheckpoint();
   // Opens (creating it and its directories) and locks `path_`; returns the descriptor.
   int openLocked() const;
   // Renames the full file PATH.<UTC time> and starts a new one whose first line, a rotation
@@ -123,11 +152,13 @@ class FileAuditLog : public AuditLog {
   std::filesystem::path path_;
   AuditConfig::Durability durability_;
   std::uint64_t rotateBytes_;
+  AuditConfig::Checkpoint checkpointEvery_;
+  std::optional<AuditCheckpointSigner> signer_;
   AuditFileOperations& operations_;
   LatencyHistogram fsyncDurations_;
   bool rotateFailed_ = false;  // writer thread only: a failure is logged once until one succeeds
   int fd_ = -1;
-  std::string prev_;  // writer thread only (after open)
+  ChainState chain_;  // writer thread only (after open)
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -436,6 +436,13 @@ TEST_F(AdminToolsTest, AnAuditorQueriesAndVerifiesTheTrail) {
   ASSERT_EQ(verified.status, 200) << verified.body;
   EXPECT_EQ(TestJson(verified.body).at("/intact"), "true");
   EXPECT_GE(std::stol(TestJson(verified.body).at("/lines")), 9L);
+  // No signing: configured, so no checkpoint: every line is unprotected.
+  EXPECT_EQ(TestJson(verified.body).at("/records"), TestJson(verified.body).at("/lines"));
+  EXPECT_EQ(TestJson(verified.body).at("/torn_lines"), "[]");
+  EXPECT_EQ(TestJson(verified.body).at("/checkpoints"), "0");
+  EXPECT_EQ(TestJson(verified.body).at("/signatures_checked"), "false");
+  EXPECT_EQ(TestJson(verified.body).at("/last_checkpoint"), "<missing>");
+  EXPECT_EQ(TestJson(verified.body).at("/unprotected_lines"), TestJson(verified.body).at("/lines"));
 }
 
 TEST_F(AdminToolsTest, EveryKindKeepsItsHistoryAndTheChangeLogSaysWhatChanged) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "AuditTestFiles.h"
 #include "gateway/audit/AuditChainVerifier.h"
 #include "gateway/audit/FileAuditLog.h"
@@ -99,6 +101,54 @@ TEST(AuditChainVerifierTest, AnInsertedLineIsNamed) {
   const auto report = verifyAuditChain(path);
   EXPECT_FALSE(report.intact);
   EXPECT_EQ(report.firstBrokenLine, 2u) << report.problem;
+}
+
+TEST(AuditChainVerifierTest, AnInsertedLineWithoutPrevIsABreakNotATornLine) {
+  TempDir dir;
+  const auto path = writeTrail(dir, 4);
+  auto lines = readLines(path);
+  // Whole JSON without a prev: not a write cut short, even though the next line chains on.
+  lines.insert(lines.begin() + 2, R"({"line":99,"subject":"330102196001010011"})");
+  writeLines(path, lines);
+  const auto report = verifyAuditChain(path);
+  EXPECT_FALSE(report.intact);
+  EXPECT_EQ(report.firstBrokenLine, 3u) << report.problem;
+}
+
+TEST(AuditChainVerifierTest, ATornLineIsSkippedWhenTheNextLineChainsToTheLastWholeOne) {
+  TempDir dir;
+  const auto path = writeTrail(dir, 4);
+  auto lines = readLines(path);
+  // What a restart after a crash mid-write leaves: the torn bytes, then a line chained to the
+  // last whole line (line 2).
+  const std::string whole = lines[2];
+  lines[2] = whole.substr(0, whole.size() / 2);
+  lines.insert(lines.begin() + 3, whole);
+  writeLines(path, lines);
+  auto report = verifyAuditChain(path);
+  EXPECT_TRUE(report.intact) << report.problem;
+  ASSERT_EQ(report.tornLines.size(), 1u);
+  EXPECT_EQ(report.tornLines[0].line, 3u);
+  EXPECT_EQ(report.lines, 5u);
+  EXPECT_EQ(report.records, 4u);
+
+  // The same torn bytes with a line after them that does not chain to line 2: a break.
+  lines.erase(lines.begin() + 3);
+  writeLines(path, lines);
+  report = verifyAuditChain(path);
+  EXPECT_FALSE(report.intact);
+  EXPECT_EQ(report.firstBrokenLine, 3u) << report.problem;
+
+  // Torn bytes at the very end (the crash, before any restart): reported, nothing to break.
+  lines.erase(lines.begin() + 3, lines.end());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << lines[0] << '\n'
+                                                          << lines[1] << '\n'
+                                                          << lines[2];
+  report = verifyAuditChain(path);
+  EXPECT_TRUE(report.intact) << report.problem;
+  ASSERT_EQ(report.tornLines.size(), 1u);
+  EXPECT_EQ(report.tornLines[0].line, 3u);
+  EXPECT_EQ(report.records, 2u);
 }
 
 TEST(AuditChainVerifierTest, RemovedFirstLinesAreDetected) {

@@ -102,5 +102,56 @@ TEST(AuditConfigTest, RejectsARotationSizeTooSmallOrNotASize) {
   EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
 }
 
+TEST(AuditConfigTest, CheckpointDefaultsApplyWithoutTheKeyAndToAnEmptyMapping) {
+  for (const auto* yaml : {"audit: {}", "audit: { checkpoint: {} }"}) {
+    const auto config = parse(yaml);
+    EXPECT_EQ(config.checkpoint.records, kDefaultAuditCheckpointRecords) << yaml;
+    EXPECT_EQ(config.checkpoint.interval, kDefaultAuditCheckpointInterval) << yaml;
+  }
+  EXPECT_EQ(kDefaultAuditCheckpointRecords, 1000u);
+  EXPECT_EQ(kDefaultAuditCheckpointInterval, std::chrono::minutes(1));
+  EXPECT_EQ(defaultAuditConfig(kBase).checkpoint.records, kDefaultAuditCheckpointRecords);
+}
+
+TEST(AuditConfigTest, ReadsCheckpointRecordsAndInterval) {
+  const auto config = parse("audit: { checkpoint: { records: 250, interval: 30s } }");
+  EXPECT_EQ(config.checkpoint.records, 250u);
+  EXPECT_EQ(config.checkpoint.interval, std::chrono::seconds(30));
+}
+
+TEST(AuditConfigTest, RejectsAnUnknownCheckpointKey) {
+  const auto message = rejection("audit:\n  checkpoint:\n    every: 10\n");
+  EXPECT_NE(message.find("gateway.yaml:3"), std::string::npos) << message;
+  EXPECT_NE(message.find("unknown key 'every'"), std::string::npos) << message;
+}
+
+TEST(AuditConfigTest, RejectsACheckpointThatIsNotAMapping) {
+  const auto message = rejection("audit:\n  checkpoint: 1000\n");
+  EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("expected a mapping"), std::string::npos) << message;
+}
+
+TEST(AuditConfigTest, RejectsCheckpointRecordsOutOfRange) {
+  for (const auto* value : {"0", "-5", "1000001", "many"}) {
+    const auto message =
+        rejection(std::string("audit:\n  checkpoint:\n    records: ") + value + "\n");
+    EXPECT_NE(message.find("gateway.yaml:3"), std::string::npos) << value << ": " << message;
+  }
+  EXPECT_NE(rejection("audit:\n  checkpoint: { records: 0 }\n").find("from 1 to 1000000"),
+            std::string::npos);
+}
+
+TEST(AuditConfigTest, RejectsACheckpointIntervalOutOfRangeOrNotADuration) {
+  for (const auto* value : {"500ms", "2d"}) {
+    const auto message =
+        rejection(std::string("audit:\n  checkpoint:\n    interval: ") + value + "\n");
+    EXPECT_NE(message.find("gateway.yaml:3"), std::string::npos) << value << ": " << message;
+    EXPECT_NE(message.find("between 1s and 24h"), std::string::npos) << value << ": " << message;
+  }
+  const auto message = rejection("audit:\n  checkpoint:\n    interval: hourly\n");
+  EXPECT_NE(message.find("gateway.yaml:3"), std::string::npos) << message;
+  EXPECT_NE(message.find("expected a duration"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace oncegate

@@ -305,7 +305,7 @@ TEST(FileAuditLogTest, UnopenablePathIsAClearError) {
   }
 }
 
-TEST(FileAuditLogTest, ATornLastLineIsKeptAndTheChainGoesOnFromIt) {
+TEST(FileAuditLogTest, ATornLastLineIsKeptAndTheChainGoesOnFromTheLastWholeLine) {
   TempDir dir;
   const auto path = dir.path() / "audit.jsonl";
   {
@@ -323,10 +323,13 @@ TEST(FileAuditLogTest, ATornLastLineIsKeptAndTheChainGoesOnFromIt) {
   const auto lines = readLines(path);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[1], R"({"torn":)");
-  EXPECT_EQ(lines[2], R"({"a":2,"prev":")" + sha256Hex(lines[1]) + "\"}");
+  EXPECT_EQ(lines[2], R"({"a":2,"prev":")" + sha256Hex(lines[0]) + "\"}");
   const auto report = verifyAuditChain(path);
-  EXPECT_FALSE(report.intact);
-  EXPECT_EQ(report.firstBrokenLine, 2u);
+  EXPECT_TRUE(report.intact) << report.problem;
+  ASSERT_EQ(report.tornLines.size(), 1u);
+  EXPECT_EQ(report.tornLines[0].line, 2u);
+  EXPECT_EQ(report.lines, 3u);
+  EXPECT_EQ(report.records, 2u) << "a torn line is not in the chain";
 }
 
 // The audit files of `dir` other than `current`, oldest first (their names sort by time).
