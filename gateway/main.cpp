@@ -25,6 +25,7 @@
 #include "connectors/odbc/OdbcSource.h"
 #include "gateway/admin/AdminRouter.h"
 #include "gateway/api/ApiHandler.h"
+#include "gateway/audit/AuditCheckpointSigner.h"
 #include "gateway/audit/FileAuditLog.h"
 #include "gateway/audit/RefusalTally.h"
 #include "gateway/cache/CacheInvalidation.h"
@@ -322,7 +323,15 @@ int main(int argc, char** argv) {
         if (channel != nullptr) channel->stop();
       }
     } stopInvalidationsAtExit{invalidations.get()};
-    oncegate::FileAuditLog audit(gateway.audit);
+    // Checkpoints are signed with the key that signs answers when the process starts; a key
+    // rotated in by SIGHUP signs answers at once and checkpoints from the next start (the old key
+    // stays published while it is configured, so both verify).
+    std::optional<oncegate::AuditCheckpointSigner> checkpointSigner;
+    if (gateway.signing) {
+      checkpointSigner =
+          oncegate::AuditCheckpointSigner{gateway.signing->signingKeyId, gateway.signing->signingKey};
+    }
+    oncegate::FileAuditLog audit(gateway.audit, std::move(checkpointSigner));
     // Counts 401s for the audit log (one record per address and interval): destroyed before
     // it, writing what it counted, and after the handlers that count.
     oncegate::RefusalTally refusals(audit);
