@@ -283,8 +283,13 @@ void FileAuditLog::rotate() {
   json.key("continues").string(rotated.filename().string());
   json.key("records").integer(static_cast<std::int64_t>(chain_.records + 1)).endObject();
   std::string bytes;
-  appendLine(bytes, AuditLine::prepare(std::move(record)));
-  if (signer_) appendCheckpoint(bytes);
+  try {
+    appendLine(bytes, AuditLine::prepare(std::move(record)));
+    if (signer_) appendCheckpoint(bytes);
+  } catch (const std::exception& e) {
+    chain_ = before;
+    return restore(fresh, std::string("cannot sign the checkpoint: ") + e.what());
+  }
   std::size_t written = 0;
   if (writeAndSync(fresh, bytes, written, true) != WriteResult::Written) {
     chain_ = before;

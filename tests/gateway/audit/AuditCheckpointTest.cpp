@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +68,16 @@ void appendWritten(FileAuditLog& log, int n, std::size_t padding = 0) {
   auto future = written.get_future();
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   ASSERT_TRUE(future.get());
+}
+
+// Waits (up to 5 s) until `path` holds `count` lines ended by their newline.
+void waitForWholeLines(const std::filesystem::path& path, std::ptrdiff_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto text = testing::readFile(path);
+    if (std::count(text.begin(), text.end(), '\n') >= count) return;
+    std::this_thread::sleep_for(10ms);
+  }
 }
 
 // The 1-based numbers of the checkpoint lines of `lines`.
@@ -144,13 +156,52 @@ TEST(AuditCheckpointTest, AnIdleTrailGetsItsCheckpointOnceTheIntervalHasPassed) 
   const auto path = dir.path() / "audit.jsonl";
   FileAuditLog log(config(path, 1000, 200ms), signer());
   appendWritten(log, 1);
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (readLines(path).size() < 2 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-  }
+  waitForWholeLines(path, 2);
   const auto lines = readLines(path);
   ASSERT_EQ(lines.size(), 2u) << "no checkpoint after the interval";
   EXPECT_EQ(checkedCheckpoint(lines[1]).records, 2u);
+}
+
+// The real system calls, except that the next `checkpointFailures` checkpoints written run into
+// a full disk: half the line is written (a short write), then the rest fails with ENOSPC.
+class CheckpointFailingOperations : public AuditFileOperations {
+ public:
+  std::atomic<int> checkpointFailures{0};
+  ssize_t write(int fd, const void* data, std::size_t size) override {
+    const std::string_view bytes(static_cast<const char*>(data), size);
+    if (failNext_) {
+      failNext_ = false;
+      errno = ENOSPC;
+      return -1;
+    }
+    if (AuditCheckpoint::mayBe(bytes) && checkpointFailures.fetch_sub(1) > 0) {
+      failNext_ = true;
+      return AuditFileOperations::write(fd, data, size / 2);
+    }
+    return AuditFileOperations::write(fd, data, size);
+  }
+
+ private:
+  bool failNext_ = false;  // the writer thread's alone
+};
+
+TEST(AuditCheckpointTest, ACheckpointThatCannotBeWrittenIsTakenBackAndTriedAgain) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  CheckpointFailingOperations operations;
+  operations.checkpointFailures = 1;
+  FileAuditLog log(config(path, 1000, 200ms), signer(), operations);
+  appendWritten(log, 1);
+  // (The half line is there for a moment, before it is taken back: not a whole line.)
+  waitForWholeLines(path, 2);
+  const auto lines = readLines(path);
+  ASSERT_EQ(lines.size(), 2u) << "the checkpoint was not tried again";
+  EXPECT_LE(operations.checkpointFailures.load(), 0);
+  EXPECT_EQ(checkedCheckpoint(lines[1]).records, 2u);
+  const auto verifyKeys = keys();
+  const auto report = verifyAuditChain(path, &verifyKeys);
+  EXPECT_TRUE(report.intact) << report.problem;
+  EXPECT_TRUE(report.tornLines.empty()) << "the half-written checkpoint was left in the file";
 }
 
 TEST(AuditCheckpointTest, ABusyTrailGetsACheckpointAtTheIntervalBeforeTheCount) {
