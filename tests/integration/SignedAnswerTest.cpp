@@ -327,6 +327,26 @@ TEST_F(SignedAnswerTest, AnAnswerSignedBeforeAKeyRotationStillVerifies) {
     EXPECT_EQ(valid.status, 0) << valid.err;
   }
   EXPECT_THAT(verifyReceipt(before, keysUrl()).out, HasSubstr("signed by key 'answers-1'"));
+
+  // A rotation to a key that is not Ed25519 changes nothing, and the log names the key by its id.
+  const auto p256 =
+      runProgram({"openssl", "genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"});
+  ASSERT_EQ(p256.status, 0) << p256.err;
+  writeFile(directory / "keys" / "answers-3.pem", p256.out);
+  writeFile(directory / "gateway.yaml",
+            gatewayYaml("  keys:\n"
+                        "    - { id: answers-3, private_key: \"${file:keys/answers-3.pem}\" }\n"
+                        "    - { id: answers-2, private_key: \"${file:keys/answers-2.pem}\" }\n"));
+  ASSERT_EQ(::kill(gateway_->pid(), SIGHUP), 0);
+  const auto logged = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (gateway_->logs().find("gateway.yaml not reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < logged) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto logs = gateway_->logs();
+  EXPECT_THAT(logs, HasSubstr("signing key 'answers-3'"));
+  EXPECT_THAT(logs, ::testing::Not(HasSubstr(p256.out.substr(28, 40))));
+  EXPECT_EQ(keyIdOf(signatureHeader(resolve("refused").response)), "answers-2");
 }
 
 TEST_F(SignedAnswerTest, WithoutSigningAnswersAreUnsignedAndTheKeySetIsEmpty) {
