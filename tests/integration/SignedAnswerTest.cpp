@@ -25,6 +25,7 @@
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
+#include "TestCertificate.h"
 #include "TestCommands.h"
 #include "TestJson.h"
 #include "common/Base64Url.h"
@@ -347,6 +348,39 @@ TEST_F(SignedAnswerTest, AnAnswerSignedBeforeAKeyRotationStillVerifies) {
   EXPECT_THAT(logs, HasSubstr("signing key 'answers-3'"));
   EXPECT_THAT(logs, ::testing::Not(HasSubstr(p256.out.substr(28, 40))));
   EXPECT_EQ(keyIdOf(signatureHeader(resolve("refused").response)), "answers-2");
+}
+
+// The keys of an https:// URL are read only from a server whose certificate the given CA signed
+// (here the same keys served by a second instance with tls:).
+TEST_F(SignedAnswerTest, KeysFetchedOverHttpsComeFromACertifiedServerOnly) {
+  const auto saved = resolve("answer");
+  ASSERT_EQ(saved.response.status, 200);
+  const auto authority = TestCertificate::authority("signed-answers CA");
+  const auto server = TestCertificate::issued(authority, "127.0.0.1", TestCertificate::Use::Server);
+  auto files = files_;
+  files["tls/gateway.crt"] = server.certificatePem();
+  files["tls/gateway.key"] = server.keyPem();
+  files["gateway.yaml"] += "tls: { cert: tls/gateway.crt, key: tls/gateway.key }\n";
+  const GatewayProcess tls(files);
+  writeFile(work_ / "ca.pem", authority.certificatePem());
+  writeFile(work_ / "other-ca.pem", TestCertificate::authority("another CA").certificatePem());
+  const auto url = "https://127.0.0.1:" + std::to_string(tls.port()) + "/v1/keys";
+  const auto arguments = [&](const std::string& ca) {
+    return std::vector<std::string>{ctl(),
+                                    "verify-receipt",
+                                    saved.body.string(),
+                                    saved.signature.string(),
+                                    "--keys",
+                                    url,
+                                    "--ca",
+                                    ca};
+  };
+  const auto valid = runProgram(arguments((work_ / "ca.pem").string()));
+  EXPECT_EQ(valid.status, 0) << valid.err;
+  EXPECT_THAT(valid.out, HasSubstr("VALID: signed by key 'answers-1'"));
+  const auto refused = runProgram(arguments((work_ / "other-ca.pem").string()));
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(refused.err, HasSubstr("cannot fetch the keys from " + url));
 }
 
 TEST_F(SignedAnswerTest, WithoutSigningAnswersAreUnsignedAndTheKeySetIsEmpty) {
