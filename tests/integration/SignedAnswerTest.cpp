@@ -154,7 +154,8 @@ class SignedAnswerTest : public ::testing::Test {
   static std::string gatewayYaml(const std::string& signing) {
     return "listen: 127.0.0.1:1\nthreads: 2\n"
            "hash_key: signed-answers-hash-key-0123456789abcdef\n"
-           "audit: { path: audit/trail.jsonl, durability: batch }\n"
+           // strict: the answer is then handed over by the audit writer's thread
+           "audit: { path: audit/trail.jsonl, durability: strict }\n"
            "include: [documents.yaml]\n"
            "signing:\n" +
            signing;
