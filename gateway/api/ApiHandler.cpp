@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <string>
 #include <variant>
 
@@ -363,17 +364,29 @@ void ApiHandler::refuseAudited(const std::shared_ptr<ApiExchange>& exchange, Err
 
 void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
   auto call = callFor(*exchange);
-  auto done = [exchange, call](DataRequestService::Outcome outcome) {
-    if (auto* error = std::get_if<Error>(&outcome)) return exchange->fail(*error);
-    const auto& signer = call->snapshot->signer;
-    HttpResponse response;
-    response.body =
-        render(std::get<DataAnswer>(outcome), exchange->requestId, signer ? call.get() : nullptr);
+  // Rendered (and signed) where the answer settles, on this I/O thread; `done` then only sends
+  // it, wherever it runs.
+  auto rendered = std::make_shared<HttpResponse>();
+  call->settled = [rendered, requestId = exchange->requestId](
+                      const DataRequestService::Call& settledCall, const DataAnswer& answer) {
+    const auto& signer = settledCall.snapshot->signer;
+    rendered->body = render(answer, requestId, signer ? &settledCall : nullptr);
     // Over the exact bytes sent: nothing touches the body after this.
-    if (signer) {
-      response.headers.emplace_back(AnswerSigner::kHeaderName, signer->sign(response.body));
+    if (!signer) return;
+    try {
+      rendered->headers.emplace_back(AnswerSigner::kHeaderName, signer->sign(rendered->body));
+    } catch (const std::exception& e) {
+      // An answer that should be signed never leaves unsigned.
+      spdlog::error("request {}: the answer could not be signed: {}", requestId, e.what());
+      rendered->body.clear();
     }
-    exchange->finish(std::move(response));
+  };
+  auto done = [exchange, rendered](DataRequestService::Outcome outcome) {
+    if (auto* error = std::get_if<Error>(&outcome)) return exchange->fail(*error);
+    if (rendered->body.empty()) {
+      return exchange->fail(Error(ErrorCode::Internal, "internal error", "answer not signed"));
+    }
+    exchange->finish(std::move(*rendered));
   };
   call->client = DataRequestService::authenticate(*exchange->snapshot,
                                                   bearerToken(exchange->request.authorization),

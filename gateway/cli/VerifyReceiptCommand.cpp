@@ -35,12 +35,13 @@ namespace http = beast::http;
 
 constexpr std::string_view kUsage =
     "usage: oncegatectl verify-receipt BODY_FILE SIGNATURE [--keys JWKS_FILE_OR_URL] "
-    "[--config DIR]\n"
+    "[--config DIR] [--ca PEM_FILE]\n"
     "Checks a signed answer of /v1/resolve, /v1/verify or /v1/forms/{form}/prefill: BODY_FILE\n"
     "holds the body exactly as received (not reformatted), SIGNATURE is the value of its\n"
     "Oncegate-Signature header or a file holding it. The public keys come from --keys (a JWKS\n"
     "file, or the gateway's http:// or https:// .../v1/keys URL) or from the signing: keys of\n"
-    "the configuration directory --config (gateway.yaml only is read).\n"
+    "the configuration directory --config (gateway.yaml only is read). An https:// URL's\n"
+    "certificate is checked against the system's CAs, or against those of --ca.\n"
     "Prints what the answer states (request_id, issued_at, client, purpose, case, subject type)\n"
     "and the key that signed it when valid, otherwise why not.\n"
     "Exit status: 0 valid, 1 not valid (unknown key, bad signature, body changed, malformed)\n"
@@ -122,7 +123,7 @@ std::optional<Url> parseUrl(std::string_view text) {
 
 // GET of a small document, synchronously: one request, the answer's body. https:// checks the
 // server's certificate against the system's CAs and its name.
-std::string fetch(const Url& url) {
+std::string fetch(const Url& url, const std::optional<std::string>& caFile) {
   asio::io_context io;
   asio::ip::tcp::resolver resolver(io);
   const auto endpoints = resolver.resolve(url.host, url.port);
@@ -135,10 +136,20 @@ std::string fetch(const Url& url) {
   parser.body_limit(kMaxKeySetBytes);
   if (url.tls) {
     asio::ssl::context context(asio::ssl::context::tls_client);
-    context.set_default_verify_paths();
+    if (caFile) {
+      context.load_verify_file(*caFile);
+    } else {
+      context.set_default_verify_paths();
+    }
     context.set_verify_mode(asio::ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream(io, context);
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str())) {
+    // SNI names a host, never an address (RFC 6066); SSL_set_tlsext_host_name is a macro with a
+    // C cast, hence SSL_ctrl itself.
+    boost::system::error_code notAnAddress;
+    asio::ip::make_address(url.host, notAnAddress);
+    if (notAnAddress &&
+        SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(url.host.c_str())) != 1) {
       throw Error(ErrorCode::NotFound, "cannot set the TLS server name " + url.host);
     }
     stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
@@ -178,7 +189,7 @@ JsonWebKeySet keysFrom(const CtlArguments& arguments) {
   if (!keys) throw Error(ErrorCode::BadRequest, "give the public keys: --keys or --config");
   if (const auto url = parseUrl(*keys)) {
     try {
-      return JsonWebKeySet::parse(fetch(*url));
+      return JsonWebKeySet::parse(fetch(*url, arguments.option("ca")));
     } catch (const Error& e) {
       throw Error(ErrorCode::NotFound, "keys from " + *keys + ": " + e.message());
     } catch (const std::exception& e) {
@@ -249,7 +260,7 @@ CtlCommand verifyReceiptCommand() {
   return CtlCommand{"verify-receipt",
                     "check a signed answer (body and Oncegate-Signature) offline",
                     kUsage,
-                    {"keys", "config"},
+                    {"keys", "config", "ca"},
                     2,
                     runVerifyReceipt};
 }

@@ -58,11 +58,13 @@ bool AdminSecurityReload::reload() {
                               : std::string("unsigned"));
     return true;
   } catch (const Error& e) {
-    spdlog::error("gateway.yaml not reloaded, the admin tokens and secrets in force stay: {}",
-                  e.message());
+    spdlog::error(
+        "gateway.yaml not reloaded, the admin tokens, secrets and signing keys in force stay: {}",
+        e.message());
   } catch (const std::exception& e) {
-    spdlog::error("gateway.yaml not reloaded, the admin tokens and secrets in force stay: {}",
-                  e.what());
+    spdlog::error(
+        "gateway.yaml not reloaded, the admin tokens, secrets and signing keys in force stay: {}",
+        e.what());
   }
   return false;
 }

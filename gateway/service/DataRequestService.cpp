@@ -374,6 +374,7 @@ void DataRequestService::settle(const std::shared_ptr<Run>& run) {
   }
   if (run->form != nullptr) run->answer.form = summarise(*run->form, run->answer.fields);
   run->answer.settledAt = std::chrono::system_clock::now();
+  if (call.settled) call.settled(call, run->answer);
   if (stats_ != nullptr) {
     for (const auto& field : run->answer.fields)
       stats_->countFieldOutcome(fieldStatusName(field.status));

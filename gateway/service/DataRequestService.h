@@ -42,6 +42,10 @@ class DataRequestService {
     std::string traceId;  // for the audit record; may be empty
     std::string route;
     std::string subjectKey;  // the subject's key value once validated; empty before
+    // Runs on the I/O thread once the answer is settled, before it is audited, so that the API
+    // renders (and signs) it there: with strict durability `done` runs on the audit writer's
+    // thread, which should only hand answers over.
+    std::function<void(const Call&, const DataAnswer&)> settled;
   };
   using Outcome = std::variant<DataAnswer, Error>;
   using Done = std::function<void(Outcome)>;

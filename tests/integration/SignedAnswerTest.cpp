@@ -25,6 +25,7 @@
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
+#include "TestCertificate.h"
 #include "TestCommands.h"
 #include "TestJson.h"
 #include "common/Base64Url.h"
@@ -153,7 +154,8 @@ class SignedAnswerTest : public ::testing::Test {
   static std::string gatewayYaml(const std::string& signing) {
     return "listen: 127.0.0.1:1\nthreads: 2\n"
            "hash_key: signed-answers-hash-key-0123456789abcdef\n"
-           "audit: { path: audit/trail.jsonl, durability: batch }\n"
+           // strict: the answer is then handed over by the audit writer's thread
+           "audit: { path: audit/trail.jsonl, durability: strict }\n"
            "include: [documents.yaml]\n"
            "signing:\n" +
            signing;
@@ -327,6 +329,59 @@ TEST_F(SignedAnswerTest, AnAnswerSignedBeforeAKeyRotationStillVerifies) {
     EXPECT_EQ(valid.status, 0) << valid.err;
   }
   EXPECT_THAT(verifyReceipt(before, keysUrl()).out, HasSubstr("signed by key 'answers-1'"));
+
+  // A rotation to a key that is not Ed25519 changes nothing, and the log names the key by its id.
+  const auto p256 =
+      runProgram({"openssl", "genpkey", "-algorithm", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"});
+  ASSERT_EQ(p256.status, 0) << p256.err;
+  writeFile(directory / "keys" / "answers-3.pem", p256.out);
+  writeFile(directory / "gateway.yaml",
+            gatewayYaml("  keys:\n"
+                        "    - { id: answers-3, private_key: \"${file:keys/answers-3.pem}\" }\n"
+                        "    - { id: answers-2, private_key: \"${file:keys/answers-2.pem}\" }\n"));
+  ASSERT_EQ(::kill(gateway_->pid(), SIGHUP), 0);
+  const auto logged = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (gateway_->logs().find("gateway.yaml not reloaded") == std::string::npos &&
+         std::chrono::steady_clock::now() < logged) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto logs = gateway_->logs();
+  EXPECT_THAT(logs, HasSubstr("signing key 'answers-3'"));
+  EXPECT_THAT(logs, ::testing::Not(HasSubstr(p256.out.substr(28, 40))));
+  EXPECT_EQ(keyIdOf(signatureHeader(resolve("refused").response)), "answers-2");
+}
+
+// The keys of an https:// URL are read only from a server whose certificate the given CA signed
+// (here the same keys served by a second instance with tls:).
+TEST_F(SignedAnswerTest, KeysFetchedOverHttpsComeFromACertifiedServerOnly) {
+  const auto saved = resolve("answer");
+  ASSERT_EQ(saved.response.status, 200);
+  const auto authority = TestCertificate::authority("signed-answers CA");
+  const auto server = TestCertificate::issued(authority, "127.0.0.1", TestCertificate::Use::Server);
+  auto files = files_;
+  files["tls/gateway.crt"] = server.certificatePem();
+  files["tls/gateway.key"] = server.keyPem();
+  files["gateway.yaml"] += "tls: { cert: tls/gateway.crt, key: tls/gateway.key }\n";
+  const GatewayProcess tls(files);
+  writeFile(work_ / "ca.pem", authority.certificatePem());
+  writeFile(work_ / "other-ca.pem", TestCertificate::authority("another CA").certificatePem());
+  const auto url = "https://127.0.0.1:" + std::to_string(tls.port()) + "/v1/keys";
+  const auto arguments = [&](const std::string& ca) {
+    return std::vector<std::string>{ctl(),
+                                    "verify-receipt",
+                                    saved.body.string(),
+                                    saved.signature.string(),
+                                    "--keys",
+                                    url,
+                                    "--ca",
+                                    ca};
+  };
+  const auto valid = runProgram(arguments((work_ / "ca.pem").string()));
+  EXPECT_EQ(valid.status, 0) << valid.err;
+  EXPECT_THAT(valid.out, HasSubstr("VALID: signed by key 'answers-1'"));
+  const auto refused = runProgram(arguments((work_ / "other-ca.pem").string()));
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(refused.err, HasSubstr("cannot fetch the keys from " + url));
 }
 
 TEST_F(SignedAnswerTest, WithoutSigningAnswersAreUnsignedAndTheKeySetIsEmpty) {
