@@ -291,6 +291,26 @@ TEST_F(AuditShippingTest, TwoInstancesShipIntoOneDatabaseApart) {
   EXPECT_THAT(verified.out, HasSubstr("instance 'gw-b': chain intact"));
 }
 
+TEST_F(AuditShippingTest, VerifyAuditTakesFilesOrAStoreNotBothNorNeither) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"verify-audit"},
+           {"verify-audit", "trail.jsonl", "--store", store_},
+           {"verify-audit", "trail.jsonl", "--instance", "gw-a"},
+           {"verify-audit", "--store", store_, "--against-store", store_}}) {
+    const auto run = runCtl(args);
+    EXPECT_EQ(run.status, 2) << args.size();
+    EXPECT_THAT(run.err, HasSubstr("usage: oncegatectl verify-audit"));
+  }
+  // A store that cannot be reached is a failure, named without its password.
+  auto down = store_ + ";Pwd=not-the-password";
+  const auto port = down.find("Port=");
+  down.replace(port, down.find(';', port) - port, "Port=1");
+  const auto run = runCtl({"verify-audit", "--store", down});
+  EXPECT_EQ(run.status, 1);
+  EXPECT_THAT(run.err, HasSubstr("cannot verify the audit store"));
+  EXPECT_THAT(run.err, ::testing::Not(HasSubstr("not-the-password")));
+}
+
 // Checkpoints are written by the trail's writer once signing is configured; here the checkpoint
 // row is put in the store by hand for a line the gateway shipped, and the trail is then cut
 // before it.

@@ -222,6 +222,35 @@ inline void followsRotationSkipsTornLinesAndKeepsCheckpoints(const std::string& 
   EXPECT_EQ(checkpoints[0].values.at(4).toString(), "c2lnbmF0dXJl");
 }
 
+// The real writer rotates the trail (at 1 MiB) while the shipper reads it: the shipper follows
+// each rotated file to its end, then the file that continues it; every line once, in order.
+inline void followsTheWriterAcrossLiveRotations(const std::string& store) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  FileAuditLog log(path, AuditConfig::Durability::Batch, kMinAuditRotateBytes);
+  AuditShipper shipper(options(store, path));
+  constexpr int kRecords = 9000;  // about 3.4 MiB: three rotations
+  for (int n = 0; n < kRecords; ++n) {
+    log.append(accessRecord(n), {});
+    if (n % 1000 == 999) log.flush();
+  }
+  log.flush();
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    files += entry.path().filename().string().starts_with("audit.jsonl") ? 1 : 0;
+  }
+  ASSERT_GE(files, 3U);
+  // Every record and each rotation record.
+  const auto lines = static_cast<std::int64_t>(kRecords + files - 1);
+  ASSERT_TRUE(shipper.waitShipped(lines, kWait)) << shipper.shippedSeq() << " of " << lines;
+  odbc::OdbcClient client(store, "audit store");
+  expectChainFromTheStore(client, "gw-a", lines);
+  EXPECT_EQ(count(client,
+                  "SELECT COUNT(*) FROM oncegate_audit_records WHERE event = "
+                  "'audit_log_rotated'"),
+            static_cast<std::int64_t>(files - 1));
+}
+
 // The trail was replaced after shipping: the shipper does not ship a trail that does not
 // continue what the store holds, says so, and counts it.
 inline void stopsWhenTheTrailDoesNotContinueWhatWasShipped(const std::string& store) {

@@ -43,6 +43,10 @@ TEST_F(AuditShipperPostgresTest, FollowsRotationSkipsTornLinesAndKeepsCheckpoint
   shipperchecks::followsRotationSkipsTornLinesAndKeepsCheckpoints(store_);
 }
 
+TEST_F(AuditShipperPostgresTest, FollowsTheWriterAcrossLiveRotations) {
+  shipperchecks::followsTheWriterAcrossLiveRotations(store_);
+}
+
 TEST_F(AuditShipperPostgresTest, StopsWhenTheTrailDoesNotContinueWhatWasShipped) {
   shipperchecks::stopsWhenTheTrailDoesNotContinueWhatWasShipped(store_);
 }

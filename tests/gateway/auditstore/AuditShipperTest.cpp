@@ -30,6 +30,10 @@ TEST_F(AuditShipperTest, FollowsRotationSkipsTornLinesAndKeepsCheckpoints) {
   shipperchecks::followsRotationSkipsTornLinesAndKeepsCheckpoints(store());
 }
 
+TEST_F(AuditShipperTest, FollowsTheWriterAcrossLiveRotations) {
+  shipperchecks::followsTheWriterAcrossLiveRotations(store());
+}
+
 TEST_F(AuditShipperTest, StopsWhenTheTrailDoesNotContinueWhatWasShipped) {
   shipperchecks::stopsWhenTheTrailDoesNotContinueWhatWasShipped(store());
 }
