@@ -256,8 +256,7 @@ TEST_F(AuditShippingTest, TwoInstancesShipIntoOneDatabaseApart) {
       ASSERT_EQ(toA.post("/v1/resolve", resolveBody(n), kClientKey).status, 200);
       ASSERT_EQ(toB.post("/v1/resolve", resolveBody(1000 + n), kClientKey).status, 200);
     }
-    ASSERT_TRUE(waitForRows("gw-a", 30));
-    ASSERT_TRUE(waitForRows("gw-b", 30));
+    // Stopped (SIGTERM) at once: what is not shipped yet is shipped while the gateway stops.
   }
   expectStoreHoldsTheTrail("gw-a");
   expectStoreHoldsTheTrail("gw-b");
