@@ -210,21 +210,26 @@ TEST_F(AuditShippingTest, EveryLineOnceAfterASigkillUnderLoadAndARestart) {
   auto gateway = std::make_unique<GatewayProcess>(config("gw-a"));
   std::atomic<bool> loading{true};
   std::atomic<int> answered{0};
-  std::thread load([&, port = gateway->port()] {
-    const HttpClient client(port);
-    for (int n = 0; loading; ++n) {
-      try {
-        if (client.post("/v1/resolve", resolveBody(n), kClientKey).status == 200) ++answered;
-      } catch (const std::exception&) {
-        // the gateway was killed: go on until told to stop
+  // Four workflow systems at once, so that batches are large and one is likely in flight when
+  // the process dies.
+  std::vector<std::thread> load;
+  for (int worker = 0; worker < 4; ++worker) {
+    load.emplace_back([&, worker, port = gateway->port()] {
+      const HttpClient client(port);
+      for (int n = worker; loading; n += 4) {
+        try {
+          if (client.post("/v1/resolve", resolveBody(n), kClientKey).status == 200) ++answered;
+        } catch (const std::exception&) {
+          // the gateway was killed: go on until told to stop
+        }
       }
-    }
-  });
+    });
+  }
   // Killed while shipping: after a few batches, with more records arriving.
-  ASSERT_TRUE(waitForRows("gw-a", 300));
+  ASSERT_TRUE(waitForRows("gw-a", 600));
   ::kill(gateway->pid(), SIGKILL);
   loading = false;
-  load.join();
+  for (auto& worker : load) worker.join();
   gateway->stop();  // reaps it
   ASSERT_GT(answered.load(), 0);
 
