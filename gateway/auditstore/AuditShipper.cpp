@@ -97,6 +97,18 @@ void AuditShipper::halt(const std::string& why) {
   changed_.notify_all();
 }
 
+void AuditShipper::showUnpositionedBacklog() {
+  // Where shipping stands is in the store: without it, the whole current file and the age of its
+  // first record are what may be waiting (upper bounds).
+  std::error_code error;
+  const auto size = std::filesystem::file_size(options_.path, error);
+  const auto first = AuditTrailCursor::firstLineOf(options_.path);
+  const auto parsed = first ? ShippedLine::parse(*first, options_.hashKey) : std::nullopt;
+  std::lock_guard lock(mutex_);
+  stats_.backlogBytes = error ? 0 : size;
+  oldestUnshipped_ = parsed ? parseTime(parsed->time) : std::nullopt;
+}
+
 void AuditShipper::run() {
   AuditTrailCursor cursor(options_.path);
   std::unique_ptr<odbc::OdbcClient> client;
@@ -160,6 +172,7 @@ void AuditShipper::run() {
       if (!positioned) {
         if (stored) {
           if (const auto problem = cursor.resumeAfter(*stored)) {
+            showUnpositionedBacklog();
             halt("the trail does not continue what was shipped: " + *problem);
             break;
           }
@@ -236,18 +249,7 @@ void AuditShipper::run() {
         if (error != nullptr && !error->detail().empty()) spdlog::debug("{}", error->detail());
       }
       failing = true;
-      if (!positioned) {
-        // Where shipping stands is in the store: until it answers, the whole current file and
-        // the age of its first record are what may be waiting (upper bounds).
-        std::error_code ignored;
-        const auto size = std::filesystem::file_size(options_.path, ignored);
-        const auto first = AuditTrailCursor::firstLineOf(options_.path);
-        const auto firstShipped =
-            first ? ShippedLine::parse(*first, options_.hashKey) : std::optional<ShippedLine>();
-        std::lock_guard lock(mutex_);
-        stats_.backlogBytes = ignored ? 0 : size;
-        oldestUnshipped_ = firstShipped ? parseTime(firstShipped->time) : std::nullopt;
-      }
+      if (!positioned) showUnpositionedBacklog();
       writer.reset();
       client.reset();
       pause(delay);

@@ -75,6 +75,8 @@ class AuditShipper {
   // Waits `duration`, or less when asked to stop; false when stopping.
   bool pause(std::chrono::milliseconds duration);
   void halt(const std::string& why);
+  // Backlog and lag while this shipper does not know where the store's position is in the trail.
+  void showUnpositionedBacklog();
 
   Options options_;
   std::string redactedStore_;

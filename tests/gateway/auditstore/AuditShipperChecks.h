@@ -270,6 +270,9 @@ inline void stopsWhenTheTrailDoesNotContinueWhatWasShipped(const std::string& st
   EXPECT_TRUE(stats.halted);
   EXPECT_GE(stats.failures, 1U);
   EXPECT_EQ(stats.shippedRecords, 0U);
+  // What waits is shown (an upper bound: the whole file) for as long as nothing ships.
+  EXPECT_EQ(stats.backlogBytes, std::filesystem::file_size(path));
+  EXPECT_GT(stats.lagSeconds, 0.0);
   odbc::OdbcClient client(store, "audit store");
   EXPECT_EQ(count(client, "SELECT COUNT(*) FROM oncegate_audit_records"), 2);
 }
