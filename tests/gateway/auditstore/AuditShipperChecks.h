@@ -67,6 +67,18 @@ inline std::string appendChained(const std::filesystem::path& file, std::string 
   return prev;
 }
 
+inline std::vector<std::string> readLinesOf(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+inline void writeLinesTo(const std::filesystem::path& file, const std::vector<std::string>& lines) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  for (const auto& line : lines) out << line << '\n';
+}
+
 inline AuditShipper::Options options(const std::string& store, const std::filesystem::path& path,
                                      std::string instance = "gw-a") {
   AuditShipper::Options o;
