@@ -20,6 +20,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::string_view kRotationEvent = "audit_log_rotated";
+
 // "2026-12-05T01:02:03.456Z" (what the writer puts in "time"); nullopt for anything else.
 std::optional<std::chrono::system_clock::time_point> parseTime(std::string_view text) {
   std::tm tm{};
@@ -197,6 +199,11 @@ void AuditShipper::run() {
                 "and is not shipped",
                 options_.instance, line.endOffset);
             continue;
+          }
+          // Shipping starts at a file whose rotation record says where it stands in the chain
+          // (the files before it were removed before the store was set up): seqs follow it.
+          if (seq == 0 && shipped->records > 0 && shipped->event == kRotationEvent) {
+            seq = shipped->records - 1;
           }
           shipped->seq = ++seq;
           pendingEnd = {seq, shipped->sha256, line.endOffset, line.fileFirstSha256};

@@ -49,6 +49,7 @@ std::optional<ShippedLine> ShippedLine::parse(std::string line, std::string_view
   shipped.purpose = stringAt(object, "purpose");
   shipped.caseNumber = stringAt(object, "case");
   shipped.discloseAfter = stringAt(object, "disclose_after");
+  shipped.records = integerAt(object, "records");
   dom::object subject;
   if (object["subject"].get_object().get(subject) == simdjson::SUCCESS) {
     shipped.subjectType = stringAt(subject, "type");

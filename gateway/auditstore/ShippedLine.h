@@ -38,6 +38,9 @@ struct ShippedLine {
   std::string sha256;
   std::string prev;
   std::vector<std::pair<std::string, std::string>> fields;  // field, outcome
+  // A rotation record's or checkpoint's "records": the chain's count up to and including it
+  // (0 when the line has none).
+  std::int64_t records = 0;
   std::optional<Checkpoint> checkpoint;
 
   // The columns of `line`, whose subject is indexed under `hashKey`; nullopt when the line is

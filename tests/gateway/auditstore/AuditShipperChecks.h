@@ -263,6 +263,23 @@ inline void followsTheWriterAcrossLiveRotations(const std::string& store) {
             static_cast<std::int64_t>(files - 1));
 }
 
+// The oldest file left begins with a rotation record that says where it stands in the chain
+// (its "records"): the store's seqs follow it, and the chain from the database notes the start.
+inline void startsAtTheCountTheOldestRotationRecordGives(const std::string& store) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  shipperchecks::appendChained(
+      path, std::string(64, 'b'),
+      {"{\"time\":\"2026-01-05T01:02:05.000Z\",\"event\":\"audit_log_rotated\","
+       "\"continues\":\"audit.jsonl.removed\",\"records\":1001}",
+       accessRecord(1), accessRecord(2)});
+  AuditShipper shipper(options(store, path));
+  ASSERT_TRUE(shipper.waitShipped(1003, kWait));
+  odbc::OdbcClient client(store, "audit store");
+  EXPECT_EQ(count(client, "SELECT MIN(seq) FROM oncegate_audit_records"), 1001);
+  EXPECT_EQ(count(client, "SELECT MAX(seq) FROM oncegate_audit_records"), 1003);
+}
+
 // The trail was replaced after shipping: the shipper does not ship a trail that does not
 // continue what the store holds, says so, and counts it.
 inline void stopsWhenTheTrailDoesNotContinueWhatWasShipped(const std::string& store) {

@@ -47,6 +47,10 @@ TEST_F(AuditShipperPostgresTest, FollowsTheWriterAcrossLiveRotations) {
   shipperchecks::followsTheWriterAcrossLiveRotations(store_);
 }
 
+TEST_F(AuditShipperPostgresTest, StartsAtTheCountTheOldestRotationRecordGives) {
+  shipperchecks::startsAtTheCountTheOldestRotationRecordGives(store_);
+}
+
 TEST_F(AuditShipperPostgresTest, StopsWhenTheTrailDoesNotContinueWhatWasShipped) {
   shipperchecks::stopsWhenTheTrailDoesNotContinueWhatWasShipped(store_);
 }

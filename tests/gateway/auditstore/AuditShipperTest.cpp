@@ -34,6 +34,10 @@ TEST_F(AuditShipperTest, FollowsTheWriterAcrossLiveRotations) {
   shipperchecks::followsTheWriterAcrossLiveRotations(store());
 }
 
+TEST_F(AuditShipperTest, StartsAtTheCountTheOldestRotationRecordGives) {
+  shipperchecks::startsAtTheCountTheOldestRotationRecordGives(store());
+}
+
 TEST_F(AuditShipperTest, StopsWhenTheTrailDoesNotContinueWhatWasShipped) {
   shipperchecks::stopsWhenTheTrailDoesNotContinueWhatWasShipped(store());
 }
