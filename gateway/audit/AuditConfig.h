@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "common/ConfigNode.h"
@@ -34,6 +35,13 @@ struct AuditConfig {
   // continues the chain. 0 (no `rotate:`) keeps one file.
   std::uint64_t rotateBytes = 0;
   Checkpoint checkpoint;
+  // `store:` the central audit record (an ODBC connection string, ${} references expanded: it
+  // holds a password, so it is never logged but through redactConnectionString). Empty: this
+  // instance ships nothing.
+  std::string store;
+  // `instance:` the name this trail has in the store; by default "<hostname>:<absolute path>",
+  // which tells apart two instances on one host as long as their trails do.
+  std::string instance;
 };
 
 // The bounds of `checkpoint:`. Below them the trail would be mostly checkpoints; above them a
@@ -41,6 +49,9 @@ struct AuditConfig {
 inline constexpr std::int64_t kMaxAuditCheckpointRecords = 1000000;
 inline constexpr std::chrono::milliseconds kMinAuditCheckpointInterval{1000};
 inline constexpr std::chrono::milliseconds kMaxAuditCheckpointInterval{24 * 60 * 60 * 1000};
+
+// The longest `instance:` the store's column holds.
+inline constexpr std::size_t kMaxAuditInstanceLength = 255;
 
 // The smallest `rotate:` accepted: a trail rotated every few records would be a trail of files.
 inline constexpr std::uint64_t kMinAuditRotateBytes = 1024 * 1024;
@@ -51,10 +62,14 @@ inline constexpr AuditConfig::Durability kDefaultAuditDurability = AuditConfig::
 // Parses the value of `audit:`. A relative path is taken relative to `baseDir` (the directory of
 // gateway.yaml); ${VAR} references in it are expanded. Unknown keys (in `checkpoint:` too), a
 // durability other than strict or batch and a checkpoint bound out of range are rejected with
-// file:line.
+// file:line; so are an empty `store:` and an `instance:` that is empty, longer than
+// kMaxAuditInstanceLength or holds control characters.
 AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path& baseDir);
 
 // The configuration used when gateway.yaml has no `audit:`.
 AuditConfig defaultAuditConfig(const std::filesystem::path& baseDir);
+
+// The default `instance:` for a trail at `path`: "<hostname>:<absolute path>".
+std::string defaultAuditInstance(const std::filesystem::path& path);
 
 }  // namespace oncegate
