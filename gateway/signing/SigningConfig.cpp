@@ -42,7 +42,7 @@ std::chrono::sys_days dateOf(const ConfigNode& node) {
   }
   const std::chrono::year_month_day parsed{std::chrono::year(year), std::chrono::month(month),
                                            std::chrono::day(day)};
-  if (!parsed.ok()) node.fail("publish_until must be a date YYYY-MM-DD");
+  if (year < 1 || !parsed.ok()) node.fail("publish_until must be a date YYYY-MM-DD");
   return std::chrono::sys_days(parsed);
 }
 

@@ -139,7 +139,7 @@ TEST(SigningConfigTest, RejectsPublishUntilOnTheSigningKey) {
 TEST(SigningConfigTest, RejectsAPublishUntilThatIsNotADate) {
   KeyDirectory dir;
   dir.write("k.pem", kRfcPrivatePem);
-  for (const std::string date : {"2030-02-30", "2030-1-01", "soon"}) {
+  for (const std::string date : {"2030-02-30", "2030-1-01", "-203-01-01", "soon"}) {
     EXPECT_THAT(rejection("keys:\n  - { id: a, private_key: k.pem }\n"
                           "  - { id: b, private_key: k.pem, publish_until: " +
                               date + " }\n",
