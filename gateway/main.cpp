@@ -337,8 +337,8 @@ int main(int argc, char** argv) {
     // stays published while it is configured, so both verify).
     std::optional<oncegate::AuditCheckpointSigner> checkpointSigner;
     if (gateway.signing) {
-      checkpointSigner =
-          oncegate::AuditCheckpointSigner{gateway.signing->signingKeyId, gateway.signing->signingKey};
+      checkpointSigner = oncegate::AuditCheckpointSigner{gateway.signing->signingKeyId,
+                                                         gateway.signing->signingKey};
     }
     // With audit.store, ships the trail to the central audit record. It only reads the file, so
     // it is declared before the audit log and outlives it: the records the log writes while it
@@ -362,17 +362,17 @@ int main(int argc, char** argv) {
     const oncegate::HttpServer* listening = nullptr;
     oncegate::PlanExecutor executor(*cache, gateway.hashKey, &stats);
     oncegate::DataRequestService service(live, executor, audit, &stats);
-    oncegate::ApiHandler api(
-        live, service, audit, refusals, stats,
-        [&audit, &shipper, &caches, &logs = *logSink,
-         &listening](oncegate::ComponentSamples& samples) {
-          gatherComponents(audit, shipper.get(), caches, logs, samples);
-          if (listening != nullptr) {
-            const auto counts = listening->counts();
-            samples.listener = {counts.connections, counts.inFlight, counts.connectionsRefused,
-                                counts.requestsShed, counts.acceptErrors};
-          }
-        });
+    oncegate::ApiHandler api(live, service, audit, refusals, stats,
+                             [&audit, &shipper, &caches, &logs = *logSink,
+                              &listening](oncegate::ComponentSamples& samples) {
+                               gatherComponents(audit, shipper.get(), caches, logs, samples);
+                               if (listening != nullptr) {
+                                 const auto counts = listening->counts();
+                                 samples.listener = {counts.connections, counts.inFlight,
+                                                     counts.connectionsRefused, counts.requestsShed,
+                                                     counts.acceptErrors};
+                               }
+                             });
     oncegate::AdminRouter admin(live, audit, refusals, invalidation, sync.get());
     const auto countAdmin = [&stats](unsigned status, std::chrono::nanoseconds took) {
       stats.countRequest(kAdminRoute, status, took);

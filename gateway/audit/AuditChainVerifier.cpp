@@ -71,19 +71,8 @@ std::string checkpointProblem(const AuditCheckpoint& checkpoint, std::size_t num
            ": lines were removed or added before it";
   }
   if (keys == nullptr) return {};
-  const auto key = keys->find(checkpoint.kid);
-  if (key == keys->end()) {
-    return line + "signed with key '" + checkpoint.kid +
-           "', which is not among the keys given: give the JWKS that holds it";
-  }
-  const auto signature = base64UrlDecode(checkpoint.signature);
-  const auto input =
-      AuditCheckpoint::signingInput(checkpoint.head, checkpoint.records, checkpoint.time);
-  if (!signature || !key->second.verify(input, *signature)) {
-    return line + "whose signature does not verify with key '" + checkpoint.kid +
-           "': the trail was rewritten (its hash chain recomputed) or the checkpoint forged";
-  }
-  return {};
+  const auto problem = checkpointSignatureProblem(checkpoint, *keys);
+  return problem.empty() ? problem : line + problem;
 }
 
 // A write cut short leaves a proper prefix of a line, and no proper prefix of one JSON object is
@@ -95,6 +84,23 @@ bool mayBeTorn(const std::string& line) {
 }
 
 }  // namespace
+
+std::string checkpointSignatureProblem(const AuditCheckpoint& checkpoint,
+                                       const AuditCheckpointKeys& keys) {
+  const auto key = keys.find(checkpoint.kid);
+  if (key == keys.end()) {
+    return "signed with key '" + checkpoint.kid +
+           "', which is not among the keys given: give the JWKS that holds it";
+  }
+  const auto signature = base64UrlDecode(checkpoint.signature);
+  const auto input =
+      AuditCheckpoint::signingInput(checkpoint.head, checkpoint.records, checkpoint.time);
+  if (!signature || !key->second.verify(input, *signature)) {
+    return "whose signature does not verify with key '" + checkpoint.kid +
+           "': the trail was rewritten (its hash chain recomputed) or the checkpoint forged";
+  }
+  return {};
+}
 
 std::uint64_t AuditChainReport::unprotectedLines() const {
   return records - (checkpoints.empty() ? firstRecord : checkpoints.back().records);

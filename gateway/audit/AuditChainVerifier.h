@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/Ed25519PublicKey.h"
+#include "gateway/audit/AuditCheckpoint.h"
 
 namespace oncegate {
 
@@ -71,6 +72,12 @@ struct AuditChainReport {
     return coverage(atRecords, head) == Coverage::Covered;
   }
 };
+
+// Why `checkpoint`'s signature does not verify with the key its "kid" names among `keys`, as
+// the end of a sentence about its line ("signed with key 'k', which is not among the keys
+// given..."); empty when it verifies.
+std::string checkpointSignatureProblem(const AuditCheckpoint& checkpoint,
+                                       const AuditCheckpointKeys& keys);
 
 // Checks every line's "prev" against the SHA-256 of the line before it (64 zeros for the first).
 // When a link is broken, the report names the line that was most likely altered: the line

@@ -41,7 +41,7 @@ void syncDirectory(const std::filesystem::path& directory) {
 
 FileAuditLog::FileAuditLog(std::filesystem::path path, AuditConfig::Durability durability,
                            std::uint64_t rotateBytes, AuditFileOperations& operations)
-    : FileAuditLog(AuditConfig{std::move(path), durability, rotateBytes, {}}, std::nullopt,
+    : FileAuditLog(AuditConfig{std::move(path), durability, rotateBytes, {}, {}, {}}, std::nullopt,
                    operations) {}
 
 FileAuditLog::FileAuditLog(const AuditConfig& config) : FileAuditLog(config, std::nullopt) {}

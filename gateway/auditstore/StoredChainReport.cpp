@@ -3,6 +3,7 @@
 #include "common/Digest.h"
 #include "common/Value.h"
 #include "connectors/odbc/OdbcClient.h"
+#include "gateway/audit/AuditCheckpoint.h"
 #include "gateway/audit/AuditLine.h"
 
 namespace oncegate {
@@ -14,7 +15,8 @@ constexpr std::int64_t kPage = 2000;
 
 }  // namespace
 
-StoredChainReport verifyStoredChain(odbc::OdbcClient& client, const std::string& instance) {
+StoredChainReport verifyStoredChain(odbc::OdbcClient& client, const std::string& instance,
+                                    const AuditCheckpointKeys* keys) {
   StoredChainReport report;
   const auto broken = [&](std::int64_t seq, std::string problem) {
     report.intact = false;
@@ -78,6 +80,12 @@ StoredChainReport verifyStoredChain(odbc::OdbcClient& client, const std::string&
           return broken(seq, where + ": the checkpoint counts " +
                                  std::to_string(checkpoint[0].values.at(0).asInt()) +
                                  " records, the chain " + std::to_string(seq));
+        }
+        if (keys != nullptr) {
+          const auto parsed = AuditCheckpoint::parse(line);
+          const auto problem = parsed ? checkpointSignatureProblem(*parsed, *keys)
+                                      : std::string("that cannot be read");
+          if (!problem.empty()) return broken(seq, where + " is a checkpoint " + problem);
         }
         ++report.checkpoints;
       }

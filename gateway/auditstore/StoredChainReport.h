@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "gateway/audit/AuditChainVerifier.h"
+
 namespace oncegate::odbc {
 class OdbcClient;
 }
@@ -23,8 +25,10 @@ struct StoredChainReport {
 // Walks `instance`'s rows of oncegate_audit_records by seq: the seqs follow each other, each
 // row's line_sha256 is the SHA-256 of its line, its prev is the one its line carries and the
 // hash of the row before (64 zeros before seq 1), across rotation records as in the file. Each
-// checkpoint row's head must be its line's prev and its records its seq. Signatures are not
-// checked here. Throws what OdbcClient throws.
-StoredChainReport verifyStoredChain(odbc::OdbcClient& client, const std::string& instance);
+// checkpoint row's head must be its line's prev and its records its seq; its signature is
+// checked with `keys` when given: each must verify with the key its kid names. Throws what
+// OdbcClient throws.
+StoredChainReport verifyStoredChain(odbc::OdbcClient& client, const std::string& instance,
+                                    const AuditCheckpointKeys* keys = nullptr);
 
 }  // namespace oncegate

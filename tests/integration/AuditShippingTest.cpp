@@ -28,10 +28,12 @@
 #include "TestCommands.h"
 #include "TestServers.h"
 #include "common/Digest.h"
+#include "common/Ed25519PrivateKey.h"
 #include "common/Value.h"
 #include "connectors/odbc/OdbcClient.h"
 #include "gateway/audit/AuditLine.h"
 #include "gateway/auditstore/SubjectIndexKey.h"
+#include "gateway/signing/JsonWebKeySet.h"
 
 namespace oncegate::testing {
 namespace {
@@ -137,7 +139,9 @@ class AuditShippingTest : public ::testing::Test {
     files["gateway.yaml"] =
         "listen: 127.0.0.1:1\nthreads: 2\naudit: { path: " +
         (trails_ / (instance + ".jsonl")).string() + ", durability: strict, store: \"" + store_ +
-        "\", instance: " + instance + " }\nhash_key: " + hashKey_ + "\ninclude: [all.yaml]\n";
+        "\", instance: " + instance + ", checkpoint: { records: 5 } }\nhash_key: " + hashKey_ +
+        "\nsigning: { keys: [{ id: k1, private_key: signing.pem }] }\ninclude: [all.yaml]\n";
+    files["signing.pem"] = signingKey_.toPem();
     files["all.yaml"] =
         "sources:\n"
         "  - { id: people, department: 人社局, odbc: \"" +
@@ -204,6 +208,7 @@ class AuditShippingTest : public ::testing::Test {
   std::string store_;
   std::filesystem::path trails_;
   std::string hashKey_;
+  Ed25519PrivateKey signingKey_ = Ed25519PrivateKey::generate();
 };
 
 TEST_F(AuditShippingTest, EveryLineOnceAfterASigkillUnderLoadAndARestart) {
@@ -315,9 +320,8 @@ TEST_F(AuditShippingTest, VerifyAuditTakesFilesOrAStoreNotBothNorNeither) {
   EXPECT_THAT(run.err, ::testing::Not(HasSubstr("not-the-password")));
 }
 
-// Checkpoints are written by the trail's writer once signing is configured; here the checkpoint
-// row is put in the store by hand for a line the gateway shipped, and the trail is then cut
-// before it.
+// The writer signs a checkpoint after every 5 lines and at shutdown; the store keeps the latest,
+// and a trail cut before it is reported truncated, though its chain is whole.
 TEST_F(AuditShippingTest, ATrailCutBeforeTheStoredCheckpointIsReportedTruncated) {
   {
     GatewayProcess gateway(config("gw-a"));
@@ -328,19 +332,19 @@ TEST_F(AuditShippingTest, ATrailCutBeforeTheStoredCheckpointIsReportedTruncated)
     ASSERT_TRUE(waitForRows("gw-a", 10));
   }
   const auto trail = trails_ / "gw-a.jsonl";
-  {
-    odbc::OdbcClient client(store_, "audit store");
-    client.execute(
-        "INSERT INTO oncegate_audit_checkpoints (instance, seq, records, head, time, kid, "
-        "signature) SELECT instance, seq, seq, prev, time, 'k', 's' FROM "
-        "oncegate_audit_records WHERE instance = 'gw-a' AND seq = 8");
-  }
+  const auto lines = chainLines({trail});
+  ASSERT_TRUE(waitForRows("gw-a", static_cast<std::int64_t>(lines.size())));
   auto run =
       runCtl({"verify-audit", trail.string(), "--against-store", store_, "--instance", "gw-a"});
   EXPECT_EQ(run.status, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("reaches the latest checkpoint"));
+  // The stored chain verifies with the gateway's public key, checkpoints included.
+  const auto keys = trails_ / "keys.json";
+  std::ofstream(keys) << JsonWebKeySet({{"k1", signingKey_.publicKey()}}).render();
+  run = runCtl({"verify-audit", "--store", store_, "--instance", "gw-a", "--keys", keys.string()});
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("signatures checked"));
 
-  const auto lines = chainLines({trail});
   {
     std::ofstream cut(trail, std::ios::binary | std::ios::trunc);
     for (int i = 0; i < 7; ++i) cut << lines[static_cast<std::size_t>(i)] << '\n';

@@ -136,7 +136,7 @@ TEST_F(VerifyAuditCommandTest, ASignedTrailVerifiesWithItsKeys) {
   const auto unchecked = runCtl({"verify-audit", path});
   EXPECT_EQ(unchecked.status, 0) << unchecked.err;
   EXPECT_THAT(unchecked.out, HasSubstr("checkpoints: 3 found, heads and counts hold; signatures "
-                                       "NOT checked (give --keys JWKS_FILE)"));
+                                       "NOT checked (give --keys JWKS_FILE or --config DIR)"));
 }
 
 TEST_F(VerifyAuditCommandTest, ARewrittenChainFailsAtTheFirstCheckpointItsSignature) {
