@@ -235,8 +235,11 @@ void AuditShipper::run() {
       }
       stored = pendingEnd;
       {
+        // The backlog shrinks with the commit, so that whoever sees the new position sees it too.
+        const auto unread = cursor.unreadBytes();
         std::lock_guard lock(mutex_);
         stats_.shippedRecords += pending.size();
+        stats_.backlogBytes = unread;
         shippedSeq_ = pendingEnd.seq;
         oldestUnshipped_.reset();
         changed_.notify_all();

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -13,9 +11,7 @@ struct SigningConfig;
 
 // Signs answer bodies with the current key of `signing:`: the value of the Oncegate-Signature
 // header, a detached compact JWS (RFC 7515 appendix F) with the protected header
-// {"alg":"EdDSA","kid":"<id>"} (RFC 8037). Immutable, so every I/O thread signs with one signer;
-// each thread keeps its own OpenSSL signing context for the signer it last used, so that an
-// answer costs the signature itself and not a context set up again.
+// {"alg":"EdDSA","kid":"<id>"} (RFC 8037). Immutable, so every I/O thread signs with one signer.
 class AnswerSigner {
  public:
   static constexpr std::string_view kHeaderName = "Oncegate-Signature";
@@ -31,14 +27,8 @@ class AnswerSigner {
   const std::string& keyId() const { return keyId_; }
 
  private:
-  struct OpenSslKey;
-
   std::string keyId_;
-  // The key as OpenSSL's own object, for the per-thread contexts (Ed25519PrivateKey keeps its
-  // OpenSSL key to itself, and makes a context per signature).
-  std::shared_ptr<const OpenSslKey> openSslKey_;
-  // Tells a thread's context which signer it was made for (addresses can be reused).
-  std::uint64_t generation_;
+  Ed25519PrivateKey key_;
   // base64url of the protected header, made once: every answer of this key shares it.
   std::string encodedHeader_;
 };

@@ -175,7 +175,8 @@ TEST_F(VerifyAuditCommandTest, AnUnknownKidOrAnUnreadableJwksIsAFailure) {
   std::ofstream(other, std::ios::trunc) << R"({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k"}]})";
   run = runCtl({"verify-audit", path, "--keys", other});
   EXPECT_EQ(run.status, 1);
-  EXPECT_THAT(run.err, HasSubstr("keys " + other + ": key 1 has no \"x\""));
+  EXPECT_THAT(run.err,
+              HasSubstr(other + ": not a usable JWKS: the \"x\" of key 'k' is not base64url"));
 
   run = runCtl({"verify-audit", path, "--keys", (dir_ / "missing.json").string()});
   EXPECT_EQ(run.status, 1);

@@ -54,9 +54,8 @@ TEST(AnswerSignerTest, EscapesTheKeyIdInItsHeader) {
   EXPECT_EQ(base64UrlDecode(value.substr(0, value.find('.'))), R"({"alg":"EdDSA","kid":"a\"b"})");
 }
 
-// Each thread keeps a context for the signer it last used: signers that take turns on one thread
-// (answers begun before a key rotation finishing beside those begun after) and threads that sign
-// at once must each get their own key's signatures.
+// Signers that take turns on one thread (answers begun before a key rotation finishing beside
+// those begun after) and threads that sign at once each get their own key's signatures.
 TEST(AnswerSignerTest, SignersTakingTurnsAndThreadsSigningAtOnceEachSignWithTheirKey) {
   const auto firstKey = Ed25519PrivateKey::generate();
   const auto secondKey = Ed25519PrivateKey::generate();
