@@ -19,6 +19,7 @@
 #include "gateway/http/RequestId.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
+#include "gateway/service/AccessListing.h"
 #include "gateway/service/ClientCatalog.h"
 #include "gateway/service/DataRequestService.h"
 #include "gateway/stats/ComponentSamples.h"
@@ -92,6 +93,25 @@ std::string render(const DataAnswer& answer, const std::string& requestId) {
   return body;
 }
 
+// The body of a listing of accesses: what was asked and how it ended, never a value.
+std::string render(const AccessListing::Answer& answer, const std::string& requestId) {
+  std::string body;
+  body.reserve(kAnswerBase + kBytesPerField * answer.accesses.size());
+  JsonWriter json(body);
+  json.beginObject().key("request_id").string(requestId).key("accesses").beginArray();
+  for (const auto& access : answer.accesses) {
+    json.beginObject().key("time").string(access.time);
+    json.key("department").string(access.department).key("client").string(access.client);
+    json.key("purpose").string(access.purpose).key("case");
+    access.caseNumber.empty() ? json.null() : json.string(access.caseNumber);
+    json.key("fields").beginObject();
+    for (const auto& [id, outcome] : access.fields) json.key(id).string(outcome);
+    json.endObject().endObject();
+  }
+  json.endArray().key("truncated").boolean(answer.truncated).endObject();
+  return body;
+}
+
 }  // namespace
 
 // Everything known about one request while it is being served.
@@ -141,7 +161,7 @@ constexpr Route kRoutes[] = {
     {"/v1/resolve", "POST"},     {"/v1/verify", "POST"}, {"/v1/forms/{form}/prefill", "POST"},
     {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},   {"/v1/catalog", "GET"},
     {"/healthz", "GET"},         {"/readyz", "GET"},     {"/metrics", "GET"},
-    {"/openapi.json", "GET"}};
+    {"/openapi.json", "GET"},    {"/v1/accesses", "POST"}};
 
 // The service's view of a request: what it was and how to trace it (the body is parsed apart).
 std::shared_ptr<DataRequestService::Call> callFor(const ApiExchange& exchange) {
@@ -158,10 +178,12 @@ std::shared_ptr<DataRequestService::Call> callFor(const ApiExchange& exchange) {
 
 }  // namespace
 
-ApiHandler::ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit,
-                       RefusalTally& refusals, GatewayStats& stats, GatherSamples gather)
+ApiHandler::ApiHandler(LiveConfiguration& live, DataRequestService& service,
+                       AccessListing& accesses, const AuditLog& audit, RefusalTally& refusals,
+                       GatewayStats& stats, GatherSamples gather)
     : live_(live),
       service_(service),
+      accesses_(accesses),
       audit_(audit),
       refusals_(refusals),
       stats_(stats),
@@ -226,6 +248,7 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
                                                  : Kind::Prefill;
     return serveData(exchange);
   }
+  if (routePath == "/v1/accesses") return serveAccesses(exchange);
   if (routePath.starts_with("/v1/forms") || routePath == "/v1/catalog") {
     return serveCatalog(exchange, routePath);
   }
@@ -362,6 +385,33 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
     return exchange->fail(e);
   }
   service_.serve(std::move(call), std::move(done));
+}
+
+void ApiHandler::serveAccesses(const std::shared_ptr<ApiExchange>& exchange) {
+  auto call = callFor(*exchange);
+  call->client = DataRequestService::authenticate(*exchange->snapshot,
+                                                  bearerToken(exchange->request.authorization),
+                                                  exchange->request.clientCertificateSha256);
+  exchange->client = call->client;
+  if (call->client == nullptr) {
+    refusals_.count(exchange->request.remoteAddress, exchange->routeTemplate);
+    return exchange->fail(unauthenticated());
+  }
+  if (!withinRateLimit(exchange)) return;
+  AccessListRequest request;
+  try {
+    request = DataRequestParser::parseAccesses(exchange->request.body);
+  } catch (const Error& e) {
+    return exchange->fail(e);
+  }
+  accesses_.list(std::move(call), std::move(request),
+                 [exchange](AccessListing::Outcome outcome) {
+                   if (auto* error = std::get_if<Error>(&outcome)) return exchange->fail(*error);
+                   HttpResponse response;
+                   response.body =
+                       render(std::get<AccessListing::Answer>(outcome), exchange->requestId);
+                   exchange->finish(std::move(response));
+                 });
 }
 
 void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {

@@ -10,6 +10,7 @@
 
 namespace oncegate {
 
+class AccessListing;
 class AuditLog;
 class DataRequestService;
 class GatewayStats;
@@ -30,8 +31,10 @@ class ApiHandler final : public HttpHandler {
   // `audit` is asked only whether it is healthy (/readyz). `stats` (owned by the composition
   // root, declared before the audit log so that answers the audit writer finishes can count)
   // receives every answer. `refusals` counts the requests without a valid API key (401).
-  ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit,
-             RefusalTally& refusals, GatewayStats& stats, GatherSamples gather);
+  // `accesses` answers POST /v1/accesses.
+  ApiHandler(LiveConfiguration& live, DataRequestService& service, AccessListing& accesses,
+             const AuditLog& audit, RefusalTally& refusals, GatewayStats& stats,
+             GatherSamples gather);
   ~ApiHandler() override;
   ApiHandler(const ApiHandler&) = delete;
   ApiHandler& operator=(const ApiHandler&) = delete;
@@ -44,6 +47,8 @@ class ApiHandler final : public HttpHandler {
 
  private:
   void serveData(const std::shared_ptr<ApiExchange>& exchange);
+  // POST /v1/accesses: who accessed a subject's data (AccessListing).
+  void serveAccesses(const std::shared_ptr<ApiExchange>& exchange);
   void serveMetrics(const std::shared_ptr<ApiExchange>& exchange);
   // GET /v1/catalog, /v1/forms and /v1/forms/{form}: metadata for the authenticated client.
   void serveCatalog(const std::shared_ptr<ApiExchange>& exchange, std::string_view route);
@@ -59,6 +64,7 @@ class ApiHandler final : public HttpHandler {
 
   LiveConfiguration& live_;
   DataRequestService& service_;
+  AccessListing& accesses_;
   const AuditLog& audit_;
   RefusalTally& refusals_;
   GatewayStats& stats_;

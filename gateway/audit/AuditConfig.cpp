@@ -12,7 +12,7 @@ std::filesystem::path resolve(const std::filesystem::path& path,
 }  // namespace
 
 AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path& baseDir) {
-  node.allowOnlyKeys({"path", "durability", "rotate"});
+  node.allowOnlyKeys({"path", "durability", "rotate", "store"});
   AuditConfig config = defaultAuditConfig(baseDir);
   if (auto path = node.find("path")) {
     const std::string text = path->asExpandedString(SecretReferences::any(baseDir));
@@ -35,11 +35,15 @@ AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path
       rotate->fail("rotate must be at least 1MiB (the size at which the file is rotated)");
     }
   }
+  if (auto store = node.find("store")) {
+    config.store = store->asExpandedString(SecretReferences::any(baseDir));
+    if (config.store.empty()) store->fail("store must be an ODBC connection string, not empty");
+  }
   return config;
 }
 
 AuditConfig defaultAuditConfig(const std::filesystem::path& baseDir) {
-  return AuditConfig{resolve(kDefaultAuditPath, baseDir), kDefaultAuditDurability, 0};
+  return AuditConfig{resolve(kDefaultAuditPath, baseDir), kDefaultAuditDurability, 0, {}};
 }
 
 }  // namespace oncegate

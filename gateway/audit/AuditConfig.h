@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "common/ConfigNode.h"
@@ -20,6 +21,10 @@ struct AuditConfig {
   // `rotate: 1GiB`: once the file reaches this size it is renamed PATH.<UTC time> and a new one
   // continues the chain. 0 (no `rotate:`) keeps one file.
   std::uint64_t rotateBytes = 0;
+  // `store:` the central audit record (an ODBC connection string, ${} references expanded: it
+  // holds a password, so it is never logged but through redactConnectionString). Empty: this
+  // instance ships nothing.
+  std::string store;
 };
 
 // The smallest `rotate:` accepted: a trail rotated every few records would be a trail of files.

@@ -37,6 +37,7 @@ CtlCommand testSourceCommand();
 CtlCommand verifyAuditCommand();
 CtlCommand applyCommand();
 CtlCommand exportCommand();
+CtlCommand auditSearchCommand();
 
 // Loads a configuration directory with the gateway's loader; on failure writes the loader's
 // messages (one "file:line: problem" each) to `err` and returns nullopt.

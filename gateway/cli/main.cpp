@@ -16,7 +16,7 @@ using oncegate::CtlCommand;
 std::vector<CtlCommand> commands() {
   return {oncegate::validateCommand(),   oncegate::applyCommand(),      oncegate::exportCommand(),
           oncegate::explainCommand(),    oncegate::testSourceCommand(), oncegate::hashKeyCommand(),
-          oncegate::verifyAuditCommand()};
+          oncegate::verifyAuditCommand(), oncegate::auditSearchCommand()};
 }
 
 void printOverview(std::ostream& out) {

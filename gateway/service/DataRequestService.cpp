@@ -202,6 +202,11 @@ void DataRequestService::refuse(std::shared_ptr<Call> call, Error error, Done do
                 });
 }
 
+void DataRequestService::record(const std::shared_ptr<Call>& call, unsigned status,
+                                std::function<void(bool)> recorded) {
+  audit_.append(auditRecord(*call, status, {}, nullptr, {}), std::move(recorded));
+}
+
 void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
   auto run = std::make_shared<Run>();
   run->call = std::move(call);
