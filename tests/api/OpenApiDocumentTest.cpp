@@ -24,6 +24,7 @@ constexpr std::pair<std::string_view, std::string_view> kDataRoutes[] = {
     {"POST", "/v1/resolve"},     {"POST", "/v1/verify"}, {"POST", "/v1/forms/{form}/prefill"},
     {"GET", "/v1/forms/{form}"}, {"GET", "/v1/forms"},   {"GET", "/v1/catalog"},
     {"GET", "/healthz"},         {"GET", "/readyz"},     {"GET", "/metrics"},
+    {"POST", "/v1/accesses"},
 };
 
 // ../shared/design.md lists it too (the lead is wiring it into ApiHandler).
