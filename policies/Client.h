@@ -20,10 +20,10 @@ struct Client {
   std::string certSha256;    // SHA-256 of its certificate's DER, 64 lower-case hex; empty: none
   std::vector<std::string> purposes;
   std::optional<RateLimit> rateLimit;  // absent: no limit
+  std::string location;                // file:line of its definition
   // May ask who accessed a subject's data (POST /v1/accesses): a citizen portal's grant of its
   // own, apart from purposes and policies. Needs audit.store, which the listing reads.
   bool canListAccesses = false;
-  std::string location;                // file:line of its definition
 
   // One item of a `clients:` list: { id, department, api_key_sha256, cert_sha256, purposes,
   // rate_limit, can_list_accesses, description }; at least one of api_key_sha256 and cert_sha256.

@@ -25,7 +25,8 @@ class Policy {
 
   // One item of a `policies:` list: { id, clients, purposes, allow, deny, verify_only, mask,
   // valid_until, require_case, confidential, disclose_after, description }; confidential: true
-  // and disclose_after come together or not at all. Whether the clients exist is checked by PolicySet.
+  // and disclose_after come together or not at all. Whether the clients exist is checked by
+  // PolicySet.
   static Policy parse(const ConfigNode& item);
 
   const std::string& id() const { return id_; }

@@ -8,6 +8,7 @@
 
 #include "common/Error.h"
 #include "common/JsonWriter.h"
+#include "connectors/odbc/OdbcClient.h"
 #include "gateway/admin/AdminCall.h"
 #include "gateway/admin/AdminJsonPieces.h"
 #include "gateway/audit/AuditChainVerifier.h"
@@ -15,7 +16,6 @@
 #include "gateway/auditstore/AuditRecordExport.h"
 #include "gateway/auditstore/AuditSearch.h"
 #include "gateway/auditstore/AuditSearchParameters.h"
-#include "connectors/odbc/OdbcClient.h"
 #include "gateway/http/QueryParameters.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
@@ -111,7 +111,8 @@ HttpResponse AuditEndpoints::queryStore(AdminCall& call, const GatewaySnapshot& 
     if (format == Format::Csv) {
       response.contentType = "text/csv; charset=utf-8";
       response.body.append(AuditRecordExport::kCsvHeader);
-      for (const auto& record : page.records) AuditRecordExport::appendCsvRow(record, response.body);
+      for (const auto& record : page.records)
+        AuditRecordExport::appendCsvRow(record, response.body);
     } else {
       response.contentType = "application/x-ndjson";
       for (const auto& record : page.records) {

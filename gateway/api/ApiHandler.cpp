@@ -158,9 +158,9 @@ struct Route {
   std::string_view method;
 };
 constexpr Route kRoutes[] = {
-    {"/v1/resolve", "POST"},     {"/v1/verify", "POST"}, {"/v1/forms/{form}/prefill", "POST"},
-    {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},   {"/v1/catalog", "GET"},
-    {"/healthz", "GET"},         {"/readyz", "GET"},     {"/metrics", "GET"},
+    {"/v1/resolve", "POST"},     {"/v1/verify", "POST"},  {"/v1/forms/{form}/prefill", "POST"},
+    {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},    {"/v1/catalog", "GET"},
+    {"/healthz", "GET"},         {"/readyz", "GET"},      {"/metrics", "GET"},
     {"/openapi.json", "GET"},    {"/v1/accesses", "POST"}};
 
 // The service's view of a request: what it was and how to trace it (the body is parsed apart).
@@ -404,14 +404,12 @@ void ApiHandler::serveAccesses(const std::shared_ptr<ApiExchange>& exchange) {
   } catch (const Error& e) {
     return exchange->fail(e);
   }
-  accesses_.list(std::move(call), std::move(request),
-                 [exchange](AccessListing::Outcome outcome) {
-                   if (auto* error = std::get_if<Error>(&outcome)) return exchange->fail(*error);
-                   HttpResponse response;
-                   response.body =
-                       render(std::get<AccessListing::Answer>(outcome), exchange->requestId);
-                   exchange->finish(std::move(response));
-                 });
+  accesses_.list(std::move(call), std::move(request), [exchange](AccessListing::Outcome outcome) {
+    if (auto* error = std::get_if<Error>(&outcome)) return exchange->fail(*error);
+    HttpResponse response;
+    response.body = render(std::get<AccessListing::Answer>(outcome), exchange->requestId);
+    exchange->finish(std::move(response));
+  });
 }
 
 void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {

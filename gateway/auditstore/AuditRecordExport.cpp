@@ -40,9 +40,9 @@ void appendCsvRow(const AuditSearch::Record& record, std::string& out) {
   }
   const std::string seq = std::to_string(record.seq);
   const std::string status = std::to_string(record.status);
-  const std::string_view cells[] = {record.time,       record.instance,   seq,
-                                    record.requestId,  record.route,      status,
-                                    record.client,     record.department, record.purpose,
+  const std::string_view cells[] = {record.time,       record.instance,    seq,
+                                    record.requestId,  record.route,       status,
+                                    record.client,     record.department,  record.purpose,
                                     record.caseNumber, record.subjectType, fields};
   bool first = true;
   for (const auto cell : cells) {

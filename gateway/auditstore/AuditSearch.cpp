@@ -169,7 +169,8 @@ AuditSearch::Page AuditSearch::find(const Filter& filter) {
   if (filter.cursor) {
     const auto after = positionOf(*filter.cursor);
     where.sql.append(where.sql.empty() ? " WHERE " : " AND ")
-        .append("(r.time > ? OR (r.time = ? AND (r.instance > ? OR (r.instance = ? AND r.seq > ?))))");
+        .append(
+            "(r.time > ? OR (r.time = ? AND (r.instance > ? OR (r.instance = ? AND r.seq > ?))))");
     for (const auto* value : {&after.time, &after.time, &after.instance, &after.instance}) {
       where.params.push_back(Value::string(*value));
     }
@@ -177,9 +178,8 @@ AuditSearch::Page AuditSearch::find(const Filter& filter) {
   }
   // One more than the page: whether there is a next page without counting.
   where.params.push_back(Value::integer(static_cast<std::int64_t>(limit + 1)));
-  const auto rows = store_.query(std::string(kColumns) + where.sql + std::string(kOrder) +
-                                     " LIMIT ?",
-                                 where.params);
+  const auto rows = store_.query(
+      std::string(kColumns) + where.sql + std::string(kOrder) + " LIMIT ?", where.params);
   Page page;
   for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
     page.records.push_back(recordOf(rows[i]));

@@ -6,8 +6,8 @@
 
 namespace oncegate {
 
-std::vector<std::string> auditSubjectHashes(const MappingCatalog& mappings, std::string_view hashKey,
-                                            std::string_view typedId,
+std::vector<std::string> auditSubjectHashes(const MappingCatalog& mappings,
+                                            std::string_view hashKey, std::string_view typedId,
                                             const std::optional<std::string>& subjectType) {
   std::vector<std::string> hashes;
   if (subjectType) {

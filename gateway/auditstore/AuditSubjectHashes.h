@@ -14,8 +14,8 @@ class MappingCatalog;
 // number and a company code rarely match the same pattern, and if they do both are searched),
 // or for `subjectType` alone when given. Error(BadRequest) when the subject type is unknown or
 // the ID matches no pattern; its message never repeats the ID (it identifies a person).
-std::vector<std::string> auditSubjectHashes(const MappingCatalog& mappings, std::string_view hashKey,
-                                            std::string_view typedId,
+std::vector<std::string> auditSubjectHashes(const MappingCatalog& mappings,
+                                            std::string_view hashKey, std::string_view typedId,
                                             const std::optional<std::string>& subjectType);
 
 }  // namespace oncegate

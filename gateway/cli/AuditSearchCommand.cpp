@@ -23,27 +23,29 @@ constexpr std::string_view kUsage =
     "           [--format jsonl|csv|json]\n"
     "Searches the central audit record (DIR/gateway.yaml's audit.store), every instance's\n"
     "records, and writes all that match in time order (then instance, then position).\n"
-    "  --subject ID      the subject's ID number as typed; it is hashed with DIR's hash_key as the\n"
+    "  --subject ID      the subject's ID number as typed; it is hashed with DIR's hash_key as "
+    "the\n"
     "                    store indexes it, for every subject type whose pattern it matches\n"
     "  --subject_type T  hash it as that subject type only\n"
     "  --field, --outcome  records that asked FIELD; with --outcome, whose FIELD had OUTCOME (ok,\n"
     "                    not_found, denied, ...); --outcome alone: any field with it\n"
     "  --since, --until  UTC dates or times (2026-03-31, 2026-03-31T17:45:10Z): since <= time <\n"
     "                    until\n"
-    "  --format          jsonl (default): one {\"instance\",\"seq\",\"record\"} a line, record being the\n"
+    "  --format          jsonl (default): one {\"instance\",\"seq\",\"record\"} a line, record "
+    "being the\n"
     "                    line as written; csv: time,instance,seq,request_id,route,status,client,\n"
     "                    department,purpose,case,subject_type,fields; json: {\"records\":[...]}\n"
     "Exit status: 0 searched (even with nothing found), 1 configuration or store failure, 2 usage\n"
     "error.\n";
 
 constexpr std::array<std::string_view, 13> kOptions = {
-    "config",  "subject", "subject_type", "case",  "client", "department", "purpose",
-    "field",   "outcome", "since",        "until", "format", "limit"};
+    "config", "subject", "subject_type", "case",  "client", "department", "purpose",
+    "field",  "outcome", "since",        "until", "format", "limit"};
 
 int runAuditSearch(const CtlArguments& arguments, std::ostream& out, std::ostream& err) {
   if (arguments.positionals().front() != "search") {
-    throw Error(ErrorCode::BadRequest,
-                "unknown audit command '" + arguments.positionals().front() + "' (expected search)");
+    throw Error(ErrorCode::BadRequest, "unknown audit command '" + arguments.positionals().front() +
+                                           "' (expected search)");
   }
   const auto directory = arguments.option("config");
   if (!directory) throw Error(ErrorCode::BadRequest, "--config DIR is required");
@@ -96,12 +98,9 @@ int runAuditSearch(const CtlArguments& arguments, std::ostream& out, std::ostrea
 }  // namespace
 
 CtlCommand auditSearchCommand() {
-  return CtlCommand{"audit",
-                    "search the central audit record (audit search --config DIR ...)",
-                    kUsage,
-                    {kOptions.begin(), kOptions.end()},
-                    1,
-                    runAuditSearch};
+  return CtlCommand{"audit", "search the central audit record (audit search --config DIR ...)",
+                    kUsage,  {kOptions.begin(), kOptions.end()},
+                    1,       runAuditSearch};
 }
 
 }  // namespace oncegate

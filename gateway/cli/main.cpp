@@ -14,8 +14,8 @@ namespace {
 using oncegate::CtlCommand;
 
 std::vector<CtlCommand> commands() {
-  return {oncegate::validateCommand(),   oncegate::applyCommand(),      oncegate::exportCommand(),
-          oncegate::explainCommand(),    oncegate::testSourceCommand(), oncegate::hashKeyCommand(),
+  return {oncegate::validateCommand(),    oncegate::applyCommand(),      oncegate::exportCommand(),
+          oncegate::explainCommand(),     oncegate::testSourceCommand(), oncegate::hashKeyCommand(),
           oncegate::verifyAuditCommand(), oncegate::auditSearchCommand()};
 }
 

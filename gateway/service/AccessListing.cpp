@@ -76,21 +76,22 @@ std::pair<std::string, std::string> AccessListing::period(const std::string& fro
   const auto sinceMidnight = *start - std::chrono::floor<std::chrono::days>(*start);
   auto last = first + std::chrono::years(kMaxSpanYears);
   // 29 February plus five years is no date: the period ends on 1 March then.
-  const auto limit = std::chrono::sys_days(last.ok() ? last : last.year() / std::chrono::March / 1) +
-                     sinceMidnight;
+  const auto limit =
+      std::chrono::sys_days(last.ok() ? last : last.year() / std::chrono::March / 1) +
+      sinceMidnight;
   if (*end > limit) {
     throw Error(ErrorCode::BadRequest, "the period from from to to is longer than " +
                                            std::to_string(kMaxSpanYears) +
                                            " years: ask for a shorter one");
   }
   // A date names its whole day; a time is included, to the millisecond the store keeps.
-  const auto until = to.size() == kDateLength ? *end + std::chrono::days(1)
-                                              : *end + std::chrono::milliseconds(1);
+  const auto until =
+      to.size() == kDateLength ? *end + std::chrono::days(1) : *end + std::chrono::milliseconds(1);
   return {utcTimestamp(*start), utcTimestamp(until)};
 }
 
-void AccessListing::list(std::shared_ptr<DataRequestService::Call> call,
-                         AccessListRequest request, Done done) {
+void AccessListing::list(std::shared_ptr<DataRequestService::Call> call, AccessListRequest request,
+                         Done done) {
   call->request.subjectType = request.subjectType;
   call->request.subjectKeys = request.subjectKeys;
   if (!call->client->canListAccesses) {
@@ -197,8 +198,7 @@ void AccessListing::run(Job& job, std::unique_ptr<odbc::OdbcClient>& connection)
     records = search.accessesOf(job.subjectHash, job.from, job.until, job.today);
   } catch (const Error& e) {
     // The driver's text goes to the log only; the connection is made afresh next time.
-    spdlog::warn("request {}: the audit store cannot be read: {}", requestId,
-                 logText(e.message()));
+    spdlog::warn("request {}: the audit store cannot be read: {}", requestId, logText(e.message()));
     if (!e.detail().empty()) spdlog::debug("request {}: {}", requestId, logText(e.detail()));
     connection.reset();
     return finish(503, unreadable());

@@ -63,8 +63,7 @@ class AccessListing {
 
   // Audits through `service` (which must outlive this). `today` says the UTC date (YYYY-MM-DD)
   // against which disclose_after is compared: tests pin it; by default the clock's.
-  explicit AccessListing(DataRequestService& service,
-                         std::function<std::string()> today = nullptr);
+  explicit AccessListing(DataRequestService& service, std::function<std::string()> today = nullptr);
   ~AccessListing();  // stop()s
   AccessListing(const AccessListing&) = delete;
   AccessListing& operator=(const AccessListing&) = delete;

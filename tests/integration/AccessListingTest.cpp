@@ -131,9 +131,8 @@ class AccessListingTest : public ::testing::Test {
                      const std::string& caseNumber) {
     return HttpClient(data_->port())
         .post("/v1/resolve",
-              R"({"purpose":")" + purpose + R"(","case":")" + caseNumber +
-                  R"(","subject":)" + subjectJson(subject) +
-                  R"(,"fields":["person.name","person.phone"]})",
+              R"({"purpose":")" + purpose + R"(","case":")" + caseNumber + R"(","subject":)" +
+                  subjectJson(subject) + R"(,"fields":["person.name","person.phone"]})",
               kAppKey);
   }
 
@@ -160,8 +159,8 @@ class AccessListingTest : public ::testing::Test {
                       const std::string& to) {
     return HttpClient(view_->port())
         .post("/v1/accesses",
-              R"({"subject":)" + subjectJson(subject) + R"(,"from":")" + from + R"(","to":")" +
-                  to + R"("})",
+              R"({"subject":)" + subjectJson(subject) + R"(,"from":")" + from + R"(","to":")" + to +
+                  R"("})",
               key);
   }
 
@@ -204,9 +203,10 @@ TEST_F(AccessListingTest, TheAuditorFindsASubjectsAccessesAcrossTheStoreConfiden
   const auto byCase = TestJson(admin.get("/admin/v1/audit?case=LS-2026-000123", kAuditor).body);
   EXPECT_EQ(simdjson::dom::array(byCase.root()["records"]).size(), 2U);
   const auto verified =
-      TestJson(admin.get("/admin/v1/audit?field=person.name&outcome=ok&purpose=retirement&"
-                         "department=Organisation%20Department&client=retirement-app",
-                         kAuditor)
+      TestJson(admin
+                   .get("/admin/v1/audit?field=person.name&outcome=ok&purpose=retirement&"
+                        "department=Organisation%20Department&client=retirement-app",
+                        kAuditor)
                    .body);
   EXPECT_EQ(simdjson::dom::array(verified.root()["records"]).size(), 3U);
 
@@ -218,8 +218,7 @@ TEST_F(AccessListingTest, TheAuditorFindsASubjectsAccessesAcrossTheStoreConfiden
   const auto cursor = first.at("/next");
   ASSERT_NE(cursor, "null");
   const auto rest = TestJson(
-      admin.get("/admin/v1/audit?limit=100&client=retirement-app&cursor=" + cursor, kAuditor)
-          .body);
+      admin.get("/admin/v1/audit?limit=100&client=retirement-app&cursor=" + cursor, kAuditor).body);
   EXPECT_EQ(simdjson::dom::array(rest.root()["records"]).size(), 3U);
   EXPECT_EQ(rest.at("/next"), "null");
   EXPECT_EQ(rest.at("/records/0/seq"), "3");
@@ -244,7 +243,8 @@ TEST_F(AccessListingTest, TheAuditorFindsASubjectsAccessesAcrossTheStoreConfiden
 
 TEST_F(AccessListingTest, OncegatectlSearchesTheSameStoreFromTheShell) {
   makeAccesses();
-  const auto ctl = (std::filesystem::path(ONCEGATE_BINARY_DIR) / "gateway" / "oncegatectl").string();
+  const auto ctl =
+      (std::filesystem::path(ONCEGATE_BINARY_DIR) / "gateway" / "oncegatectl").string();
   const auto config = view_->directory().string();
   const auto jsonl = commandOutput(ctl + " audit search --config " + config + " --subject " +
                                    kZhang + " --format jsonl");
@@ -322,9 +322,9 @@ TEST_F(AccessListingTest, APeriodMustBeOrderedAndAtMostFiveYears) {
   EXPECT_EQ(accesses(kPortalKey, kZhang, "2020-01-01", "2025-01-01").status, 200);
   EXPECT_EQ(accesses(kPortalKey, kZhang, "yesterday", "2025-01-01").status, 400);
   EXPECT_EQ(accesses(kPortalKey, "123", "2025-01-01", "2025-01-02").status, 400);
-  EXPECT_EQ(portal.post("/v1/accesses", R"({"subject":)" + subjectJson(kZhang) + "}", kPortalKey)
-                .status,
-            400);
+  EXPECT_EQ(
+      portal.post("/v1/accesses", R"({"subject":)" + subjectJson(kZhang) + "}", kPortalKey).status,
+      400);
 }
 
 }  // namespace

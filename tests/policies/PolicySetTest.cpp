@@ -366,10 +366,12 @@ TEST(PolicySetRejectionTest, ConfidentialWithoutDiscloseAfter) {
 }
 
 TEST(PolicySetRejectionTest, DiscloseAfterWithoutConfidential) {
-  EXPECT_THAT(errorOf(kConfidentialHead + "  disclose_after: 2027-01-01\n"),
-              HasSubstr("test.yaml:5: disclose_after is only for a policy with confidential: true"));
-  EXPECT_THAT(errorOf(kConfidentialHead + "  confidential: false\n  disclose_after: 2027-01-01\n"),
-              HasSubstr("test.yaml:6: disclose_after is only for a policy with confidential: true"));
+  EXPECT_THAT(
+      errorOf(kConfidentialHead + "  disclose_after: 2027-01-01\n"),
+      HasSubstr("test.yaml:5: disclose_after is only for a policy with confidential: true"));
+  EXPECT_THAT(
+      errorOf(kConfidentialHead + "  confidential: false\n  disclose_after: 2027-01-01\n"),
+      HasSubstr("test.yaml:6: disclose_after is only for a policy with confidential: true"));
 }
 
 TEST(PolicySetRejectionTest, DiscloseAfterNotADate) {

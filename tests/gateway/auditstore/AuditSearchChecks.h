@@ -53,8 +53,11 @@ class StoreWriter {
   std::int64_t add(const Access& access) {
     std::string line;
     JsonWriter json(line);
-    json.beginObject().key("time").string(access.time).key("request_id").string(
-        "r-" + std::to_string(++requests_));
+    json.beginObject()
+        .key("time")
+        .string(access.time)
+        .key("request_id")
+        .string("r-" + std::to_string(++requests_));
     json.key("route").string(access.route).key("status").integer(access.status);
     json.key("client").string(access.client).key("department").string(access.department);
     if (!access.discloseAfter.empty()) json.key("disclose_after").string(access.discloseAfter);
@@ -64,8 +67,8 @@ class StoreWriter {
     json.endObject().key("fields").beginObject();
     for (const auto& [id, outcome] : access.fields) json.key(id).string(outcome);
     json.endObject().key("datasets").beginArray().endArray().endObject();
-    const auto subjectHash =
-        access.subjectId.empty() ? std::string()
+    const auto subjectHash = access.subjectId.empty()
+                                 ? std::string()
                                  : subjectIndexHash(kHashKey, "person", access.subjectId);
     const auto seq = ++seqs_[access.instance];
     const auto sha = sha256Hex(line);
@@ -83,10 +86,11 @@ class StoreWriter {
          Value::string(prev_[access.instance])});
     prev_[access.instance] = sha;
     for (const auto& [id, outcome] : access.fields) {
-      client_.execute("INSERT INTO oncegate_audit_fields (instance, seq, field, outcome) VALUES "
-                      "(?, ?, ?, ?)",
-                      {Value::string(access.instance), Value::integer(seq), Value::string(id),
-                       Value::string(outcome)});
+      client_.execute(
+          "INSERT INTO oncegate_audit_fields (instance, seq, field, outcome) VALUES "
+          "(?, ?, ?, ?)",
+          {Value::string(access.instance), Value::integer(seq), Value::string(id),
+           Value::string(outcome)});
     }
     return seq;
   }
@@ -220,10 +224,10 @@ inline void recordsAreTheLinesAsWrittenWithTheirColumns(const std::string& conne
   EXPECT_EQ(record.department, "Organisation Department");
   EXPECT_EQ(record.caseNumber, "LS-1");
   EXPECT_EQ(record.subjectType, "person");
-  EXPECT_THAT(record.fields,
-              ::testing::ElementsAre(std::pair<std::string, std::string>("person.name", "ok"),
-                                     std::pair<std::string, std::string>("fund.balance",
-                                                                         "unavailable")));
+  EXPECT_THAT(
+      record.fields,
+      ::testing::ElementsAre(std::pair<std::string, std::string>("person.name", "ok"),
+                             std::pair<std::string, std::string>("fund.balance", "unavailable")));
   EXPECT_FALSE(page.next.has_value());
 }
 
@@ -293,8 +297,8 @@ inline void theLimitIsClampedAndABadCursorRefused(const std::string& connection)
   const auto one = search.find(filter);
   EXPECT_EQ(one.records.size(), 1U);
   ASSERT_TRUE(one.next.has_value());
-  for (const std::string cursor : {"not base64!", "djEKMjAyNg", "eDEKMjAyNgoxCmd3LWE",
-                                   "djEKMjAyNi0xMi0wNQp4Cmd3LWE"}) {
+  for (const std::string cursor :
+       {"not base64!", "djEKMjAyNg", "eDEKMjAyNgoxCmd3LWE", "djEKMjAyNi0xMi0wNQp4Cmd3LWE"}) {
     filter.cursor = cursor;
     try {
       search.find(filter);

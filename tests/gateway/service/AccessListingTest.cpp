@@ -1,5 +1,3 @@
-#include "gateway/service/AccessListing.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -22,6 +20,7 @@
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/runtime/SnapshotRetirer.h"
+#include "gateway/service/AccessListing.h"
 #include "gateway/service/PlanExecutor.h"
 
 namespace oncegate {
@@ -161,8 +160,9 @@ class AccessListingTest : public ::testing::Test {
     call->requestId = "req-1";
     call->route = "/v1/accesses";
     std::promise<AccessListing::Outcome> promise;
-    listing_.list(call, AccessListRequest{"person", {{"id_card", subject}}, "2026-12-05", "2026-12-05"},
-                  [&promise](AccessListing::Outcome outcome) { promise.set_value(std::move(outcome)); });
+    listing_.list(
+        call, AccessListRequest{"person", {{"id_card", subject}}, "2026-12-05", "2026-12-05"},
+        [&promise](AccessListing::Outcome outcome) { promise.set_value(std::move(outcome)); });
     auto future = promise.get_future();
     if (future.wait_for(20s) != std::future_status::ready) {
       ADD_FAILURE() << "the listing never answered";
