@@ -168,10 +168,15 @@ AuditSearch::Page AuditSearch::find(const Filter& filter) {
   }
   if (filter.cursor) {
     const auto after = positionOf(*filter.cursor);
+    // The leading "time >= ?" is implied by the rest but is what lets the time index start at
+    // the cursor: without it PostgreSQL scanned the index from the first record and filtered
+    // (400 ms instead of 0.2 ms for a page half-way through a million records).
     where.sql.append(where.sql.empty() ? " WHERE " : " AND ")
         .append(
-            "(r.time > ? OR (r.time = ? AND (r.instance > ? OR (r.instance = ? AND r.seq > ?))))");
-    for (const auto* value : {&after.time, &after.time, &after.instance, &after.instance}) {
+            "r.time >= ? AND (r.time > ? OR (r.time = ? AND (r.instance > ? OR (r.instance = ? "
+            "AND r.seq > ?))))");
+    for (const auto* value :
+         {&after.time, &after.time, &after.time, &after.instance, &after.instance}) {
       where.params.push_back(Value::string(*value));
     }
     where.params.push_back(Value::integer(after.seq));
