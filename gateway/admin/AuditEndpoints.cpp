@@ -62,6 +62,15 @@ HttpResponse AuditEndpoints::query(AdminCall& call) {
   const auto snapshot = live_.current();
   if (!snapshot->config.gateway.audit.store.empty()) return queryStore(call, *snapshot);
   const auto parameters = QueryParameters::parse(call.request.target);
+  for (const auto name : {"subject", "subject_type", "case", "department", "purpose", "field",
+                          "outcome", "cursor", "format"}) {
+    if (parameters.find(name)) {
+      throw Error(ErrorCode::BadRequest,
+                  std::string(name) +
+                      " searches the central audit record, and this gateway has no audit.store; "
+                      "its own trail is queried by limit, since, until, client and route");
+    }
+  }
   parameters.allowOnly({"limit", "since", "until", "client", "route"});
   AuditTrailReader::Filter filter;
   filter.limit = static_cast<std::size_t>(

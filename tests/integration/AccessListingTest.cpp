@@ -105,17 +105,16 @@ class AccessListingTest : public ::testing::Test {
         "  - { id: citizen-portal, department: Government Service Office, api_key_sha256: " +
         sha256sum(kPortalKey) + ", purposes: [citizen], can_list_accesses: true }\n";
     const std::string common = "listen: 127.0.0.1:1\nthreads: 2\nhash_key: " + hashKey_ + "\n";
-    files["gateway.yaml"] = common +
+    const std::string auditor =
+        "admin:\n  tokens:\n    - { name: aud-zhao, role: auditor, "
+        "token_sha256: " +
+        sha256sum(kAuditor) + " }\n";
+    files["gateway.yaml"] = common + auditor +
                             "audit: { path: audit/data.jsonl, durability: strict }\n"
                             "include: [config.yaml]\n";
     data_ = std::make_unique<GatewayProcess>(files);
-    files["gateway.yaml"] = common + "audit: { path: audit/view.jsonl, store: \"" + store_ +
-                            "\" }\n"
-                            "admin:\n  tokens:\n    - { name: aud-zhao, role: auditor, "
-                            "token_sha256: " +
-                            sha256sum(kAuditor) +
-                            " }\n"
-                            "include: [config.yaml, portal.yaml]\n";
+    files["gateway.yaml"] = common + auditor + "audit: { path: audit/view.jsonl, store: \"" +
+                            store_ + "\" }\ninclude: [config.yaml, portal.yaml]\n";
     view_ = std::make_unique<GatewayProcess>(files);
   }
 
@@ -239,6 +238,21 @@ TEST_F(AccessListingTest, TheAuditorFindsASubjectsAccessesAcrossTheStoreConfiden
   EXPECT_EQ(admin.get("/admin/v1/audit?subject=not-an-id", kAuditor).status, 400);
   EXPECT_EQ(admin.get("/admin/v1/audit?cursor=bogus", kAuditor).status, 400);
   EXPECT_EQ(admin.get("/admin/v1/audit?format=xml", kAuditor).status, 400);
+}
+
+TEST_F(AccessListingTest, WithoutAStoreTheAuditQueryReadsTheLocalFileWithItsOwnFilters) {
+  makeAccesses();
+  const HttpClient admin(data_->port());
+  const auto local = admin.get("/admin/v1/audit?client=retirement-app&limit=3", kAuditor);
+  ASSERT_EQ(local.status, 200) << local.body;
+  const TestJson json(local.body);
+  EXPECT_EQ(simdjson::dom::array(json.root()["records"]).size(), 3U);
+  EXPECT_EQ(json.at("/records/0/case"), "LS-2026-000456");  // newest first, the lines themselves
+  EXPECT_NE(json.at("/scan"), "<missing>");
+  const auto storeOnly = admin.get("/admin/v1/audit?subject=" + kZhang, kAuditor);
+  EXPECT_EQ(storeOnly.status, 400);
+  EXPECT_THAT(storeOnly.body, HasSubstr("subject searches the central audit record, and this "
+                                        "gateway has no audit.store"));
 }
 
 TEST_F(AccessListingTest, OncegatectlSearchesTheSameStoreFromTheShell) {
