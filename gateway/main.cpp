@@ -27,6 +27,7 @@
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/FileAuditLog.h"
 #include "gateway/audit/RefusalTally.h"
+#include "gateway/auditstore/AuditShipper.h"
 #include "gateway/cache/CacheInvalidation.h"
 #include "gateway/cache/CacheValueCipher.h"
 #include "gateway/cache/MemoryCache.h"
@@ -141,13 +142,21 @@ std::vector<std::string> cacheTierNames(const oncegate::GatewayConfig& config) {
 }
 
 // What /metrics pulls from the concrete components at scrape time.
-void gatherComponents(const oncegate::FileAuditLog& audit, const Cache& cache,
-                      const oncegate::BufferedStderrSink& logs,
+void gatherComponents(const oncegate::FileAuditLog& audit, const oncegate::AuditShipper* shipper,
+                      const Cache& cache, const oncegate::BufferedStderrSink& logs,
                       oncegate::ComponentSamples& samples) {
   const auto auditStats = audit.stats();
   samples.audit.queueDepth = auditStats.recordsWaiting;
   samples.audit.written = auditStats.recordsWritten;
   samples.audit.fsyncDurations = auditStats.fsyncDurations;
+  if (shipper != nullptr) {
+    const auto shipping = shipper->stats();
+    samples.audit.shipBacklogBytes = shipping.backlogBytes;
+    samples.audit.shipLagSeconds = shipping.lagSeconds;
+    samples.audit.shippedRecords = shipping.shippedRecords;
+    samples.audit.shipFailures = shipping.failures;
+    samples.audit.shipHalted = shipping.halted;
+  }
   const auto tierSample = [&](oncegate::CacheTier tier, const oncegate::CacheStats& stats) {
     samples.cacheTiers.push_back({std::string(oncegate::cacheTierName(tier)), stats.errors,
                                   stats.timeouts, stats.undecryptable});
@@ -323,7 +332,21 @@ int main(int argc, char** argv) {
         if (channel != nullptr) channel->stop();
       }
     } stopInvalidationsAtExit{invalidations.get()};
+    // With audit.store, ships the trail to the central audit record. It only reads the file, so
+    // it is declared before the audit log and outlives it: the records the log writes while it
+    // closes (the last answers') are in the file when the shipper stops, and it ships them,
+    // within AuditShipper::kStopBound (what is left ships at the next start). It starts once the
+    // log holds the file's lock: never beside another process writing the same trail.
+    std::unique_ptr<oncegate::AuditShipper> shipper;
     oncegate::FileAuditLog audit(gateway.audit);
+    if (!gateway.audit.store.empty()) {
+      oncegate::AuditShipper::Options shipping;
+      shipping.store = gateway.audit.store;
+      shipping.instance = gateway.audit.instance;
+      shipping.path = gateway.audit.path;
+      shipping.hashKey = gateway.hashKey;
+      shipper = std::make_unique<oncegate::AuditShipper>(std::move(shipping));
+    }
     // Counts 401s for the audit log (one record per address and interval): destroyed before
     // it, writing what it counted, and after the handlers that count.
     oncegate::RefusalTally refusals(audit);
@@ -336,8 +359,9 @@ int main(int argc, char** argv) {
     oncegate::AccessListing accesses(service);
     oncegate::ApiHandler api(
         live, service, accesses, audit, refusals, stats,
-        [&audit, &caches, &logs = *logSink, &listening](oncegate::ComponentSamples& samples) {
-          gatherComponents(audit, caches, logs, samples);
+        [&audit, &shipper, &caches, &logs = *logSink,
+         &listening](oncegate::ComponentSamples& samples) {
+          gatherComponents(audit, shipper.get(), caches, logs, samples);
           if (listening != nullptr) {
             const auto counts = listening->counts();
             samples.listener = {counts.connections, counts.inFlight, counts.connectionsRefused,

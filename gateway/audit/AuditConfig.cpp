@@ -1,5 +1,9 @@
 #include "gateway/audit/AuditConfig.h"
 
+#include <unistd.h>
+
+#include <array>
+
 #include "common/SecretReferences.h"
 
 namespace oncegate {
@@ -12,7 +16,7 @@ std::filesystem::path resolve(const std::filesystem::path& path,
 }  // namespace
 
 AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path& baseDir) {
-  node.allowOnlyKeys({"path", "durability", "rotate", "store"});
+  node.allowOnlyKeys({"path", "durability", "rotate", "store", "instance"});
   AuditConfig config = defaultAuditConfig(baseDir);
   if (auto path = node.find("path")) {
     const std::string text = path->asExpandedString(SecretReferences::any(baseDir));
@@ -39,11 +43,39 @@ AuditConfig parseAuditConfig(const ConfigNode& node, const std::filesystem::path
     config.store = store->asExpandedString(SecretReferences::any(baseDir));
     if (config.store.empty()) store->fail("store must be an ODBC connection string, not empty");
   }
+  if (auto instance = node.find("instance")) {
+    config.instance = instance->asExpandedString(SecretReferences::any(baseDir));
+    if (config.instance.empty()) instance->fail("instance must name this trail, not be empty");
+    if (config.instance.size() > kMaxAuditInstanceLength) {
+      instance->fail("instance must be at most " + std::to_string(kMaxAuditInstanceLength) +
+                     " bytes (the store's column)");
+    }
+    for (const unsigned char c : config.instance) {
+      if (c < 0x20 || c == 0x7f) instance->fail("instance must not hold control characters");
+    }
+  } else {
+    config.instance = defaultAuditInstance(config.path);
+    if (!config.store.empty() && config.instance.size() > kMaxAuditInstanceLength) {
+      node.fail("the default instance name (host:path) is longer than " +
+                std::to_string(kMaxAuditInstanceLength) + " bytes: name the trail with instance:");
+    }
+  }
   return config;
 }
 
 AuditConfig defaultAuditConfig(const std::filesystem::path& baseDir) {
-  return AuditConfig{resolve(kDefaultAuditPath, baseDir), kDefaultAuditDurability, 0, {}};
+  AuditConfig config{resolve(kDefaultAuditPath, baseDir), kDefaultAuditDurability, 0, {}, {}};
+  config.instance = defaultAuditInstance(config.path);
+  return config;
+}
+
+std::string defaultAuditInstance(const std::filesystem::path& path) {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  std::error_code ignored;
+  auto absolute = std::filesystem::absolute(path, ignored);
+  if (absolute.empty()) absolute = path;
+  return std::string(host.data()) + ":" + absolute.lexically_normal().string();
 }
 
 }  // namespace oncegate

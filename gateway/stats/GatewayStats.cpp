@@ -197,6 +197,16 @@ void GatewayStats::writeScrape(const ComponentSamples& components, std::string& 
   writer.counter({}, components.audit.written);
   writer.begin(metric::kAuditFsyncDuration);
   writer.histogram({}, components.audit.fsyncDurations);
+  writer.begin(metric::kAuditShipBacklog);
+  writer.gauge({}, static_cast<double>(components.audit.shipBacklogBytes));
+  writer.begin(metric::kAuditShipLag);
+  writer.gauge({}, components.audit.shipLagSeconds);
+  writer.begin(metric::kAuditShippedRecords);
+  writer.counter({}, components.audit.shippedRecords);
+  writer.begin(metric::kAuditShipFailures);
+  writer.counter({}, components.audit.shipFailures);
+  writer.begin(metric::kAuditShipHalted);
+  writer.gauge({}, components.audit.shipHalted ? 1.0 : 0.0);
 
   writer.begin(metric::kLogLinesDropped);
   writer.counter({}, components.logLinesDropped);

@@ -112,6 +112,24 @@ inline constexpr MetricFamily kAuditRecordsWritten{
 inline constexpr MetricFamily kAuditFsyncDuration{
     "oncegate_audit_fsync_duration_seconds", Histogram,
     "Time an fsync of the audit trail took.", "seconds", {}};
+inline constexpr MetricFamily kAuditShipBacklog{
+    "oncegate_audit_ship_backlog_bytes", Gauge,
+    "Bytes of the local audit trail not yet shipped to the central audit store.", "bytes", {}};
+inline constexpr MetricFamily kAuditShipLag{
+    "oncegate_audit_ship_lag_seconds", Gauge,
+    "Age of the oldest audit record read and not yet shipped to the store; 0 when none.",
+    "seconds", {}};
+inline constexpr MetricFamily kAuditShippedRecords{
+    "oncegate_audit_shipped_records_total", Counter,
+    "Audit records shipped to the central audit store since start.", "", {}};
+inline constexpr MetricFamily kAuditShipFailures{
+    "oncegate_audit_ship_failures_total", Counter,
+    "Failed attempts to ship to the audit store (store down), and reasons to stop shipping.", "",
+    {}};
+inline constexpr MetricFamily kAuditShipHalted{
+    "oncegate_audit_ship_halted", Gauge,
+    "1 once shipping stopped for good (the trail does not continue what the store holds, or "
+    "another process ships under this instance name): see the log; else 0.", "", {}};
 
 // Logs.
 inline constexpr MetricFamily kLogLinesDropped{
@@ -132,7 +150,8 @@ inline constexpr std::array kAllFamilies = {
     &kSourceQueries, &kSourceFailures, &kSourceTimeouts, &kSourceShortCircuited, &kSourceConnects,
     &kSourceQueryDuration, &kSourceConnectionsInUse, &kSourceQueueDepth, &kSourceBreakerOpen,
     &kSourceDown, &kSourceAbandonedWorkers,
-    &kAuditQueueDepth, &kAuditRecordsWritten, &kAuditFsyncDuration,
+    &kAuditQueueDepth, &kAuditRecordsWritten, &kAuditFsyncDuration, &kAuditShipBacklog,
+    &kAuditShipLag, &kAuditShippedRecords, &kAuditShipFailures, &kAuditShipHalted,
     &kLogLinesDropped, &kConfigVersion};
 // clang-format on
 

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -100,6 +101,74 @@ TEST(AuditConfigTest, RejectsARotationSizeTooSmallOrNotASize) {
   EXPECT_NE(message.find("at least 1MiB"), std::string::npos) << message;
   message = rejection("audit:\n  rotate: often\n");
   EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+}
+
+TEST(AuditConfigTest, ReadsTheStoreAndTheInstance) {
+  setenv("ONCEGATE_TEST_AUDIT_STORE_PASSWORD", "s3cret", 1);
+  const auto config = parse(
+      "audit: { store: \"Driver=PostgreSQL Unicode;Pwd=${ONCEGATE_TEST_AUDIT_STORE_PASSWORD}\", "
+      "instance: gw-a }");
+  EXPECT_EQ(config.store, "Driver=PostgreSQL Unicode;Pwd=s3cret");
+  EXPECT_EQ(config.instance, "gw-a");
+}
+
+TEST(AuditConfigTest, TheInstanceDefaultsToHostAndAbsolutePath) {
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+  const auto config = parse("audit: { path: trail/a.jsonl, store: \"Driver=SQLite3\" }");
+  EXPECT_EQ(config.instance, std::string(host) + ":/etc/oncegate/trail/a.jsonl");
+  EXPECT_TRUE(parse("audit: {}").store.empty());
+  EXPECT_EQ(defaultAuditConfig(kBase).instance,
+            std::string(host) + ":/etc/oncegate/var/audit.jsonl");
+}
+
+TEST(AuditConfigTest, RejectsAnEmptyStore) {
+  auto message = rejection("audit:\n  store: \"\"\n");
+  EXPECT_NE(message.find("gateway.yaml:2: expected a non-empty string"), std::string::npos)
+      << message;
+  setenv("ONCEGATE_TEST_AUDIT_EMPTY", "", 1);
+  message = rejection("audit:\n  store: \"${ONCEGATE_TEST_AUDIT_EMPTY}\"\n");
+  EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("store must be an ODBC connection string"), std::string::npos) << message;
+}
+
+TEST(AuditConfigTest, RejectsAnEmptyInstance) {
+  auto message = rejection("audit:\n  instance: \"\"\n");
+  EXPECT_NE(message.find("gateway.yaml:2: expected a non-empty string"), std::string::npos)
+      << message;
+  setenv("ONCEGATE_TEST_AUDIT_EMPTY", "", 1);
+  message = rejection("audit:\n  instance: \"${ONCEGATE_TEST_AUDIT_EMPTY}\"\n");
+  EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("instance must name this trail"), std::string::npos) << message;
+}
+
+TEST(AuditConfigTest, RejectsAnInstanceLongerThanTheStoreHolds) {
+  const auto message = rejection("audit:\n  instance: " + std::string(256, 'g') + "\n");
+  EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("at most 255 bytes"), std::string::npos) << message;
+  EXPECT_EQ(parse("audit: { instance: " + std::string(255, 'g') + " }").instance.size(), 255U);
+}
+
+TEST(AuditConfigTest, RejectsAnInstanceWithControlCharacters) {
+  const auto message = rejection("audit:\n  instance: \"gw\\ta\"\n");
+  EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("control characters"), std::string::npos) << message;
+}
+
+TEST(AuditConfigTest, RejectsADefaultInstanceLongerThanTheStoreHolds) {
+  const auto message =
+      rejection("audit:\n  path: /" + std::string(300, 'p') + "\n  store: \"Driver=SQLite3\"\n");
+  EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("name the trail with instance:"), std::string::npos) << message;
+}
+
+TEST(AuditConfigTest, RejectsAnUnsetVariableInTheStore) {
+  unsetenv("ONCEGATE_TEST_AUDIT_UNSET");
+  const auto message = rejection("audit:\n  store: \"Pwd=${ONCEGATE_TEST_AUDIT_UNSET}\"\n");
+  EXPECT_NE(message.find("gateway.yaml:2"), std::string::npos) << message;
+  EXPECT_NE(message.find("ONCEGATE_TEST_AUDIT_UNSET"), std::string::npos) << message;
+  // The message names the variable, never a value of the connection string.
+  EXPECT_EQ(message.find("Pwd="), std::string::npos) << message;
 }
 
 }  // namespace

@@ -292,6 +292,13 @@ TEST(GatewayConfigTest, RejectsAMalformedSecretBinding) {
   }
 }
 
+// The central audit record indexes subjects by a keyed hash made with a subkey of hash_key.
+TEST(GatewayConfigTest, RejectsAnAuditStoreWithoutAHashKey) {
+  const auto message = rejection("audit: { store: \"Driver=SQLite3;Database=a.db\" }\n");
+  EXPECT_THAT(message, HasSubstr("gateway.yaml:1"));
+  EXPECT_THAT(message, HasSubstr("missing required key 'hash_key'"));
+}
+
 TEST(GatewayConfigTest, RejectsAMissingHashKey) {
   const auto message = rejection("listen: 127.0.0.1:8080\nthreads: 2\n");
   EXPECT_THAT(message, HasSubstr("gateway.yaml:1"));
