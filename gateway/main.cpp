@@ -47,6 +47,7 @@
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
 #include "gateway/runtime/SnapshotRetirer.h"
+#include "gateway/service/AccessListing.h"
 #include "gateway/service/DataRequestService.h"
 #include "gateway/service/PlanExecutor.h"
 #include "gateway/stats/ComponentSamples.h"
@@ -362,17 +363,20 @@ int main(int argc, char** argv) {
     const oncegate::HttpServer* listening = nullptr;
     oncegate::PlanExecutor executor(*cache, gateway.hashKey, &stats);
     oncegate::DataRequestService service(live, executor, audit, &stats);
-    oncegate::ApiHandler api(live, service, audit, refusals, stats,
-                             [&audit, &shipper, &caches, &logs = *logSink,
-                              &listening](oncegate::ComponentSamples& samples) {
-                               gatherComponents(audit, shipper.get(), caches, logs, samples);
-                               if (listening != nullptr) {
-                                 const auto counts = listening->counts();
-                                 samples.listener = {counts.connections, counts.inFlight,
-                                                     counts.connectionsRefused, counts.requestsShed,
-                                                     counts.acceptErrors};
-                               }
-                             });
+    // Its threads answer through the service and the audit log, which outlive it; at shutdown
+    // it answers what still waits before they go.
+    oncegate::AccessListing accesses(service);
+    oncegate::ApiHandler api(
+        live, service, accesses, audit, refusals, stats,
+        [&audit, &shipper, &caches, &logs = *logSink,
+         &listening](oncegate::ComponentSamples& samples) {
+          gatherComponents(audit, shipper.get(), caches, logs, samples);
+          if (listening != nullptr) {
+            const auto counts = listening->counts();
+            samples.listener = {counts.connections, counts.inFlight, counts.connectionsRefused,
+                                counts.requestsShed, counts.acceptErrors};
+          }
+        });
     oncegate::AdminRouter admin(live, audit, refusals, invalidation, sync.get());
     const auto countAdmin = [&stats](unsigned status, std::chrono::nanoseconds took) {
       stats.countRequest(kAdminRoute, status, took);
@@ -441,6 +445,7 @@ int main(int argc, char** argv) {
     // store poll, the admin workers (their last calls finish), the I/O loops.
     if (sync) sync->stop();
     admin.stop();
+    accesses.stop();
     loops.stop();
   } catch (const oncegate::Error& e) {
     spdlog::critical("{}", e.message());

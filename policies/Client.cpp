@@ -6,6 +6,7 @@ namespace oncegate {
 
 namespace {
 constexpr std::size_t kSha256HexLength = 64;
+constexpr bool kDefaultCanListAccesses = false;
 
 bool isLowerHex(std::string_view text) {
   return std::all_of(text.begin(), text.end(),
@@ -15,7 +16,7 @@ bool isLowerHex(std::string_view text) {
 
 Client Client::parse(const ConfigNode& item) {
   item.allowOnlyKeys({"id", "department", "api_key_sha256", "cert_sha256", "purposes", "rate_limit",
-                      "description"});
+                      "can_list_accesses", "description"});
   Client client;
   client.id = item.at("id").asString();
   client.location = item.location();
@@ -44,6 +45,10 @@ Client Client::parse(const ConfigNode& item) {
   client.purposes = purposes.asStringList();
   if (client.purposes.empty()) purposes.fail("a client needs at least one purpose");
   if (auto rateLimit = item.find("rate_limit")) client.rateLimit = RateLimit::parse(*rateLimit);
+  client.canListAccesses = kDefaultCanListAccesses;
+  if (auto listAccesses = item.find("can_list_accesses")) {
+    client.canListAccesses = listAccesses->asBool();
+  }
   return client;
 }
 

@@ -21,9 +21,12 @@ struct Client {
   std::vector<std::string> purposes;
   std::optional<RateLimit> rateLimit;  // absent: no limit
   std::string location;                // file:line of its definition
+  // May ask who accessed a subject's data (POST /v1/accesses): a citizen portal's grant of its
+  // own, apart from purposes and policies. Needs audit.store, which the listing reads.
+  bool canListAccesses = false;
 
   // One item of a `clients:` list: { id, department, api_key_sha256, cert_sha256, purposes,
-  // rate_limit, description }; at least one of api_key_sha256 and cert_sha256.
+  // rate_limit, can_list_accesses, description }; at least one of api_key_sha256 and cert_sha256.
   static Client parse(const ConfigNode& item);
 
   bool allowsPurpose(std::string_view purpose) const;

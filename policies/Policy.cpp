@@ -44,6 +44,28 @@ std::optional<std::chrono::sys_days> parseDate(std::string_view text) {
   return std::chrono::sys_days(date);
 }
 
+// `confidential: true` needs the day its accesses may be shown to the citizen, and a
+// disclose_after means nothing without confidential: true; either alone is a mistake.
+void parseConfidentiality(const ConfigNode& item, std::string& discloseAfter) {
+  const auto confidential = item.find("confidential");
+  const auto date = item.find("disclose_after");
+  const bool isConfidential = confidential && confidential->asBool();
+  if (isConfidential && !date) {
+    confidential->fail(
+        "a confidential policy needs disclose_after: YYYY-MM-DD, the day from which its accesses "
+        "are shown to the citizen");
+  }
+  if (!date) return;
+  if (!isConfidential) {
+    date->fail("disclose_after is only for a policy with confidential: true");
+  }
+  discloseAfter = date->asString();
+  if (!parseDate(discloseAfter)) {
+    date->fail("disclose_after must be a date written YYYY-MM-DD, from " +
+               std::to_string(kMinYear) + "-01-01 to " + std::to_string(kMaxYear) + "-12-31");
+  }
+}
+
 const FieldPattern* narrowestMatch(const std::vector<FieldPattern>& patterns,
                                    std::string_view field) {
   const FieldPattern* best = nullptr;
@@ -60,7 +82,8 @@ const FieldPattern* narrowestMatch(const std::vector<FieldPattern>& patterns,
 
 Policy Policy::parse(const ConfigNode& item) {
   item.allowOnlyKeys({"id", "clients", "purposes", "allow", "deny", "verify_only", "mask",
-                      "valid_until", "require_case", "description"});
+                      "valid_until", "require_case", "confidential", "disclose_after",
+                      "description"});
   Policy policy;
   policy.id_ = item.at("id").asString();
   policy.location_ = item.location();
@@ -106,6 +129,7 @@ Policy Policy::parse(const ConfigNode& item) {
   }
   policy.requireCase_ = kDefaultRequireCase;
   if (auto requireCase = item.find("require_case")) policy.requireCase_ = requireCase->asBool();
+  parseConfidentiality(item, policy.discloseAfter_);
   if (auto description = item.find("description")) policy.description_ = description->asString();
   return policy;
 }

@@ -24,7 +24,9 @@ class Policy {
   };
 
   // One item of a `policies:` list: { id, clients, purposes, allow, deny, verify_only, mask,
-  // valid_until, require_case, description }. Whether the clients exist is checked by PolicySet.
+  // valid_until, require_case, confidential, disclose_after, description }; confidential: true
+  // and disclose_after come together or not at all. Whether the clients exist is checked by
+  // PolicySet.
   static Policy parse(const ConfigNode& item);
 
   const std::string& id() const { return id_; }
@@ -37,6 +39,10 @@ class Policy {
   // The last day of validity as written ("2027-12-31"); empty when the policy never expires.
   const std::string& validUntil() const { return validUntilText_; }
   bool requireCase() const { return requireCase_; }
+  // A confidential policy (an investigation) keeps the accesses made under it out of the
+  // citizen's view (/v1/accesses) until this day, written YYYY-MM-DD and read as a UTC date: they
+  // show from that day on. Empty when the policy is not confidential. Auditors see them always.
+  const std::string& discloseAfter() const { return discloseAfter_; }
   const std::string& description() const { return description_; }
   const std::string& location() const { return location_; }
 
@@ -63,6 +69,7 @@ class Policy {
   std::string validUntilText_;
   std::optional<TimePoint> expiresAt_;  // the first instant the policy is no longer in force
   bool requireCase_ = false;
+  std::string discloseAfter_;
   std::string description_;
   std::string location_;
 };

@@ -1,5 +1,7 @@
 #include "policies/PolicySet.h"
 
+#include <algorithm>
+
 #include "common/Error.h"
 
 namespace oncegate {
@@ -133,6 +135,15 @@ bool PolicySet::requiresCase(std::string_view client, std::string_view purpose,
     if (policy.requireCase() && policy.inForce(now)) return true;
   }
   return false;
+}
+
+std::string PolicySet::discloseAfter(std::string_view client, std::string_view purpose) const {
+  std::string latest;
+  const auto* grants = grantsFor(client, purpose);
+  if (grants == nullptr) return latest;
+  // YYYY-MM-DD compares as the dates do.
+  for (const auto index : *grants) latest = std::max(latest, policies_[index].discloseAfter());
+  return latest;
 }
 
 const Policy* PolicySet::find(std::string_view id) const {

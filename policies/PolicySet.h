@@ -39,6 +39,11 @@ class PolicySet {
   // number.
   bool requiresCase(std::string_view client, std::string_view purpose, TimePoint now) const;
 
+  // The latest disclose_after of the confidential policies that name client x purpose, in force
+  // or not (an investigation's accesses stay hidden even after its grant ended), or "" when none
+  // is confidential: what the audit record of such a request carries.
+  std::string discloseAfter(std::string_view client, std::string_view purpose) const;
+
   const Policy* find(std::string_view id) const;
   const std::vector<Policy>& policies() const { return policies_; }
 

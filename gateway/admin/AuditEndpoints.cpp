@@ -8,10 +8,14 @@
 
 #include "common/Error.h"
 #include "common/JsonWriter.h"
+#include "connectors/odbc/OdbcClient.h"
 #include "gateway/admin/AdminCall.h"
 #include "gateway/admin/AdminJsonPieces.h"
 #include "gateway/audit/AuditChainVerifier.h"
 #include "gateway/audit/AuditTrailReader.h"
+#include "gateway/auditstore/AuditRecordExport.h"
+#include "gateway/auditstore/AuditSearch.h"
+#include "gateway/auditstore/AuditSearchParameters.h"
 #include "gateway/http/QueryParameters.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
@@ -32,6 +36,16 @@ std::optional<AuditTrailReader::TimePoint> timeParameter(std::string_view name,
   return time;
 }
 
+// The answer's format: ?format=json (the default), jsonl or csv.
+enum class Format { Json, JsonLines, Csv };
+
+Format formatOf(const std::optional<std::string>& text) {
+  if (!text || *text == "json") return Format::Json;
+  if (*text == "jsonl") return Format::JsonLines;
+  if (*text == "csv") return Format::Csv;
+  throw Error(ErrorCode::BadRequest, "format must be json, jsonl or csv");
+}
+
 }  // namespace
 
 AuditEndpoints::AuditEndpoints(LiveConfiguration& live) : live_(live) {}
@@ -45,7 +59,18 @@ std::vector<AdminRoute> AuditEndpoints::routes() {
 }
 
 HttpResponse AuditEndpoints::query(AdminCall& call) {
+  const auto snapshot = live_.current();
+  if (!snapshot->config.gateway.audit.store.empty()) return queryStore(call, *snapshot);
   const auto parameters = QueryParameters::parse(call.request.target);
+  for (const auto name : {"subject", "subject_type", "case", "department", "purpose", "field",
+                          "outcome", "cursor", "format"}) {
+    if (parameters.find(name)) {
+      throw Error(ErrorCode::BadRequest,
+                  std::string(name) +
+                      " searches the central audit record, and this gateway has no audit.store; "
+                      "its own trail is queried by limit, since, until, client and route");
+    }
+  }
   parameters.allowOnly({"limit", "since", "until", "client", "route"});
   AuditTrailReader::Filter filter;
   filter.limit = static_cast<std::size_t>(
@@ -64,6 +89,47 @@ HttpResponse AuditEndpoints::query(AdminCall& call) {
   json.endArray();
   AdminJsonPieces::writeScan(found.scan, json);
   json.key("request_id").string(call.requestId).endObject();
+  call.outcome = "listed";
+  return response;
+}
+
+HttpResponse AuditEndpoints::queryStore(AdminCall& call, const GatewaySnapshot& snapshot) {
+  const auto parameters = QueryParameters::parse(call.request.target);
+  parameters.allowOnly({"subject", "subject_type", "case", "client", "department", "purpose",
+                        "field", "outcome", "since", "until", "limit", "cursor", "format"});
+  const auto format = formatOf(parameters.find("format"));
+  const auto& config = snapshot.config;
+  const auto filter = AuditSearchParameters::filterFrom(
+      [&parameters](std::string_view name) { return parameters.find(name); }, config.mappings,
+      config.gateway.hashKey);
+  // A connection per call: admin calls are few, and a connection kept across them would need a
+  // lock and a way back from a database that went away.
+  odbc::OdbcClient store(config.gateway.audit.store, "audit store");
+  AuditSearch search(store);
+  const auto page = search.find(filter);
+  HttpResponse response;
+  if (format == Format::Json) {
+    JsonWriter json(response.body);
+    json.beginObject().key("records").beginArray();
+    for (const auto& record : page.records) AuditRecordExport::writeJson(record, json);
+    json.endArray().key("next");
+    page.next ? json.string(*page.next) : json.null();
+    json.key("request_id").string(call.requestId).endObject();
+  } else {
+    // An export is the records alone; where the next page starts travels in a header.
+    if (format == Format::Csv) {
+      response.contentType = "text/csv; charset=utf-8";
+      response.body.append(AuditRecordExport::kCsvHeader);
+      for (const auto& record : page.records)
+        AuditRecordExport::appendCsvRow(record, response.body);
+    } else {
+      response.contentType = "application/x-ndjson";
+      for (const auto& record : page.records) {
+        AuditRecordExport::appendJsonLine(record, response.body);
+      }
+    }
+    if (page.next) response.headers.emplace_back("Oncegate-Next-Cursor", *page.next);
+  }
   call.outcome = "listed";
   return response;
 }

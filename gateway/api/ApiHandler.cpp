@@ -21,6 +21,7 @@
 #include "gateway/http/RequestId.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
+#include "gateway/service/AccessListing.h"
 #include "gateway/service/ClientCatalog.h"
 #include "gateway/service/DataRequestService.h"
 #include "gateway/signing/AnswerSigner.h"
@@ -116,6 +117,25 @@ std::string render(const DataAnswer& answer, const std::string& requestId,
   return body;
 }
 
+// The body of a listing of accesses: what was asked and how it ended, never a value.
+std::string render(const AccessListing::Answer& answer, const std::string& requestId) {
+  std::string body;
+  body.reserve(kAnswerBase + kBytesPerField * answer.accesses.size());
+  JsonWriter json(body);
+  json.beginObject().key("request_id").string(requestId).key("accesses").beginArray();
+  for (const auto& access : answer.accesses) {
+    json.beginObject().key("time").string(access.time);
+    json.key("department").string(access.department).key("client").string(access.client);
+    json.key("purpose").string(access.purpose).key("case");
+    access.caseNumber.empty() ? json.null() : json.string(access.caseNumber);
+    json.key("fields").beginObject();
+    for (const auto& [id, outcome] : access.fields) json.key(id).string(outcome);
+    json.endObject().endObject();
+  }
+  json.endArray().key("truncated").boolean(answer.truncated).endObject();
+  return body;
+}
+
 }  // namespace
 
 // Everything known about one request while it is being served.
@@ -165,7 +185,7 @@ constexpr Route kRoutes[] = {
     {"/v1/resolve", "POST"},     {"/v1/verify", "POST"},  {"/v1/forms/{form}/prefill", "POST"},
     {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},    {"/v1/catalog", "GET"},
     {"/v1/keys", "GET"},         {"/healthz", "GET"},     {"/readyz", "GET"},
-    {"/metrics", "GET"},         {"/openapi.json", "GET"}};
+    {"/metrics", "GET"},         {"/openapi.json", "GET"}, {"/v1/accesses", "POST"}};
 
 // The service's view of a request: what it was and how to trace it (the body is parsed apart).
 std::shared_ptr<DataRequestService::Call> callFor(const ApiExchange& exchange) {
@@ -182,10 +202,12 @@ std::shared_ptr<DataRequestService::Call> callFor(const ApiExchange& exchange) {
 
 }  // namespace
 
-ApiHandler::ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit,
-                       RefusalTally& refusals, GatewayStats& stats, GatherSamples gather)
+ApiHandler::ApiHandler(LiveConfiguration& live, DataRequestService& service,
+                       AccessListing& accesses, const AuditLog& audit, RefusalTally& refusals,
+                       GatewayStats& stats, GatherSamples gather)
     : live_(live),
       service_(service),
+      accesses_(accesses),
       audit_(audit),
       refusals_(refusals),
       stats_(stats),
@@ -250,6 +272,7 @@ void ApiHandler::handle(HttpRequest request, Respond respond) {
                                                  : Kind::Prefill;
     return serveData(exchange);
   }
+  if (routePath == "/v1/accesses") return serveAccesses(exchange);
   if (routePath.starts_with("/v1/forms") || routePath == "/v1/catalog") {
     return serveCatalog(exchange, routePath);
   }
@@ -298,6 +321,20 @@ void ApiHandler::serveHealth(const std::shared_ptr<ApiExchange>& exchange, bool 
   exchange->finish(std::move(response));
 }
 
+bool ApiHandler::admitted(const std::shared_ptr<ApiExchange>& exchange) {
+  exchange->client = DataRequestService::authenticate(*exchange->snapshot,
+                                                      bearerToken(exchange->request.authorization),
+                                                      exchange->request.clientCertificateSha256);
+  if (exchange->client == nullptr) {
+    // An access attempt without credentials is audited too, but in aggregate (RefusalTally):
+    // anyone can send them, and nothing they sent is written before a key is valid.
+    refusals_.count(exchange->request.remoteAddress, exchange->routeTemplate);
+    exchange->fail(unauthenticated());
+    return false;
+  }
+  return withinRateLimit(exchange);
+}
+
 bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
   const auto decision = service_.throttle(*exchange->snapshot, *exchange->client);
   if (decision.allowed) return true;
@@ -316,14 +353,7 @@ bool ApiHandler::withinRateLimit(const std::shared_ptr<ApiExchange>& exchange) {
 
 void ApiHandler::serveCatalog(const std::shared_ptr<ApiExchange>& exchange,
                               std::string_view route) {
-  exchange->client = DataRequestService::authenticate(*exchange->snapshot,
-                                                      bearerToken(exchange->request.authorization),
-                                                      exchange->request.clientCertificateSha256);
-  if (exchange->client == nullptr) {
-    refusals_.count(exchange->request.remoteAddress, exchange->routeTemplate);
-    return exchange->fail(unauthenticated());
-  }
-  if (!withinRateLimit(exchange)) return;
+  if (!admitted(exchange)) return;
   const Configuration& config = exchange->snapshot->config;
   const ClientCatalog catalog(config, *exchange->client, std::chrono::system_clock::now());
   HttpResponse response;
@@ -388,17 +418,8 @@ void ApiHandler::serveData(const std::shared_ptr<ApiExchange>& exchange) {
     }
     exchange->finish(std::move(*rendered));
   };
-  call->client = DataRequestService::authenticate(*exchange->snapshot,
-                                                  bearerToken(exchange->request.authorization),
-                                                  exchange->request.clientCertificateSha256);
-  exchange->client = call->client;
-  if (call->client == nullptr) {
-    // An access attempt without credentials is audited too, but in aggregate (RefusalTally):
-    // anyone can send them, and nothing they sent is written before a key is valid.
-    refusals_.count(exchange->request.remoteAddress, exchange->routeTemplate);
-    return exchange->fail(unauthenticated());
-  }
-  if (!withinRateLimit(exchange)) return;
+  if (!admitted(exchange)) return;
+  call->client = exchange->client;
   try {
     call->request = DataRequestParser::parse(exchange->request.body, exchange->kind);
   } catch (const Error& e) {
@@ -415,6 +436,23 @@ void ApiHandler::serveKeys(const std::shared_ptr<ApiExchange>& exchange) {
       signing ? JsonWebKeySet::published(*signing, std::chrono::system_clock::now()).render()
               : JsonWebKeySet().render();
   exchange->finish(std::move(response));
+}
+
+void ApiHandler::serveAccesses(const std::shared_ptr<ApiExchange>& exchange) {
+  if (!admitted(exchange)) return;
+  auto call = callFor(*exchange);
+  AccessListRequest request;
+  try {
+    request = DataRequestParser::parseAccesses(exchange->request.body);
+  } catch (const Error& e) {
+    return exchange->fail(e);
+  }
+  accesses_.list(std::move(call), std::move(request), [exchange](AccessListing::Outcome outcome) {
+    if (auto* error = std::get_if<Error>(&outcome)) return exchange->fail(*error);
+    HttpResponse response;
+    response.body = render(std::get<AccessListing::Answer>(outcome), exchange->requestId);
+    exchange->finish(std::move(response));
+  });
 }
 
 void ApiHandler::serveMetrics(const std::shared_ptr<ApiExchange>& exchange) {

@@ -10,6 +10,7 @@
 
 namespace oncegate {
 
+class AccessListing;
 class AuditLog;
 class DataRequestService;
 class GatewayStats;
@@ -30,8 +31,10 @@ class ApiHandler final : public HttpHandler {
   // `audit` is asked only whether it is healthy (/readyz). `stats` (owned by the composition
   // root, declared before the audit log so that answers the audit writer finishes can count)
   // receives every answer. `refusals` counts the requests without a valid API key (401).
-  ApiHandler(LiveConfiguration& live, DataRequestService& service, const AuditLog& audit,
-             RefusalTally& refusals, GatewayStats& stats, GatherSamples gather);
+  // `accesses` answers POST /v1/accesses.
+  ApiHandler(LiveConfiguration& live, DataRequestService& service, AccessListing& accesses,
+             const AuditLog& audit, RefusalTally& refusals, GatewayStats& stats,
+             GatherSamples gather);
   ~ApiHandler() override;
   ApiHandler(const ApiHandler&) = delete;
   ApiHandler& operator=(const ApiHandler&) = delete;
@@ -44,6 +47,8 @@ class ApiHandler final : public HttpHandler {
 
  private:
   void serveData(const std::shared_ptr<ApiExchange>& exchange);
+  // POST /v1/accesses: who accessed a subject's data (AccessListing).
+  void serveAccesses(const std::shared_ptr<ApiExchange>& exchange);
   void serveMetrics(const std::shared_ptr<ApiExchange>& exchange);
   // GET /v1/keys: the JWKS of the signing keys, without authentication.
   void serveKeys(const std::shared_ptr<ApiExchange>& exchange);
@@ -52,6 +57,9 @@ class ApiHandler final : public HttpHandler {
   void serveHealth(const std::shared_ptr<ApiExchange>& exchange, bool readiness);
   // Takes one request from the authenticated client's rate limit; answers 429 (with
   // Retry-After) itself and returns false when the client is over it.
+  // Authenticates the caller (sets exchange->client) and applies its rate limit; false when the
+  // request was answered (401 or 429).
+  bool admitted(const std::shared_ptr<ApiExchange>& exchange);
   bool withinRateLimit(const std::shared_ptr<ApiExchange>& exchange);
   // Answers a 401 or 403 of an endpoint that serves no data (catalog, forms) after auditing it
   // through DataRequestService::refuse, the path every /v1 refusal takes. `purpose`: the one the
@@ -61,6 +69,7 @@ class ApiHandler final : public HttpHandler {
 
   LiveConfiguration& live_;
   DataRequestService& service_;
+  AccessListing& accesses_;
   const AuditLog& audit_;
   RefusalTally& refusals_;
   GatewayStats& stats_;

@@ -143,4 +143,46 @@ DataRequest DataRequestParser::parse(std::string& body, Kind kind) {
   return out;
 }
 
+AccessListRequest DataRequestParser::parseAccesses(std::string& body) {
+  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) {
+    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  }
+  thread_local od::parser parser;
+  DataRequest subject;
+  AccessListRequest out;
+  bool sawSubject = false;
+  bool sawFrom = false;
+  bool sawTo = false;
+  auto document = check(parser.iterate(body.data(), body.size(), body.capacity()), "body");
+  auto object = check(document.get_object(), "the body");
+  SeenKeys seen("the body");
+  for (auto member : object) {
+    const std::string_view key = check(member.unescaped_key(), "body");
+    seen.add(key);
+    auto value = check(member.value(), "body");
+    if (key == "subject") {
+      parseSubject(value, subject);
+      sawSubject = true;
+    } else if (key == "from") {
+      out.from = stringOf(value, "from");
+      sawFrom = true;
+    } else if (key == "to") {
+      out.to = stringOf(value, "to");
+      sawTo = true;
+    } else {
+      invalid("unknown key '" + std::string(key) + "' in the body");
+    }
+  }
+  const char* trailing = nullptr;
+  if (!document.current_location().get(trailing)) {
+    invalid("malformed JSON body: content after the object");
+  }
+  if (!sawSubject) invalid("subject is required");
+  if (!sawFrom) invalid("from is required");
+  if (!sawTo) invalid("to is required");
+  out.subjectType = std::move(subject.subjectType);
+  out.subjectKeys = std::move(subject.subjectKeys);
+  return out;
+}
+
 }  // namespace oncegate

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "gateway/service/AccessListRequest.h"
 #include "gateway/service/DataRequest.h"
 
 namespace oncegate {
@@ -14,6 +15,8 @@ class DataRequestParser {
   using Kind = DataRequestKind;
 
   static DataRequest parse(std::string& body, Kind kind);
+  // A POST /v1/accesses body: {"subject":{..},"from":..,"to":..}, all three required.
+  static AccessListRequest parseAccesses(std::string& body);
 };
 
 }  // namespace oncegate

@@ -38,6 +38,7 @@ CtlCommand verifyAuditCommand();
 CtlCommand verifyReceiptCommand();
 CtlCommand applyCommand();
 CtlCommand exportCommand();
+CtlCommand auditSearchCommand();
 
 // Loads a configuration directory with the gateway's loader; on failure writes the loader's
 // messages (one "file:line: problem" each) to `err` and returns nullopt.

@@ -17,7 +17,8 @@ std::vector<CtlCommand> commands() {
   return {oncegate::validateCommand(),    oncegate::applyCommand(),
           oncegate::exportCommand(),      oncegate::explainCommand(),
           oncegate::testSourceCommand(),  oncegate::hashKeyCommand(),
-          oncegate::verifyAuditCommand(), oncegate::verifyReceiptCommand()};
+          oncegate::verifyAuditCommand(), oncegate::verifyReceiptCommand(),
+          oncegate::auditSearchCommand()};
 }
 
 void printOverview(std::ostream& out) {

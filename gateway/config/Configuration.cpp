@@ -166,6 +166,13 @@ Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocume
                       "' has cert_sha256 but gateway.yaml has no tls.client_ca to verify "
                       "certificates with");
     }
+    // The listing reads the central audit record: without one it could only ever fail.
+    if (client.canListAccesses && gateway.audit.store.empty()) {
+      throw Error(ErrorCode::InvalidConfig,
+                  client.location + ": client '" + client.id +
+                      "' has can_list_accesses: true but gateway.yaml has no audit.store, the "
+                      "central audit record its listing reads");
+    }
   }
   auto directoryOfClients = ClientDirectory::build(std::move(clients));
   auto policySet = PolicySet::build(std::move(policies), directoryOfClients);

@@ -92,6 +92,17 @@ std::string auditRecord(const DataRequestService::Call& call, unsigned status,
   json.key("route").string(call.route).key("status").integer(status);
   json.key("client");
   call.client != nullptr ? json.string(call.client->id) : json.null();
+  // The client's department as configured when it asked: auditors search by it, and the
+  // citizen's view names it.
+  json.key("department");
+  call.client != nullptr ? json.string(call.client->department) : json.null();
+  // Accesses under a confidential policy (an investigation) stay out of the citizen's view until
+  // this day; the central store indexes it, the auditors' search ignores it.
+  if (call.client != nullptr && call.snapshot != nullptr) {
+    const auto discloseAfter =
+        call.snapshot->config.policies.discloseAfter(call.client->id, call.request.purpose);
+    if (!discloseAfter.empty()) json.key("disclose_after").string(discloseAfter);
+  }
   json.key("purpose").string(call.request.purpose);
   json.key("case").string(call.request.caseNumber);
   // The subject's key only once validated (never the keys as sent): the audit trail must name
@@ -189,6 +200,11 @@ void DataRequestService::refuse(std::shared_ptr<Call> call, Error error, Done do
                 [done = std::move(done), error = std::move(error)](bool /*recorded*/) mutable {
                   done(std::move(error));
                 });
+}
+
+void DataRequestService::record(const std::shared_ptr<Call>& call, unsigned status,
+                                std::function<void(bool)> recorded) {
+  audit_.append(auditRecord(*call, status, {}, nullptr, {}), std::move(recorded));
 }
 
 void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {

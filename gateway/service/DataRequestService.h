@@ -74,6 +74,11 @@ class DataRequestService {
   // Serves an authenticated, parsed request.
   void serve(std::shared_ptr<Call> call, Done done);
 
+  // Audits a call that reads no field (the citizen's access listing) as a data request's
+  // record, with no fields, and then tells `recorded` whether the record was written.
+  void record(const std::shared_ptr<Call>& call, unsigned status,
+              std::function<void(bool)> recorded);
+
  private:
   struct Run;
   void settle(const std::shared_ptr<Run>& run);

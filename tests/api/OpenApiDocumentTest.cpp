@@ -25,6 +25,7 @@ constexpr std::pair<std::string_view, std::string_view> kDataRoutes[] = {
     {"GET", "/v1/forms/{form}"}, {"GET", "/v1/forms"},   {"GET", "/v1/catalog"},
     {"GET", "/healthz"},         {"GET", "/readyz"},     {"GET", "/metrics"},
     {"GET", "/v1/keys"},
+    {"POST", "/v1/accesses"},
 };
 
 // ../shared/design.md lists it too (the lead is wiring it into ApiHandler).

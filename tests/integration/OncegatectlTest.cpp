@@ -224,8 +224,8 @@ std::size_t lineCount(const std::string& text) {
 
 std::string OncegatectlTest::database_;
 
-const std::vector<std::string> kCommands = {"validate",    "apply",    "export",      "explain",
-                                            "test-source", "hash-key", "verify-audit"};
+const std::vector<std::string> kCommands = {"validate",    "apply",    "export",       "explain",
+                                            "test-source", "hash-key", "verify-audit", "audit"};
 
 TEST_F(OncegatectlTest, HelpListsEveryCommandAndEachCommandHasItsOwn) {
   const auto overview = runCtl({"--help"});

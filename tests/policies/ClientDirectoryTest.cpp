@@ -152,6 +152,18 @@ TEST(ClientDirectoryTest, RejectsUnknownKey) {
               HasSubstr("test.yaml:5: unknown key 'api_key'"));
 }
 
+TEST(ClientDirectoryTest, MayListAccessesOnlyWhenItsDocumentSaysSo) {
+  EXPECT_FALSE(clientsFrom(clientYaml("a", "k"))[0].canListAccesses);
+  EXPECT_TRUE(clientsFrom(clientYaml("a", "k") + "  can_list_accesses: true\n")[0].canListAccesses);
+  EXPECT_FALSE(
+      clientsFrom(clientYaml("a", "k") + "  can_list_accesses: false\n")[0].canListAccesses);
+}
+
+TEST(ClientDirectoryTest, RejectsCanListAccessesThatIsNotABool) {
+  EXPECT_THAT(errorOf(clientYaml("a", "k") + "  can_list_accesses: sometimes\n"),
+              HasSubstr("test.yaml:5: expected true or false"));
+}
+
 std::vector<Client> clientsWithRateLimit(const std::string& rateLimit) {
   return clientsFrom(clientYaml("a", "k") + "  rate_limit:" + rateLimit);
 }

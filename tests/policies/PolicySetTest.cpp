@@ -341,6 +341,49 @@ TEST(PolicySetRejectionTest, UnknownKey) {
               HasSubstr("test.yaml:5: unknown key 'valid_from'"));
 }
 
+const std::string kConfidentialHead =
+    "- id: p\n  clients: [audit-app]\n  purposes: [audit]\n  allow: [x]\n";
+
+TEST(PolicySetConfidentialTest, TheLatestDateOfTheConfidentialPoliciesForClientAndPurpose) {
+  const auto policies = policySet(
+      kConfidentialHead + "  confidential: true\n  disclose_after: 2027-03-01\n" +
+      "- { id: q, clients: [audit-app], purposes: [audit], allow: [y], confidential: true, "
+      "disclose_after: 2028-01-31, valid_until: 2026-01-01 }\n"
+      "- { id: r, clients: [audit-app], purposes: [audit], allow: [z], confidential: false }\n"
+      "- { id: s, clients: [retirement-app], purposes: [pension], allow: [z] }\n");
+  EXPECT_EQ(policies.find("p")->discloseAfter(), "2027-03-01");
+  EXPECT_EQ(policies.find("r")->discloseAfter(), "");
+  // q has expired, and still counts: what was done under an investigation stays hidden.
+  EXPECT_EQ(policies.discloseAfter("audit-app", "audit"), "2028-01-31");
+  EXPECT_EQ(policies.discloseAfter("retirement-app", "pension"), "");
+  EXPECT_EQ(policies.discloseAfter("retirement-app", "retirement"), "");
+  EXPECT_EQ(policies.discloseAfter("nobody", "audit"), "");
+}
+
+TEST(PolicySetRejectionTest, ConfidentialWithoutDiscloseAfter) {
+  EXPECT_THAT(errorOf(kConfidentialHead + "  confidential: true\n"),
+              HasSubstr("test.yaml:5: a confidential policy needs disclose_after: YYYY-MM-DD"));
+}
+
+TEST(PolicySetRejectionTest, DiscloseAfterWithoutConfidential) {
+  EXPECT_THAT(
+      errorOf(kConfidentialHead + "  disclose_after: 2027-01-01\n"),
+      HasSubstr("test.yaml:5: disclose_after is only for a policy with confidential: true"));
+  EXPECT_THAT(
+      errorOf(kConfidentialHead + "  confidential: false\n  disclose_after: 2027-01-01\n"),
+      HasSubstr("test.yaml:6: disclose_after is only for a policy with confidential: true"));
+}
+
+TEST(PolicySetRejectionTest, DiscloseAfterNotADate) {
+  EXPECT_THAT(errorOf(kConfidentialHead + "  confidential: true\n  disclose_after: 2027-02-30\n"),
+              HasSubstr("test.yaml:6: disclose_after must be a date written YYYY-MM-DD"));
+}
+
+TEST(PolicySetRejectionTest, ConfidentialNotABool) {
+  EXPECT_THAT(errorOf(kConfidentialHead + "  confidential: maybe\n  disclose_after: 2027-01-01\n"),
+              HasSubstr("test.yaml:5: expected true or false"));
+}
+
 TEST(PolicySetRejectionTest, ReportsEveryProblemTogether) {
   const auto message =
       errorOf("- { id: p, clients: [ghost, retirement-app], purposes: [audit], allow: [x] }\n");

@@ -142,3 +142,48 @@ TEST(DataRequestParserTest, RefusesARepeatedKeyInAnyObject) {
 
 }  // namespace
 }  // namespace oncegate
+
+namespace oncegate {
+namespace {
+
+std::string accessErrorOf(std::string body) {
+  try {
+    DataRequestParser::parseAccesses(body);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::BadRequest);
+    return e.message();
+  }
+  return "<no error>";
+}
+
+TEST(DataRequestParserAccessesTest, ParsesSubjectAndPeriod) {
+  std::string body = R"({"subject":{"type":"person","id_card":"11010519491231002X"},
+    "from":"2026-01-01","to":"2026-12-31T18:00:00Z"})";
+  const auto request = DataRequestParser::parseAccesses(body);
+  EXPECT_EQ(request.subjectType, "person");
+  ASSERT_EQ(request.subjectKeys.size(), 1U);
+  EXPECT_EQ(request.subjectKeys[0].second, "11010519491231002X");
+  EXPECT_EQ(request.from, "2026-01-01");
+  EXPECT_EQ(request.to, "2026-12-31T18:00:00Z");
+}
+
+TEST(DataRequestParserAccessesTest, SaysWhatIsMissingOrWrong) {
+  const std::string subject = R"("subject":{"type":"person","id_card":"1"})";
+  EXPECT_THAT(accessErrorOf(R"({"from":"2026-01-01","to":"2026-01-02"})"),
+              HasSubstr("subject is required"));
+  EXPECT_THAT(accessErrorOf("{" + subject + R"(,"to":"2026-01-02"})"),
+              HasSubstr("from is required"));
+  EXPECT_THAT(accessErrorOf("{" + subject + R"(,"from":"2026-01-01"})"),
+              HasSubstr("to is required"));
+  EXPECT_THAT(accessErrorOf("{" + subject + R"(,"from":1,"to":"2026-01-02"})"),
+              HasSubstr("from has the wrong type"));
+  EXPECT_THAT(accessErrorOf("{" + subject + R"(,"from":"a","to":"b","purpose":"x"})"),
+              HasSubstr("unknown key 'purpose'"));
+  EXPECT_THAT(accessErrorOf("{" + subject + R"(,"from":"a","from":"b","to":"c"})"),
+              HasSubstr("appears twice"));
+  EXPECT_THAT(accessErrorOf("{" + subject + R"(,"from":"a","to":"b"} x)"),
+              HasSubstr("malformed JSON"));
+}
+
+}  // namespace
+}  // namespace oncegate

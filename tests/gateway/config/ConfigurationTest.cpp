@@ -426,6 +426,27 @@ TEST(ConfigurationTest, RejectsAClientCertificateHashWithoutAClientCa) {
   }
 }
 
+TEST(ConfigurationTest, AClientThatMayListAccessesNeedsTheCentralAuditRecord) {
+  auto documents = jsonDocuments();
+  auto node = ConfigNode::parse(R"({"id":"portal","api_key_sha256":")" + sha256Hex("portal-key") +
+                                    R"(","purposes":["p"],"can_list_accesses":true})",
+                                "clients/portal.yaml");
+  documents.push_back(ConfigDocument{"clients", "portal", node});
+  try {
+    buildConfiguration(minimalGateway(), documents);
+    ADD_FAILURE() << "can_list_accesses without audit.store was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    EXPECT_THAT(e.message(), HasSubstr("clients/portal.yaml:1"));
+    EXPECT_THAT(e.message(), HasSubstr("has can_list_accesses: true but gateway.yaml has no "
+                                       "audit.store"));
+  }
+  auto gateway = minimalGateway();
+  gateway.audit.store = "Driver=SQLite3;Database=/tmp/unused-audit.db";
+  const auto config = buildConfiguration(gateway, documents);
+  EXPECT_TRUE(config.clients.find("portal")->canListAccesses);
+}
+
 TEST(ConfigurationTest, RejectsAnUnknownDocumentKind) {
   auto documents = jsonDocuments();
   documents[0].kind = "tables";

@@ -99,6 +99,7 @@ forms:
       - { id: applicant.photo, supplied_by: applicant }
 clients:
   - id: retirement-app
+    department: Organisation Department
     api_key_sha256: "d18fef2606776aaabbefacc9c0c8671fd1fd0d33f5653bab984d5cb8fd2c2f6e"
     purposes: [retirement, statistics]
 policies:
@@ -120,6 +121,18 @@ policies:
     clients: [retirement-app]
     purposes: [statistics]
     allow: ["person.name"]
+  - id: statistics-inquiry
+    clients: [retirement-app]
+    purposes: [statistics]
+    allow: ["person.gender"]
+    confidential: true
+    disclose_after: 2031-06-30
+  - id: statistics-older-inquiry
+    clients: [retirement-app]
+    purposes: [statistics]
+    allow: ["person.gender"]
+    confidential: true
+    disclose_after: 2029-01-01
 )";
 
 constexpr const char* kGateway =
@@ -586,6 +599,14 @@ TEST_F(DataRequestServiceTest, MoreFieldsThanTheLimitIsABadRequest) {
   EXPECT_EQ(answer(resolve(fields)).fields.size(), 1U);
 }
 
+TEST_F(DataRequestServiceTest, ARequestUnderAConfidentialPolicyCarriesItsLatestDiscloseAfter) {
+  answer(call(Kind::Resolve, {"person.name"}, "statistics", ""));
+  const auto record = lastRecord();
+  EXPECT_EQ(std::string_view(record["purpose"]), "statistics");
+  EXPECT_EQ(std::string_view(record["disclose_after"]), "2031-06-30");
+  EXPECT_EQ(std::string_view(record["department"]), "Organisation Department");
+}
+
 TEST_F(DataRequestServiceTest, AnUnauthenticatedRefusalIsAuditedWithoutAClient) {
   auto request = resolve({"person.name"});
   request->client = nullptr;
@@ -598,6 +619,7 @@ TEST_F(DataRequestServiceTest, AnUnauthenticatedRefusalIsAuditedWithoutAClient) 
   const auto record = lastRecord();
   EXPECT_EQ(std::int64_t(record["status"]), 401);
   EXPECT_TRUE(record["client"].is_null());
+  EXPECT_TRUE(record["department"].is_null());
   // Fields are recorded as refused only for a forbidden request.
   EXPECT_EQ(simdjson::dom::object(record["fields"]).size(), 0U);
 }
@@ -654,6 +676,10 @@ TEST_F(DataRequestServiceTest, TheAuditRecordNamesWhoAskedWhatAndWhereEachDatase
     EXPECT_FALSE(std::string_view(dataset["source"]).empty());
   }
   EXPECT_EQ(seen["hr.employee"], std::make_pair(std::string("source"), std::string("found")));
+  // The client's department right after the client; no policy for retirement is confidential.
+  EXPECT_THAT(recordText_,
+              HasSubstr(R"("client":"retirement-app","department":"Organisation Department",)"));
+  EXPECT_TRUE(record["disclose_after"].error() == simdjson::NO_SUCH_FIELD);
   EXPECT_EQ(seen["tax.income"], std::make_pair(std::string("source"), std::string("not_found")));
 
   // The same request again is served from the cache, and the record says so.
