@@ -366,17 +366,17 @@ int main(int argc, char** argv) {
     // Its threads answer through the service and the audit log, which outlive it; at shutdown
     // it answers what still waits before they go.
     oncegate::AccessListing accesses(service);
-    oncegate::ApiHandler api(
-        live, service, accesses, audit, refusals, stats,
-        [&audit, &shipper, &caches, &logs = *logSink,
-         &listening](oncegate::ComponentSamples& samples) {
-          gatherComponents(audit, shipper.get(), caches, logs, samples);
-          if (listening != nullptr) {
-            const auto counts = listening->counts();
-            samples.listener = {counts.connections, counts.inFlight, counts.connectionsRefused,
-                                counts.requestsShed, counts.acceptErrors};
-          }
-        });
+    oncegate::ApiHandler api(live, service, accesses, audit, refusals, stats,
+                             [&audit, &shipper, &caches, &logs = *logSink,
+                              &listening](oncegate::ComponentSamples& samples) {
+                               gatherComponents(audit, shipper.get(), caches, logs, samples);
+                               if (listening != nullptr) {
+                                 const auto counts = listening->counts();
+                                 samples.listener = {counts.connections, counts.inFlight,
+                                                     counts.connectionsRefused, counts.requestsShed,
+                                                     counts.acceptErrors};
+                               }
+                             });
     oncegate::AdminRouter admin(live, audit, refusals, invalidation, sync.get());
     const auto countAdmin = [&stats](unsigned status, std::chrono::nanoseconds took) {
       stats.countRequest(kAdminRoute, status, took);

@@ -16,9 +16,11 @@
 #include "gateway/auditstore/AuditRecordExport.h"
 #include "gateway/auditstore/AuditSearch.h"
 #include "gateway/auditstore/AuditSearchParameters.h"
+#include "gateway/auditstore/CheckpointKeys.h"
 #include "gateway/http/QueryParameters.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
+#include "gateway/signing/JsonWebKeySet.h"
 
 namespace oncegate {
 
@@ -135,9 +137,14 @@ HttpResponse AuditEndpoints::queryStore(AdminCall& call, const GatewaySnapshot& 
 }
 
 HttpResponse AuditEndpoints::verify(AdminCall& call) {
-  // Checkpoint signatures are checked once the signing keys reach this endpoint (the lead wires
-  // SigningConfig's public keys here); until then heads and counts only.
-  const auto report = verifyAuditChain(live_.current()->config.gateway.audit.path);
+  // Checkpoint signatures are checked with every configured key (a checkpoint names the key that
+  // was current when it was written); without signing: heads and counts only.
+  const auto snapshot = live_.current();
+  const auto& signing = snapshot->config.gateway.signing;
+  std::optional<AuditCheckpointKeys> keys;
+  if (signing) keys = checkpointKeysOf(JsonWebKeySet::configured(*signing));
+  const auto report =
+      verifyAuditChain(snapshot->config.gateway.audit.path, keys ? &*keys : nullptr);
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("intact").boolean(report.intact);

@@ -182,9 +182,9 @@ struct Route {
   std::string_view method;
 };
 constexpr Route kRoutes[] = {
-    {"/v1/resolve", "POST"},     {"/v1/verify", "POST"},  {"/v1/forms/{form}/prefill", "POST"},
-    {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},    {"/v1/catalog", "GET"},
-    {"/v1/keys", "GET"},         {"/healthz", "GET"},     {"/readyz", "GET"},
+    {"/v1/resolve", "POST"},     {"/v1/verify", "POST"},   {"/v1/forms/{form}/prefill", "POST"},
+    {"/v1/forms/{form}", "GET"}, {"/v1/forms", "GET"},     {"/v1/catalog", "GET"},
+    {"/v1/keys", "GET"},         {"/healthz", "GET"},      {"/readyz", "GET"},
     {"/metrics", "GET"},         {"/openapi.json", "GET"}, {"/v1/accesses", "POST"}};
 
 // The service's view of a request: what it was and how to trace it (the body is parsed apart).

@@ -12,6 +12,7 @@
 #include "connectors/odbc/OdbcClient.h"
 #include "gateway/audit/AuditChainVerifier.h"
 #include "gateway/audit/AuditConfig.h"
+#include "gateway/auditstore/CheckpointKeys.h"
 #include "gateway/auditstore/StoredChainReport.h"
 #include "gateway/auditstore/StoredCheckpoint.h"
 #include "gateway/cli/CtlCommand.h"
@@ -59,9 +60,7 @@ std::string expandedStore(const std::string& text) {
 std::optional<AuditCheckpointKeys> checkpointKeys(const CtlArguments& arguments) {
   const auto set = publicKeysFrom(arguments);
   if (!set) return std::nullopt;
-  AuditCheckpointKeys keys;
-  for (const auto& key : set->keys()) keys.emplace(key.id, key.publicKey);
-  return keys;
+  return checkpointKeysOf(*set);
 }
 
 std::string signatureNote(bool checked) {

@@ -21,11 +21,10 @@ const std::string kDocumentPath = std::string(ONCEGATE_SOURCE_DIR) + "/api/opena
 
 // gateway/api/ApiHandler.cpp, ApiHandler::handle kRoutes.
 constexpr std::pair<std::string_view, std::string_view> kDataRoutes[] = {
-    {"POST", "/v1/resolve"},     {"POST", "/v1/verify"}, {"POST", "/v1/forms/{form}/prefill"},
-    {"GET", "/v1/forms/{form}"}, {"GET", "/v1/forms"},   {"GET", "/v1/catalog"},
-    {"GET", "/healthz"},         {"GET", "/readyz"},     {"GET", "/metrics"},
-    {"GET", "/v1/keys"},
-    {"POST", "/v1/accesses"},
+    {"POST", "/v1/resolve"},     {"POST", "/v1/verify"},   {"POST", "/v1/forms/{form}/prefill"},
+    {"GET", "/v1/forms/{form}"}, {"GET", "/v1/forms"},     {"GET", "/v1/catalog"},
+    {"GET", "/healthz"},         {"GET", "/readyz"},       {"GET", "/metrics"},
+    {"GET", "/v1/keys"},         {"POST", "/v1/accesses"},
 };
 
 // ../shared/design.md lists it too (the lead is wiring it into ApiHandler).

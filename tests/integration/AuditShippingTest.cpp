@@ -26,6 +26,7 @@
 #include "GatewayProcess.h"
 #include "HttpClient.h"
 #include "TestCommands.h"
+#include "TestJson.h"
 #include "TestServers.h"
 #include "common/Digest.h"
 #include "common/Ed25519PrivateKey.h"
@@ -42,6 +43,7 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
 const std::string kClientKey = "audit-shipping-it-client-key";
+const std::string kAuditorToken = "auditor-token-of-the-shipping-test";
 
 std::string subjectId(int n) { return "3301021960010" + std::to_string(10000 + n % 5000); }
 
@@ -140,7 +142,9 @@ class AuditShippingTest : public ::testing::Test {
         "listen: 127.0.0.1:1\nthreads: 2\naudit: { path: " +
         (trails_ / (instance + ".jsonl")).string() + ", durability: strict, store: \"" + store_ +
         "\", instance: " + instance + ", checkpoint: { records: 5 } }\nhash_key: " + hashKey_ +
-        "\nsigning: { keys: [{ id: k1, private_key: signing.pem }] }\ninclude: [all.yaml]\n";
+        "\nsigning: { keys: [{ id: k1, private_key: signing.pem }] }\nadmin: { tokens: [{ name: "
+        "aud, role: auditor, token_sha256: " +
+        sha256sum(kAuditorToken) + " }] }\ninclude: [all.yaml]\n";
     files["signing.pem"] = signingKey_.toPem();
     files["all.yaml"] =
         "sources:\n"
@@ -330,6 +334,12 @@ TEST_F(AuditShippingTest, ATrailCutBeforeTheStoredCheckpointIsReportedTruncated)
       ASSERT_EQ(client.post("/v1/resolve", resolveBody(n), kClientKey).status, 200);
     }
     ASSERT_TRUE(waitForRows("gw-a", 10));
+    // The admin verification checks the checkpoints' signatures with the configured keys.
+    const auto verified = client.post("/admin/v1/audit/verify", "", kAuditorToken);
+    ASSERT_EQ(verified.status, 200) << verified.body;
+    EXPECT_EQ(TestJson(verified.body).at("/intact"), "true");
+    EXPECT_EQ(TestJson(verified.body).at("/signatures_checked"), "true");
+    EXPECT_NE(TestJson(verified.body).at("/checkpoints"), "0");
   }
   const auto trail = trails_ / "gw-a.jsonl";
   const auto lines = chainLines({trail});
