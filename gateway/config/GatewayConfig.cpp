@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "common/Error.h"
+#include "common/PemValue.h"
 #include "common/SecretReferences.h"
 #include "gateway/http/TlsServerContext.h"
 
@@ -37,25 +36,12 @@ bool splitListen(std::string_view text, HttpServerConfig& http) {
   return true;
 }
 
-// A `tls:` value: PEM text itself (after ${...} expansion, e.g. ${file:/run/secrets/key}) or the
-// path of a PEM file, relative to the directory of gateway.yaml.
-std::string pemOf(const ConfigNode& node, const std::filesystem::path& baseDir) {
-  auto value = node.asExpandedString(SecretReferences::any(baseDir));
-  if (value.rfind("-----BEGIN", 0) == 0) return value;
-  const auto path = (baseDir / value).lexically_normal();
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  if (file) text << file.rdbuf();
-  if (!file || file.bad()) node.fail("cannot read the PEM file '" + path.string() + "'");
-  return text.str();
-}
-
 TlsMaterial parseTls(const ConfigNode& node, const std::filesystem::path& baseDir) {
   node.allowOnlyKeys({"cert", "key", "client_ca"});
   TlsMaterial material;
-  material.certificatePem = pemOf(node.at("cert"), baseDir);
-  material.keyPem = pemOf(node.at("key"), baseDir);
-  if (auto v = node.find("client_ca")) material.clientCaPem = pemOf(*v, baseDir);
+  material.certificatePem = pemValueOf(node.at("cert"), baseDir);
+  material.keyPem = pemValueOf(node.at("key"), baseDir);
+  if (auto v = node.find("client_ca")) material.clientCaPem = pemValueOf(*v, baseDir);
   try {
     // Built once here so that a bad certificate or key stops the load (or the reload) with the
     // file and line, not the first handshake.

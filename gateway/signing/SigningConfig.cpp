@@ -1,29 +1,15 @@
 #include "gateway/signing/SigningConfig.h"
 
 #include <charconv>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "common/Error.h"
+#include "common/PemValue.h"
 #include "common/SecretReferences.h"
 
 namespace oncegate {
 
 namespace {
-
-// PEM text itself (after ${...} expansion, e.g. ${file:/run/secrets/key}) or the path of a PEM
-// file relative to the directory of gateway.yaml: the rule `tls:` follows.
-std::string pemOf(const ConfigNode& node, const std::filesystem::path& baseDir) {
-  auto value = node.asExpandedString(SecretReferences::any(baseDir));
-  if (value.rfind("-----BEGIN", 0) == 0) return value;
-  const auto path = (baseDir / value).lexically_normal();
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  if (file) text << file.rdbuf();
-  if (!file || file.bad()) node.fail("cannot read the PEM file '" + path.string() + "'");
-  return text.str();
-}
 
 // "2033-06-30", a real calendar day.
 std::chrono::sys_days dateOf(const ConfigNode& node) {
@@ -87,7 +73,7 @@ SigningConfig SigningConfig::parse(const ConfigNode& node, const std::filesystem
     // Read before the key is parsed, so that a file that cannot be read is named as such; the
     // key's own message never quotes the text, ours names the key by its id.
     const ConfigNode& keyNode = privateNode ? *privateNode : *publicNode;
-    const auto pem = pemOf(keyNode, baseDir);
+    const auto pem = pemValueOf(keyNode, baseDir);
     const auto publicKey = [&] {
       try {
         if (!privateNode) return Ed25519PublicKey::fromPem(pem);

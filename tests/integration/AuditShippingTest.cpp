@@ -25,6 +25,7 @@
 #include "GatewayMetrics.h"
 #include "GatewayProcess.h"
 #include "HttpClient.h"
+#include "OncegatectlRun.h"
 #include "TestCommands.h"
 #include "TestJson.h"
 #include "TestServers.h"
@@ -60,41 +61,7 @@ std::string readFile(const std::filesystem::path& path) {
   return text.str();
 }
 
-struct CtlRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
 // oncegatectl with `args`, no shell in between.
-CtlRun runCtl(const std::vector<std::string>& args) {
-  char pattern[] = "/tmp/oncegatectl-ship-XXXXXX";
-  const char* made = ::mkdtemp(pattern);
-  if (made == nullptr) return {};
-  const std::filesystem::path directory(made);
-  const auto outPath = directory / "stdout";
-  const auto errPath = directory / "stderr";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err = ::open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(err, STDERR_FILENO);
-    const auto binary =
-        (std::filesystem::path(ONCEGATE_BINARY_DIR) / "gateway" / "oncegatectl").string();
-    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  CtlRun run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(outPath), readFile(errPath)};
-  std::filesystem::remove_all(directory);
-  return run;
-}
-
 // The lines of the chain in `files` (oldest first): whole lines that end in their "prev".
 std::vector<std::string> chainLines(const std::vector<std::filesystem::path>& files) {
   std::vector<std::string> lines;

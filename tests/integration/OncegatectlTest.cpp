@@ -19,6 +19,7 @@
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
+#include "OncegatectlRun.h"
 #include "TestCommands.h"
 
 namespace oncegate::testing {
@@ -28,51 +29,11 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-struct CtlRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
 std::string readFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::filesystem::path ctlBinary() {
-  return std::filesystem::path(ONCEGATE_BINARY_DIR) / "gateway" / "oncegatectl";
-}
-
-// Runs oncegatectl with `args` (no shell in between) and `env` added to the environment.
-CtlRun runCtl(const std::vector<std::string>& args,
-              const std::map<std::string, std::string>& env = {}) {
-  char pattern[] = "/tmp/oncegatectl-run-XXXXXX";
-  const char* made = ::mkdtemp(pattern);
-  if (made == nullptr) return {};
-  const std::filesystem::path directory(made);
-  const auto outPath = directory / "stdout";
-  const auto errPath = directory / "stderr";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
-    const int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err = ::open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(err, STDERR_FILENO);
-    const auto binary = ctlBinary().string();
-    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  CtlRun run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(outPath), readFile(errPath)};
-  std::filesystem::remove_all(directory);
-  return run;
 }
 
 const std::string kKey = "ctl-test-key-0001";

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "OncegatectlRun.h"
 #include "common/Base64Url.h"
 #include "common/Digest.h"
 #include "common/Ed25519PrivateKey.h"
@@ -24,14 +25,10 @@
 namespace oncegate {
 namespace {
 
+using testing::CtlRun;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-struct CtlRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
+using testing::runCtl;
 
 std::string readFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -53,34 +50,6 @@ void writeLines(const std::filesystem::path& path, const std::vector<std::string
 }
 
 // Runs the real oncegatectl with `args` (no shell in between).
-CtlRun runCtl(const std::vector<std::string>& args) {
-  char pattern[] = "/tmp/oncegatectl-verify-XXXXXX";
-  const char* made = ::mkdtemp(pattern);
-  if (made == nullptr) return {};
-  const std::filesystem::path directory(made);
-  const auto outPath = directory / "stdout";
-  const auto errPath = directory / "stderr";
-  const auto binary =
-      (std::filesystem::path(ONCEGATE_BINARY_DIR) / "gateway" / "oncegatectl").string();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int out = ::open(outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err = ::open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(err, STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  CtlRun run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(outPath), readFile(errPath)};
-  std::filesystem::remove_all(directory);
-  return run;
-}
-
 class VerifyAuditCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
