@@ -17,6 +17,7 @@
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
+#include "PostgresTestDatabase.h"
 #include "TestCommands.h"
 #include "TestJson.h"
 #include "TestServers.h"
@@ -54,12 +55,6 @@ class AccessListingTest : public ::testing::Test {
     const char* made = ::mkdtemp(pattern);
     if (made == nullptr) throw std::runtime_error("mkdtemp failed");
     directory_ = made;
-    database_ = "oncegate_accesses_it_" + std::to_string(::getpid());
-    runPostgresSql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE);\nCREATE DATABASE " +
-                   database_ + ";\n");
-    store_ = postgresOdbc();
-    const std::string current = "Database=oncegate_test";
-    store_.replace(store_.find(current), current.size(), "Database=" + database_);
     hashKey_ = randomHex(40);
     {
       odbc::OdbcClient client(store_, "audit store (test)");
@@ -121,7 +116,6 @@ class AccessListingTest : public ::testing::Test {
   void TearDown() override {
     view_.reset();
     data_.reset();
-    runPostgresSql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE);\n");
     std::error_code ignored;
     std::filesystem::remove_all(directory_, ignored);
   }
@@ -164,8 +158,8 @@ class AccessListingTest : public ::testing::Test {
   }
 
   std::filesystem::path directory_;
-  std::string database_;
-  std::string store_;
+  PostgresTestDatabase database_{"oncegate_accesses_it"};
+  std::string store_ = database_.odbc();
   std::string hashKey_;
   std::unique_ptr<GatewayProcess> data_;
   std::unique_ptr<GatewayProcess> view_;

@@ -17,6 +17,7 @@
 
 #include "GatewayProcess.h"
 #include "HttpClient.h"
+#include "PostgresTestDatabase.h"
 #include "TestCommands.h"
 #include "TestJson.h"
 #include "TestServers.h"
@@ -47,12 +48,6 @@ class AuditSearchTest : public ::testing::Test {
     const char* made = ::mkdtemp(pattern);
     if (made == nullptr) throw std::runtime_error("mkdtemp failed");
     directory_ = made;
-    database_ = "oncegate_auditsearch_it_" + std::to_string(::getpid());
-    runPostgresSql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE);\nCREATE DATABASE " +
-                   database_ + ";\n");
-    store_ = postgresOdbc();
-    const std::string current = "Database=oncegate_test";
-    store_.replace(store_.find(current), current.size(), "Database=" + database_);
 
     const auto people = (directory_ / "people.db").string();
     runSqliteSql(people,
@@ -93,7 +88,6 @@ class AuditSearchTest : public ::testing::Test {
   void TearDown() override {
     a_.reset();
     b_.reset();
-    runPostgresSql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE);\n");
     std::error_code ignored;
     std::filesystem::remove_all(directory_, ignored);
   }
@@ -139,13 +133,13 @@ class AuditSearchTest : public ::testing::Test {
   std::string postgresQueryIn(const std::string& sql) const {
     const std::string bin = std::getenv("ONCEGATE_TEST_PG_BIN");
     const std::string port = std::getenv("ONCEGATE_TEST_PG_PORT");
-    return commandOutput(bin + "/psql -h 127.0.0.1 -p " + port + " -U postgres -d " + database_ +
-                         " -At -c \"" + sql + "\" 2>/dev/null | tr -d '\\n'");
+    return commandOutput(bin + "/psql -h 127.0.0.1 -p " + port + " -U postgres -d " +
+                         database_.name() + " -At -c \"" + sql + "\" 2>/dev/null | tr -d '\\n'");
   }
 
   std::filesystem::path directory_;
-  std::string database_;
-  std::string store_;
+  PostgresTestDatabase database_{"oncegate_auditsearch_it"};
+  std::string store_ = database_.odbc();
   std::string hashKey_;
   ConfigFiles files_;
   std::unique_ptr<GatewayProcess> a_;

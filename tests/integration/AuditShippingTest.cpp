@@ -26,6 +26,7 @@
 #include "GatewayProcess.h"
 #include "HttpClient.h"
 #include "OncegatectlRun.h"
+#include "PostgresTestDatabase.h"
 #include "TestCommands.h"
 #include "TestJson.h"
 #include "TestServers.h"
@@ -85,23 +86,12 @@ class AuditShippingTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    database_ = "oncegate_auditship_it_" + std::to_string(::getpid());
-    runPostgresSql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE);\nCREATE DATABASE " +
-                   database_ + ";\n");
-    store_ = postgresOdbc();
-    const std::string current = "Database=oncegate_test";
-    const auto at = store_.find(current);
-    ASSERT_NE(at, std::string::npos) << "unexpected test connection string";
-    store_.replace(at, current.size(), "Database=" + database_);
     char pattern[] = "/tmp/oncegate-shipping-it-XXXXXX";
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     trails_ = pattern;
     hashKey_ = randomHex(40);
   }
-  void TearDown() override {
-    std::filesystem::remove_all(trails_);
-    runPostgresSql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE);\n");
-  }
+  void TearDown() override { std::filesystem::remove_all(trails_); }
 
   ConfigFiles config(const std::string& instance) const {
     ConfigFiles files;
@@ -175,8 +165,8 @@ class AuditShippingTest : public ::testing::Test {
     }
   }
 
-  std::string database_;
-  std::string store_;
+  PostgresTestDatabase database_{"oncegate_auditship_it"};
+  std::string store_ = database_.odbc();
   std::filesystem::path trails_;
   std::string hashKey_;
   Ed25519PrivateKey signingKey_ = Ed25519PrivateKey::generate();

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "AuditSearchChecks.h"
+#include "PostgresTestDatabase.h"
 #include "TestServers.h"
 
 namespace oncegate {
@@ -10,22 +11,8 @@ namespace {
 // The same queries on the real PostgreSQL, in a database of its own per test.
 class AuditSearchPostgresTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    database_ = "oncegate_auditsearch_test_" + std::to_string(::getpid());
-    testing::runPostgresSql("DROP DATABASE IF EXISTS " + database_ +
-                            " WITH (FORCE);\nCREATE DATABASE " + database_ + ";\n");
-    connection_ = testing::postgresOdbc();
-    const std::string current = "Database=oncegate_test";
-    const auto at = connection_.find(current);
-    ASSERT_NE(at, std::string::npos) << "unexpected test connection string";
-    connection_.replace(at, current.size(), "Database=" + database_);
-  }
-  void TearDown() override {
-    testing::runPostgresSql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE);\n");
-  }
-
-  std::string database_;
-  std::string connection_;
+  testing::PostgresTestDatabase database_{"oncegate_auditsearch_test"};
+  std::string connection_ = database_.odbc();
 };
 
 TEST_F(AuditSearchPostgresTest, EveryFilterNarrows) {

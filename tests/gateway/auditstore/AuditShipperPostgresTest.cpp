@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "AuditShipperChecks.h"
+#include "PostgresTestDatabase.h"
 #include "TestServers.h"
 
 namespace oncegate {
@@ -13,22 +14,8 @@ using namespace std::chrono_literals;
 // and dropped here so that nothing collides with other tests on the same server.
 class AuditShipperPostgresTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    database_ = "oncegate_auditstore_test_" + std::to_string(::getpid());
-    testing::runPostgresSql("DROP DATABASE IF EXISTS " + database_ +
-                            " WITH (FORCE);\nCREATE DATABASE " + database_ + ";\n");
-    store_ = testing::postgresOdbc();
-    const std::string current = "Database=oncegate_test";
-    const auto at = store_.find(current);
-    ASSERT_NE(at, std::string::npos) << "unexpected test connection string";
-    store_.replace(at, current.size(), "Database=" + database_);
-  }
-  void TearDown() override {
-    testing::runPostgresSql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE);\n");
-  }
-
-  std::string database_;
-  std::string store_;
+  testing::PostgresTestDatabase database_{"oncegate_auditstore_test"};
+  std::string store_ = database_.odbc();
 };
 
 TEST_F(AuditShipperPostgresTest, ShipsEveryLineWithItsColumns) {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "ControlStoreChecks.h"
+#include "PostgresTestDatabase.h"
 #include "TestServers.h"
 
 namespace oncegate {
@@ -14,22 +15,8 @@ namespace {
 // and dropped here so that nothing collides with other tests on the same server.
 class ControlStorePostgresTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    database_ = "oncegate_store_test_" + std::to_string(::getpid());
-    testing::runPostgresSql("DROP DATABASE IF EXISTS " + database_ +
-                            " WITH (FORCE);\nCREATE DATABASE " + database_ + ";\n");
-    connection_ = testing::postgresOdbc();
-    const std::string current = "Database=oncegate_test";
-    const auto at = connection_.find(current);
-    ASSERT_NE(at, std::string::npos) << "unexpected test connection string";
-    connection_.replace(at, current.size(), "Database=" + database_);
-  }
-  void TearDown() override {
-    testing::runPostgresSql("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE);\n");
-  }
-
-  std::string database_;
-  std::string connection_;
+  testing::PostgresTestDatabase database_{"oncegate_store_test"};
+  std::string connection_ = database_.odbc();
 };
 
 TEST_F(ControlStorePostgresTest, NewStoreIsEmpty) { storechecks::newStoreIsEmpty(connection_); }
