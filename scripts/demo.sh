@@ -3,7 +3,8 @@
 # department databases, makes sure Redis answers on 127.0.0.1:6379, prints a request to try, and
 # runs the gateway in the foreground on config/ (Ctrl-C stops it). Works from any directory.
 # Usage: scripts/demo.sh            (ONCEGATE_LISTEN, ONCEGATE_DATA, ONCEGATE_HASH_KEY,
-#                                    ONCEGATE_MASK_KEY, ONCEGATE_CACHE_KEY override)
+#                                    ONCEGATE_MASK_KEY, ONCEGATE_CACHE_KEY, ONCEGATE_SIGNING_KEY
+#                                    override)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${ONCEGATE_BUILD_DIR:-$root/build}
@@ -35,6 +36,14 @@ if [[ -z ${ONCEGATE_CACHE_KEY:-} ]]; then
   ONCEGATE_CACHE_KEY=$(cat "$ONCEGATE_DATA/cache-key")
 fi
 export ONCEGATE_CACHE_KEY
+# Answers are signed with an Ed25519 key, made once and kept beside the cache key.
+if [[ -z ${ONCEGATE_SIGNING_KEY:-} ]]; then
+  if [[ ! -s $ONCEGATE_DATA/signing-key.pem ]]; then
+    (umask 077 && openssl genpkey -algorithm ed25519 -out "$ONCEGATE_DATA/signing-key.pem")
+  fi
+  ONCEGATE_SIGNING_KEY=$(cat "$ONCEGATE_DATA/signing-key.pem")
+fi
+export ONCEGATE_SIGNING_KEY
 bash "$root/scripts/make-demo-data.sh" "$ONCEGATE_DATA"
 # The control store keeps admin changes across restarts; the demo starts from config/ each run.
 rm -f "$ONCEGATE_DATA/control.db"
@@ -74,6 +83,12 @@ curl -s http://$listen/v1/resolve \\
   -d '{"purpose":"retirement","case":"LS-2026-000123",
        "subject":{"type":"person","id_card":"330102196603150131"},
        "fields":["person.name","person.id_card","fund.balance","person.phone","person.health.notes","nope"]}'
+
+Every answer is signed: save the body and its Oncegate-Signature header, then check them offline
+(docs/evidence.md):
+  curl -s -D headers.txt -o answer.json http://$listen/v1/resolve ...   (the same request)
+  grep -i '^oncegate-signature:' headers.txt > answer.sig
+  $build_dir/gateway/oncegatectl verify-receipt answer.json answer.sig --keys http://$listen/v1/keys
 
 EXAMPLE
 
