@@ -256,6 +256,17 @@ void reloadTls(const Options& options, const oncegate::GatewayConfig& running,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Block the stop and reload signals before any thread starts (the log sink's and spdlog's
+  // flusher are the first), so that only sigwait below receives them: Linux hands a process's
+  // signal to any thread that does not block it, and SIGHUP's default action ends the process.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGHUP);  // reloads (below), never stops
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
   const auto logSink = std::make_shared<oncegate::BufferedStderrSink>();
   auto logger = std::make_shared<spdlog::logger>("oncegate", logSink);
   logger->flush_on(spdlog::level::warn);
@@ -271,16 +282,6 @@ int main(int argc, char** argv) {
     std::cerr << kUsage;
     return 2;
   }
-
-  // Block the stop and reload signals before any thread starts, so that only sigwait below
-  // receives them.
-  sigset_t stopSignals;
-  sigemptyset(&stopSignals);
-  sigaddset(&stopSignals, SIGINT);
-  sigaddset(&stopSignals, SIGTERM);
-  sigaddset(&stopSignals, SIGHUP);  // reloads (below), never stops
-  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   try {
     // Declaration order is the lifetime order: each object is destroyed before those declared
