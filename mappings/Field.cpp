@@ -284,7 +284,7 @@ std::optional<Value> toKind(const Value& raw, ValueKind type, std::optional<int>
 
 Field Field::parse(const ConfigNode& item) {
   item.allowOnlyKeys({"id", "dataset", "column", "type", "scale", "transform", "sharing",
-                      "sensitivity", "description"});
+                      "sensitivity", "indicator", "description"});
   Field field;
   field.id_ = item.at("id").asString();
   field.dataset_ = item.at("dataset").asString();
@@ -328,6 +328,15 @@ Field Field::parse(const ConfigNode& item) {
       sensitivity->fail("unknown sensitivity '" + field.sensitivity_ +
                         "' (expected public, internal, personal or sensitive)");
     }
+  }
+  if (auto indicator = item.find("indicator")) {
+    indicator->allowOnlyKeys({"id", "authoritative"});
+    Indicator parsed;
+    parsed.id = indicator->at("id").asString();
+    if (auto authoritative = indicator->find("authoritative")) {
+      parsed.authoritative = authoritative->asBool();
+    }
+    field.indicator_ = std::move(parsed);
   }
   if (auto description = item.find("description")) field.description_ = description->asString();
   return field;

@@ -22,9 +22,18 @@ class Field {
   static constexpr std::string_view kDefaultSensitivity = "internal";
   static constexpr int kMaxScale = 38;  // the widest NUMERIC scale common databases allow
 
+  // The indicator (指标) a field carries, for 一数一源 (one datum, one source): several sources
+  // may carry one indicator, and exactly one field is its authoritative source (MappingCatalog
+  // refuses two).
+  struct Indicator {
+    std::string id;
+    bool authoritative = false;
+  };
+
   // One item of a `fields:` list (often a flow map): { id, dataset, column, type, scale,
-  // transform, sharing, sensitivity, description }. The dataset reference is checked by
-  // MappingCatalog; that the column exists can only be seen when a row arrives.
+  // transform, sharing, sensitivity, indicator: { id, authoritative }, description }. The dataset
+  // reference is checked by MappingCatalog; that the column exists can only be seen when a row
+  // arrives.
   static Field parse(const ConfigNode& item);
 
   const std::string& id() const { return id_; }
@@ -39,6 +48,7 @@ class Field {
   // public | internal | personal | sensitive
   const std::string& sensitivity() const { return sensitivity_; }
   const std::string& description() const { return description_; }
+  const std::optional<Indicator>& indicator() const { return indicator_; }
   const std::string& location() const { return location_; }
 
   // This field's value in `row` (a row of its dataset): the column converted to the declared
@@ -59,6 +69,7 @@ class Field {
   SharingClass sharing_ = kDefaultSharing;
   std::string sensitivity_{kDefaultSensitivity};
   std::string description_;
+  std::optional<Indicator> indicator_;
   std::string location_;
 };
 

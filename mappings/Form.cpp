@@ -20,13 +20,20 @@ Form Form::parse(const ConfigNode& item) {
     FormEntry entry;
     entry.location = entryNode.location();
     if (entryNode.isMap()) {
-      entryNode.allowOnlyKeys({"id", "supplied_by"});
+      entryNode.allowOnlyKeys({"id", "supplied_by", "replaces"});
       entry.field = entryNode.at("id").asString();
       if (auto suppliedBy = entryNode.find("supplied_by")) {
         if (suppliedBy->asString() != kApplicant) {
           suppliedBy->fail("supplied_by must be 'applicant'");
         }
         entry.suppliedByApplicant = true;
+      }
+      if (auto replaces = entryNode.find("replaces")) {
+        entry.replaces = replaces->asString();
+        if (entry.suppliedByApplicant) {
+          replaces->fail(
+              "replaces applies to shared fields: the applicant still supplies this one");
+        }
       }
     } else {
       entry.field = entryNode.asString();

@@ -13,7 +13,8 @@ namespace oncegate {
 class Form {
  public:
   // One item of a `forms:` list: { id, title, purpose, subject, fields, description }. Each
-  // entry of `fields` is a field id or { id, supplied_by: applicant }.
+  // entry of `fields` is a field id, { id, replaces: <document> } or { id, supplied_by: applicant
+  // }.
   static Form parse(const ConfigNode& item);
 
   const std::string& id() const { return id_; }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <string_view>
 #include <utility>
 
 #include "common/Error.h"
@@ -76,6 +78,19 @@ MappingCatalog MappingCatalog::build(MappingDocuments documents,
                                          field.dataset() + "'");
     }
     catalog.fieldDataset_.push_back(dataset);
+  }
+  // 一数一源: one authoritative source per indicator.
+  std::map<std::string_view, const Field*> authoritative;
+  for (const auto& field : catalog.fields_) {
+    const auto& indicator = field.indicator();
+    if (!indicator || !indicator->authoritative) continue;
+    const auto [first, inserted] = authoritative.emplace(indicator->id, &field);
+    if (!inserted) {
+      problems.add(field.location(), "field '" + field.id() + "' and field '" +
+                                         first->second->id() + "' (" + first->second->location() +
+                                         ") are both the authoritative source of indicator '" +
+                                         indicator->id + "': one datum, one source");
+    }
   }
 
   const auto datasetCount = catalog.datasets_.size();

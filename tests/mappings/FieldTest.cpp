@@ -240,5 +240,36 @@ TEST(FieldTest, RejectsMissingColumn) {
               HasSubstr("test.yaml:1: missing required key 'column'"));
 }
 
+TEST(FieldTest, ReadsTheIndicatorItCarries) {
+  const auto field = parseField(
+      "{ id: person.name, dataset: d, column: c, indicator: { id: natural_person.name, "
+      "authoritative: true } }");
+  ASSERT_TRUE(field.indicator());
+  EXPECT_EQ(field.indicator()->id, "natural_person.name");
+  EXPECT_TRUE(field.indicator()->authoritative);
+  const auto copy =
+      parseField("{ id: p.n, dataset: d, column: c, indicator: { id: natural_person.name } }");
+  EXPECT_FALSE(copy.indicator()->authoritative);
+  EXPECT_FALSE(parseField("{ id: p.n, dataset: d, column: c }").indicator());
+}
+
+TEST(FieldTest, RejectsAnIndicatorWithAnUnknownKey) {
+  EXPECT_THAT(errorOf("- id: f\n  dataset: d\n  column: c\n  indicator: { id: x, main: true }\n"),
+              HasSubstr("unknown key 'main'"));
+}
+
+TEST(FieldTest, RejectsAnIndicatorWithoutAnId) {
+  EXPECT_THAT(errorOf("- id: f\n  dataset: d\n  column: c\n  indicator: { authoritative: true }\n"),
+              HasSubstr("missing required key 'id'"));
+  EXPECT_THAT(errorOf("- id: f\n  dataset: d\n  column: c\n  indicator: { id: \"\" }\n"),
+              HasSubstr("test.yaml:4: expected a non-empty string"));
+}
+
+TEST(FieldTest, RejectsAnAuthoritativeFlagThatIsNotABoolean) {
+  EXPECT_THAT(
+      errorOf("- id: f\n  dataset: d\n  column: c\n  indicator: { id: x, authoritative: often }\n"),
+      HasSubstr("test.yaml:4"));
+}
+
 }  // namespace
 }  // namespace oncegate

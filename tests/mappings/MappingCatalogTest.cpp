@@ -245,5 +245,53 @@ TEST(MappingCatalogTest, ReportsEveryProblemOnItsOwnLine) {
   EXPECT_THAT(message, HasSubstr("test.yaml:8: field 'person.age' refers to unknown dataset"));
 }
 
+TEST(MappingCatalogTest, RejectsTwoAuthoritativeSourcesOfOneIndicator) {
+  const std::string fields = R"(fields:
+  - { id: person.name2, dataset: hr.employee, column: name, indicator: { id: np.name, authoritative: true } }
+  - { id: person.name3, dataset: hr.employee, column: name, indicator: { id: np.name } }
+  - { id: person.name4, dataset: hr.employee, column: name, indicator: { id: np.name, authoritative: true } }
+)";
+  EXPECT_THAT(buildError(fields),
+              HasSubstr("test.yaml:4: field 'person.name4' and field 'person.name2' (test.yaml:2) "
+                        "are both the authoritative source of indicator 'np.name'"));
+  EXPECT_NO_THROW(buildWith(R"(fields:
+  - { id: person.name2, dataset: hr.employee, column: name, indicator: { id: np.name, authoritative: true } }
+  - { id: person.name3, dataset: hr.employee, column: name, indicator: { id: np.name } }
+)"));
+}
+
+TEST(MappingCatalogTest, AFormEntryNamesTheDocumentItReplaces) {
+  const auto catalog = buildWith(R"(forms:
+  - id: pension2
+    title: Pension
+    purpose: retirement
+    subject: person
+    fields: [{ id: fund.balance, replaces: 住房公积金缴存证明 }, person.name]
+)");
+  const auto* form = catalog.form("pension2");
+  ASSERT_NE(form, nullptr);
+  EXPECT_EQ(form->entries()[0].replaces, "住房公积金缴存证明");
+  EXPECT_EQ(form->entries()[1].replaces, "");
+}
+
+TEST(MappingCatalogTest, RejectsReplacesThatIsEmptyOrOnAnApplicantsEntry) {
+  const std::string form = R"(forms:
+  - id: pension2
+    title: Pension
+    purpose: retirement
+    subject: person
+    fields: [{ id: fund.balance, replaces: "" }]
+)";
+  EXPECT_THAT(buildError(form), HasSubstr("test.yaml:6: expected a non-empty string"));
+  const std::string applicant = R"(forms:
+  - id: pension2
+    title: Pension
+    purpose: retirement
+    subject: person
+    fields: [{ id: applicant.note, supplied_by: applicant, replaces: 声明 }]
+)";
+  EXPECT_THAT(buildError(applicant), HasSubstr("replaces applies to shared fields"));
+}
+
 }  // namespace
 }  // namespace oncegate
