@@ -22,8 +22,7 @@ std::string readFile(const std::filesystem::path& path) {
 
 }  // namespace
 
-CtlRun runCtl(const std::vector<std::string>& args,
-              const std::map<std::string, std::string>& env) {
+CtlRun runCtl(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
   char pattern[] = "/tmp/oncegatectl-run-XXXXXX";
   const char* made = ::mkdtemp(pattern);
   if (made == nullptr) return {};
