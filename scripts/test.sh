@@ -66,6 +66,8 @@ sanitizer_reports_found() {
 
 summary=()
 failed=0
+# What failed, told again after the summary: CI shows the end of a run's output.
+failures=()
 
 # Runs one libFuzzer target for $ONCEGATE_FUZZ_SECONDS. Its seeds are copied to a fresh temporary
 # directory, which is the corpus it grows (the repository is never written); the regression inputs
@@ -189,6 +191,24 @@ run_mode() {
   ((status == 0)) || verdict=FAILED
   summary+=("$mode: $verdict, build $((built - started)) s, tests $((SECONDS - built)) s")
   ((status == 0)) || failed=1
+  if ((status != 0)) && [[ -s $dir/Testing/Temporary/LastTestsFailed.log ]]; then
+    local names
+    names=$(cut -d: -f2- "$dir/Testing/Temporary/LastTestsFailed.log")
+    failures+=("$mode: $(paste -sd' ' <<<"$names")")
+    # The end of each one's output in this run, from ctest's log of it.
+    local name
+    while read -r name; do
+      failures+=("$mode: $name, the end of its output:
+$(awk -v name="$name" '$0 ~ "Testing: " name "$" {on = 1; next} on && /^<end of output>/ {exit}
+      on {print}' "$dir/Testing/Temporary/LastTest.log" | tail -n 40)")
+    done <<<"$names"
+    # Once more, alone: whether they fail again or only under the load of the whole run.
+    if ctest --test-dir "$dir" --rerun-failed --timeout 300 >"$dir/rerun-failed.log" 2>&1; then
+      failures+=("$mode: they passed when run again, alone")
+    else
+      failures+=("$mode: they failed again when run alone")
+    fi
+  fi
 }
 
 for mode in "${modes[@]}"; do
@@ -196,5 +216,9 @@ for mode in "${modes[@]}"; do
 done
 echo "=== test.sh summary" >&2
 printf '  %s\n' "${summary[@]}" >&2
+if ((${#failures[@]})); then
+  echo "=== test.sh: failed tests" >&2
+  printf '  %s\n' "${failures[@]}" >&2
+fi
 [[ $failed -eq 0 ]] && rm -rf "$reports"
 exit "$failed"
