@@ -142,6 +142,10 @@ std::vector<std::filesystem::path> AuditTrailCursor::files() const {
 bool AuditTrailCursor::startAtOldest() {
   std::error_code error;
   if (!std::filesystem::exists(path_, error)) return false;
+  // A writer creates a file, then writes its first line: after a rotation, the record naming the
+  // file before it. Started before that line, shipping would begin at the newest file and skip
+  // every earlier one; the next poll finds the line.
+  if (!firstLineOf(path_)) return false;
   auto file = path_;
   const auto directory = path_.has_parent_path() ? path_.parent_path() : ".";
   std::set<std::filesystem::path> visited{file};

@@ -34,7 +34,7 @@ class AuditTrailCursor {
 
   // Before the first line of the oldest file of the trail still on disk (rotated files are
   // followed back through the files their rotation records name). False while the trail has no
-  // file yet.
+  // file yet, or its file no whole first line yet (a writer between creating and writing it).
   bool startAtOldest();
 
   // Just after the line `position` names. When the trail does not continue what was shipped (no

@@ -66,6 +66,33 @@ TEST(AuditTrailCursorTest, StartsAtTheOldestRotatedFileAndFollowsTheChain) {
   EXPECT_NE(lines[3].text.find("audit.jsonl.2"), std::string::npos);
 }
 
+// A writer rotating creates the new file, then writes the rotation record naming the file before
+// it. A shipper starting in between must wait: starting at the empty new file would take its
+// rotation record for the start of the trail and skip every file before it (seen under load in
+// AuditShipperPostgresTest.FollowsTheWriterAcrossLiveRotations: 1 line in the store of 9003).
+TEST(AuditTrailCursorTest, WaitsWhileTheNewestFileHasNoWholeFirstLine) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  const auto last =
+      shipperchecks::appendChained(dir.path() / "audit.jsonl.1", std::string(AuditLine::kFirstPrev),
+                                   {shipperchecks::accessRecord(0)});
+  { std::ofstream created(path, std::ios::binary); }
+  AuditTrailCursor cursor(path);
+  EXPECT_FALSE(cursor.startAtOldest());
+  {
+    std::ofstream half(path, std::ios::binary);
+    half << R"({"time":"t","event":"audit_log_rotated")";
+  }
+  EXPECT_FALSE(cursor.startAtOldest());
+  std::filesystem::remove(path);
+  shipperchecks::appendChained(
+      path, last, {R"({"time":"t","event":"audit_log_rotated","continues":"audit.jsonl.1"})"});
+  ASSERT_TRUE(cursor.startAtOldest());
+  const auto lines = cursor.read(10);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_NE(lines[0].text.find("\"r0\""), std::string::npos);
+}
+
 TEST(AuditTrailCursorTest, ResumesOnlyWhereTheShippedLineStillIs) {
   TempDir dir;
   const auto path = dir.path() / "audit.jsonl";
