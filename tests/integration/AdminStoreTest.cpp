@@ -149,6 +149,17 @@ class AdminStoreTest : public ::testing::Test {
     return TestJson(client.get("/readyz").body).at("/version");
   }
 
+  // Whether `client`'s instance says in /readyz that it serves `version` within two seconds
+  // (under a loaded machine, one read right after the field changed once saw the version before).
+  static bool reachesVersion(const HttpClient& client, const std::string& version) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (readyVersion(client) == version) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return readyVersion(client) == version;
+  }
+
   // Whether `field` reaches `status` on `client`'s instance within the two seconds allowed.
   static bool becomes(const HttpClient& client, const std::string& field,
                       const std::string& status) {
@@ -424,8 +435,8 @@ TEST_F(AdminStoreTest, DocumentsThatDoNotBuildLeaveTheSnapshotInForceUntilFixed)
   ASSERT_EQ(putPolicy(kDenyName, "fixed").status, 200);
   EXPECT_TRUE(becomes(otherClient, "org.name", "denied"));
   EXPECT_TRUE(becomes(*client_, "org.name", "denied"));
-  EXPECT_EQ(readyVersion(otherClient), "4");
-  EXPECT_EQ(readyVersion(), "4");
+  EXPECT_TRUE(reachesVersion(otherClient, "4"));
+  EXPECT_TRUE(reachesVersion(*client_, "4"));
   EXPECT_EQ(other->stop(), 0);
   const auto logs = other->logs();
   EXPECT_THAT(logs, HasSubstr("could not catch up, still serving version 2"));
