@@ -130,6 +130,14 @@ function queryOf(params) {
 // The store answers {instance, seq, record}; the local file answers the record alone.
 const lineOf = (entry) => (entry && entry.record && entry.seq !== undefined ? entry.record : entry);
 
+// Who asked: the client of a data request, or the admin token's name and role.
+function askerText(record) {
+  if (record.client) return record.client;
+  return record.admin ? `${record.admin.name} (${record.admin.role})` : "";
+}
+
+const routeText = (record) => (record.method ? `${record.method} ${record.route}` : record.route ?? "");
+
 function subjectText(subject) {
   if (!subject || typeof subject !== "object") return "";
   return Object.entries(subject).filter(([name]) => name !== "type").map(([, value]) => value).join(" ");
@@ -144,8 +152,9 @@ function detailNode(entry, close) {
       h("button", { type: "button", class: "link", "data-test": "close-detail", onclick: close }, t("aud.close"))),
     entry.seq !== undefined ? h("p", { class: "muted" }, t("aud.instance", { instance: entry.instance, seq: entry.seq })) : null,
     h("dl", { class: "audit-facts" },
-      [["aud.time", fmtTime(record.time)], ["aud.route", record.route], ["aud.status", record.status],
-        ["aud.client", record.client], ["aud.department", record.department],
+      [["aud.time", fmtTime(record.time)], ["aud.route", routeText(record)],
+        ["aud.status", record.outcome ? `${record.status} ${record.outcome}` : record.status],
+        ["aud.client", askerText(record)], ["aud.department", record.department],
         ["aud.purpose", record.purpose], ["aud.case", record.case],
         ["aud.subject", subjectText(record.subject)]]
         .filter(([, value]) => value !== undefined && value !== null && value !== "")
@@ -322,8 +331,8 @@ export default {
         h("tbody", {}, entries.map((entry, index) => {
           const record = lineOf(entry);
           return h("tr", { "data-test": "audit-row", "data-request-id": record.request_id ?? "" },
-            h("td", {}, fmtTime(record.time)), h("td", {}, record.route), h("td", {}, record.status),
-            h("td", {}, record.client ?? ""), h("td", {}, record.purpose ?? ""), h("td", {}, record.case ?? ""),
+            h("td", {}, fmtTime(record.time)), h("td", {}, routeText(record)), h("td", {}, record.status),
+            h("td", { class: record.client ? null : "muted" }, askerText(record)), h("td", {}, record.purpose ?? ""), h("td", {}, record.case ?? ""),
             h("td", { class: "mono" }, subjectText(record.subject)),
             h("td", {}, record.fields ? Object.keys(record.fields).length : ""),
             h("td", { class: "mono" }, record.request_id ?? ""),

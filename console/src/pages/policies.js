@@ -37,7 +37,7 @@ addStrings({
     "pol.noId": "草稿缺少顶层 id:",
     "pol.impact.examined": "重放请求 {requests} 个，字段决定 {fields} 个",
     "pol.impact.counts": "新拒绝 {denied} · 新允许 {allowed} · 脱敏变化 {mask} · 仅核验变化 {verify} · 无法判断 {unknown}",
-    "pol.impact.none": "草稿不改变任何已审计请求的决定",
+    "pol.impact.none": "不改变任何已审计请求的决定",
     "pol.impact.truncated": "只列出前面的差异",
     "pol.time": "时间",
     "pol.request": "请求",
@@ -114,7 +114,7 @@ addStrings({
     "pol.noId": "The draft has no top-level id:",
     "pol.impact.examined": "{requests} requests replayed, {fields} field decisions",
     "pol.impact.counts": "newly denied {denied} · newly allowed {allowed} · mask changed {mask} · verify-only changed {verify} · unknown {unknown}",
-    "pol.impact.none": "The draft changes no decision of the audited requests",
+    "pol.impact.none": "No decision of the audited requests changes",
     "pol.impact.truncated": "Only the first differences are listed",
     "pol.time": "Time",
     "pol.request": "Request",
@@ -384,7 +384,7 @@ async function historyView(section, ctx, id, canWrite) {
     if (error instanceof ApiError && error.status === 404) return clear(section, h("p", {}, t("pol.noHistory")));
     throw error;
   }
-  const outcome = h("div", { "data-test": "rollback-outcome" });
+  const outcome = h("div", { "data-test": "history-outcome" });
   const diffPlace = h("div", {});
   let left = versions[1]?.version ?? versions[0]?.version;
   let right = versions[0]?.version;
@@ -450,10 +450,10 @@ async function explainView(section) {
   const purpose = h("input", { list: "explain-purposes", "data-test": "explain-purpose", required: true });
   const field = h("input", { list: "explain-fields", "data-test": "explain-field", required: true });
   const purposes = h("datalist", { id: "explain-purposes" });
-  client.addEventListener("change", () => {
-    const chosen = clients.find((c) => c.id === client.value);
+  // The purposes offered are the chosen client's.
+  client.addEventListener("input", () => {
+    const chosen = clients.find((c) => c.id === client.value.trim());
     clear(purposes, (chosen?.purposes ?? []).map((p) => h("option", { value: p })));
-    if (chosen?.purposes?.length === 1 && !purpose.value) purpose.value = chosen.purposes[0];
   });
   const result = h("div", { "data-test": "explain-outcome" });
   const submit = async (event) => {
