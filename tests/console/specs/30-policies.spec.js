@@ -36,9 +36,12 @@ test("security officer edits, publishes, compares and rolls back pension-grants"
   await page.fill('[data-test="change-comment"]', "stop sharing the employer");
 
   // The draft's impact on the requests already audited, before anything is published.
-  await page.click('[data-test="impact"]');
-  await expect(page.locator('[data-test="impact-result"]')).toBeVisible();
-  await expect(page.locator('[data-test="impact-changes"]')).toContainText("tax.employer");
+  // The request just made is among those replayed once the trail holds it.
+  await expect(async () => {
+    await page.click('[data-test="impact"]');
+    await expect(page.locator('[data-test="impact-changes"]')).toContainText("tax.employer", { timeout: 1000 });
+  }).toPass({ timeout: 15000 });
+  await expect(page.locator('[data-test="impact-counts"]')).not.toContainText(/新拒绝 0|newly denied 0/);
   expect(await employerStatus(request)).toBe("ok");
 
   await page.click('[data-test="publish"]');
