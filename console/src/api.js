@@ -12,13 +12,15 @@ export function setToken(value) {
   else sessionStorage.removeItem(tokenKey);
 }
 
-// An error answer of the gateway: {error, message, request_id} and the HTTP status.
+// An error answer of the gateway: {error, message, request_id} and the HTTP status; `answer` is
+// the whole body (an invalid_config answer's problems and locations).
 export class ApiError extends Error {
-  constructor(status, code, message, requestId) {
+  constructor(status, code, message, requestId, answer = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    this.answer = answer;
   }
 }
 
@@ -49,7 +51,7 @@ export async function api(method, path, { body, query, accept, headers } = {}) {
       answer = {};
     }
     throw new ApiError(response.status, answer.error ?? "http_" + response.status,
-                       answer.message ?? response.statusText, answer.request_id);
+                       answer.message ?? response.statusText, answer.request_id, answer);
   }
   if (!json) return text;
   return text === "" ? {} : JSON.parse(text);

@@ -271,6 +271,12 @@ TEST_F(AdminApiTest, AnInvalidChangeIsRejectedWithItsProblemsAndChangesNothing) 
                         R"({"id":"org.name","dataset":"registry.company","colour":"x"})", kDba);
   EXPECT_EQ(unknownKey.status, 422);
   EXPECT_THAT(TestJson(unknownKey.body).at("/problems/0"), HasSubstr("request body:"));
+  // Sent as YAML text, as the console's editor does: the problem names the line of that text.
+  const auto misspelt = put("/admin/v1/fields/org.name",
+                            "id: org.name\ndataset: registry.company\ncolour: x\n", kDba);
+  ASSERT_EQ(misspelt.status, 422) << misspelt.body;
+  EXPECT_EQ(TestJson(misspelt.body).at("/locations/0"),
+            R"({"origin":"request body","line":3,"reason":"unknown key 'colour'"})");
   EXPECT_EQ(client_->get("/admin/v1/fields/org.name", kDba).body,
             R"({"id":"org.name","dataset":"registry.company","column":"name"})");
   // Deleting a dataset that fields still use is rejected the same way.

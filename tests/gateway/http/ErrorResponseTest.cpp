@@ -56,5 +56,27 @@ TEST(ErrorResponseTest, AnInvalidConfigurationListsEachProblem) {
               HasSubstr(R"("problems":["a.yaml:3: unknown key 'x'","b.yaml:9: no source 'hr'"])"));
 }
 
+TEST(ErrorResponseTest, EachProblemsLineIsGivenApartSoAnEditorCanShowItBesideTheLine) {
+  // The console's policy editor puts each reason beside its line; it must not parse the text.
+  const auto response =
+      errorResponse(Error(ErrorCode::InvalidConfig,
+                          "request body:7: unknown key 'alow'\n"
+                          "config/policies/a.yaml:12: policy 'a' names unknown client 'x:1: y'\n"
+                          "include: 'extra/*.yaml' does not exist"),
+                    "r");
+  EXPECT_THAT(response.body,
+              HasSubstr(R"("locations":[)"
+                        R"({"origin":"request body","line":7,"reason":"unknown key 'alow'"},)"
+                        R"({"origin":"config/policies/a.yaml","line":12,)"
+                        R"("reason":"policy 'a' names unknown client 'x:1: y'"},)"
+                        R"({"origin":null,"line":null,)"
+                        R"("reason":"include: 'extra/*.yaml' does not exist"}])"));
+}
+
+TEST(ErrorResponseTest, OnlyAnInvalidConfigurationCarriesLocations) {
+  const auto response = errorResponse(Error(ErrorCode::BadRequest, "request body:3: bad"), "r");
+  EXPECT_THAT(response.body, Not(HasSubstr("locations")));
+}
+
 }  // namespace
 }  // namespace oncegate
