@@ -18,7 +18,10 @@ ReportEndpoints::ReportEndpoints(LiveConfiguration& live) : live_(live) {}
 
 std::vector<AdminRoute> ReportEndpoints::routes() {
   return {
-      {"GET", {"reports", "sharing"}, "reports", false,
+      {"GET",
+       {"reports", "sharing"},
+       "reports",
+       false,
        AdminRoute::answeredBy(this, &ReportEndpoints::sharing)},
   };
 }
@@ -26,9 +29,9 @@ std::vector<AdminRoute> ReportEndpoints::routes() {
 HttpResponse ReportEndpoints::sharing(AdminCall& call) {
   const auto query = QueryParameters::parse(call.request.target);
   query.allowOnly({"from", "to", "by", "interval", "format"});
-  const auto parameters = SharingReportParameters::parse(
-      [&query](std::string_view name) { return query.find(name); },
-      std::chrono::system_clock::now());
+  const auto parameters =
+      SharingReportParameters::parse([&query](std::string_view name) { return query.find(name); },
+                                     std::chrono::system_clock::now());
   // The snapshot in force names the fields' datasets and the forms' documents, and says where
   // the records are.
   const auto snapshot = live_.current();

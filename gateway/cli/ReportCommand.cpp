@@ -38,7 +38,7 @@ constexpr std::string_view kUsage =
     "                    (default: DIR's audit.store when configured, else its audit.path)\n"
     "Exit status: 0 reported, 1 configuration or read failure, 2 usage error.\n";
 
-constexpr std::array<std::string_view, 8> kOptions = {"config", "from",   "to",    "by",
+constexpr std::array<std::string_view, 8> kOptions = {"config",   "from",   "to",    "by",
                                                       "interval", "format", "store", "trail"};
 
 int runReport(const CtlArguments& arguments, std::ostream& out, std::ostream& err) {
@@ -73,8 +73,9 @@ int runReport(const CtlArguments& arguments, std::ostream& out, std::ostream& er
 }  // namespace
 
 CtlCommand reportCommand() {
-  return CtlCommand{"report", "the sharing report of a period (report --config DIR ...)", kUsage,
-                    {kOptions.begin(), kOptions.end()}, 0, runReport};
+  return CtlCommand{"report", "the sharing report of a period (report --config DIR ...)",
+                    kUsage,   {kOptions.begin(), kOptions.end()},
+                    0,        runReport};
 }
 
 }  // namespace oncegate

@@ -60,7 +60,7 @@ struct SharingReport {
   };
 
   SharingReportParameters parameters;
-  std::string computedFrom;  // "trail" or "store"
+  std::string computedFrom;   // "trail" or "store"
   std::vector<Group> groups;  // by key, the group without one last
   Counts totals;
   std::vector<SourceLatency> sources;  // by source id

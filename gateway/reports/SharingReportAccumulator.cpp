@@ -39,10 +39,10 @@ Key stringOrNull(dom::object object, std::string_view name) {
   return std::string(text);
 }
 
-// Nearest rank: the smallest value with at least p% of the values at or below it.
-double percentile(const std::vector<double>& sorted, double p) {
-  const auto rank = static_cast<std::size_t>(
-      std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+// Nearest rank: the smallest value with at least `percent`% of the values at or below it. In
+// whole numbers, so that no floating-point rounding can move a rank.
+double percentile(const std::vector<double>& sorted, std::size_t percent) {
+  const std::size_t rank = (percent * sorted.size() + 99) / 100;
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
@@ -245,11 +245,9 @@ void SharingReportAccumulator::count(const Record& record) {
       bool spared = true;
       std::set<Key, KeyOrder> keys;
       for (const auto* entry : entries) {
-        const auto served = std::find_if(record.fields.begin(), record.fields.end(),
-                                         [&](const auto& field) {
-                                           return field.first == entry->field &&
-                                                  field.second == "ok";
-                                         });
+        const auto served = std::find_if(
+            record.fields.begin(), record.fields.end(),
+            [&](const auto& field) { return field.first == entry->field && field.second == "ok"; });
         spared = spared && served != record.fields.end();
         keys.insert(fieldKey(entry->field));
       }

@@ -44,8 +44,8 @@ std::optional<SharingReportParameters::TimePoint> timeOf(std::string_view name,
 SharingReportParameters SharingReportParameters::parse(
     const std::function<std::optional<std::string>(std::string_view)>& valueOf, TimePoint now) {
   SharingReportParameters parameters;
-  parameters.to = timeOf("to", valueOf("to"))
-                      .value_or(std::chrono::floor<std::chrono::seconds>(now));
+  parameters.to =
+      timeOf("to", valueOf("to")).value_or(std::chrono::floor<std::chrono::seconds>(now));
   parameters.from = timeOf("from", valueOf("from")).value_or(parameters.to - kDefaultPeriod);
   if (parameters.from >= parameters.to) {
     throw Error(ErrorCode::BadRequest, "from must be before to (to is exclusive)");

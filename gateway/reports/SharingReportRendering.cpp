@@ -1,6 +1,5 @@
 #include "gateway/reports/SharingReportRendering.h"
 
-
 #include "common/JsonWriter.h"
 #include "gateway/auditstore/AuditRecordExport.h"
 
@@ -35,8 +34,8 @@ std::string rateText(double rate) {
   return text;
 }
 
-void appendCsvRow(std::string_view key, std::string_view label,
-                  const SharingReport::Counts& counts, std::string& out) {
+void appendCsvRow(std::string_view key, std::string_view label, const SharingReport::Counts& counts,
+                  std::string& out) {
   AuditRecordExport::appendCsvCell(key, out);
   out.push_back(',');
   AuditRecordExport::appendCsvCell(label, out);

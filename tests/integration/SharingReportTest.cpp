@@ -30,7 +30,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::string kBoth = "110101199003070019";      // in both sources
+const std::string kBoth = "110101199003070019";         // in both sources
 const std::string kPensionOnly = "110101198505050026";  // no household row
 const std::string kBureauKey = "sharing-it-bureau-key-0001";
 const std::string kCountyKey = "sharing-it-county-key-0002";
@@ -78,9 +78,11 @@ class SharingReportTest : public ::testing::Test {
                      kBoth + "', '北京市东城区');");
     files_["config.yaml"] =
         "sources:\n"
-        "  - { id: pensions, department: 社保中心, odbc: \"Driver=SQLite3;Database=" + pensions +
+        "  - { id: pensions, department: 社保中心, odbc: \"Driver=SQLite3;Database=" +
+        pensions +
         "\" }\n"
-        "  - { id: registry, department: 户籍中心, odbc: \"Driver=SQLite3;Database=" + registry +
+        "  - { id: registry, department: 户籍中心, odbc: \"Driver=SQLite3;Database=" +
+        registry +
         "\" }\n"
         "subjects:\n"
         "  - { id: resident, key: id_no, pattern: \"^[0-9]{17}[0-9X]$\" }\n"
@@ -144,19 +146,18 @@ class SharingReportTest : public ::testing::Test {
   void makeRequests() const {
     const HttpClient client(gateway_->port());
     const auto prefill = [&](const std::string& id, const std::string& key) {
-      const auto answer =
-          client.post("/v1/forms/allowance/prefill",
-                      R"({"case":"JT-1","subject":{"type":"resident","id_no":")" + id + R"("}})",
-                      key);
+      const auto answer = client.post(
+          "/v1/forms/allowance/prefill",
+          R"({"case":"JT-1","subject":{"type":"resident","id_no":")" + id + R"("}})", key);
       ASSERT_EQ(answer.status, 200) << answer.body;
     };
-    prefill(kBoth, kBureauKey);        // 3 served from the sources: both documents spared
-    prefill(kBoth, kBureauKey);        // 3 served from the cache: both documents spared
+    prefill(kBoth, kBureauKey);         // 3 served from the sources: both documents spared
+    prefill(kBoth, kBureauKey);         // 3 served from the cache: both documents spared
     prefill(kPensionOnly, kCountyKey);  // address not found: 身份证复印件 only
     const auto resolved = client.post(
         "/v1/resolve",
-        R"({"purpose":"allowance","case":"JT-2","subject":{"type":"resident","id_no":")" +
-            kBoth + R"("},"fields":["pen.name","pen.note","no.such"]})",
+        R"({"purpose":"allowance","case":"JT-2","subject":{"type":"resident","id_no":")" + kBoth +
+            R"("},"fields":["pen.name","pen.note","no.such"]})",
         kCountyKey);
     ASSERT_EQ(resolved.status, 200) << resolved.body;
     // Not counted: a wrong key (401) and a purpose the client may not use (403).
@@ -182,9 +183,13 @@ class SharingReportTest : public ::testing::Test {
 
   CtlRun ctlReport(const std::vector<std::string>& more) const {
     const auto now = std::chrono::system_clock::now();
-    std::vector<std::string> args = {"report", "--config", gateway_->directory().string(),
-                                     "--from", utcDate(now - std::chrono::hours(24)),
-                                     "--to", utcDate(now + std::chrono::hours(48))};
+    std::vector<std::string> args = {"report",
+                                     "--config",
+                                     gateway_->directory().string(),
+                                     "--from",
+                                     utcDate(now - std::chrono::hours(24)),
+                                     "--to",
+                                     utcDate(now + std::chrono::hours(48))};
     args.insert(args.end(), more.begin(), more.end());
     return runCtl(args);
   }
@@ -194,15 +199,15 @@ class SharingReportTest : public ::testing::Test {
     const auto byForm = report("&by=form");
     ASSERT_EQ(byForm.status, 200) << byForm.body;
     const auto& body = byForm.body;
-    EXPECT_THAT(body, HasSubstr(R"("by":"form","interval":"day","computed_from":")" +
-                                computedFrom + R"(","groups":[)"));
+    EXPECT_THAT(body, HasSubstr(R"("by":"form","interval":"day","computed_from":")" + computedFrom +
+                                R"(","groups":[)"));
     EXPECT_THAT(body, HasSubstr(R"({"key":"allowance","label":"津贴申领",)" +
                                 counts(3, 9, 8, 3, 0, 1, 0, 12, "0.667", 5) +
                                 R"(,"documents":[{"document":"户口簿","spared":2},)"
                                 R"({"document":"身份证复印件","spared":3}]})"));
-    EXPECT_THAT(body, HasSubstr(R"x({"key":null,"label":"(none)",)x" +
-                                counts(1, 3, 1, 1, 1, 0, 1, 3, "0.333", 0) +
-                                R"(,"documents":[]})"));
+    EXPECT_THAT(body,
+                HasSubstr(R"x({"key":null,"label":"(none)",)x" +
+                          counts(1, 3, 1, 1, 1, 0, 1, 3, "0.333", 0) + R"(,"documents":[]})"));
     EXPECT_THAT(body, HasSubstr(R"("totals":{)" + counts(4, 12, 9, 4, 1, 1, 1, 15, "0.6", 5)));
     // Two queries per source (the first prefill of each subject); the rest came from the cache.
     const TestJson json(body);
@@ -299,6 +304,10 @@ TEST_F(SharingReportTest, FromTheTrailByEveryGroupingThroughTheApiAndOncegatectl
       {"--trail", (gateway_->directory() / "audit" / "trail.jsonl").string(), "--format", "csv"});
   EXPECT_EQ(trail.out, report("&format=csv").body);
   EXPECT_EQ(ctlReport({"--by", "purpose"}).status, 2);
+  // The records' new keys (form, form_total, a dataset's ms) leave the hash chain verifiable.
+  const auto verified =
+      runCtl({"verify-audit", (gateway_->directory() / "audit" / "trail.jsonl").string()});
+  EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
 }
 
 TEST_F(SharingReportTest, FromTheCentralAuditRecordTheSameNumbers) {

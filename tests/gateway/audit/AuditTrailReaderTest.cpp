@@ -239,8 +239,8 @@ TEST(AuditTrailReaderTest, EachLineReadsEveryMatchingLinePastTheLimit) {
   filter.since = at(100);
   filter.routes = {"/v1/*"};
   std::vector<std::string> seen;
-  const auto scan =
-      AuditTrailReader(path).eachLine(filter, [&](std::string_view line) { seen.emplace_back(line); });
+  const auto scan = AuditTrailReader(path).eachLine(
+      filter, [&](std::string_view line) { seen.emplace_back(line); });
   ASSERT_EQ(seen.size(), 1100U);
   EXPECT_NE(seen.front().find("\"req-1199\""), std::string::npos);
   EXPECT_NE(seen.back().find("\"req-100\""), std::string::npos);

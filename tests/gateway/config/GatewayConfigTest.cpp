@@ -261,8 +261,7 @@ TEST(GatewayConfigTest, RejectsAnAdminTokenWithAnUnknownRole) {
 }
 
 TEST(GatewayConfigTest, AcceptsEveryAdminRoleTheReformOfficeIncluded) {
-  for (const std::string role :
-       {"dba", "security_officer", "auditor", "reform_office", "admin"}) {
+  for (const std::string role : {"dba", "security_officer", "auditor", "reform_office", "admin"}) {
     const auto config = parse(std::string(kHashKeyLine) +
                               "admin:\n"
                               "  tokens:\n"

@@ -1,5 +1,3 @@
-#include "gateway/reports/SharingReportAccumulator.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +6,7 @@
 
 #include "common/ConfigNode.h"
 #include "gateway/audit/AuditTrailReader.h"
+#include "gateway/reports/SharingReportAccumulator.h"
 #include "mappings/MappingCatalog.h"
 #include "mappings/MappingDocuments.h"
 
@@ -34,17 +33,17 @@ MappingCatalog catalog() {
       "- { id: person.birth, dataset: hr.basic, column: birth, type: string }\n"
       "- { id: person.address, dataset: civil.household, column: address, type: string }\n",
       "fields.yaml"));
-  documents.addForms(ConfigNode::parse(
-      "- id: claim\n"
-      "  title: 申领\n"
-      "  purpose: benefits\n"
-      "  subject: person\n"
-      "  fields:\n"
-      "    - { id: person.name, replaces: 身份证 }\n"
-      "    - { id: person.birth, replaces: 身份证 }\n"
-      "    - { id: person.address, replaces: 户口簿 }\n"
-      "    - { id: applicant.signature, supplied_by: applicant }\n",
-      "forms.yaml"));
+  documents.addForms(
+      ConfigNode::parse("- id: claim\n"
+                        "  title: 申领\n"
+                        "  purpose: benefits\n"
+                        "  subject: person\n"
+                        "  fields:\n"
+                        "    - { id: person.name, replaces: 身份证 }\n"
+                        "    - { id: person.birth, replaces: 身份证 }\n"
+                        "    - { id: person.address, replaces: 户口簿 }\n"
+                        "    - { id: applicant.signature, supplied_by: applicant }\n",
+                        "forms.yaml"));
   return MappingCatalog::build(std::move(documents), {"hr", "civil"});
 }
 
@@ -268,6 +267,23 @@ TEST(SharingReportAccumulatorTest, SourceLatencyPercentilesAreNearestRank) {
   EXPECT_DOUBLE_EQ(report.sources[0].p90Ms, 9.25);
   EXPECT_DOUBLE_EQ(report.sources[0].p99Ms, 10.25);
   EXPECT_DOUBLE_EQ(report.sources[0].maxMs, 10.25);
+}
+
+TEST(SharingReportAccumulatorTest, PercentilesOfAHundredValuesAreTheirRanks) {
+  // 100 values: p50 is the 50th, p90 the 90th, p99 the 99th.
+  const auto mappings = catalog();
+  std::vector<std::string> lines;
+  for (int ms = 1; ms <= 100; ++ms) {
+    lines.push_back(
+        R"({"time":"2026-12-05T00:30:00.000Z","route":"/v1/resolve","status":200,"client":"c","department":"D","fields":{"person.name":"ok"},"datasets":[{"id":"hr.basic","source":"hr","from":"source","ms":)" +
+        std::to_string(ms) + R"(,"outcome":"found"}],"prev":"00"})");
+  }
+  const auto report = reportOf(mappings, period(), lines);
+  ASSERT_EQ(report.sources.size(), 1U);
+  EXPECT_DOUBLE_EQ(report.sources[0].p50Ms, 50);
+  EXPECT_DOUBLE_EQ(report.sources[0].p90Ms, 90);
+  EXPECT_DOUBLE_EQ(report.sources[0].p99Ms, 99);
+  EXPECT_DOUBLE_EQ(report.sources[0].maxMs, 100);
 }
 
 TEST(SharingReportAccumulatorTest, APrefillWrittenBeforeRecordsNamedTheFormIsReadFromItsPath) {

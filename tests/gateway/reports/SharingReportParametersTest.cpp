@@ -1,5 +1,3 @@
-#include "gateway/reports/SharingReportParameters.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +6,7 @@
 
 #include "common/Error.h"
 #include "gateway/audit/AuditTrailReader.h"
+#include "gateway/reports/SharingReportParameters.h"
 
 namespace oncegate {
 namespace {

@@ -1,11 +1,10 @@
-#include "gateway/reports/SharingReportRendering.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "gateway/audit/AuditTrailReader.h"
+#include "gateway/reports/SharingReportRendering.h"
 
 namespace oncegate {
 namespace {

@@ -1,5 +1,3 @@
-#include "gateway/reports/TrailRecordFeed.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,6 +9,7 @@
 
 #include "gateway/audit/AuditTrailReader.h"
 #include "gateway/audit/FileAuditLog.h"
+#include "gateway/reports/TrailRecordFeed.h"
 
 namespace oncegate {
 namespace {
