@@ -74,7 +74,8 @@ cat <<EXAMPLE
 oncegate demo: retirement case, 35 indicators, 33 shared by six departments (docs/demo.md).
 Demo API key: demo-retirement-key-0001   Example person: 330102196603150131 (张建国)
 Admin tokens: demo-dba-token-wang (dba), demo-officer-token-li (security_officer),
-              demo-auditor-token-zhao (auditor); see README "first five minutes"
+              demo-auditor-token-zhao (auditor), demo-reform-token-chen (reform_office);
+              see README "first five minutes"
 In another terminal, try:
 
 curl -s http://$listen/v1/resolve \\

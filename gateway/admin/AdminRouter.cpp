@@ -19,6 +19,7 @@
 #include "gateway/admin/ChangeReviewEndpoints.h"
 #include "gateway/admin/DocumentEndpoints.h"
 #include "gateway/admin/PolicyToolEndpoints.h"
+#include "gateway/admin/ReportEndpoints.h"
 #include "gateway/admin/SourceToolEndpoints.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/audit/RefusalTally.h"
@@ -62,6 +63,10 @@ bool isDbaKind(std::string_view kind) {
 bool roleAllows(std::string_view role, std::string_view kind, bool writes) {
   if (kind == "approvals") return role == "security_officer";
   if (role == "admin") return true;
+  // The reform office reads the reports (sharing, consistency) and nothing else; the DBA does
+  // not read them, the security officer and the auditor do.
+  if (role == "reform_office") return kind == "reports" && !writes;
+  if (kind == "reports") return !writes && (role == "auditor" || role == "security_officer");
   if (role == "auditor") return !writes;
   if (kind == "changes") return !writes;
   if (role == "dba") return isDbaKind(kind);
@@ -92,11 +97,12 @@ struct AdminRouter::Endpoints {
   SourceToolEndpoints sourceTools;
   CacheEndpoints cache;
   AuditEndpoints audit;
+  ReportEndpoints reports;
 
   std::vector<AdminRoute> routes() {
     std::vector<AdminRoute> all;
     for (auto group : {documents.routes(), review.routes(), policyTools.routes(),
-                       sourceTools.routes(), cache.routes(), audit.routes()}) {
+                       sourceTools.routes(), cache.routes(), audit.routes(), reports.routes()}) {
       std::move(group.begin(), group.end(), std::back_inserter(all));
     }
     return all;
@@ -110,7 +116,8 @@ AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally&
       refusals_(refusals),
       endpoints_(new Endpoints{DocumentEndpoints(live, sync), ChangeReviewEndpoints(live, sync),
                                PolicyToolEndpoints(live), SourceToolEndpoints(live),
-                               CacheEndpoints(live, invalidation), AuditEndpoints(live)}),
+                               CacheEndpoints(live, invalidation), AuditEndpoints(live),
+                               ReportEndpoints(live)}),
       routes_(endpoints_->routes()),
       workers_(AdminWorkers::kThreads, AdminWorkers::kQueueBound) {}
 

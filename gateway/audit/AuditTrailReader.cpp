@@ -19,7 +19,8 @@ namespace dom = simdjson::dom;
 using TimePoint = AuditTrailReader::TimePoint;
 
 // What the filter makes of one line.
-enum class Verdict { Taken, Ignored, Malformed, TooOld };
+// What the filter makes of one line. Visited: taken, but not counted against the limit.
+enum class Verdict { Taken, Visited, Ignored, Malformed, TooOld };
 
 std::optional<int> digitsAt(std::string_view text, std::size_t at, std::size_t count) {
   if (at + count > text.size()) return std::nullopt;
@@ -163,6 +164,8 @@ AuditTrailReader::Scan scanBackwards(const std::filesystem::path& path, std::siz
                 done = true;
               }
               return !done;
+            case Verdict::Visited:
+              return true;
             case Verdict::Malformed:
               ++scan.skipped;
               return true;
@@ -200,6 +203,14 @@ AuditTrailReader::Lines AuditTrailReader::recentLines(const Filter& filter) cons
     return Verdict::Taken;
   });
   return out;
+}
+
+AuditTrailReader::Scan AuditTrailReader::eachLine(
+    const Filter& filter, const std::function<void(std::string_view)>& visit) const {
+  return scanBackwards(path_, blockSize_, filter, [&](std::string_view line, dom::object) {
+    visit(line);
+    return Verdict::Visited;
+  });
 }
 
 AuditTrailReader::Requests AuditTrailReader::recentRequests(Filter filter) const {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,10 @@ class AuditTrailReader {
   // means /v1/resolve and /v1/verify; records without a client (refused keys) are left out, as
   // there is no policy to replay for them. Throws like recentLines.
   Requests recentRequests(Filter filter) const;
+
+  // Every matching line, newest first, however many (`filter.limit` does not apply; the scan
+  // budget does): for a report that adds up a whole period. Throws like recentLines.
+  Scan eachLine(const Filter& filter, const std::function<void(std::string_view)>& visit) const;
 
   // Reads "2026-03-31", "2026-03-31T17:45:10Z" or "2026-03-31T17:45:10.123Z" (UTC; a
   // fraction of any length). nullopt when malformed: query parameters come from users.

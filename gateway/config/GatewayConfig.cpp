@@ -183,8 +183,8 @@ void parseAdmin(const ConfigNode& node, GatewayConfig& config) {
     AdminToken token{item.at("name").asString(), item.at("role").asString(),
                      item.at("token_sha256").asString()};
     if (token.role != "dba" && token.role != "security_officer" && token.role != "auditor" &&
-        token.role != "admin") {
-      item.at("role").fail("role must be dba, security_officer, auditor or admin");
+        token.role != "reform_office" && token.role != "admin") {
+      item.at("role").fail("role must be dba, security_officer, auditor, reform_office or admin");
     }
     if (token.tokenSha256.size() != 64 ||
         token.tokenSha256.find_first_not_of("0123456789abcdef") != std::string::npos) {

@@ -24,7 +24,7 @@ namespace oncegate {
 // An admin token of gateway.yaml: only its SHA-256 is stored.
 struct AdminToken {
   std::string name;
-  std::string role;  // dba | security_officer | auditor | admin
+  std::string role;  // dba | security_officer | auditor | reform_office | admin
   std::string tokenSha256;
 };
 

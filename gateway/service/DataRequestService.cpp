@@ -83,7 +83,7 @@ std::optional<std::pair<std::string_view, std::string>> validatedSubject(
 // was decided for each field, and where each dataset came from.
 std::string auditRecord(const DataRequestService::Call& call, unsigned status,
                         const std::vector<DataAnswer::Field>& fields, const ResolutionPlan* plan,
-                        const std::vector<DatasetOutcome>& outcomes) {
+                        const std::vector<DatasetOutcome>& outcomes, const Form* form = nullptr) {
   std::string out;
   out.reserve(kAuditRecordBase + kBytesPerField * fields.size());
   JsonWriter json(out);
@@ -110,6 +110,13 @@ std::string auditRecord(const DataRequestService::Call& call, unsigned status,
   json.key("subject").beginObject().key("type").string(call.request.subjectType);
   if (const auto subject = validatedSubject(call)) json.key(subject->first).string(subject->second);
   json.endObject();
+  // The form a prefill filled and how many entries it has (the applicant's included), as
+  // configured when it was asked: the sharing report's denominator must not move when the form
+  // is edited later.
+  if (form != nullptr) {
+    json.key("form").string(form->id());
+    json.key("form_total").integer(static_cast<std::int64_t>(form->entries().size()));
+  }
   json.key("fields").beginObject();
   for (const auto& field : fields) json.key(field.id).string(fieldStatusName(field.status));
   json.endObject();
@@ -120,6 +127,9 @@ std::string auditRecord(const DataRequestService::Call& call, unsigned status,
     const auto& outcome = outcomes[i];
     json.beginObject().key("id").string(dataset.id()).key("source").string(dataset.source());
     json.key("from").string(outcome.fromCache ? "cache" : "source");
+    if (!outcome.fromCache && outcome.latencyMs) {
+      json.key("ms").number(std::round(*outcome.latencyMs * 1000) / 1000);
+    }
     json.key("outcome").string(outcomeName(outcome.state)).endObject();
   }
   json.endArray().endObject();
@@ -396,7 +406,7 @@ void DataRequestService::settle(const std::shared_ptr<Run>& run) {
       stats_->countFieldOutcome(fieldStatusName(field.status));
   }
   // With strict durability the answer leaves only once its audit line is on disk.
-  audit_.append(auditRecord(call, 200, run->answer.fields, &run->plan, run->outcomes),
+  audit_.append(auditRecord(call, 200, run->answer.fields, &run->plan, run->outcomes, run->form),
                 [run](bool recorded) {
                   if (!recorded) {
                     return run->done(Error(ErrorCode::Overloaded,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "common/Row.h"
@@ -13,6 +14,10 @@ struct DatasetOutcome {
   State state = State::Pending;
   Row row;  // when Found
   bool fromCache = false;
+  // How long the source took to answer (the wait for a shared query included), in milliseconds;
+  // none when no source answered (a cache hit, a dataset never asked, no answer in time). The
+  // audit record keeps it, and the sharing report's per-source percentiles come from it.
+  std::optional<double> latencyMs;
   std::string problem;  // when Unavailable: for the log and the audit trail, never the client
 };
 

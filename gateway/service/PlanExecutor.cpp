@@ -72,6 +72,7 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
         done_(std::move(done)),
         outcomes_(plan.datasets.size()),
         keys_(plan.datasets.size()),
+        queried_(plan.datasets.size()),
         loop_(currentLoop()) {}
 
   void start() { startStage(0); }
@@ -184,6 +185,7 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
       if (i == index) params = bound;
     }
     auto self = shared_from_this();
+    queried_[index] = Clock::now();
     // dispatch, not post: a waiter woken on its own loop (the leader's, below) runs at once.
     const auto ticket = executor_.inflight_->join(
         keys_[index], deadline_, [self, index, loop = &loop_](const QueryOutcome& outcome) {
@@ -215,6 +217,8 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
   // Runs on the loop; after finish() the request is gone and so may be its plan.
   void onQuery(std::size_t index, const QueryOutcome& outcome) {
     if (finished_ || outcomes_[index].state != State::Pending) return;
+    outcomes_[index].latencyMs =
+        std::chrono::duration<double, std::milli>(Clock::now() - queried_[index]).count();
     if (outcome.error) {
       return complete(index, State::Unavailable, outcome.error->message());
     }
@@ -280,6 +284,7 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
   Done done_;
   std::vector<DatasetOutcome> outcomes_;
   std::vector<std::string> keys_;
+  std::vector<Clock::time_point> queried_;  // when each dataset's source query was asked for
   std::vector<std::pair<std::size_t, std::vector<Value>>> params_;
   net::io_context& loop_;
   std::optional<net::steady_timer> timer_;

@@ -41,6 +41,7 @@ constexpr std::pair<std::string_view, std::string_view> kAdminRoutes[] = {
     {"POST", "changes/{id}/withdraw"},
     {"GET", "audit"},
     {"POST", "audit/verify"},
+    {"GET", "reports/sharing"},
     {"POST", "cache/invalidate"},
     {"POST", "policies/explain"},
     {"POST", "policies/impact"},

@@ -31,7 +31,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::vector<std::string> kRoles = {"admin", "dba", "security_officer", "auditor"};
+const std::vector<std::string> kRoles = {"admin", "dba", "security_officer", "auditor",
+                                         "reform_office"};
 
 std::string tokenOf(const std::string& role) { return "token-of-" + role; }
 
@@ -186,6 +187,8 @@ TEST_F(AdminRouterTest, EachRouteIsForTheRolesThatOwnItsKind) {
       {"GET", "/admin/v1/policies/grant", {"security_officer", "auditor"}},
       {"PUT", "/admin/v1/subjects/person", {"dba"}},
       {"DELETE", "/admin/v1/clients/tax-app", {"security_officer"}},
+      // The reform office reads the reports and nothing else; the DBA does not read them.
+      {"GET", "/admin/v1/reports/sharing", {"security_officer", "auditor", "reform_office"}},
   };
   for (const auto& endpoint : endpoints) {
     for (const auto& role : kRoles) {

@@ -208,6 +208,45 @@ TEST(AuditTrailReaderTest, DataRequestsKeepNoSubjectAndNoCaseNumber) {
   EXPECT_EQ(read.scan.skipped, 0U);
 }
 
+TEST(AuditTrailReaderTest, APrefillsFormAndADatasetsLatencyAreHarmless) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  {
+    FileAuditLog log(path, AuditConfig::Durability::Strict);
+    log.append(R"({"time":"2026-03-01T00:00:00.000Z","request_id":"req-0","route":"/v1/resolve",)"
+               R"("status":200,"client":"portal","department":"hrss","purpose":"p","case":"",)"
+               R"("subject":{"type":"person"},"form":"f","form_total":3,"fields":{"a":"ok"},)"
+               R"("datasets":[{"id":"d","source":"s","from":"source","ms":1.234,)"
+               R"("outcome":"found"}]})",
+               {});
+  }
+  const auto read = AuditTrailReader(path).recentRequests({});
+  ASSERT_EQ(read.requests.size(), 1U);
+  EXPECT_EQ(read.requests[0].client, "portal");
+  EXPECT_EQ(read.requests[0].fields.size(), 1U);
+  EXPECT_EQ(read.scan.skipped, 0U);
+}
+
+TEST(AuditTrailReaderTest, EachLineReadsEveryMatchingLinePastTheLimit) {
+  TempDir dir;
+  const auto path = dir.path() / "audit.jsonl";
+  {
+    FileAuditLog log(path, AuditConfig::Durability::Batch);
+    for (int i = 0; i < 1200; ++i) log.append(record(i, "/v1/resolve", "retirement-app"), {});
+    log.append(record(1200, "/admin/v1/policies/x", "sec-li"), {});
+  }
+  Filter filter;
+  filter.since = at(100);
+  filter.routes = {"/v1/*"};
+  std::vector<std::string> seen;
+  const auto scan = AuditTrailReader(path).eachLine(
+      filter, [&](std::string_view line) { seen.emplace_back(line); });
+  ASSERT_EQ(seen.size(), 1100U);
+  EXPECT_NE(seen.front().find("\"req-1199\""), std::string::npos);
+  EXPECT_NE(seen.back().find("\"req-100\""), std::string::npos);
+  EXPECT_FALSE(scan.limitReached);
+}
+
 TEST(AuditTrailReaderTest, AScanBudgetBoundsTheBytesRead) {
   TempDir dir;
   const auto path = dir.path() / "audit.jsonl";

@@ -39,6 +39,22 @@ TEST(ShippedLineTest, ADataRecordIsAnAccessWithItsColumnsAndFields) {
   EXPECT_FALSE(shipped->checkpoint);
 }
 
+TEST(ShippedLineTest, APrefillsFormAndADatasetsLatencyAreHarmless) {
+  const auto line = chained(
+      R"({"time":"2026-12-05T01:02:03.456Z","request_id":"r1","route":"/v1/forms/f/prefill",)"
+      R"("status":200,"client":"portal","department":"hrss","purpose":"p","case":"C-1",)"
+      R"("subject":{"type":"person","id_card":"330102196001010011"},"form":"f","form_total":3,)"
+      R"("fields":{"a":"ok"},"datasets":[{"id":"d","source":"s","from":"source","ms":1.234,)"
+      R"("outcome":"found"}]})");
+  const auto shipped = ShippedLine::parse(line, kHashKey);
+  ASSERT_TRUE(shipped);
+  EXPECT_EQ(shipped->event, "access");
+  EXPECT_EQ(shipped->route, "/v1/forms/f/prefill");
+  ASSERT_EQ(shipped->fields.size(), 1U);
+  EXPECT_EQ(shipped->subjectHash, subjectIndexHash(kHashKey, "person", "330102196001010011"));
+  EXPECT_EQ(shipped->line, line);
+}
+
 TEST(ShippedLineTest, AnotherEventKeepsItsNameAndEmptyColumns) {
   const auto shipped = ShippedLine::parse(
       chained(R"({"time":"t","event":"audit_log_rotated","continues":"a.jsonl.1"})"), kHashKey);

@@ -260,6 +260,19 @@ TEST(GatewayConfigTest, RejectsAnAdminTokenWithAnUnknownRole) {
   EXPECT_THAT(message, HasSubstr("role must be"));
 }
 
+TEST(GatewayConfigTest, AcceptsEveryAdminRoleTheReformOfficeIncluded) {
+  for (const std::string role : {"dba", "security_officer", "auditor", "reform_office", "admin"}) {
+    const auto config = parse(std::string(kHashKeyLine) +
+                              "admin:\n"
+                              "  tokens:\n"
+                              "    - name: someone\n"
+                              "      role: " +
+                              role + "\n      token_sha256: " + std::string(64, 'b') + "\n");
+    ASSERT_EQ(config.adminTokens.size(), 1U) << role;
+    EXPECT_EQ(config.adminTokens[0].role, role);
+  }
+}
+
 TEST(GatewayConfigTest, RejectsAnAdminTokenWithABadHash) {
   for (const std::string& hash :
        {std::string(63, 'c'), std::string(64, 'C'), std::string(63, 'c') + "g"}) {

@@ -512,6 +512,10 @@ TEST_F(DataRequestServiceTest, PrefillSummarisesWhatTheApplicantStillSupplies) {
   EXPECT_EQ(fieldOf(got, "person.name").value, Value::string("李**"));
   const auto record = lastRecord();
   EXPECT_EQ(std::string_view(record["purpose"]), "retirement");
+  // The form and its size as asked, for the sharing report, before the fields.
+  EXPECT_EQ(std::string_view(record["form"]), "retirement");
+  EXPECT_EQ(std::int64_t(record["form_total"]), 7);
+  EXPECT_THAT(recordText_, HasSubstr(R"("form":"retirement","form_total":7,"fields":{)"));
 }
 
 TEST_F(DataRequestServiceTest, PrefillCountsEveryFilledEntry) {
@@ -676,6 +680,13 @@ TEST_F(DataRequestServiceTest, TheAuditRecordNamesWhoAskedWhatAndWhereEachDatase
     EXPECT_FALSE(std::string_view(dataset["source"]).empty());
   }
   EXPECT_EQ(seen["hr.employee"], std::make_pair(std::string("source"), std::string("found")));
+  // A row from the source carries how long the source took; a resolve names no form.
+  for (auto dataset : datasets) {
+    double ms = -1;
+    EXPECT_FALSE(dataset["ms"].get_double().get(ms));
+    EXPECT_GE(ms, 0.0);
+  }
+  EXPECT_TRUE(record["form"].error() == simdjson::NO_SUCH_FIELD);
   // The client's department right after the client; no policy for retirement is confidential.
   EXPECT_THAT(recordText_,
               HasSubstr(R"("client":"retirement-app","department":"Organisation Department",)"));
@@ -688,6 +699,7 @@ TEST_F(DataRequestServiceTest, TheAuditRecordNamesWhoAskedWhatAndWhereEachDatase
   record = lastRecord();
   for (auto dataset : simdjson::dom::array(record["datasets"])) {
     EXPECT_EQ(std::string_view(dataset["from"]), "cache");
+    EXPECT_TRUE(dataset["ms"].error() == simdjson::NO_SUCH_FIELD);
   }
   EXPECT_THAT(hr_->queries(), SizeIs(1));
 }

@@ -343,6 +343,23 @@ TEST_F(PlanExecutorTest, SecondRunIsServedFromTheCache) {
   EXPECT_THAT(hr_->queries(), SizeIs(2));
 }
 
+TEST_F(PlanExecutorTest, ASourcesAnswerIsTimedAndACachedRowIsNot) {
+  hr_->answer(sqlOf("hr.employee"), {Value::string(kSubject)}, employeeRow("GJJ-1"));
+  hr_->setDelay(20ms);
+  const auto request = plan({"person.name"});
+  const auto first = runPlan(request, kSubject);
+  ASSERT_THAT(first, SizeIs(1));
+  ASSERT_TRUE(first[0].latencyMs.has_value());
+  // At least the source's own delay; well under the request's budget.
+  EXPECT_GE(*first[0].latencyMs, 20.0);
+  EXPECT_LT(*first[0].latencyMs, 5000.0);
+
+  const auto second = runPlan(request, kSubject);
+  ASSERT_THAT(second, SizeIs(1));
+  EXPECT_TRUE(second[0].fromCache);
+  EXPECT_FALSE(second[0].latencyMs.has_value());
+}
+
 TEST_F(PlanExecutorTest, NotFoundIsCachedToo) {
   const auto request = plan({"tax.annual"});
   const auto first = runPlan(request, kSubject);
