@@ -17,6 +17,7 @@
 #include "gateway/admin/AuditEndpoints.h"
 #include "gateway/admin/CacheEndpoints.h"
 #include "gateway/admin/ChangeReviewEndpoints.h"
+#include "gateway/admin/ConsistencyEndpoints.h"
 #include "gateway/admin/DocumentEndpoints.h"
 #include "gateway/admin/PolicyToolEndpoints.h"
 #include "gateway/admin/SourceToolEndpoints.h"
@@ -92,11 +93,13 @@ struct AdminRouter::Endpoints {
   SourceToolEndpoints sourceTools;
   CacheEndpoints cache;
   AuditEndpoints audit;
+  ConsistencyEndpoints consistency;
 
   std::vector<AdminRoute> routes() {
     std::vector<AdminRoute> all;
-    for (auto group : {documents.routes(), review.routes(), policyTools.routes(),
-                       sourceTools.routes(), cache.routes(), audit.routes()}) {
+    for (auto group :
+         {documents.routes(), review.routes(), policyTools.routes(), sourceTools.routes(),
+          cache.routes(), audit.routes(), consistency.routes()}) {
       std::move(group.begin(), group.end(), std::back_inserter(all));
     }
     return all;
@@ -110,7 +113,8 @@ AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally&
       refusals_(refusals),
       endpoints_(new Endpoints{DocumentEndpoints(live, sync), ChangeReviewEndpoints(live, sync),
                                PolicyToolEndpoints(live), SourceToolEndpoints(live),
-                               CacheEndpoints(live, invalidation), AuditEndpoints(live)}),
+                               CacheEndpoints(live, invalidation), AuditEndpoints(live),
+                               ConsistencyEndpoints(live)}),
       routes_(endpoints_->routes()),
       workers_(AdminWorkers::kThreads, AdminWorkers::kQueueBound) {}
 

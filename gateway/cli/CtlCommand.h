@@ -39,6 +39,7 @@ CtlCommand verifyReceiptCommand();
 CtlCommand applyCommand();
 CtlCommand exportCommand();
 CtlCommand auditSearchCommand();
+CtlCommand consistencyCommand();
 
 // Loads a configuration directory with the gateway's loader; on failure writes the loader's
 // messages (one "file:line: problem" each) to `err` and returns nullopt.

@@ -18,7 +18,7 @@ std::vector<CtlCommand> commands() {
           oncegate::exportCommand(),      oncegate::explainCommand(),
           oncegate::testSourceCommand(),  oncegate::hashKeyCommand(),
           oncegate::verifyAuditCommand(), oncegate::verifyReceiptCommand(),
-          oncegate::auditSearchCommand()};
+          oncegate::auditSearchCommand(), oncegate::consistencyCommand()};
 }
 
 void printOverview(std::ostream& out) {
