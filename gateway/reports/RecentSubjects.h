@@ -25,7 +25,7 @@ class RecentSubjects {
   static constexpr std::size_t kMaxLinesRead = 50'000;
 
   // Up to `sample` key values of subjects of `subjectType` from the local trail at `trail` (its
-  // rotated files included), newest first. Throws Error(NotFound) when the trail cannot be read.
+  // rotated files included), newest first; none when nothing was written there yet.
   static std::vector<std::string> fromTrail(const std::filesystem::path& trail,
                                             std::string_view subjectType, std::size_t sample);
 
