@@ -446,6 +446,39 @@ def write_housing_fund(db, rng, people):
         )
 
 
+# Of the people civil affairs registers, about this share have a name, and this share a birth
+# date, that differ from the HR bureau's.
+NAME_DISAGREEMENT = 0.03
+BIRTH_DISAGREEMENT = 0.02
+
+
+def registered_identity(rng, person, forced=None):
+    """The name and birth date as the household register has them: mostly the HR bureau's (some
+    names padded with a full-width space, which the comparison trims), a few differing. `forced`:
+    "same", "name" or "birth" for the people the demo's documentation names."""
+    name = person["name"]
+    birth = person["birth"]
+    name_draw, birth_draw = rng.random(), rng.random()
+    if forced == "name" or (forced is None and name_draw < NAME_DISAGREEMENT):
+        # Another given name's last character: a clerk's slip, or a name changed since.
+        given = MALE_GIVEN if person["male"] else FEMALE_GIVEN
+        name = name[:-1] + rng.choice([c for c in given if c != name[-1]])
+    elif forced is None and name_draw < 0.1:
+        name = name + "\u3000"
+    if forced == "birth" or (forced is None and birth_draw < BIRTH_DISAGREEMENT):
+        # Day and month swapped when the register was keyed, or else a day off.
+        if birth.day <= 12 and birth.day != birth.month:
+            birth = birth.replace(month=birth.day, day=birth.month)
+        else:
+            birth = birth + dt.timedelta(days=1)
+    return name, birth.isoformat()
+
+
+# The people docs/demo.md names: the first three agree everywhere; the fourth's household register
+# has another name, the fifth's another birth date.
+REGISTER_FORCED = ("same", "same", "same", "name", "birth")
+
+
 def write_civil_affairs(db, rng, people):
     db.executescript(
         """
@@ -458,11 +491,18 @@ def write_civil_affairs(db, rng, people):
         CREATE TABLE household (
           id_card CHAR(18) PRIMARY KEY,
           address VARCHAR(200) NOT NULL,
-          household_type VARCHAR(8) NOT NULL
+          household_type VARCHAR(8) NOT NULL,
+          name VARCHAR(32) NOT NULL,
+          birth_date DATE NOT NULL
         );
         """
     )
-    for p in people:
+    # The household register holds each person's name and birth date too, which the HR bureau
+    # holds authoritatively (一数一源): a few were registered differently, so that the demo's
+    # consistency report has disagreements to show. A stream of its own, so the other civil
+    # affairs columns stay as they were.
+    register = random.Random(SEED + 101)
+    for index, p in enumerate(people):
         if "civil_affairs" in p["missing"]:
             continue
         registered_on = None
@@ -476,9 +516,11 @@ def write_civil_affairs(db, rng, people):
                 registered_on.isoformat() if registered_on else None,
             ),
         )
+        forced = REGISTER_FORCED[index] if index < len(REGISTER_FORCED) else None
+        name, birth = registered_identity(register, p, forced)
         db.execute(
-            "INSERT INTO household VALUES (?,?,?)",
-            (p["id_card"], p["address"], "城镇" if rng.random() < 0.9 else "农村"),
+            "INSERT INTO household VALUES (?,?,?,?,?)",
+            (p["id_card"], p["address"], "城镇" if rng.random() < 0.9 else "农村", name, birth),
         )
 
 

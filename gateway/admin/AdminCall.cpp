@@ -21,6 +21,7 @@ std::string AdminCall::auditRecord(unsigned status) const {
     json.key("subject").beginObject().key("type").string(subjectType);
     json.key(subjectKey).string(subjectValue).endObject();
   }
+  if (subjectsRead) json.key("subjects_read").integer(*subjectsRead);
   if (!change.empty()) json.key("change").string(change);
   json.key("status").integer(status).key("outcome").string(outcome);
   if (!request.changeComment.empty()) json.key("comment").string(request.changeComment);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,9 @@ struct AdminCall {
   std::string subjectType;
   std::string subjectKey;
   std::string subjectValue;
+  // How many subjects a report read about (a consistency check), when it read any: a count, for
+  // the many subjects such a run reads must not fill the audit record with their identifiers.
+  std::optional<std::int64_t> subjectsRead;
   // The pending change this call proposed, approved, rejected, withdrew or read (its id).
   std::string change;
 

@@ -17,6 +17,7 @@
 #include "gateway/admin/AuditEndpoints.h"
 #include "gateway/admin/CacheEndpoints.h"
 #include "gateway/admin/ChangeReviewEndpoints.h"
+#include "gateway/admin/ConsistencyEndpoints.h"
 #include "gateway/admin/DocumentEndpoints.h"
 #include "gateway/admin/PolicyToolEndpoints.h"
 #include "gateway/admin/ReportEndpoints.h"
@@ -98,11 +99,13 @@ struct AdminRouter::Endpoints {
   CacheEndpoints cache;
   AuditEndpoints audit;
   ReportEndpoints reports;
+  ConsistencyEndpoints consistency;
 
   std::vector<AdminRoute> routes() {
     std::vector<AdminRoute> all;
-    for (auto group : {documents.routes(), review.routes(), policyTools.routes(),
-                       sourceTools.routes(), cache.routes(), audit.routes(), reports.routes()}) {
+    for (auto group :
+         {documents.routes(), review.routes(), policyTools.routes(), sourceTools.routes(),
+          cache.routes(), audit.routes(), reports.routes(), consistency.routes()}) {
       std::move(group.begin(), group.end(), std::back_inserter(all));
     }
     return all;
@@ -117,7 +120,7 @@ AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally&
       endpoints_(new Endpoints{DocumentEndpoints(live, sync), ChangeReviewEndpoints(live, sync),
                                PolicyToolEndpoints(live), SourceToolEndpoints(live),
                                CacheEndpoints(live, invalidation), AuditEndpoints(live),
-                               ReportEndpoints(live)}),
+                               ReportEndpoints(live), ConsistencyEndpoints(live)}),
       routes_(endpoints_->routes()),
       workers_(AdminWorkers::kThreads, AdminWorkers::kQueueBound) {}
 

@@ -11,7 +11,7 @@
 #include "connectors/SourceProbe.h"
 #include "gateway/admin/AdminCall.h"
 #include "gateway/admin/AdminRequestBody.h"
-#include "gateway/admin/DatasetDryRun.h"
+#include "gateway/runtime/DatasetDryRun.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
 #include "mappings/Dataset.h"

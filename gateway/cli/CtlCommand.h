@@ -40,6 +40,7 @@ CtlCommand applyCommand();
 CtlCommand exportCommand();
 CtlCommand auditSearchCommand();
 CtlCommand reportCommand();
+CtlCommand consistencyCommand();
 
 // Loads a configuration directory with the gateway's loader; on failure writes the loader's
 // messages (one "file:line: problem" each) to `err` and returns nullopt.

@@ -18,7 +18,8 @@ std::vector<CtlCommand> commands() {
           oncegate::exportCommand(),      oncegate::explainCommand(),
           oncegate::testSourceCommand(),  oncegate::hashKeyCommand(),
           oncegate::verifyAuditCommand(), oncegate::verifyReceiptCommand(),
-          oncegate::auditSearchCommand(), oncegate::reportCommand()};
+          oncegate::auditSearchCommand(), oncegate::reportCommand(),
+          oncegate::consistencyCommand()};
 }
 
 void printOverview(std::ostream& out) {

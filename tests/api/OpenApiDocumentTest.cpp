@@ -47,6 +47,7 @@ constexpr std::pair<std::string_view, std::string_view> kAdminRoutes[] = {
     {"POST", "policies/impact"},
     {"POST", "sources/{id}/test"},
     {"POST", "datasets/{id}/dry-run"},
+    {"POST", "reports/consistency"},
     {"GET", "{kind}/{id}/history"},
     {"POST", "{kind}/{id}/rollback"},
     {"GET", "{kind}"},

@@ -1,4 +1,4 @@
-#include "gateway/admin/DatasetDryRun.h"
+#include "gateway/runtime/DatasetDryRun.h"
 
 #include <utility>
 
