@@ -150,6 +150,9 @@ class ConsistencyReportTest : public ::testing::Test {
                              "    - { name: dba-wang, role: dba, token_sha256: " +
                              sha256sum(kDba) +
                              " }\n"
+                             "    - { name: reform-chen, role: reform_office, token_sha256: " +
+                             sha256sum("reform-token-x") +
+                             " }\n"
                              "include: [documents.yaml]\n";
     gateway_ = std::make_unique<GatewayProcess>(files_);
     client_ = std::make_unique<HttpClient>(gateway_->port());
@@ -299,6 +302,7 @@ TEST_F(ConsistencyReportTest, RefusesWhatCannotBeChecked) {
   EXPECT_EQ(check("not json").status, 400);
   // Reports are read by the reform office, auditors, security officers and admins; not DBAs.
   EXPECT_EQ(check(R"({"indicator":"it.name"})", kDba).status, 403);
+  EXPECT_EQ(check(R"({"indicator":"it.name"})", "reform-token-x").status, 200);
 
   const auto directory = gateway_->directory().string();
   const auto unknown = runCtl({"consistency", "--config", directory, "--indicator", "it.own"});
