@@ -44,8 +44,11 @@ std::optional<SharingReportParameters::TimePoint> timeOf(std::string_view name,
 SharingReportParameters SharingReportParameters::parse(
     const std::function<std::optional<std::string>(std::string_view)>& valueOf, TimePoint now) {
   SharingReportParameters parameters;
-  parameters.to =
-      timeOf("to", valueOf("to")).value_or(std::chrono::floor<std::chrono::seconds>(now));
+  // By default up to the end of the current second (`to` is exclusive): a report asked for
+  // right after a request counts it.
+  parameters.to = timeOf("to", valueOf("to"))
+                      .value_or(std::chrono::floor<std::chrono::seconds>(now) +
+                                std::chrono::seconds(1));
   parameters.from = timeOf("from", valueOf("from")).value_or(parameters.to - kDefaultPeriod);
   if (parameters.from >= parameters.to) {
     throw Error(ErrorCode::BadRequest, "from must be before to (to is exclusive)");

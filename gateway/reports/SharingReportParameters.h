@@ -34,8 +34,8 @@ struct SharingReportParameters {
   Format format = Format::Json;
 
   // The parameters `valueOf` gives (valueOf(name): the value, or nullopt when absent): `from`
-  // and `to` as UTC dates or times (a date is its 00:00Z), `to` defaulting to `now` (to the
-  // second) and `from` to kDefaultPeriod before `to`; `by`, `interval`, `format` by name.
+  // and `to` as UTC dates or times (a date is its 00:00Z), `to` defaulting to the end of
+  // now's second and `from` to kDefaultPeriod before `to`; `by`, `interval`, `format` by name.
   // Throws Error(BadRequest) naming the parameter at fault: an unparsable time, from >= to, a
   // period over kMaxPeriod, an unknown grouping, interval or format.
   static SharingReportParameters parse(

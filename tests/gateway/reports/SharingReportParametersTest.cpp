@@ -39,8 +39,10 @@ std::string rejection(const std::map<std::string, std::string, std::less<>>& giv
 
 TEST(SharingReportParametersTest, DefaultsToTheLast30DaysByFormDailyAsJson) {
   const auto parameters = parse({});
-  EXPECT_EQ(Parameters::timeText(parameters.to), "2026-12-05T03:04:05Z");
-  EXPECT_EQ(Parameters::timeText(parameters.from), "2026-11-05T03:04:05Z");
+  // `to` is exclusive: the end of the current second, so that a report asked for right after a
+  // request counts it (cut to the second's start, a record made at 03:04:05.100 was left out).
+  EXPECT_EQ(Parameters::timeText(parameters.to), "2026-12-05T03:04:06Z");
+  EXPECT_EQ(Parameters::timeText(parameters.from), "2026-11-05T03:04:06Z");
   EXPECT_EQ(parameters.by, Parameters::Grouping::Form);
   EXPECT_EQ(parameters.interval, Parameters::Interval::Day);
   EXPECT_EQ(parameters.format, Parameters::Format::Json);
