@@ -179,7 +179,10 @@ void AuditShipper::run() {
             break;
           }
         } else if (!cursor.startAtOldest()) {
-          if (!pause(options_.pollInterval)) return;  // no trail yet
+          // No trail yet, or its newest file has no whole first line yet. Stopping, the writer
+          // has closed the trail first: one more look, then nothing is left to ship.
+          if (stoppingNow()) return;
+          pause(options_.pollInterval);
           continue;
         }
         positioned = true;

@@ -91,5 +91,35 @@ TEST_F(AuditShipperTest, ShowsLagAndBacklogWhileRecordsWait) {
   EXPECT_GT(stats.lagSeconds, 0.0);  // the record was written on 2026-01-05
 }
 
+// A shipper that found the trail without a whole first line waits a poll. Stopped meanwhile, it
+// must still ship what the writer wrote before it closed (the gateway closes the writer, then
+// stops the shipper): AuditShippingTest.TwoInstancesShipIntoOneDatabaseApart once found nothing
+// shipped at all.
+TEST_F(AuditShipperTest, ShipsWhatCameWhileItWaitedForAFirstLineWhenStopped) {
+  const auto trail = dir_.path() / "audit.jsonl";
+  { std::ofstream created(trail, std::ios::binary); }
+  auto options = shipperchecks::options(store(), trail);
+  options.pollInterval = 1h;  // no poll comes before the stop
+  {
+    AuditShipper shipper(options);
+    // It makes the tables before it looks at the trail: once they exist, it has looked (or is
+    // about to) and waits.
+    const auto deadline = std::chrono::steady_clock::now() + shipperchecks::kWait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      try {
+        odbc::OdbcClient client(store(), "audit store");
+        shipperchecks::count(client, "SELECT COUNT(*) FROM oncegate_audit_shipping");
+        break;
+      } catch (const std::exception&) {
+        shipper.waitShipped(1, 10ms);
+      }
+    }
+    shipperchecks::appendChained(trail, std::string(AuditLine::kFirstPrev),
+                                 {shipperchecks::accessRecord(0), shipperchecks::accessRecord(1)});
+  }
+  odbc::OdbcClient client(store(), "audit store");
+  shipperchecks::expectChainFromTheStore(client, "gw-a", 2);
+}
+
 }  // namespace
 }  // namespace oncegate
