@@ -10,6 +10,9 @@ packages=(
   redis-server redis-tools postgresql postgresql-contrib sqlite3 curl python3 python3-cryptography
   prometheus libjson-validator-perl iproute2
   clang libclang-rt-14-dev
+  # The web console's browser tests drive Debian's Chromium with Playwright (tests/console);
+  # a CJK font so that the console's Chinese renders in their screenshots.
+  chromium fonts-wqy-zenhei
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(wrk nginx-light libbenchmark-dev)
@@ -25,4 +28,19 @@ if ((${#missing[@]})); then
   [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The web console (console/) is built with Vite 7, which needs Node.js 20.19 or later and npm;
+# Debian 12's own nodejs is 18. The build runs npm ci itself (console/package-lock.json).
+node_floor=20.19
+node_version=$(node --version 2>/dev/null | sed 's/^v//' || true)
+if [[ -z $node_version ]] || ! command -v npm >/dev/null ||
+  [[ $(printf '%s\n%s\n' "$node_floor" "$node_version" | sort -V | head -n1) != "$node_floor" ]]; then
+  cat >&2 <<MESSAGE
+install-deps.sh: the web console needs Node.js >= $node_floor and npm (found: ${node_version:-no node}${node_version:+, npm $(npm --version 2>/dev/null || echo missing)}).
+  Install Node.js 20 or 22 from NodeSource (https://github.com/nodesource/distributions):
+    curl -fsSL https://deb.nodesource.com/setup_22.x | sudo -E bash - && sudo apt-get install -y nodejs
+  or build without the console: cmake -DONCEGATE_CONSOLE=OFF ...
+MESSAGE
+  exit 1
 fi
