@@ -88,6 +88,9 @@ class ConsoleBrowserTest : public ::testing::Test {
                      "', '186000.00', '北京市东城区人民医院', '王建国'); "
                      "INSERT INTO income VALUES ('" + kSecondSubject +
                      "', '92000.00', '北京市第五中学', '李秀瑛');");
+    // A database no source names yet: the Sources spec registers it as a new source.
+    runSqliteSql((directory_ / "spare.db").string(),
+                 "CREATE TABLE record (id_no TEXT PRIMARY KEY, archive_no TEXT);");
   }
 
   std::string catalogue() const {
@@ -228,6 +231,7 @@ class ConsoleBrowserTest : public ::testing::Test {
         {"CLIENT_KEY", kClientKey},
         {"SUBJECT_ID", kSubject},
         {"SCREENSHOT_DIR", screenshots.string()},
+        {"SPARE_SQLITE_PATH", (directory_ / "spare.db").string()},
         {"PLAYWRIGHT_OUTPUT_DIR", (kBinaryDir / "console-test-results").string()},
         // @playwright/test lives in console/node_modules; the specs live apart from it.
         {"NODE_PATH", (kSourceDir / "console" / "node_modules").string()},
