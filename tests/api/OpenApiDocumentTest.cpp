@@ -34,6 +34,7 @@ constexpr std::pair<std::string_view, std::string_view> kDesignRoutes[] = {
 
 // gateway/console/ConsoleHandler.cpp: the web console's files.
 constexpr std::pair<std::string_view, std::string_view> kConsoleRoutes[] = {
+    {"GET", "/console"},
     {"GET", "/console/"},
     {"GET", "/console/{file}"},
     {"GET", "/console/assets/{file}"},

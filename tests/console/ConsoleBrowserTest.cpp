@@ -287,6 +287,9 @@ TEST_F(ConsoleBrowserTest, EveryRoleUsesTheConsoleInChromium) {
   EXPECT_THAT(index.headers.at("content-security-policy"), HasSubstr("default-src 'self'"));
   EXPECT_EQ(index.headers.at("x-content-type-options"), "nosniff");
   EXPECT_EQ(index.headers.at("cache-control"), "no-cache");
+  const auto bare = client.get("/console");
+  EXPECT_EQ(bare.status, 301);
+  EXPECT_EQ(bare.headers.at("location"), "/console/");
   for (const auto& item : kTokens) {
     if (item.role == "reform_office" && !reformOffice_) continue;
     const auto session = client.get("/admin/v1/session", item.token);
