@@ -25,6 +25,7 @@
 #include "PostgresTestDatabase.h"
 #include "TestCommands.h"
 #include "TestJson.h"
+#include "UnusedPort.h"
 
 namespace oncegate::testing {
 namespace {
@@ -138,7 +139,7 @@ class ConsoleBrowserTest : public ::testing::Test {
            "[\"civil.*\", \"tax.*\"] }\n";
   }
 
-  std::string gatewayYaml(bool withReformOffice) const {
+  std::string gatewayYaml(bool withReformOffice, std::uint16_t adminPort = 0) const {
     std::string tokens;
     for (const auto& token : kTokens) {
       if (token.role == "reform_office" && !withReformOffice) continue;
@@ -150,7 +151,8 @@ class ConsoleBrowserTest : public ::testing::Test {
            "\", instance: console-e2e }\n"
            "store: \"Driver=SQLite3;Timeout=5000;Database=" +
            (directory_ / "control.db").string() +
-           "\"\n"
+           "\"\n" +
+           (adminPort == 0 ? "" : "admin_listen: 127.0.0.1:" + std::to_string(adminPort) + "\n") +
            "admin:\n  tokens:\n" + tokens + "include: [config.yaml]\n";
   }
 
@@ -303,6 +305,18 @@ TEST_F(ConsoleBrowserTest, EveryRoleUsesTheConsoleInChromium) {
   EXPECT_EQ(status, 0) << "Playwright failed (its report is above; screenshots and traces in "
                        << (kBinaryDir / "console-test-results").string() << ")\ngateway log:\n"
                        << gateway_->logs();
+}
+
+// With admin_listen the console is where /admin/v1/ is: on the admin listener, not the main one.
+TEST_F(ConsoleBrowserTest, WithAnAdminListenerTheConsoleIsServedThereOnly) {
+  const auto adminPort = unusedLoopbackPort();
+  files_["gateway.yaml"] = gatewayYaml(false, adminPort);
+  gateway_ = std::make_unique<GatewayProcess>(files_);
+  const auto onAdmin = HttpClient(adminPort).get("/console/");
+  EXPECT_EQ(onAdmin.status, 200);
+  EXPECT_THAT(onAdmin.body, HasSubstr("/console/assets/"));
+  EXPECT_EQ(HttpClient(adminPort).get("/admin/v1/session", token("TOKEN_DBA")).status, 200);
+  EXPECT_EQ(HttpClient(gateway_->port()).get("/console/").status, 404);
 }
 
 }  // namespace
