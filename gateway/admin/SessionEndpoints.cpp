@@ -26,7 +26,11 @@ constexpr KindLevel kKinds[] = {
 
 std::vector<AdminRoute> SessionEndpoints::routes() {
   return {
-      {"GET", {"session"}, "session", false, AdminRoute::answeredBy(this, &SessionEndpoints::session)},
+      {"GET",
+       {"session"},
+       "session",
+       false,
+       AdminRoute::answeredBy(this, &SessionEndpoints::session)},
   };
 }
 
@@ -34,10 +38,14 @@ HttpResponse SessionEndpoints::session(AdminCall& call) {
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject()
-      .key("request_id").string(call.requestId)
-      .key("name").string(call.tokenName)
-      .key("role").string(call.role)
-      .key("may").beginObject();
+      .key("request_id")
+      .string(call.requestId)
+      .key("name")
+      .string(call.tokenName)
+      .key("role")
+      .string(call.role)
+      .key("may")
+      .beginObject();
   for (const auto& [kind, writable] : kKinds) {
     json.key(kind);
     if (writable && roleAllows(call.role, kind, true)) {

@@ -59,14 +59,13 @@ ConsoleHandler::ConsoleHandler(std::span<const EmbeddedAsset> assets)
     : assets_(assets), index_(find(kIndex)) {}
 
 const EmbeddedAsset* ConsoleHandler::find(std::string_view path) const {
-  const auto found = std::find_if(assets_.begin(), assets_.end(),
-                                  [path](const EmbeddedAsset& asset) { return asset.path == path; });
+  const auto found =
+      std::find_if(assets_.begin(), assets_.end(),
+                   [path](const EmbeddedAsset& asset) { return asset.path == path; });
   return found == assets_.end() ? nullptr : &*found;
 }
 
-void ConsoleHandler::handle(HttpRequest request, Respond respond) {
-  respond(answer(request));
-}
+void ConsoleHandler::handle(HttpRequest request, Respond respond) { respond(answer(request)); }
 
 HttpResponse ConsoleHandler::refuse(const Error& error) {
   auto response = errorResponse(error, newRequestId());
@@ -87,8 +86,8 @@ HttpResponse ConsoleHandler::answer(const HttpRequest& request) const {
     return fail(Error(ErrorCode::NotFound, "no such endpoint: " + std::string(path)));
   }
   if (request.method != "GET" && request.method != "HEAD") {
-    auto response = fail(Error(ErrorCode::MethodNotAllowed,
-                               "the console's files are read with GET or HEAD"));
+    auto response =
+        fail(Error(ErrorCode::MethodNotAllowed, "the console's files are read with GET or HEAD"));
     response.headers.emplace_back("Allow", "GET, HEAD");
     return response;
   }
@@ -123,10 +122,9 @@ HttpResponse ConsoleHandler::answer(const HttpRequest& request) const {
   response.requestId = requestId;
   response.contentType = std::string(asset->contentType);
   response.headers.emplace_back("ETag", asset->etag);
-  response.headers.emplace_back("Cache-Control", asset->path.starts_with(kHashedFolder) &&
-                                                         asset != index_
-                                                     ? kForever
-                                                     : kRevalidate);
+  response.headers.emplace_back(
+      "Cache-Control",
+      asset->path.starts_with(kHashedFolder) && asset != index_ ? kForever : kRevalidate);
   addSecurityHeaders(response);
   if (!request.ifNoneMatch.empty() && matches(request.ifNoneMatch, asset->etag)) {
     response.status = 304;

@@ -440,7 +440,8 @@ class Session final : public DrainableSession,
   std::string head_;  // the response being written: status line and headers
   std::string body_;
   bool http10_ = false;
-  bool headRequest_ = false;  // the request being answered is a HEAD: its answer has no body
+  // The request being answered is a HEAD: its answer has no body.
+  bool headRequest_ = false;
   std::string remoteAddress_;            // asked once per connection, not per request
   std::string clientCertificateSha256_;  // verified at the handshake; empty without one
   bool drainAsked_ = false;              // drain() cancelled the pending read: onReadError decides

@@ -78,17 +78,19 @@ class ConsoleBrowserTest : public ::testing::Test {
     runSqliteSql((directory_ / "civil.db").string(),
                  "CREATE TABLE person (id_no TEXT PRIMARY KEY, full_name TEXT, birth_date TEXT, "
                  "address TEXT); "
-                 "INSERT INTO person VALUES ('" + kSubject +
+                 "INSERT INTO person VALUES ('" +
+                     kSubject +
                      "', '王建国', '1990-03-07', '北京市东城区和平里街道1号'); "
-                     "INSERT INTO person VALUES ('" + kSecondSubject +
-                     "', '李秀英', '1985-05-05', '北京市东城区东四街道8号');");
+                     "INSERT INTO person VALUES ('" +
+                     kSecondSubject + "', '李秀英', '1985-05-05', '北京市东城区东四街道8号');");
     runSqliteSql((directory_ / "tax.db").string(),
                  "CREATE TABLE income (id_no TEXT PRIMARY KEY, annual_income TEXT, employer TEXT, "
                  "full_name TEXT); "
-                 "INSERT INTO income VALUES ('" + kSubject +
+                 "INSERT INTO income VALUES ('" +
+                     kSubject +
                      "', '186000.00', '北京市东城区人民医院', '王建国'); "
-                     "INSERT INTO income VALUES ('" + kSecondSubject +
-                     "', '92000.00', '北京市第五中学', '李秀瑛');");
+                     "INSERT INTO income VALUES ('" +
+                     kSecondSubject + "', '92000.00', '北京市第五中学', '李秀瑛');");
     // A database no source names yet: the Sources spec registers it as a new source.
     runSqliteSql((directory_ / "spare.db").string(),
                  "CREATE TABLE record (id_no TEXT PRIMARY KEY, archive_no TEXT);");
@@ -99,8 +101,12 @@ class ConsoleBrowserTest : public ::testing::Test {
       return "\"Driver=SQLite3;Timeout=5000;Database=" + (directory_ / file).string() + "\"";
     };
     return "sources:\n"
-           "  - { id: civil_registry, department: 民政局, odbc: " + odbc("civil.db") + " }\n"
-           "  - { id: tax_bureau, department: 税务局, odbc: " + odbc("tax.db") + " }\n"
+           "  - { id: civil_registry, department: 民政局, odbc: " +
+           odbc("civil.db") +
+           " }\n"
+           "  - { id: tax_bureau, department: 税务局, odbc: " +
+           odbc("tax.db") +
+           " }\n"
            "subjects:\n"
            "  - { id: citizen, key: id_no, pattern: \"^[0-9]{17}[0-9X]$\" }\n"
            "datasets:\n"
@@ -119,7 +125,8 @@ class ConsoleBrowserTest : public ::testing::Test {
            "personal, description: 户籍地址 }\n"
            "  - { id: tax.annual_income, dataset: tax.income, column: annual_income, type: "
            "decimal, description: 年收入 }\n"
-           "  - { id: tax.employer, dataset: tax.income, column: employer, description: 工作单位 }\n"
+           "  - { id: tax.employer, dataset: tax.income, column: employer, description: 工作单位 "
+           "}\n"
            "  - { id: tax.full_name, dataset: tax.income, column: full_name, indicator: { id: "
            "citizen.name }, description: 纳税人姓名 }\n"
            "forms:\n"
@@ -127,7 +134,8 @@ class ConsoleBrowserTest : public ::testing::Test {
            "    title: 养老金申领\n"
            "    purpose: pension\n"
            "    subject: citizen\n"
-           "    fields: [civil.full_name, civil.birth_date, { id: civil.address, replaces: 户口簿 },\n"
+           "    fields: [civil.full_name, civil.birth_date, { id: civil.address, replaces: 户口簿 "
+           "},\n"
            "             { id: tax.annual_income, replaces: 收入证明 }, tax.employer,\n"
            "             { id: applicant.note, supplied_by: applicant }]\n"
            "clients:\n"
@@ -150,8 +158,7 @@ class ConsoleBrowserTest : public ::testing::Test {
            "\naudit: { path: audit/trail.jsonl, store: \"" + database_.odbc() +
            "\", instance: console-e2e }\n"
            "store: \"Driver=SQLite3;Timeout=5000;Database=" +
-           (directory_ / "control.db").string() +
-           "\"\n" +
+           (directory_ / "control.db").string() + "\"\n" +
            (adminPort == 0 ? "" : "admin_listen: 127.0.0.1:" + std::to_string(adminPort) + "\n") +
            "admin:\n  tokens:\n" + tokens + "include: [config.yaml]\n";
   }
@@ -212,11 +219,11 @@ class ConsoleBrowserTest : public ::testing::Test {
     if (bin == nullptr || port == nullptr) return false;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-      const auto count = commandOutput(
-          std::string(bin) + "/psql -h 127.0.0.1 -p " + port + " -U postgres -d " +
-          database_.name() +
-          " -At -c \"SELECT COUNT(*) FROM oncegate_audit_records WHERE client = "
-          "'pension-office'\" 2>/dev/null | tr -d '\\n'");
+      const auto count =
+          commandOutput(std::string(bin) + "/psql -h 127.0.0.1 -p " + port + " -U postgres -d " +
+                        database_.name() +
+                        " -At -c \"SELECT COUNT(*) FROM oncegate_audit_records WHERE client = "
+                        "'pension-office'\" 2>/dev/null | tr -d '\\n'");
       if (count == std::to_string(dataRequests_)) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

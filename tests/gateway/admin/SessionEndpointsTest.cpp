@@ -1,5 +1,3 @@
-#include "gateway/admin/SessionEndpoints.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -16,6 +14,7 @@
 #include "common/Digest.h"
 #include "gateway/admin/AdminRoles.h"
 #include "gateway/admin/AdminRouter.h"
+#include "gateway/admin/SessionEndpoints.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/audit/RefusalTally.h"
 #include "gateway/cache/CacheInvalidation.h"
@@ -101,13 +100,15 @@ class SessionEndpointsTest : public ::testing::Test {
 
   // The "may" object expected for `levels` (every kind, in the answer's order); "reports" is
   // what the role table says (the reports' roles arrive with the reports).
-  static std::string may(const std::string& role, const std::map<std::string, std::string>& levels) {
+  static std::string may(const std::string& role,
+                         const std::map<std::string, std::string>& levels) {
     std::string out = "\"may\":{";
     bool first = true;
     for (const auto* kind : {"sources", "subjects", "datasets", "fields", "forms", "cache",
                              "clients", "policies", "changes", "approvals", "audit", "reports"}) {
       std::string level = levels.at(kind);
-      if (std::string(kind) == "reports") level = roleAllows(role, "reports", false) ? "read" : "none";
+      if (std::string(kind) == "reports")
+        level = roleAllows(role, "reports", false) ? "read" : "none";
       out += std::string(first ? "" : ",") + "\"" + kind + "\":\"" + level + "\"";
       first = false;
     }

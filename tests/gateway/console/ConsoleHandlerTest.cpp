@@ -1,11 +1,11 @@
-#include "gateway/console/ConsoleHandler.h"
-
 #include <gtest/gtest.h>
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "gateway/console/ConsoleHandler.h"
 
 namespace oncegate {
 namespace {
@@ -78,8 +78,8 @@ TEST(ConsoleHandlerTest, ExtensionlessPathsAreClientRoutesAndGetIndex) {
 
 TEST(ConsoleHandlerTest, UnknownFilesAre404) {
   const ConsoleHandler handler(kAssets);
-  for (const auto* target : {"/console/missing.js", "/console/assets/other-9.css",
-                             "/consolex", "/console.html"}) {
+  for (const auto* target :
+       {"/console/missing.js", "/console/assets/other-9.css", "/consolex", "/console.html"}) {
     const auto response = handler.answer(get(target));
     EXPECT_EQ(response.status, 404u) << target;
     EXPECT_NE(response.body.find("\"error\":\"not_found\""), std::string::npos) << target;
