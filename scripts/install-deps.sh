@@ -31,16 +31,34 @@ if ((${#missing[@]})); then
 fi
 
 # The web console (console/) is built with Vite 7, which needs Node.js 20.19 or later and npm;
-# Debian 12's own nodejs is 18. The build runs npm ci itself (console/package-lock.json).
+# Debian 12's own nodejs is 18. Without a recent enough one, Node.js 22 comes from NodeSource's
+# signed apt repository (the same packages as on the reference machine). The build runs npm ci
+# itself (console/package-lock.json).
 node_floor=20.19
-node_version=$(node --version 2>/dev/null | sed 's/^v//' || true)
-if [[ -z $node_version ]] || ! command -v npm >/dev/null ||
-  [[ $(printf '%s\n%s\n' "$node_floor" "$node_version" | sort -V | head -n1) != "$node_floor" ]]; then
+node_ok() {
+  local version
+  version=$(node --version 2>/dev/null | sed 's/^v//') || return 1
+  [[ -n $version ]] && command -v npm >/dev/null &&
+    [[ $(printf '%s\n%s\n' "$node_floor" "$version" | sort -V | head -n1) == "$node_floor" ]]
+}
+if ! node_ok; then
+  echo "installing Node.js 22 from deb.nodesource.com (found: $(node --version 2>/dev/null || echo no node))"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq ca-certificates curl gnupg >/dev/null
+  curl -fsSL https://deb.nodesource.com/gpgkey/nodesource-repo.gpg.key |
+    "${sudo_cmd[@]}" gpg --dearmor --yes -o /usr/share/keyrings/nodesource.gpg
+  printf '%s\n' "Types: deb" "URIs: https://deb.nodesource.com/node_22.x" "Suites: nodistro" \
+    "Components: main" "Signed-By: /usr/share/keyrings/nodesource.gpg" |
+    "${sudo_cmd[@]}" tee /etc/apt/sources.list.d/nodesource.sources >/dev/null
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq nodejs >/dev/null
+fi
+if ! node_ok; then
   cat >&2 <<MESSAGE
-install-deps.sh: the web console needs Node.js >= $node_floor and npm (found: ${node_version:-no node}${node_version:+, npm $(npm --version 2>/dev/null || echo missing)}).
-  Install Node.js 20 or 22 from NodeSource (https://github.com/nodesource/distributions):
-    curl -fsSL https://deb.nodesource.com/setup_22.x | sudo -E bash - && sudo apt-get install -y nodejs
-  or build without the console: cmake -DONCEGATE_CONSOLE=OFF ...
+install-deps.sh: the web console needs Node.js >= $node_floor and npm; found $(node --version 2>/dev/null || echo no node).
+  Install Node.js 20.19+ or 22 (https://github.com/nodesource/distributions), or build without
+  the console: cmake -DONCEGATE_CONSOLE=OFF ...
 MESSAGE
   exit 1
 fi
