@@ -37,6 +37,7 @@
 #include "gateway/cache/RedisPubSubChannel.h"
 #include "gateway/cache/TieredCache.h"
 #include "gateway/config/Configuration.h"
+#include "gateway/console/ConsoleHandler.h"
 #include "gateway/http/EventLoops.h"
 #include "gateway/http/HttpRouter.h"
 #include "gateway/http/HttpServer.h"
@@ -385,15 +386,19 @@ int main(int argc, char** argv) {
     // With admin_listen, /admin/v1/ is served on that address only (the main listener answers
     // it 404, as any unknown path), and that address serves nothing of the data API but the
     // health endpoints, so that a probe can tell that it is up.
+    // The web console goes where /admin/v1/ goes: it is of use only where that answers.
+    oncegate::ConsoleHandler console;
     oncegate::HttpRouter router(api);
     oncegate::NotFoundHandler notFound;
     oncegate::HttpRouter adminOnly(notFound);
     if (gateway.adminListen) {
       adminOnly.add("/admin/v1/", admin, countAdmin);
+      adminOnly.add("/console", console);
       adminOnly.add("/healthz", api);
       adminOnly.add("/readyz", api);
     } else {
       router.add("/admin/v1/", admin, countAdmin);
+      router.add("/console", console);
     }
     // With a store and Redis, a change reaches the other instances at once, not at their poll.
     std::unique_ptr<oncegate::StoreChangeChannel> storeChanges;

@@ -24,6 +24,14 @@ export class ApiError extends Error {
   }
 }
 
+// Told when the gateway answers 401 to a call made with a token: the token stopped being valid
+// (removed or replaced at a reload). The shell goes back to the sign-in form; the call still throws.
+let unauthorized = null;
+
+export function onUnauthorized(handler) {
+  unauthorized = handler;
+}
+
 // api("GET", "/admin/v1/sources", {query: {limit: 10}}) -> the answer's JSON (or its text when
 // `accept` is not JSON, as for CSV). `path` starts with "/"; `body` is sent as JSON, or as it is
 // when it is a string (YAML); `headers` adds to them (X-Change-Comment).
@@ -50,8 +58,10 @@ export async function api(method, path, { body, query, accept, headers } = {}) {
     } catch {
       answer = {};
     }
-    throw new ApiError(response.status, answer.error ?? "http_" + response.status,
-                       answer.message ?? response.statusText, answer.request_id, answer);
+    const error = new ApiError(response.status, answer.error ?? "http_" + response.status,
+                               answer.message ?? response.statusText, answer.request_id, answer);
+    if (response.status === 401 && current && unauthorized) unauthorized(error);
+    throw error;
   }
   if (!json) return text;
   return text === "" ? {} : JSON.parse(text);

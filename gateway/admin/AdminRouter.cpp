@@ -14,6 +14,7 @@
 #include "common/Error.h"
 #include "common/LogText.h"
 #include "gateway/admin/AdminCall.h"
+#include "gateway/admin/AdminRoles.h"
 #include "gateway/admin/AuditEndpoints.h"
 #include "gateway/admin/CacheEndpoints.h"
 #include "gateway/admin/ChangeReviewEndpoints.h"
@@ -21,6 +22,7 @@
 #include "gateway/admin/DocumentEndpoints.h"
 #include "gateway/admin/PolicyToolEndpoints.h"
 #include "gateway/admin/ReportEndpoints.h"
+#include "gateway/admin/SessionEndpoints.h"
 #include "gateway/admin/SourceToolEndpoints.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/audit/RefusalTally.h"
@@ -58,10 +60,14 @@ bool isDbaKind(std::string_view kind) {
          kind == "forms" || kind == "cache";
 }
 
+}  // namespace
+
 // The roles of admin.tokens: each owns some kinds of document; the auditor reads everything,
-// and everyone may read the change log (who changed what, never a value). Deciding a pending
-// change is a security officer's alone, whatever other role holds: that is the separation.
+// and everyone may read the change log (who changed what, never a value) and ask who they are
+// (the session). Deciding a pending change is a security officer's alone, whatever other role
+// holds: that is the separation.
 bool roleAllows(std::string_view role, std::string_view kind, bool writes) {
+  if (kind == "session") return !writes;
   if (kind == "approvals") return role == "security_officer";
   if (role == "admin") return true;
   // The reform office reads the reports (sharing, consistency) and nothing else; the DBA does
@@ -74,6 +80,8 @@ bool roleAllows(std::string_view role, std::string_view kind, bool writes) {
   if (role == "security_officer") return kind == "clients" || kind == "policies";
   return false;
 }
+
+namespace {
 
 // The error answer for what `thrown` says; sets the call's outcome to match.
 HttpResponse failure(AdminCall& call, const std::exception& thrown) {
@@ -100,12 +108,13 @@ struct AdminRouter::Endpoints {
   AuditEndpoints audit;
   ReportEndpoints reports;
   ConsistencyEndpoints consistency;
+  SessionEndpoints session;
 
   std::vector<AdminRoute> routes() {
     std::vector<AdminRoute> all;
-    for (auto group :
-         {documents.routes(), review.routes(), policyTools.routes(), sourceTools.routes(),
-          cache.routes(), audit.routes(), reports.routes(), consistency.routes()}) {
+    for (auto group : {documents.routes(), review.routes(), policyTools.routes(),
+                       sourceTools.routes(), cache.routes(), audit.routes(), reports.routes(),
+                       consistency.routes(), session.routes()}) {
       std::move(group.begin(), group.end(), std::back_inserter(all));
     }
     return all;
@@ -120,7 +129,8 @@ AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally&
       endpoints_(new Endpoints{DocumentEndpoints(live, sync), ChangeReviewEndpoints(live, sync),
                                PolicyToolEndpoints(live), SourceToolEndpoints(live),
                                CacheEndpoints(live, invalidation), AuditEndpoints(live),
-                               ReportEndpoints(live), ConsistencyEndpoints(live)}),
+                               ReportEndpoints(live), ConsistencyEndpoints(live),
+                               SessionEndpoints()}),
       routes_(endpoints_->routes()),
       workers_(AdminWorkers::kThreads, AdminWorkers::kQueueBound) {}
 

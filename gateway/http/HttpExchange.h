@@ -17,6 +17,7 @@ struct HttpRequest {
   std::string authorization;
   std::string traceparent;
   std::string changeComment;  // X-Change-Comment, for admin changes
+  std::string ifNoneMatch;    // If-None-Match, for the console's files (304 Not Modified)
   std::string remoteAddress;
   // SHA-256 (64 lower-case hex) of the client certificate verified at the TLS handshake; empty
   // without TLS, without a client CA or when the client sent none.

@@ -268,6 +268,8 @@ class Session final : public DrainableSession,
     request.authorization = std::string(message[http::field::authorization]);
     request.traceparent = std::string(message["traceparent"]);
     request.changeComment = std::string(message["X-Change-Comment"]);
+    request.ifNoneMatch = std::string(message[http::field::if_none_match]);
+    headRequest_ = message.method() == http::verb::head;
     request.remoteAddress = remoteAddress_;
     request.clientCertificateSha256 = clientCertificateSha256_;
     request.body = std::move(message.body());
@@ -370,6 +372,8 @@ class Session final : public DrainableSession,
     }
     head_ += "\r\n\r\n";
     body_ = std::move(response.body);
+    // A HEAD answer states the length of what GET would send, and sends none of it.
+    if (headRequest_) body_.clear();
     lowest().expires_after(config_.readTimeout);
     const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
     net::async_write(
@@ -379,6 +383,7 @@ class Session final : public DrainableSession,
 
   void onWrite(beast::error_code ec) {
     endAnswering();
+    headRequest_ = false;  // a refusal before the next request is parsed has its body
     if (ec) return close();
     if (lingerAfterAnswer_) return linger();
     if (!keepAlive_) {
@@ -435,6 +440,8 @@ class Session final : public DrainableSession,
   std::string head_;  // the response being written: status line and headers
   std::string body_;
   bool http10_ = false;
+  // The request being answered is a HEAD: its answer has no body.
+  bool headRequest_ = false;
   std::string remoteAddress_;            // asked once per connection, not per request
   std::string clientCertificateSha256_;  // verified at the handshake; empty without one
   bool drainAsked_ = false;              // drain() cancelled the pending read: onReadError decides

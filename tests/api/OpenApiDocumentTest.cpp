@@ -32,6 +32,14 @@ constexpr std::pair<std::string_view, std::string_view> kDesignRoutes[] = {
     {"GET", "/openapi.json"},
 };
 
+// gateway/console/ConsoleHandler.cpp: the web console's files.
+constexpr std::pair<std::string_view, std::string_view> kConsoleRoutes[] = {
+    {"GET", "/console"},
+    {"GET", "/console/"},
+    {"GET", "/console/{file}"},
+    {"GET", "/console/assets/{file}"},
+};
+
 // gateway/admin/*Endpoints.cpp, each group's routes(), below /admin/v1/.
 constexpr std::pair<std::string_view, std::string_view> kAdminRoutes[] = {
     {"GET", "changes"},
@@ -54,6 +62,7 @@ constexpr std::pair<std::string_view, std::string_view> kAdminRoutes[] = {
     {"GET", "{kind}/{id}"},
     {"PUT", "{kind}/{id}"},
     {"DELETE", "{kind}/{id}"},
+    {"GET", "session"},
 };
 
 // gateway/Configuration.cpp, isConfigDocumentKind: what {kind} stands for.
@@ -74,6 +83,7 @@ std::set<Operation> expectedOperations() {
   std::set<Operation> expected;
   for (const auto& [method, path] : kDataRoutes) expected.emplace(method, path);
   for (const auto& [method, path] : kDesignRoutes) expected.emplace(method, path);
+  for (const auto& [method, path] : kConsoleRoutes) expected.emplace(method, path);
   for (const auto& [method, pattern] : kAdminRoutes) {
     const std::string path = "/admin/v1/" + std::string(pattern);
     if (!pattern.starts_with("{kind}")) {

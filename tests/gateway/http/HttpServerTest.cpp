@@ -209,6 +209,24 @@ class HttpServerTest : public ::testing::Test {
   std::optional<HttpServer> server_;
 };
 
+// HEAD (the console's files, any client's check) states the length GET would send and sends no
+// body: a body after it would be read as the start of the next answer on the connection.
+TEST_F(HttpServerTest, AHeadAnswerStatesTheLengthAndSendsNoBody) {
+  RawConnection client(server_->port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(
+      client.send("HEAD /v1/echo HTTP/1.1\r\nHost: test\r\n\r\n"
+                  "GET /v1/echo HTTP/1.1\r\nHost: test\r\n\r\n"));
+  // readAnswer() takes Content-Length bytes after the head: for the HEAD answer those must be
+  // the beginning of the GET's answer, not a body.
+  const auto head = client.readAnswer();
+  ASSERT_EQ(statusOf(head), 200) << head;
+  EXPECT_NE(head.find("Content-Length: 11\r\n"), std::string::npos) << head;  // {"echo":""}
+  const auto afterHead = head.substr(head.find("\r\n\r\n") + 4);
+  EXPECT_EQ(afterHead.rfind("HTTP/1.1 ", 0), 0u)
+      << "HEAD answer sent a body: '" << afterHead << "'";
+}
+
 TEST_F(HttpServerTest, ARequestHalfReadWhenTheDrainBeginsIsAnswered503NotDropped) {
   // Two keep-alive connections with one answered request each, so that both are sessions the
   // drain lists: `idle` waits for a next request, `busy` has sent half of one.
