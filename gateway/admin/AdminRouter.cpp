@@ -18,7 +18,10 @@
 #include "gateway/admin/CacheEndpoints.h"
 #include "gateway/admin/ChangeReviewEndpoints.h"
 #include "gateway/admin/DocumentEndpoints.h"
+#include "gateway/admin/FieldGrantEndpoints.h"
+#include "gateway/admin/LastSourceProbes.h"
 #include "gateway/admin/PolicyToolEndpoints.h"
+#include "gateway/admin/SourceStatusEndpoints.h"
 #include "gateway/admin/SourceToolEndpoints.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/audit/RefusalTally.h"
@@ -86,17 +89,32 @@ HttpResponse failure(AdminCall& call, const std::exception& thrown) {
 }  // namespace
 
 struct AdminRouter::Endpoints {
+  Endpoints(LiveConfiguration& live, CacheInvalidation& invalidation, StoreSync* sync)
+      : documents(live, sync),
+        review(live, sync),
+        policyTools(live),
+        sourceTools(live, probes),
+        cache(live, invalidation),
+        audit(live),
+        sourceStatus(live, probes),
+        fieldGrants(live) {}
+
+  // First: the source tools record into it and the status reads it.
+  LastSourceProbes probes;
   DocumentEndpoints documents;
   ChangeReviewEndpoints review;
   PolicyToolEndpoints policyTools;
   SourceToolEndpoints sourceTools;
   CacheEndpoints cache;
   AuditEndpoints audit;
+  SourceStatusEndpoints sourceStatus;
+  FieldGrantEndpoints fieldGrants;
 
   std::vector<AdminRoute> routes() {
     std::vector<AdminRoute> all;
-    for (auto group : {documents.routes(), review.routes(), policyTools.routes(),
-                       sourceTools.routes(), cache.routes(), audit.routes()}) {
+    for (auto group :
+         {documents.routes(), review.routes(), policyTools.routes(), sourceTools.routes(),
+          cache.routes(), audit.routes(), sourceStatus.routes(), fieldGrants.routes()}) {
       std::move(group.begin(), group.end(), std::back_inserter(all));
     }
     return all;
@@ -108,9 +126,7 @@ AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally&
     : live_(live),
       audit_(audit),
       refusals_(refusals),
-      endpoints_(new Endpoints{DocumentEndpoints(live, sync), ChangeReviewEndpoints(live, sync),
-                               PolicyToolEndpoints(live), SourceToolEndpoints(live),
-                               CacheEndpoints(live, invalidation), AuditEndpoints(live)}),
+      endpoints_(std::make_unique<Endpoints>(live, invalidation, sync)),
       routes_(endpoints_->routes()),
       workers_(AdminWorkers::kThreads, AdminWorkers::kQueueBound) {}
 

@@ -24,7 +24,8 @@ class StoreSync;
 // calls without one are counted in `refusals` (aggregated per address and interval).
 //
 // The endpoints themselves live in their groups: DocumentEndpoints, ChangeReviewEndpoints,
-// PolicyToolEndpoints, SourceToolEndpoints, CacheEndpoints and AuditEndpoints.
+// PolicyToolEndpoints, SourceToolEndpoints, CacheEndpoints, AuditEndpoints,
+// SourceStatusEndpoints and FieldGrantEndpoints.
 class AdminRouter final : public HttpHandler {
  public:
   // Every endpoint group. `live` holds the configuration in force and takes each change; `sync`
