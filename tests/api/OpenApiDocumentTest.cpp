@@ -46,6 +46,8 @@ constexpr std::pair<std::string_view, std::string_view> kAdminRoutes[] = {
     {"POST", "policies/impact"},
     {"POST", "sources/{id}/test"},
     {"POST", "datasets/{id}/dry-run"},
+    {"GET", "sources/status"},
+    {"GET", "fields/{id}/grants"},
     {"GET", "{kind}/{id}/history"},
     {"POST", "{kind}/{id}/rollback"},
     {"GET", "{kind}"},
