@@ -29,7 +29,8 @@ addStrings({
     "sources.health.idle": "未使用",
     "sources.breaker.open": "打开",
     "sources.breaker.closed": "关闭",
-    "sources.latency": "平均 {mean} · P50 ≤{p50} · P90 ≤{p90} · P99 ≤{p99}",
+    "sources.latency.mean": "平均 {mean}",
+    "sources.latency.percentiles": "P50 ≤{p50} · P90 ≤{p90} · P99 ≤{p99}",
     "sources.noLatency": "暂无查询",
     "sources.probe.none": "未测试",
     "sources.probe.ok": "{at} 可连接",
@@ -83,7 +84,8 @@ addStrings({
     "sources.health.idle": "idle",
     "sources.breaker.open": "open",
     "sources.breaker.closed": "closed",
-    "sources.latency": "mean {mean} · p50 ≤{p50} · p90 ≤{p90} · p99 ≤{p99}",
+    "sources.latency.mean": "mean {mean}",
+    "sources.latency.percentiles": "p50 ≤{p50} · p90 ≤{p90} · p99 ≤{p99}",
     "sources.noLatency": "no queries yet",
     "sources.probe.none": "never tested",
     "sources.probe.ok": "reachable at {at}",
@@ -126,10 +128,12 @@ function ms(value) {
   return value === null || value === undefined ? "–" : fmtNumber(Math.round(value * 100) / 100);
 }
 
+// The mean, then the percentiles (histogram bucket bounds, hence "≤") on a line of their own.
 function latencyText(latency) {
   if (!latency) return t("sources.noLatency");
-  return t("sources.latency", { mean: ms(latency.mean), p50: ms(latency.p50),
-    p90: ms(latency.p90), p99: ms(latency.p99) });
+  return [t("sources.latency.mean", { mean: ms(latency.mean) }), h("br"),
+    h("small", {}, t("sources.latency.percentiles",
+      { p50: ms(latency.p50), p90: ms(latency.p90), p99: ms(latency.p99) }))];
 }
 
 function probeText(probe) {
