@@ -20,9 +20,12 @@
 #include "gateway/admin/ChangeReviewEndpoints.h"
 #include "gateway/admin/ConsistencyEndpoints.h"
 #include "gateway/admin/DocumentEndpoints.h"
+#include "gateway/admin/FieldGrantEndpoints.h"
+#include "gateway/admin/LastSourceProbes.h"
 #include "gateway/admin/PolicyToolEndpoints.h"
 #include "gateway/admin/ReportEndpoints.h"
 #include "gateway/admin/SessionEndpoints.h"
+#include "gateway/admin/SourceStatusEndpoints.h"
 #include "gateway/admin/SourceToolEndpoints.h"
 #include "gateway/audit/AuditLog.h"
 #include "gateway/audit/RefusalTally.h"
@@ -100,6 +103,20 @@ HttpResponse failure(AdminCall& call, const std::exception& thrown) {
 }  // namespace
 
 struct AdminRouter::Endpoints {
+  Endpoints(LiveConfiguration& live, CacheInvalidation& invalidation, StoreSync* sync)
+      : documents(live, sync),
+        review(live, sync),
+        policyTools(live),
+        sourceTools(live, probes),
+        cache(live, invalidation),
+        audit(live),
+        reports(live),
+        consistency(live),
+        sourceStatus(live, probes),
+        fieldGrants(live) {}
+
+  // First: the source tools record into it and the status reads it.
+  LastSourceProbes probes;
   DocumentEndpoints documents;
   ChangeReviewEndpoints review;
   PolicyToolEndpoints policyTools;
@@ -109,12 +126,15 @@ struct AdminRouter::Endpoints {
   ReportEndpoints reports;
   ConsistencyEndpoints consistency;
   SessionEndpoints session;
+  SourceStatusEndpoints sourceStatus;
+  FieldGrantEndpoints fieldGrants;
 
   std::vector<AdminRoute> routes() {
     std::vector<AdminRoute> all;
     for (auto group : {documents.routes(), review.routes(), policyTools.routes(),
                        sourceTools.routes(), cache.routes(), audit.routes(), reports.routes(),
-                       consistency.routes(), session.routes()}) {
+                       consistency.routes(), session.routes(), sourceStatus.routes(),
+                       fieldGrants.routes()}) {
       std::move(group.begin(), group.end(), std::back_inserter(all));
     }
     return all;
@@ -126,11 +146,7 @@ AdminRouter::AdminRouter(LiveConfiguration& live, AuditLog& audit, RefusalTally&
     : live_(live),
       audit_(audit),
       refusals_(refusals),
-      endpoints_(new Endpoints{DocumentEndpoints(live, sync), ChangeReviewEndpoints(live, sync),
-                               PolicyToolEndpoints(live), SourceToolEndpoints(live),
-                               CacheEndpoints(live, invalidation), AuditEndpoints(live),
-                               ReportEndpoints(live), ConsistencyEndpoints(live),
-                               SessionEndpoints()}),
+      endpoints_(std::make_unique<Endpoints>(live, invalidation, sync)),
       routes_(endpoints_->routes()),
       workers_(AdminWorkers::kThreads, AdminWorkers::kQueueBound) {}
 

@@ -25,7 +25,7 @@ class StoreSync;
 //
 // The endpoints themselves live in their groups: DocumentEndpoints, ChangeReviewEndpoints,
 // PolicyToolEndpoints, SourceToolEndpoints, CacheEndpoints, AuditEndpoints, ReportEndpoints,
-// ConsistencyEndpoints and SessionEndpoints.
+// ConsistencyEndpoints, SessionEndpoints, SourceStatusEndpoints and FieldGrantEndpoints.
 class AdminRouter final : public HttpHandler {
  public:
   // Every endpoint group. `live` holds the configuration in force and takes each change; `sync`

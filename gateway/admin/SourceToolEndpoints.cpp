@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <string>
+#include <utility>
 
 #include "common/ConfigNode.h"
 #include "common/Error.h"
@@ -11,6 +13,7 @@
 #include "connectors/SourceProbe.h"
 #include "gateway/admin/AdminCall.h"
 #include "gateway/admin/AdminRequestBody.h"
+#include "gateway/admin/LastSourceProbes.h"
 #include "gateway/runtime/DatasetDryRun.h"
 #include "gateway/runtime/GatewaySnapshot.h"
 #include "gateway/runtime/LiveConfiguration.h"
@@ -76,7 +79,8 @@ void writeStep(const DatasetDryRun::Step& step, const Configuration& config,
 
 }  // namespace
 
-SourceToolEndpoints::SourceToolEndpoints(LiveConfiguration& live) : live_(live) {}
+SourceToolEndpoints::SourceToolEndpoints(LiveConfiguration& live, LastSourceProbes& probes)
+    : live_(live), probes_(probes) {}
 
 std::vector<AdminRoute> SourceToolEndpoints::routes() {
   const auto by = [this](auto member) { return AdminRoute::answeredBy(this, member); };
@@ -88,7 +92,8 @@ std::vector<AdminRoute> SourceToolEndpoints::routes() {
 
 HttpResponse SourceToolEndpoints::testSource(AdminCall& call) {
   SourceConfig config;
-  if (AdminRequestBody::isEmpty(call.request.body)) {
+  const bool inForce = AdminRequestBody::isEmpty(call.request.body);
+  if (inForce) {
     const auto snapshot = live_.current();
     const SourceConfig* found = snapshot->config.source(call.id);
     if (found == nullptr) {
@@ -111,6 +116,16 @@ HttpResponse SourceToolEndpoints::testSource(AdminCall& call) {
     }
   }
   const auto probed = SourceProbe::run(config, live_.sourceFactory());
+  // A proposed definition's test says nothing about the source in force.
+  if (inForce) {
+    LastSourceProbes::Probe last;
+    last.at = std::chrono::system_clock::now();
+    last.ok = probed.ok;
+    last.connectMs = probed.withConnect.count();
+    if (probed.ok) last.queryMs = probed.onOpenConnection.count();
+    if (probed.error) last.errorCode = std::string(errorCodeName(probed.error->code()));
+    probes_.record(config.id, std::move(last));
+  }
   HttpResponse response;
   JsonWriter json(response.body);
   json.beginObject().key("source").string(probed.source).key("ok").boolean(probed.ok);

@@ -8,6 +8,7 @@
 namespace oncegate {
 
 struct AdminCall;
+class LastSourceProbes;
 class LiveConfiguration;
 
 // /admin/v1/sources/{id}/test and /admin/v1/datasets/{id}/dry-run: a DBA's tools against the
@@ -15,7 +16,8 @@ class LiveConfiguration;
 // sources and datasets (they count as changing them).
 class SourceToolEndpoints {
  public:
-  explicit SourceToolEndpoints(LiveConfiguration& live);
+  // Each test of a source in force is recorded in `probes` (the Sources page shows the last).
+  SourceToolEndpoints(LiveConfiguration& live, LastSourceProbes& probes);
 
   // POST sources/{id}/test, POST datasets/{id}/dry-run; they answer through this object.
   std::vector<AdminRoute> routes();
@@ -28,6 +30,7 @@ class SourceToolEndpoints {
 
  private:
   LiveConfiguration& live_;
+  LastSourceProbes& probes_;
 };
 
 }  // namespace oncegate

@@ -56,6 +56,8 @@ constexpr std::pair<std::string_view, std::string_view> kAdminRoutes[] = {
     {"POST", "sources/{id}/test"},
     {"POST", "datasets/{id}/dry-run"},
     {"POST", "reports/consistency"},
+    {"GET", "sources/status"},
+    {"GET", "fields/{id}/grants"},
     {"GET", "{kind}/{id}/history"},
     {"POST", "{kind}/{id}/rollback"},
     {"GET", "{kind}"},

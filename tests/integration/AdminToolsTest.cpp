@@ -181,6 +181,84 @@ TEST_F(AdminToolsTest, TestingASourceReportsItsLatencyOrTheDriversErrorWithoutSe
   EXPECT_THAT(gateway_->logs(), Not(HasSubstr(kDeadPassword)));
 }
 
+TEST_F(AdminToolsTest, SourceStatusShowsHealthLatencyAndTheLastTestWithoutAskingTheDatabases) {
+  // The JSON pointer of source `id` in a status answer (listed as GET /admin/v1/sources lists
+  // them: by id when a control store holds the documents).
+  const auto entry = [](const TestJson& status, const std::string& id) {
+    for (int i = 0; i < 3; ++i) {
+      const std::string at = "/sources/" + std::to_string(i);
+      if (status.at(at + "/id") == id) return at;
+    }
+    ADD_FAILURE() << id << " is not listed";
+    return std::string("/sources/9");
+  };
+  // Connections are opened lazily: before any request nothing has been asked of any source.
+  auto before = client_->get("/admin/v1/sources/status", kDba);
+  ASSERT_EQ(before.status, 200) << before.body;
+  TestJson idle(before.body);
+  const auto land = entry(idle, "land");
+  EXPECT_EQ(idle.at(land + "/department"), "自然资源局");
+  EXPECT_EQ(idle.at(land + "/health"), "idle");
+  EXPECT_EQ(idle.at(land + "/latency_ms"), "null");
+  EXPECT_EQ(idle.at(land + "/last_probe"), "null");
+
+  // land.value chains land.parcel (land) into appraisal.value (appraisal).
+  resolve(kOwner, "land.value");
+  ASSERT_EQ(client_->post("/admin/v1/sources/dead/test", "", kDba).status, 200);
+  auto after = client_->get("/admin/v1/sources/status", kAuditor);
+  ASSERT_EQ(after.status, 200) << after.body;
+  TestJson status(after.body);
+  for (const auto* id : {"land", "appraisal"}) {
+    SCOPED_TRACE(id);
+    const auto at = entry(status, id);
+    EXPECT_EQ(status.at(at + "/health"), "healthy");
+    EXPECT_EQ(status.at(at + "/breaker"), "closed");
+    EXPECT_EQ(status.at(at + "/queries"), "1");
+    EXPECT_EQ(status.at(at + "/failures"), "0");
+    EXPECT_GT(std::stod(status.at(at + "/latency_ms/p50")), 0.0);
+    EXPECT_GT(std::stod(status.at(at + "/latency_ms/mean")), 0.0);
+    EXPECT_EQ(status.at(at + "/last_probe"), "null");
+  }
+  // The test opened a connection of its own: the source serving requests is still unused.
+  const auto dead = entry(status, "dead");
+  EXPECT_EQ(status.at(dead + "/health"), "idle");
+  EXPECT_EQ(status.at(dead + "/last_probe/ok"), "false");
+  EXPECT_EQ(status.at(dead + "/last_probe/error"), "source_unavailable");
+  EXPECT_EQ(status.at(dead + "/last_probe/query_ms"), "null");
+  EXPECT_THAT(after.body, Not(HasSubstr(kDeadPassword)));
+  EXPECT_THAT(after.body, Not(HasSubstr("odbc")));
+
+  EXPECT_EQ(client_->get("/admin/v1/sources/status", kOfficer).status, 403);
+  EXPECT_EQ(client_->post("/admin/v1/sources/status", "", kDba).status, 405);
+}
+
+TEST_F(AdminToolsTest, AFieldsGrantsNameThePoliciesClientsAndPurposesThatMayReadIt) {
+  auto district = client_->get("/admin/v1/fields/land.district/grants", kDba);
+  ASSERT_EQ(district.status, 200) << district.body;
+  TestJson grants(district.body);
+  EXPECT_EQ(grants.at("/field"), "land.district");
+  EXPECT_EQ(grants.at("/sharing"), "conditional");
+  // housing-grant names land.* for two purposes of one client: one entry each.
+  EXPECT_EQ(grants.at("/grants/0/policy"), "housing-grant");
+  EXPECT_EQ(grants.at("/grants/0/client"), "housing-app");
+  EXPECT_EQ(grants.at("/grants/0/purpose"), "housing");
+  EXPECT_EQ(grants.at("/grants/0/effect"), "allow");
+  EXPECT_EQ(grants.at("/grants/0/verify_only"), "false");
+  EXPECT_EQ(grants.at("/grants/0/mask"), "redact");
+  EXPECT_EQ(grants.at("/grants/0/in_force"), "true");
+  EXPECT_EQ(grants.at("/grants/0/valid_until"), "null");
+  EXPECT_EQ(grants.at("/grants/1/purpose"), "subsidy");
+  EXPECT_EQ(grants.at("/grants/2"), "<missing>");
+
+  // Named by the policy, but never shared: listed, and denied.
+  TestJson unshared(client_->get("/admin/v1/fields/land.parcel_no/grants", kAuditor).body);
+  EXPECT_EQ(unshared.at("/sharing"), "none");
+  EXPECT_EQ(unshared.at("/grants/0/effect"), "deny");
+
+  EXPECT_EQ(client_->get("/admin/v1/fields/land.nothing/grants", kDba).status, 404);
+  EXPECT_EQ(client_->get("/admin/v1/fields/land.district/grants", kOfficer).status, 403);
+}
+
 TEST_F(AdminToolsTest, DryRunShowsEachQueryOfTheChainItsParamsAndRowWithoutTheCache) {
   const auto before = sourceQueries(*client_, "appraisal");
   auto response =

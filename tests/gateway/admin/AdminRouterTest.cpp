@@ -180,6 +180,8 @@ TEST_F(AdminRouterTest, EachRouteIsForTheRolesThatOwnItsKind) {
       {"POST", "/admin/v1/policies/explain", {"security_officer", "auditor"}},
       {"POST", "/admin/v1/policies/impact", {"security_officer", "auditor"}},
       {"POST", "/admin/v1/sources/hr/test", {"dba"}},
+      {"GET", "/admin/v1/sources/status", {"dba", "auditor"}},
+      {"GET", "/admin/v1/fields/person.name/grants", {"dba", "auditor"}},
       {"POST", "/admin/v1/datasets/hr.employee/dry-run", {"dba"}},
       {"GET", "/admin/v1/fields/person.name/history", {"dba", "auditor"}},
       {"POST", "/admin/v1/clients/tax-app/rollback", {"security_officer"}},
