@@ -591,11 +591,12 @@ export default {
   async render(root, ctx) {
     dropCharts();
     const report = reportSection(ctx.params ?? {});
-    clear(root, h("h2", {}, t("sharing.title")), report.node);
+    const page = h("div", { class: "sharing-page" }, h("h2", {}, t("sharing.title")), report.node);
+    clear(root, page);
     const shown = report.start();
     const consistency = await consistencySection(ctx.session);
     // The shell may have moved on to another page while the field list loaded.
-    if (root.isConnected) root.append(consistency);
+    if (page.isConnected) page.append(consistency);
     await shown;
   },
 };
