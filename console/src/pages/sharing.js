@@ -592,7 +592,9 @@ export default {
     dropCharts();
     const report = reportSection(ctx.params ?? {});
     const page = h("div", { class: "sharing-page" }, h("h2", {}, t("sharing.title")), report.node);
-    clear(root, page);
+    // Appended, not replacing: the shell may have put a notice in `root` (a page the role may
+    // not open was asked for).
+    root.append(page);
     const shown = report.start();
     const consistency = await consistencySection(ctx.session);
     // The shell may have moved on to another page while the field list loaded.
