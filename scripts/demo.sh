@@ -76,8 +76,6 @@ Demo API key: demo-retirement-key-0001   Example person: 330102196603150131 (张
 Admin tokens: demo-dba-token-wang (dba), demo-officer-token-li (security_officer),
               demo-auditor-token-zhao (auditor), demo-reform-token-chen (reform_office);
               see README "first five minutes"
-Console: http://$listen/console/ (sign in with an admin token; the reform office's page,
-         共享统计, shows the retirement form at 33/35 = 94.3% after the smoke prefill below)
 In another terminal, try:
 
 curl -s http://$listen/v1/resolve \\
@@ -93,11 +91,15 @@ Every answer is signed: save the body and its Oncegate-Signature header, then ch
   grep -i '^oncegate-signature:' headers.txt > answer.sig
   $build_dir/gateway/oncegatectl verify-receipt answer.json answer.sig --keys http://$listen/v1/keys
 
+The console: http://$listen/console/ (sign in with an admin token). The reform office's page
+共享统计 shows the retirement form at 33 of 35 = 94.3% after the prefill this script makes once
+the gateway answers (docs/demo.md "Reading the sharing dashboard").
+
 EXAMPLE
 
 # The smoke run: once the gateway answers, one prefill of the retirement form for 张建国, so that
 # the sharing report and the console's dashboard open on the reference case's numbers (33 of 35
-# served, 94.3%, nine documents spared; docs/demo.md "Reading the sharing dashboard"). It runs
+# served, 94.3%, 13 documents spared; docs/demo.md "Reading the sharing dashboard"). It runs
 # beside the gateway, which stays in the foreground for Ctrl-C.
 smoke_prefill() {
   for _ in $(seq 300); do
