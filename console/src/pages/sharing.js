@@ -272,7 +272,8 @@ function rateChart(canvas, groups, label) {
           callbacks: {
             label: (item) => {
               const group = groups[item.dataIndex];
-              return `${fmtRate(group.sharing_rate)} (${group.fields_served} / ${group.form_fields})`;
+              const share = `${group.fields_served} / ${group.form_fields}`;
+              return `${fmtRate(group.sharing_rate)} (${share})`;
             },
           },
         },
@@ -338,7 +339,8 @@ function groupsTable(report) {
   return h("table", { "data-test": "sharing-groups" },
     h("thead", {}, h("tr", {}, header.map((name) => h("th", {}, t("sharing.col." + name))))),
     h("tbody", {},
-      report.groups.map((group) => h("tr", { "data-test": "group-row", "data-key": group.key ?? "" },
+      report.groups.map((group) => h("tr",
+        { "data-test": "group-row", "data-key": group.key ?? "" },
         h("td", { "data-test": "cell-key" }, group.key ?? "—"),
         h("td", { "data-test": "cell-label" }, group.label),
         counterCells(group))),
@@ -402,7 +404,8 @@ function fetchReport(by, [from, to]) {
 async function downloadCsv(state, period, problem) {
   try {
     const text = await api("GET", "/admin/v1/reports/sharing", {
-      query: { from: isoSeconds(period[0]), to: isoSeconds(period[1]), by: state.by, format: "csv" },
+      query: { from: isoSeconds(period[0]), to: isoSeconds(period[1]), by: state.by,
+               format: "csv" },
       accept: "text/csv",
     });
     const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
@@ -420,6 +423,7 @@ async function downloadCsv(state, period, problem) {
 async function showReport(out, state) {
   dropCharts();
   const period = periodOf(state);
+  state.shown = period;
   if (!period) return clear(out);
   clear(out, h("p", { class: "muted", "data-test": "sharing-loading" }, t("sharing.loading")));
   const wanted = [...new Set([state.by, "form", "department"])];
@@ -497,13 +501,20 @@ function reportSection(params) {
   bySelect.addEventListener("change", refresh);
   showCustom();
 
-  const controls = h("form", { class: "controls", onsubmit: (event) => { event.preventDefault(); refresh(); } },
+  const submit = (event) => {
+    event.preventDefault();
+    refresh();
+  };
+  // The CSV covers the period on screen, not one recomputed at the click.
+  const download = () => {
+    const period = state.shown ?? periodOf(state);
+    if (period) downloadCsv(state, period, problem);
+  };
+  const controls = h("form", { class: "controls", onsubmit: submit },
     h("label", {}, t("sharing.period"), " ", periodSelect), custom,
     h("label", {}, t("sharing.by"), " ", bySelect),
     h("button", { type: "submit", "data-test": "show" }, t("sharing.show")),
-    h("button", { type: "button", "data-test": "csv",
-                  onclick: () => { const period = periodOf(state); if (period) downloadCsv(state, period, problem); } },
-      t("sharing.csv")));
+    h("button", { type: "button", "data-test": "csv", onclick: download }, t("sharing.csv")));
   return { node: h("section", {}, controls, problem, out), start: refresh };
 }
 
@@ -531,9 +542,11 @@ function consistencyResult(answer) {
       : h("table", { "data-test": "consistency-disagreements" },
           h("thead", {}, h("tr", {}, ["subject", "subject_hash", "fields"].map((name) =>
             h("th", {}, t("consistency.col." + name))))),
-          h("tbody", {}, answer.disagreements.map((row) => h("tr", { "data-test": "disagreement-row" },
+          h("tbody", {}, answer.disagreements.map((row) => h("tr",
+            { "data-test": "disagreement-row" },
             h("td", { class: "mono" }, row.subject),
-            h("td", { class: "mono", title: row.subject_hash }, row.subject_hash.slice(0, 16) + "…"),
+            h("td", { class: "mono", title: row.subject_hash },
+              row.subject_hash.slice(0, 16) + "…"),
             h("td", {}, row.fields.join(", ")))))),
   ];
 }
@@ -541,7 +554,8 @@ function consistencyResult(answer) {
 // Indicators come from the fields in force when the role may read them; the reform office may
 // read reports only, so it types the indicator instead of picking it.
 async function indicatorInput(session) {
-  const typed = () => h("input", { type: "text", required: true, placeholder: t("consistency.indicatorHint"),
+  const typed = () => h("input", { type: "text", required: true,
+                                   placeholder: t("consistency.indicatorHint"),
                                    "data-test": "consistency-indicator" });
   if ((session.may?.fields ?? "none") === "none") return typed();
   let fields;
@@ -550,8 +564,8 @@ async function indicatorInput(session) {
   } catch {
     return typed();
   }
-  const ids = [...new Set(fields.filter((field) => field.indicator).map((field) => field.indicator.id))]
-    .sort();
+  const ids = [...new Set(fields.filter((field) => field.indicator)
+                                 .map((field) => field.indicator.id))].sort();
   if (ids.length === 0) return typed();
   return h("select", { "data-test": "consistency-indicator" },
            ids.map((id) => h("option", { value: id }, id)));
@@ -560,7 +574,8 @@ async function indicatorInput(session) {
 async function consistencySection(session) {
   const out = h("div", { "data-test": "consistency-result" });
   const indicator = await indicatorInput(session);
-  const sample = h("input", { type: "number", min: 1, max: 1000, value: "50", "data-test": "consistency-sample" });
+  const sample = h("input", { type: "number", min: 1, max: 1000, value: "50",
+                               "data-test": "consistency-sample" });
   const run = async (event) => {
     event.preventDefault();
     const id = indicator.value.trim();
