@@ -447,7 +447,7 @@ async function showReport(out, state) {
   const overTime = chartBox(t("sharing.chart.time"), "chart-time");
   clear(out, range, summary(report),
     h("div", { class: "charts" }, byForm.box, byDepartment.box, overTime.box),
-    h("h3", {}, t("sharing.table.groups")), groupsTable(report),
+    h("h3", {}, t("sharing.table.groups")), h("div", { class: "wide" }, groupsTable(report)),
     h("h3", {}, t("sharing.table.documents")), documentsTable(reports.form),
     h("h3", {}, t("sharing.table.sources")), sourcesTable(report));
   rateChart(byForm.canvas, reports.form.groups, t("sharing.chart.rate"));
