@@ -69,6 +69,8 @@ test("the reform office sees the sharing dashboard only, with the report's figur
   page,
   request,
 }) => {
+  // The harness leaves TOKEN_REFORM empty on a gateway that does not know the role yet.
+  test.skip(!process.env.TOKEN_REFORM, "this gateway has no reform_office role");
   const token = process.env.TOKEN_REFORM;
   const urls = [];
   page.on("request", (sent) => urls.push(sent.url()));
