@@ -147,10 +147,9 @@ class ConsoleBrowserTest : public ::testing::Test {
            "[\"civil.*\", \"tax.*\"] }\n";
   }
 
-  std::string gatewayYaml(bool withReformOffice, std::uint16_t adminPort = 0) const {
+  std::string gatewayYaml(std::uint16_t adminPort = 0) const {
     std::string tokens;
     for (const auto& token : kTokens) {
-      if (token.role == "reform_office" && !withReformOffice) continue;
       tokens += "    - { name: " + token.name + ", role: " + token.role +
                 ", token_sha256: " + sha256sum(token.token) + " }\n";
     }
@@ -163,20 +162,10 @@ class ConsoleBrowserTest : public ::testing::Test {
            "admin:\n  tokens:\n" + tokens + "include: [config.yaml]\n";
   }
 
-  // The gateway on the contract's configuration. The reform office's role arrives with the
-  // sharing report (another part of issue 11): a gateway that does not know it yet starts
-  // without that token, and the specs skip what needs it (TOKEN_REFORM empty).
+  // The gateway on the contract's configuration, with a token of every role.
   void startGateway() {
-    files_["gateway.yaml"] = gatewayYaml(true);
-    try {
-      gateway_ = std::make_unique<GatewayProcess>(files_);
-      reformOffice_ = true;
-    } catch (const std::runtime_error& e) {
-      if (std::string(e.what()).find("role must be") == std::string::npos) throw;
-      files_["gateway.yaml"] = gatewayYaml(false);
-      gateway_ = std::make_unique<GatewayProcess>(files_);
-      reformOffice_ = false;
-    }
+    files_["gateway.yaml"] = gatewayYaml();
+    gateway_ = std::make_unique<GatewayProcess>(files_);
   }
 
   const std::string& token(const std::string& variable) const {
@@ -249,7 +238,7 @@ class ConsoleBrowserTest : public ::testing::Test {
         {"CI", "1"},
     };
     for (const auto& item : kTokens) {
-      env[item.variable] = item.role == "reform_office" && !reformOffice_ ? "" : item.token;
+      env[item.variable] = item.token;
     }
     const auto cli = kSourceDir / "console" / "node_modules" / "@playwright" / "test" / "cli.js";
     const auto config = kSourceDir / "tests" / "console" / "playwright.config.js";
@@ -274,7 +263,6 @@ class ConsoleBrowserTest : public ::testing::Test {
   std::string hashKey_ = randomHex(40);
   ConfigFiles files_;
   std::unique_ptr<GatewayProcess> gateway_;
-  bool reformOffice_ = false;
   int dataRequests_ = 0;
 };
 
@@ -300,7 +288,6 @@ TEST_F(ConsoleBrowserTest, EveryRoleUsesTheConsoleInChromium) {
   EXPECT_EQ(bare.status, 301);
   EXPECT_EQ(bare.headers.at("location"), "/console/");
   for (const auto& item : kTokens) {
-    if (item.role == "reform_office" && !reformOffice_) continue;
     const auto session = client.get("/admin/v1/session", item.token);
     ASSERT_EQ(session.status, 200) << session.body;
     EXPECT_EQ(TestJson(session.body).at("/name"), item.name);
@@ -317,7 +304,7 @@ TEST_F(ConsoleBrowserTest, EveryRoleUsesTheConsoleInChromium) {
 // With admin_listen the console is where /admin/v1/ is: on the admin listener, not the main one.
 TEST_F(ConsoleBrowserTest, WithAnAdminListenerTheConsoleIsServedThereOnly) {
   const auto adminPort = unusedLoopbackPort();
-  files_["gateway.yaml"] = gatewayYaml(false, adminPort);
+  files_["gateway.yaml"] = gatewayYaml(adminPort);
   gateway_ = std::make_unique<GatewayProcess>(files_);
   const auto onAdmin = HttpClient(adminPort).get("/console/");
   EXPECT_EQ(onAdmin.status, 200);

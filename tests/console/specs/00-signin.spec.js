@@ -48,7 +48,7 @@ test("the sign-in form comes first, in Chinese, and switches to English", async 
 for (const { variable, name, role } of roles) {
   test(`${role} signs in and sees only its pages`, async ({ page, request }) => {
     const token = process.env[variable];
-    test.skip(!token, `${variable} is not set (this gateway does not know the role yet)`);
+    expect(token, `${variable} (the harness sets a token of every role)`).toBeTruthy();
     await signIn(page, token);
     await expect(page.getByTestId("who-name")).toHaveText(name);
     await expect(page.getByTestId("who-role")).toHaveAttribute("data-role", role);
@@ -117,7 +117,7 @@ test("a token that stops being valid ends the session with a message", async ({ 
   // While a page is open: the page's call is answered 401 and the shell says the session ended.
   await signIn(page, process.env.TOKEN_ADMIN);
   const shown = Object.keys(await navigation(page));
-  test.skip(shown.length === 0, "no page to make a call from yet");
+  expect(shown.length).toBeGreaterThan(0);
   await page.evaluate((key) => sessionStorage.setItem(key, "revoked-token"), tokenKey);
   // Any route renders a page again (an unknown one the first page), which calls the gateway.
   await page.evaluate(() => { window.location.hash = `#/again-${Date.now()}`; });
