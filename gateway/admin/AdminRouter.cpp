@@ -131,10 +131,10 @@ struct AdminRouter::Endpoints {
 
   std::vector<AdminRoute> routes() {
     std::vector<AdminRoute> all;
-    for (auto group : {documents.routes(), review.routes(), policyTools.routes(),
-                       sourceTools.routes(), cache.routes(), audit.routes(), reports.routes(),
-                       consistency.routes(), session.routes(), sourceStatus.routes(),
-                       fieldGrants.routes()}) {
+    for (auto group :
+         {documents.routes(), review.routes(), policyTools.routes(), sourceTools.routes(),
+          cache.routes(), audit.routes(), reports.routes(), consistency.routes(), session.routes(),
+          sourceStatus.routes(), fieldGrants.routes()}) {
       std::move(group.begin(), group.end(), std::back_inserter(all));
     }
     return all;

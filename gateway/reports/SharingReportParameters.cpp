@@ -46,9 +46,9 @@ SharingReportParameters SharingReportParameters::parse(
   SharingReportParameters parameters;
   // By default up to the end of the current second (`to` is exclusive): a report asked for
   // right after a request counts it.
-  parameters.to = timeOf("to", valueOf("to"))
-                      .value_or(std::chrono::floor<std::chrono::seconds>(now) +
-                                std::chrono::seconds(1));
+  parameters.to =
+      timeOf("to", valueOf("to"))
+          .value_or(std::chrono::floor<std::chrono::seconds>(now) + std::chrono::seconds(1));
   parameters.from = timeOf("from", valueOf("from")).value_or(parameters.to - kDefaultPeriod);
   if (parameters.from >= parameters.to) {
     throw Error(ErrorCode::BadRequest, "from must be before to (to is exclusive)");
