@@ -20,6 +20,19 @@ struct PolicyDecision {
   // For denials, human-readable: "no grant for retirement-app/retirement", "denied by policy
   // retirement-personnel", "sharing class none: never shared", "grant X expired on 2025-12-31".
   std::string reason;
+
+  // The effect as the API and the audit trail name it: "allow", "verify_only", "deny".
+  static constexpr std::string_view effectName(Effect effect) {
+    switch (effect) {
+      case Effect::Allow:
+        return "allow";
+      case Effect::VerifyOnly:
+        return "verify_only";
+      case Effect::Deny:
+        return "deny";
+    }
+    return "deny";
+  }
 };
 
 }  // namespace oncegate

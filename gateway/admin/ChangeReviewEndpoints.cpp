@@ -50,10 +50,6 @@ std::string jsonOf(const ConfigNode& body) {
   return text;
 }
 
-std::string_view effectName(PolicyDecision::Effect effect) {
-  return effect == PolicyDecision::Effect::VerifyOnly ? "verify_only" : "allow";
-}
-
 // "impact": what approving `change` now would open: every client x purpose x field that gains
 // access, and the replay of recent audited requests under the configuration it would make.
 // "applies" / "problem": whether it would still build on the configuration in force.
@@ -89,7 +85,10 @@ void writeImpact(const PendingChange& change, const GatewaySnapshot& snapshot, J
   json.key("gains").beginArray();
   for (const auto& gain : gains) {
     json.beginObject().key("client").string(gain.client).key("purpose").string(gain.purpose);
-    json.key("field").string(gain.field).key("effect").string(effectName(gain.effect));
+    json.key("field")
+        .string(gain.field)
+        .key("effect")
+        .string(PolicyDecision::effectName(gain.effect));
     json.key("why").string(gain.otherData ? "other_data" : "newly_readable").endObject();
   }
   json.endArray().key("gains_truncated").boolean(truncated);

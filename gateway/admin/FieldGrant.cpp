@@ -34,16 +34,4 @@ std::vector<FieldGrant> FieldGrant::of(std::string_view field, SharingClass shar
   return grants;
 }
 
-std::string_view FieldGrant::effectName(PolicyDecision::Effect effect) {
-  switch (effect) {
-    case PolicyDecision::Effect::Allow:
-      return "allow";
-    case PolicyDecision::Effect::VerifyOnly:
-      return "verify_only";
-    case PolicyDecision::Effect::Deny:
-      return "deny";
-  }
-  return "deny";
-}
-
 }  // namespace oncegate

@@ -36,8 +36,6 @@ struct FieldGrant {
   static std::vector<FieldGrant> of(std::string_view field, SharingClass sharing,
                                     const PolicySet& policies, const ClientDirectory& clients,
                                     TimePoint now);
-
-  static std::string_view effectName(PolicyDecision::Effect effect);
 };
 
 }  // namespace oncegate

@@ -44,7 +44,7 @@ HttpResponse FieldGrantEndpoints::grants(AdminCall& call) {
     } else {
       json.string(grant.validUntil);
     }
-    json.key("effect").string(FieldGrant::effectName(grant.effect));
+    json.key("effect").string(PolicyDecision::effectName(grant.effect));
     json.key("verify_only").boolean(grant.effect == PolicyDecision::Effect::VerifyOnly);
     json.key("mask").string(maskKindName(grant.mask));
     json.key("decided_by").string(grant.decidedBy);

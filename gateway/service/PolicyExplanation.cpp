@@ -86,15 +86,7 @@ PolicyExplanation PolicyExplanation::decide(const Configuration& config, std::st
 }
 
 std::string_view PolicyExplanation::effectName() const {
-  switch (effect) {
-    case PolicyDecision::Effect::Allow:
-      return "allow";
-    case PolicyDecision::Effect::VerifyOnly:
-      return "verify_only";
-    case PolicyDecision::Effect::Deny:
-      return "deny";
-  }
-  return "deny";
+  return PolicyDecision::effectName(effect);
 }
 
 }  // namespace oncegate

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "AwaitedResponse.h"
+#include "RecordingAuditLog.h"
 #include "common/ConfigNode.h"
 #include "common/Digest.h"
 #include "gateway/admin/AdminRoute.h"
@@ -45,55 +47,8 @@ HttpRequest request(std::string method, std::string target, const std::string& r
 }
 
 // Keeps every record, recorded at once on the caller's thread (batch durability).
-class RecordingAuditLog final : public AuditLog {
- public:
-  void append(std::string record, Durable durable) override {
-    {
-      std::lock_guard lock(mutex_);
-      records_.push_back(std::move(record));
-    }
-    durable(true);
-  }
-  bool healthy() const override { return true; }
-  std::vector<std::string> records() const {
-    std::lock_guard lock(mutex_);
-    return records_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> records_;
-};
-
-// One answer, given from whichever thread answers. Its state outlives the Answer, so that a
-// test that ends early (a failed assertion) leaves nothing dangling for a late answer.
-class Answer {
- public:
-  HttpHandler::Respond respond() {
-    return [state = state_](HttpResponse response) {
-      std::lock_guard lock(state->mutex);
-      state->response = std::move(response);
-      state->answered.notify_all();
-    };
-  }
-  bool given() const {
-    std::lock_guard lock(state_->mutex);
-    return state_->response.has_value();
-  }
-  HttpResponse wait() {
-    std::unique_lock lock(state_->mutex);
-    state_->answered.wait(lock, [this] { return state_->response.has_value(); });
-    return *state_->response;
-  }
-
- private:
-  struct State {
-    std::mutex mutex;
-    std::condition_variable answered;
-    std::optional<HttpResponse> response;
-  };
-  std::shared_ptr<State> state_ = std::make_shared<State>();
-};
+using testing::RecordingAuditLog;
+using Answer = testing::AwaitedResponse;
 
 // Holds the admin workers inside a route until opened, and tells when they are all inside.
 class Gate {

@@ -73,7 +73,7 @@ TEST_F(FieldGrantTest, EveryPolicyNamingTheFieldInAllowOrVerifyOnlyGrantsIt) {
   EXPECT_EQ(grants[1].policy, "pension-audit");
   EXPECT_EQ(grants[1].purpose, "audit");
   EXPECT_EQ(grants[1].effect, Effect::VerifyOnly);
-  EXPECT_EQ(FieldGrant::effectName(grants[1].effect), "verify_only");
+  EXPECT_EQ(PolicyDecision::effectName(grants[1].effect), "verify_only");
 
   // An expired grant is listed, and what it gives now is nothing.
   EXPECT_EQ(grants[2].policy, "tax-old");
