@@ -84,12 +84,63 @@ void parseLimits(const ConfigNode& node, GatewayConfig& config) {
   if (auto v = node.find("default_rate_limit")) config.defaultRateLimit = RateLimit::parse(*v);
 }
 
-// The `redis:` URL, or its mapping form { url, user, password } that keeps the password out of
-// the URL (a `${file:...}` reference of its own). Errors never quote the value: it may hold the
-// password.
+// The nodes listed under `redis.sentinel` or `redis.cluster`, each host:port.
+std::vector<RedisAddress> parseRedisSeeds(const ConfigNode& node, std::string_view key) {
+  const auto items = node.items();
+  if (items.empty()) node.fail("redis." + std::string(key) + " must list at least one host:port");
+  std::vector<RedisAddress> seeds;
+  for (const auto& item : items) {
+    auto address = RedisAddress::parse(item.asString());
+    if (!address) item.fail("each of redis." + std::string(key) + " must be host:port");
+    if (std::find(seeds.begin(), seeds.end(), *address) != seeds.end()) {
+      item.fail("redis." + std::string(key) + " lists " + address->text() + " twice");
+    }
+    seeds.push_back(std::move(*address));
+  }
+  return seeds;
+}
+
+// `redis: { sentinel: [...], master, user, password, sentinel_password, database }` or
+// `redis: { cluster: [...], user, password }`.
+RedisEndpoint parseRedisTopology(const ConfigNode& node, const SecretReferences& references) {
+  RedisEndpoint endpoint;
+  endpoint.host.clear();
+  if (const auto sentinels = node.find("sentinel")) {
+    node.allowOnlyKeys({"sentinel", "master", "user", "password", "sentinel_password", "database"});
+    endpoint.topology = RedisEndpoint::Topology::Sentinel;
+    endpoint.seeds = parseRedisSeeds(*sentinels, "sentinel");
+    endpoint.masterName = node.at("master").asString();
+    if (const auto v = node.find("sentinel_password")) {
+      endpoint.sentinelPassword = v->asExpandedString(references);
+    }
+    if (const auto v = node.find("database"))
+      endpoint.database = static_cast<int>(v->asInt(0, 1 << 20));
+  } else {
+    node.allowOnlyKeys({"cluster", "user", "password"});
+    endpoint.topology = RedisEndpoint::Topology::Cluster;
+    endpoint.seeds = parseRedisSeeds(node.at("cluster"), "cluster");
+  }
+  const auto user = node.find("user");
+  const auto password = node.find("password");
+  if (user && !password) user->fail("redis.user needs redis.password");
+  if (user) endpoint.username = user->asExpandedString(references);
+  if (password) endpoint.password = password->asExpandedString(references);
+  return endpoint;
+}
+
+// The `redis:` URL, or a mapping: { url, user, password } keeps the password out of the URL (a
+// `${file:...}` reference of its own); { sentinel: ... } and { cluster: ... } name the nodes to
+// discover the servers from. Errors never quote a URL: it may hold the password.
 RedisEndpoint parseRedis(const ConfigNode& node, const SecretReferences& references) {
   const bool mapping = node.isMap();
-  if (mapping) node.allowOnlyKeys({"url", "user", "password"});
+  if (mapping) {
+    const int forms = static_cast<int>(node.find("url").has_value()) +
+                      static_cast<int>(node.find("sentinel").has_value()) +
+                      static_cast<int>(node.find("cluster").has_value());
+    if (forms != 1) node.fail("redis needs exactly one of url, sentinel and cluster");
+    if (!node.find("url")) return parseRedisTopology(node, references);
+    node.allowOnlyKeys({"url", "user", "password"});
+  }
   const ConfigNode url = mapping ? node.at("url") : node;
   auto endpoint = RedisEndpoint::parse(url.asExpandedString(references));
   if (!endpoint) url.fail("redis must be a " + std::string(kRedisForm) + " URL");

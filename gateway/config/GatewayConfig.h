@@ -51,7 +51,7 @@ struct GatewayConfig {
   // The admin listener uses the same material.
   std::optional<TlsMaterial> tls;
   std::optional<ListenAddress> adminListen;
-  // `redis: redis://[user:password@]host:port/db` or `redis: { url, user, password }`;
+  // `redis:` one server by URL, or the sentinels or cluster nodes to discover servers from;
   // absent = in-process cache only.
   std::optional<RedisEndpoint> redis;
   LocalCacheConfig localCache;

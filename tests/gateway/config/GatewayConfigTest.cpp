@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "GatewayConfigText.h"
 #include "TestCertificate.h"
 #include "common/Error.h"
 #include "gateway/config/GatewayConfig.h"
@@ -16,31 +17,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
-
-const std::filesystem::path kBase = "/etc/oncegate";
-constexpr const char* kHashKeyLine = "hash_key: 0123456789abcdef0123456789abcdef\n";
-const std::string kCacheKeyHex(64, 'c');
-const std::string kOldCacheKeyHex = "0123456789ABCDEF" + std::string(48, 'd');
-// The cache line `redis:` needs.
-const std::string kCacheLine = "cache: { encryption_keys: [" + kCacheKeyHex + "] }\n";
-
-GatewayConfig parse(const std::string& yaml,
-                    const std::optional<std::string>& listenOverride = std::nullopt) {
-  return parseGatewayConfig(ConfigNode::parse(yaml, "gateway.yaml"), kBase, listenOverride);
-}
-
-// The InvalidConfig message for `yaml`, which must be rejected.
-std::string rejection(const std::string& yaml,
-                      const std::optional<std::string>& listenOverride = std::nullopt) {
-  try {
-    parse(yaml, listenOverride);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
-    return e.message();
-  }
-  ADD_FAILURE() << "accepted: " << yaml;
-  return {};
-}
 
 TEST(GatewayConfigTest, DefaultsApplyWhenOnlyTheHashKeyIsWritten) {
   const auto config = parse(kHashKeyLine);
@@ -494,59 +470,6 @@ TEST_F(TlsFiles, RejectsAMalformedAdminListen) {
 TEST_F(TlsFiles, RejectsAdminListenOnTheMainAddress) {
   EXPECT_THAT(rejectionHere("listen: 127.0.0.1:9443\nadmin_listen: 127.0.0.1:9443\n"),
               HasSubstr("admin_listen must differ from listen"));
-}
-
-TEST(GatewayConfigTest, RedisTakesUserAndPasswordInTheUrlOrBesideIt) {
-  const auto inUrl = parse(std::string(kHashKeyLine) + kCacheLine +
-                           "redis: redis://og:s%40cret@cache.internal:6380/3\n");
-  EXPECT_EQ(inUrl.redis->username, "og");
-  EXPECT_EQ(inUrl.redis->password, "s@cret");
-  EXPECT_EQ(inUrl.redis->host, "cache.internal");
-  EXPECT_EQ(inUrl.redis->port, 6380);
-  EXPECT_EQ(inUrl.redis->database, 3);
-  setenv("ONCEGATE_TEST_REDIS_PASSWORD", "p@ss:word/with#signs", 1);
-  const auto beside = parse(std::string(kHashKeyLine) + kCacheLine +
-                            "redis: { url: redis://127.0.0.1:6379/1, user: og, password: "
-                            "\"${ONCEGATE_TEST_REDIS_PASSWORD}\" }\n");
-  EXPECT_EQ(beside.redis->username, "og");
-  EXPECT_EQ(beside.redis->password, "p@ss:word/with#signs");
-  EXPECT_EQ(beside.redis->database, 1);
-  const auto passwordOnly = parse(std::string(kHashKeyLine) + kCacheLine +
-                                  "redis: { url: redis://127.0.0.1, password: only-a-password }\n");
-  EXPECT_TRUE(passwordOnly.redis->username.empty());
-  EXPECT_EQ(passwordOnly.redis->password, "only-a-password");
-}
-
-TEST(GatewayConfigTest, RejectsAnUnknownRedisKey) {
-  const auto message = rejection(std::string(kHashKeyLine) + kCacheLine +
-                                 "redis: { url: redis://127.0.0.1, pasword: x }\n");
-  EXPECT_THAT(message, HasSubstr("unknown key 'pasword'"));
-}
-
-TEST(GatewayConfigTest, RejectsARedisUserWithoutPassword) {
-  const auto message = rejection(std::string(kHashKeyLine) + kCacheLine +
-                                 "redis: { url: redis://127.0.0.1, user: og }\n");
-  EXPECT_THAT(message, HasSubstr("gateway.yaml:3"));
-  EXPECT_THAT(message, HasSubstr("redis.user needs redis.password"));
-}
-
-TEST(GatewayConfigTest, RejectsRedisCredentialsGivenTwice) {
-  const auto message =
-      rejection(std::string(kHashKeyLine) + kCacheLine +
-                "redis: { url: \"redis://og:first-secret@127.0.0.1\", password: second-secret }\n");
-  EXPECT_THAT(message, HasSubstr("not both"));
-  EXPECT_THAT(message, ::testing::Not(HasSubstr("first-secret")));
-  EXPECT_THAT(message, ::testing::Not(HasSubstr("second-secret")));
-}
-
-TEST(GatewayConfigTest, RejectsAMalformedRedisUrlWithoutQuotingIt) {
-  for (const std::string& url : {std::string("http://og:hunter2-secret@127.0.0.1"),
-                                 std::string("redis://og:hunter2-secret@127.0.0.1:notaport")}) {
-    const auto message =
-        rejection(std::string(kHashKeyLine) + kCacheLine + "redis: \"" + url + "\"\n");
-    EXPECT_THAT(message, HasSubstr("gateway.yaml:3: redis must be a redis://")) << url;
-    EXPECT_THAT(message, ::testing::Not(HasSubstr("hunter2"))) << url;
-  }
 }
 
 TEST(GatewayConfigTest, RejectsRedisWithoutCacheEncryptionKeys) {
