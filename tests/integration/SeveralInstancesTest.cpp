@@ -30,6 +30,7 @@
 #include "GatewayProcess.h"
 #include "HttpClient.h"
 #include "NginxProcess.h"
+#include "OncegatectlRun.h"
 #include "PostgresTestDatabase.h"
 #include "TestCommands.h"
 #include "TestJson.h"
@@ -185,12 +186,11 @@ class SeveralInstancesTest : public ::testing::Test {
     answer.route = verify ? "/v1/verify" : "/v1/resolve";
     const std::string subject = R"("subject":{"type":"org","credit_code":")" + kCompany + R"("})";
     const std::string body =
-        verify ? R"({"purpose":"permit",)" + subject + R"(,"claims":{"org.name":")" +
-                     kCompanyName + R"("}})"
+        verify ? R"({"purpose":"permit",)" + subject + R"(,"claims":{"org.name":")" + kCompanyName +
+                     R"("}})"
                : R"({"purpose":"permit",)" + subject + R"(,"fields":["org.name","org.staff"]})";
-    const auto result =
-        client.post(answer.route, body, kClientKey,
-                    {{"traceparent", "00-" + answer.traceId + "-" + span + "-01"}});
+    const auto result = client.post(answer.route, body, kClientKey,
+                                    {{"traceparent", "00-" + answer.traceId + "-" + span + "-01"}});
     answer.status = result.status;
     const auto id = result.headers.find("x-request-id");
     if (id != result.headers.end()) answer.requestId = id->second;
@@ -378,11 +378,19 @@ TEST_F(SeveralInstancesTest, KillingOneUnderLoadLosesNoAnswerAndNoAuditRecord) {
         << "a record on the killed instance whose request nobody answered: " << record.requestId;
   }
   EXPECT_LE(torn, 1);
+  // Each trail's chain is whole, the killed instance's included.
+  for (int i = 0; i < 3; ++i) {
+    const auto path =
+        instances_[static_cast<std::size_t>(i)]->directory() / "audit" / "trail.jsonl";
+    const auto verified = runCtl({"verify-audit", path.string()});
+    EXPECT_EQ(verified.status, 0) << "instance " << i + 1 << ": " << verified.out << verified.err;
+  }
   std::cout << "[ several instances ] " << byRequestId.size() << " answers (" << answeredAtKill
-            << " before the kill), " << retried << " retried by nginx; records per instance: "
-            << recordsPerInstance[0] << " / " << recordsPerInstance[1] << " (killed) / "
-            << recordsPerInstance[2] << "; first attempts recorded but unanswered: "
-            << unanswered.size() << "; torn last lines: " << torn << "\n";
+            << " before the kill), " << retried
+            << " retried by nginx; records per instance: " << recordsPerInstance[0] << " / "
+            << recordsPerInstance[1] << " (killed) / " << recordsPerInstance[2]
+            << "; first attempts recorded but unanswered: " << unanswered.size()
+            << "; torn last lines: " << torn << "\n";
 }
 
 TEST_F(SeveralInstancesTest, AnAdminChangeThroughOneInstanceIsInForceOnAllWithinASecond) {
@@ -412,8 +420,7 @@ TEST_F(SeveralInstancesTest, AnAdminChangeThroughOneInstanceIsInForceOnAllWithin
     }
   }
   ASSERT_EQ(delays.size(), 2U) << "the change did not reach every instance within 5 s";
-  const auto took =
-      std::chrono::duration_cast<std::chrono::milliseconds>(recorded - sent).count();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(recorded - sent).count();
   std::cout << "[ several instances ] an admin change through instance 1 (answered in " << took
             << " ms) was in force on instance 2 " << delays[1].count()
             << " ms after its answer and on instance 3 after " << delays[2].count()
@@ -428,11 +435,11 @@ TEST_F(SeveralInstancesTest, AnAdminChangeThroughOneInstanceIsInForceOnAllWithin
   }
   const HttpClient balancer(nginx_->port());
   for (int n = 0; n < 6; ++n) {
-    const auto response = balancer.post(
-        "/v1/resolve",
-        R"({"purpose":"permit","subject":{"type":"org","credit_code":")" + kCompany +
-            R"("},"fields":["org.staff"]})",
-        kClientKey);
+    const auto response =
+        balancer.post("/v1/resolve",
+                      R"({"purpose":"permit","subject":{"type":"org","credit_code":")" + kCompany +
+                          R"("},"fields":["org.staff"]})",
+                      kClientKey);
     ASSERT_EQ(response.status, 200) << response.body;
     EXPECT_EQ(TestJson(response.body).at("/fields/org.staff/status"), "denied");
   }
