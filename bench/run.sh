@@ -371,6 +371,169 @@ wrk_run wide "$gw_url/v1/resolve" "$conns" "$scenario_s" half "$wide_fields" \
   BENCH_RANDOM_LO=1 BENCH_RANDOM_HI="$wide_warm_n" BENCH_WALK_LO="$wide_lo" BENCH_WALK_HI="$wide_hi"
 stop_gateway
 
+# ---------------------------------------------------------------------------- scale (instances)
+# scale: 1, 2 and 3 gateway instances behind one nginx balancer (round robin, keepalive
+# upstream), hot requests through the balancer; per instance, the requests its /metrics counted.
+# Each instance has `threads: 1` and an audit file of its own: on 2 cores the curve says what a
+# second and third process add when they share the cores with nginx and wrk, not what one more
+# machine adds. The ceiling is nginx alone in the same configuration answering the hot body
+# itself (no upstream), measured in the same run.
+scale_s=$((quick ? 3 : 10))
+scale_pids=()
+scale_ports=()
+
+scale_cleanup() {
+  local pid
+  for pid in "${scale_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  scale_pids=()
+}
+trap 'scale_cleanup; cleanup' EXIT
+
+scale_calc() { awk "BEGIN {printf \"%.${2:-1}f\", $1}"; }
+
+scale_requests() { # PORT: requests the instance has answered
+  curl -sf "http://127.0.0.1:$1/metrics" | awk '/^oncegate_requests_total[{ ]/ {s += $NF} END {print s + 0}'
+}
+
+scale_source_queries() { # the dataset queries all running instances have sent to PostgreSQL
+  local port total=0
+  for port in "${scale_ports[@]}"; do
+    total=$((total + $(curl -sf "http://127.0.0.1:$port/metrics" | awk '/^oncegate_source_queries_total/ {s += $NF} END {print s + 0}')))
+  done
+  echo "$total"
+}
+
+# scale_start_instance N: starts instance N on a port of the kernel's choice (read from its log)
+# with its own copy of the configuration, and warms its in-process cache with the hot set.
+scale_start_instance() {
+  local n=$1 dir=$state/config-scale-$1 log=$state/gateway-scale-$1.log pid port=''
+  cp -r "$state/config" "$dir"
+  sed -i -e 's/^threads: .*/threads: 1/' -e "s|/audit.jsonl|/audit-scale-$n.jsonl|" "$dir/gateway.yaml"
+  grep -q "audit-scale-$n.jsonl" "$dir/gateway.yaml" || die "scale: cannot give instance $n its own audit file"
+  "$gateway_bin" --config "$dir" --listen 127.0.0.1:0 2>"$log" &
+  pid=$!
+  scale_pids+=("$pid")
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n 1)
+    [[ -n $port ]] && curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "scale: instance $n exited"; }
+    sleep 0.1
+  done
+  [[ -n $port ]] || die "scale: instance $n did not listen ($log)"
+  scale_ports+=("$port")
+  # warm() works on $gw_url and $gw_pid: pointed at this instance for the call.
+  local gw_url=http://127.0.0.1:$port gw_pid=$pid
+  warm "scale-$n" "$hot_fields" 1 "$hot_n"
+}
+
+# scale_nginx_start BODY N: nginx on $nginx_port with the server block BODY and the first N
+# instances upstream (at least one line: an empty upstream block is an error), workers as the
+# ceiling's (2).
+scale_nginx_start() {
+  local upstream='' i
+  for i in $(seq 0 $(($2 - 1))); do upstream+="    server 127.0.0.1:${scale_ports[$i]};"$'\n'; done
+  [[ -n $upstream ]] || upstream="    server 127.0.0.1:${scale_ports[0]};"$'\n'
+  mkdir -p "$state/nginx-scale/tmp"
+  cat >"$state/nginx-scale/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $state/nginx-scale/nginx.pid;
+error_log $state/nginx-scale/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path $state/nginx-scale/tmp;
+  proxy_temp_path $state/nginx-scale/tmp;
+  upstream gateways {
+$upstream    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$nginx_port;
+$1
+  }
+}
+CONF
+  nginx -c "$state/nginx-scale/nginx.conf" -p "$state/nginx-scale" -e "$state/nginx-scale/error.log" &
+  nginx_pid=$!
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/healthz" && return 0; sleep 0.1; done
+  die "scale: nginx did not start ($state/nginx-scale/error.log)"
+}
+
+scale_nginx_stop() {
+  kill -QUIT "$nginx_pid"
+  wait "$nginx_pid" || true
+  nginx_pid=''
+}
+
+# scale_measure N PASS: hot requests through a balancer in front of the first N instances. The
+# per-instance requests, the run's time, requests and dataset queries add up over the passes.
+scale_measure() {
+  local n=$1 name=scale-$1-$2 i queries proxy=''
+  local -a counts=()
+  proxy='    location / {
+      proxy_pass http://gateways;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+    }'
+  scale_nginx_start "$proxy" "$n"
+  for i in $(seq 0 $((n - 1))); do counts+=("$(scale_requests "${scale_ports[$i]}")"); done
+  queries=$(scale_source_queries)
+  wrk_run "$name" "http://127.0.0.1:$nginx_port/v1/resolve" "$conns" "$scale_s" random "$hot_fields" "${random_hot[@]}"
+  R[scale-$n.queries]=$((${R[scale-$n.queries]:-0} + $(scale_source_queries) - queries))
+  R[scale-$n.requests]=$((${R[scale-$n.requests]:-0} + ${R[$name.requests]}))
+  R[scale-$n.seconds]=$(scale_calc "${R[scale-$n.seconds]:-0} + ${R[$name.duration_s]}" 3)
+  for i in $(seq 0 $((n - 1))); do
+    R[scale-$n.share$i]=$((${R[scale-$n.share$i]:-0} + $(scale_requests "${scale_ports[$i]}") - counts[i]))
+  done
+  scale_nginx_stop
+}
+
+# Two passes, 1-2-3 as the instances start and 3-2-1 once all run, so that a change in the
+# machine's load during the scenario does not read as a trend.
+scale_run() {
+  say "scale: 1, 2, 3 instances (threads: 1 each) behind nginx, ${scale_s}s each, two passes"
+  local n
+  for n in 1 2 3; do
+    scale_start_instance "$n"
+    scale_measure "$n" a
+  done
+  for n in 3 2 1; do scale_measure "$n" b; done
+  grep -q '\$' "$state/hot-response.json" && die "hot response contains '\$': cannot inline it in nginx.conf"
+  scale_nginx_start "    location / {
+      default_type application/json;
+      return 200 \"$(sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' "$state/hot-response.json")\";
+    }" 0
+  wrk_run scale-nginx "http://127.0.0.1:$nginx_port/v1/resolve" "$conns" "$scale_s" random "$hot_fields" "${random_hot[@]}"
+  scale_nginx_stop
+  scale_cleanup
+}
+
+# The report's section: one row per instance count, then the ceiling.
+scale_report() {
+  echo
+  echo "## Scale: instances behind nginx (threads: 1 each, ${scale_s}s per run, two passes: 1-2-3, 3-2-1)"
+  echo
+  echo "| instances | req/s total (pass 1, pass 2) | req/s per instance (each) | p50 ms (passes) | p99 ms (passes) | errors | DB queries/req | vs 1 instance | of nginx alone |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  local n i per
+  local -a rps=()
+  for n in 1 2 3; do
+    rps[n]=$(scale_calc "${R[scale-$n.requests]} / ${R[scale-$n.seconds]}")
+  done
+  for n in 1 2 3; do
+    per=''
+    for i in $(seq 0 $((n - 1))); do per+="${per:+ / }$(scale_calc "${R[scale-$n.share$i]} / ${R[scale-$n.seconds]}" 0)"; done
+    echo "| $n | ${rps[n]} (${R[scale-$n-a.rps]}, ${R[scale-$n-b.rps]}) | $per | $(ms "${R[scale-$n-a.p50_us]}"), $(ms "${R[scale-$n-b.p50_us]}") | $(ms "${R[scale-$n-a.p99_us]}"), $(ms "${R[scale-$n-b.p99_us]}") | $((${R[scale-$n-a.errors]} + ${R[scale-$n-b.errors]})) | $(scale_calc "${R[scale-$n.queries]} / ${R[scale-$n.requests]}" 2) | $(scale_calc "${rps[n]} / ${rps[1]}" 2) | $(scale_calc "${rps[n]} / ${R[scale-nginx.rps]} * 100")% |"
+  done
+  echo "| nginx alone | ${R[scale-nginx.rps]} | - | $(ms "${R[scale-nginx.p50_us]}") | $(ms "${R[scale-nginx.p99_us]}") | ${R[scale-nginx.errors]} | - | - | 100% |"
+  echo
+  echo "Every process here (wrk, nginx, the instances, Redis) shares the machine's $(nproc) cores: past $(nproc) busy processes the total cannot grow, so the curve shows the balancer's and the processes' overhead, not what another machine would add."
+}
+
+scale_run
+
 # ---------------------------------------------------------------------------- ceilings
 say "ceilings (gateway stopped)"
 # HTTP: nginx answering the hot response as a fixed body, to the same wrk requests.
@@ -507,6 +670,7 @@ report=$bench/results/$stamp.md
     n="sweep-${label// /}-${datasets}ds"
     echo "| $label | $datasets | ${R[$n.rps]} | $(ms "${R[$n.p50_us]}") | $(ms "${R[$n.p99_us]}") | ${R[$n.errors]} |"
   done
+  scale_report
 } >"$report"
 echo
 cat "$report"

@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libgoogle-perftools-dev
   redis-server redis-tools postgresql postgresql-contrib sqlite3 curl python3 python3-cryptography
   prometheus libjson-validator-perl iproute2
+  # tests/integration/SeveralInstancesTest puts nginx in front of three gateways.
+  nginx-light
   clang libclang-rt-14-dev
   # The web console's browser tests drive Debian's Chromium with Playwright (tests/console);
   # a CJK font so that the console's Chinese renders in their screenshots.
