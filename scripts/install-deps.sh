@@ -10,6 +10,7 @@ packages=(
   redis-server redis-tools postgresql postgresql-contrib sqlite3 curl python3 python3-cryptography
   prometheus libjson-validator-perl iproute2
   clang libclang-rt-14-dev
+  haproxy nginx-light systemd  # deploy/'s checks (tests/deploy): haproxy -c, nginx -t, systemd-analyze
   # The web console's browser tests drive Debian's Chromium with Playwright (tests/console);
   # a CJK font so that the console's Chinese renders in their screenshots.
   chromium fonts-wqy-zenhei
