@@ -9,9 +9,15 @@
 // the unit's ExecStart points at the binary just built (verify requires it to exist).
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +28,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "GatewayProcess.h"
@@ -29,6 +36,7 @@
 #include "TestCertificate.h"
 #include "TestCommands.h"
 #include "TestServers.h"
+#include "UnusedPort.h"
 
 namespace oncegate::testing {
 namespace {
@@ -44,7 +52,7 @@ struct CommandResult {
 
 CommandResult run(const std::string& command) {
   CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  FILE* pipe = ::popen(("(" + command + ") 2>&1").c_str(), "r");
   if (pipe == nullptr) return result;
   char buffer[1024];
   std::size_t count = 0;
@@ -109,6 +117,47 @@ void writeBalancerCertificates(const fs::path& directory) {
   writeText(directory / "tls" / "balancer.pem", balancer.certificatePem() + balancer.keyPem());
 }
 
+const std::string kApiKey = "deploy-kit-key";
+const std::string kCompany = "91330110MA2DEPLY01";
+const std::string kResolveBody = R"({"purpose":"permit","subject":{"type":"org","code":")" +
+                                 kCompany + R"("},"fields":["org.holder","org.box"]})";
+
+// A gateway with one source that answers (SQLite) and one that is down (a driver that does not
+// exist), `gatewayLines` added to its gateway.yaml.
+ConfigFiles gatewayFiles(const std::string& database, const std::string& gatewayLines) {
+  ConfigFiles files;
+  files["gateway.yaml"] = "listen: 127.0.0.1:1\nthreads: 1\naudit: { path: audit/trail.jsonl }\n"
+                          "hash_key: " + randomHex(40) + "\ninclude: [all.yaml]\n" + gatewayLines;
+  files["all.yaml"] =
+      "sources:\n"
+      "  - { id: licensing, department: 商务局, odbc: \"Driver=SQLite3;Database=" + database +
+      "\" }\n"
+      "  - { id: archive, department: 档案局, odbc: \"Driver=NoSuchOdbcDriver;Database=x\",\n"
+      "      retry: 50ms }\n"
+      "subjects:\n"
+      "  - { id: org, key: code, pattern: \"^[0-9A-Z]{18}$\" }\n"
+      "datasets:\n"
+      "  - { id: licensing.licence, source: licensing, subject: org,\n"
+      "      query: \"SELECT holder FROM licence WHERE code = :c\", params: { c: subject.code } }\n"
+      "  - { id: archive.file, source: archive, subject: org,\n"
+      "      query: \"SELECT box FROM files WHERE code = :c\", params: { c: subject.code } }\n"
+      "fields:\n"
+      "  - { id: org.holder, dataset: licensing.licence, column: holder }\n"
+      "  - { id: org.box, dataset: archive.file, column: box }\n"
+      "clients:\n"
+      "  - { id: permit-desk, api_key_sha256: " + sha256sum(kApiKey) + ", purposes: [permit] }\n"
+      "policies:\n"
+      "  - { id: grant, clients: [permit-desk], purposes: [permit], allow: [org.holder, org.box] }\n";
+  return files;
+}
+
+std::string licensingDatabase(const ScratchDirectory& scratch) {
+  const auto database = (scratch.path() / "licensing.db").string();
+  runSqliteSql(database, "CREATE TABLE licence (code TEXT PRIMARY KEY, holder TEXT);"
+                         "INSERT INTO licence VALUES ('" + kCompany + "', '部署测试有限公司');");
+  return database;
+}
+
 TEST(DeploymentKitTest, SystemdUnitVerifiesAndKeepsItsSecurityExposure) {
   ScratchDirectory scratch;
   // The unit's own name: systemd-analyze derives the unit name from the file name.
@@ -152,6 +201,153 @@ TEST(DeploymentKitTest, NginxExampleParses) {
     if (line.find("[warn]") == std::string::npos) continue;
     EXPECT_NE(line.find("\"user\" directive"), std::string::npos) << line;
   }
+}
+
+// The example's certificates for a run with real gateways, made with the openssl command: the
+// gateways' certificate must name oncegate.example.internal as a DNS subject alternative name
+// (what the example's proxy_ssl_name verifies) and 127.0.0.1 (what the test's client verifies
+// on the balancer, which serves the same certificate). Under DIR/tls/.
+void writeNamedCertificates(const fs::path& directory) {
+  const auto tls = directory / "tls";
+  fs::create_directories(tls);
+  writeText(tls / "san.ext", "subjectAltName=DNS:oncegate.example.internal,IP:127.0.0.1\n");
+  const auto t = tls.string() + "/";
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+  const auto made = run(
+      "openssl req -x509" + ec + " -keyout " + t + "ca.key -out " + t +
+      "gateway-ca.crt -days 1 -subj /CN=oncegate-deploy-test-ca && openssl req" + ec +
+      " -keyout " + t + "balancer.key -out " + t +
+      "server.csr -subj /CN=oncegate.example.internal && openssl x509 -req -in " + t +
+      "server.csr -CA " + t + "gateway-ca.crt -CAkey " + t + "ca.key -CAcreateserial -days 1 -out " +
+      t + "balancer.crt -extfile " + t + "san.ext");
+  ASSERT_EQ(made.exitCode, 0) << made.output;
+}
+
+// Whether something accepts TCP connections on 127.0.0.1:port.
+bool accepts(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
+}
+
+// nginx run in the foreground from a configuration file, stopped (SIGTERM) when the object goes.
+class ForegroundNginx {
+ public:
+  ForegroundNginx(const fs::path& conf, std::uint16_t port) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const auto path = conf.string();
+      ::execlp("nginx", "nginx", "-c", path.c_str(), "-g", "daemon off;",
+               static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Up when its port accepts a connection.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until) {
+      if (accepts(port)) return;
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("nginx exited at start");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("nginx did not listen in 10 s");
+  }
+  ~ForegroundNginx() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  ForegroundNginx(const ForegroundNginx&) = delete;
+  ForegroundNginx& operator=(const ForegroundNginx&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// The nginx example run for real in front of two gateways over TLS and a third instance that is
+// down (nothing listens on its port): every resolve is answered, a resolve sent to the dead
+// instance is sent again to a live one, and a request of any other route sent there is not (the
+// client gets the example's JSON 503). max_fails is set to 0 here so that the dead instance
+// stays in the rotation for the whole test rather than for the first two failures.
+TEST(DeploymentKitTest, NginxExampleRetriesOnlyResolveOnAnotherInstance) {
+  ScratchDirectory scratch;
+  writeNamedCertificates(scratch.path());
+  if (::testing::Test::HasFatalFailure()) return;
+  const auto tls = scratch.path() / "tls";
+  const auto database = licensingDatabase(scratch);
+  auto files = gatewayFiles(database, "tls: { cert: tls/gateway.crt, key: tls/gateway.key }\n");
+  files["tls/gateway.crt"] = readText(tls / "balancer.crt");
+  files["tls/gateway.key"] = readText(tls / "balancer.key");
+  GatewayProcess first(files);
+  GatewayProcess second(files);
+  const auto deadPort = unusedLoopbackPort();
+  const auto port = unusedLoopbackPort();
+
+  const auto dir = scratch.path().string() + "/";
+  auto conf = readText(kDeploy / "nginx" / "oncegate.conf");
+  conf = replaced(conf, "/etc/oncegate/tls/", dir + "tls/");
+  conf = replaced(conf, "/var/log/nginx/", dir);
+  conf = replaced(conf, "/run/nginx-oncegate.pid", dir + "nginx.pid");
+  conf = replaced(conf, "listen 443 ssl;", "listen 127.0.0.1:" + std::to_string(port) + " ssl;");
+  conf = replaced(conf, "10.0.0.11:8080", "127.0.0.1:" + std::to_string(first.port()));
+  conf = replaced(conf, "10.0.0.12:8080", "127.0.0.1:" + std::to_string(second.port()));
+  conf = replaced(conf, "10.0.0.13:8080", "127.0.0.1:" + std::to_string(deadPort));
+  conf = replaced(conf, "max_fails=2", "max_fails=0");
+  const auto file = scratch.path() / "nginx.conf";
+  writeText(file, conf);
+  ForegroundNginx nginx(file, port);
+
+  const auto url = "https://127.0.0.1:" + std::to_string(port);
+  const auto curl = "curl -sS --max-time 10 --cacert " + (tls / "gateway-ca.crt").string() +
+                    " -H 'Authorization: Bearer " + kApiKey + "' -w '\\n%{http_code}' ";
+  constexpr int kRounds = 6;  // two rounds of the three instances each
+  for (int i = 0; i < kRounds; ++i) {
+    const auto answer = run(curl + "-d '" + kResolveBody + "' " + url + "/v1/resolve");
+    EXPECT_EQ(answer.exitCode, 0) << answer.output;
+    EXPECT_TRUE(answer.output.ends_with("\n200")) << "resolve " << i << ": " << answer.output;
+    EXPECT_NE(answer.output.find(R"("org.holder":{"status":"ok")"), std::string::npos)
+        << answer.output;
+  }
+  int refused = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    const auto answer = run(curl + url + "/v1/catalog");
+    EXPECT_EQ(answer.exitCode, 0) << answer.output;
+    if (answer.output.ends_with("\n503")) {
+      ++refused;
+      EXPECT_NE(answer.output.find(R"({"error":"overloaded")"), std::string::npos) << answer.output;
+    } else {
+      EXPECT_TRUE(answer.output.ends_with("\n200")) << "catalog " << i << ": " << answer.output;
+    }
+  }
+  EXPECT_GE(refused, 1) << "no catalog request was sent to the dead instance";
+
+  // The balancer's log says which instances each request went to: a retried resolve names the
+  // dead one, then a live one.
+  const auto dead = "127.0.0.1:" + std::to_string(deadPort);
+  const auto log = dir + "oncegate-access.log";
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::string lines;
+  while (std::chrono::steady_clock::now() < until) {
+    lines = readText(log);
+    if (std::count(lines.begin(), lines.end(), '\n') >= 2 * kRounds) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(lines.find("\"POST /v1/resolve\" 200 "), std::string::npos) << lines;
+  EXPECT_TRUE(std::regex_search(lines, std::regex("\"POST /v1/resolve\" 200 \\S+ " + dead +
+                                                  ", 127\\.0\\.0\\.1:[0-9]+ 502, 200 ")))
+      << "no resolve was tried on the dead instance and then answered by another:\n" << lines;
+  EXPECT_FALSE(std::regex_search(lines, std::regex("\"GET /v1/catalog\" \\d+ \\S+ [^\\n]*, ")))
+      << "a catalog request was sent to two instances:\n" << lines;
 }
 
 TEST(DeploymentKitTest, HaproxyExampleParsesWithoutWarnings) {
@@ -215,46 +411,15 @@ std::map<std::string, ScrapedFamily> parseScrape(const std::string& scrape) {
 
 TEST(DeploymentKitTest, EveryMetricTheAlertRulesNameIsOneTheGatewayExports) {
   // A gateway with the tiers and outcomes the rules look at: Redis behind the local cache, one
-  // source that answers and one that is down (a driver that does not exist), one resolve that
-  // touches both, so that labelled families have series to compare with.
-  const std::string key = "deploy-kit-key";
-  const std::string company = "91330110MA2DEPLY01";
+  // source that answers and one that is down, one resolve that touches both, so that labelled
+  // families have series to compare with.
   ScratchDirectory scratch;
-  const auto database = (scratch.path() / "licensing.db").string();
-  runSqliteSql(database, "CREATE TABLE licence (code TEXT PRIMARY KEY, holder TEXT);"
-                         "INSERT INTO licence VALUES ('" + company + "', '部署测试有限公司');");
-  ConfigFiles files;
-  files["gateway.yaml"] = "listen: 127.0.0.1:1\nthreads: 1\naudit: { path: audit/trail.jsonl }\n"
-                          "redis: redis://" + redisAddress() + "/0\n"
-                          "cache: { encryption_keys: [" + randomHex(64) + "] }\n"
-                          "hash_key: " + randomHex(40) + "\ninclude: [all.yaml]\n";
-  files["all.yaml"] =
-      "sources:\n"
-      "  - { id: licensing, department: 商务局, odbc: \"Driver=SQLite3;Database=" + database +
-      "\" }\n"
-      "  - { id: archive, department: 档案局, odbc: \"Driver=NoSuchOdbcDriver;Database=x\",\n"
-      "      retry: 50ms }\n"
-      "subjects:\n"
-      "  - { id: org, key: code, pattern: \"^[0-9A-Z]{18}$\" }\n"
-      "datasets:\n"
-      "  - { id: licensing.licence, source: licensing, subject: org,\n"
-      "      query: \"SELECT holder FROM licence WHERE code = :c\", params: { c: subject.code } }\n"
-      "  - { id: archive.file, source: archive, subject: org,\n"
-      "      query: \"SELECT box FROM files WHERE code = :c\", params: { c: subject.code } }\n"
-      "fields:\n"
-      "  - { id: org.holder, dataset: licensing.licence, column: holder }\n"
-      "  - { id: org.box, dataset: archive.file, column: box }\n"
-      "clients:\n"
-      "  - { id: permit-desk, api_key_sha256: " + sha256sum(key) + ", purposes: [permit] }\n"
-      "policies:\n"
-      "  - { id: grant, clients: [permit-desk], purposes: [permit], allow: [org.holder, org.box] }\n";
+  const auto files = gatewayFiles(licensingDatabase(scratch),
+                                  "redis: redis://" + redisAddress() + "/0\n"
+                                  "cache: { encryption_keys: [" + randomHex(64) + "] }\n");
   GatewayProcess gateway(files);
   HttpClient client(gateway.port());
-  const auto answer = client.post(
-      "/v1/resolve",
-      R"({"purpose":"permit","subject":{"type":"org","code":")" + company +
-          R"("},"fields":["org.holder","org.box"]})",
-      key);
+  const auto answer = client.post("/v1/resolve", kResolveBody, kApiKey);
   ASSERT_EQ(answer.status, 200) << answer.body;
   ASSERT_NE(answer.body.find(R"("unavailable")"), std::string::npos) << answer.body;
   const auto scrape = client.get("/metrics");
