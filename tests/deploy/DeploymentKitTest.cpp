@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -124,7 +125,13 @@ const std::string kResolveBody = R"({"purpose":"permit","subject":{"type":"org",
 
 // A gateway with one source that answers (SQLite) and one that is down (a driver that does not
 // exist), `gatewayLines` added to its gateway.yaml.
-ConfigFiles gatewayFiles(const std::string& database, const std::string& gatewayLines) {
+// With `certificateSha256`, a second client authenticated by that certificate has the same grant.
+ConfigFiles gatewayFiles(const std::string& database, const std::string& gatewayLines,
+                         const std::string& certificateSha256 = {}) {
+  const std::string certificateClient =
+      certificateSha256.empty() ? std::string()
+                                : "  - { id: counter-desk, cert_sha256: " + certificateSha256 +
+                                      ", purposes: [permit] }\n";
   ConfigFiles files;
   files["gateway.yaml"] = "listen: 127.0.0.1:1\nthreads: 1\naudit: { path: audit/trail.jsonl }\n"
                           "hash_key: " + randomHex(40) + "\ninclude: [all.yaml]\n" + gatewayLines;
@@ -145,9 +152,11 @@ ConfigFiles gatewayFiles(const std::string& database, const std::string& gateway
       "  - { id: org.holder, dataset: licensing.licence, column: holder }\n"
       "  - { id: org.box, dataset: archive.file, column: box }\n"
       "clients:\n"
-      "  - { id: permit-desk, api_key_sha256: " + sha256sum(kApiKey) + ", purposes: [permit] }\n"
+      "  - { id: permit-desk, api_key_sha256: " + sha256sum(kApiKey) + ", purposes: [permit] }\n" +
+      certificateClient +
       "policies:\n"
-      "  - { id: grant, clients: [permit-desk], purposes: [permit], allow: [org.holder, org.box] }\n";
+      "  - { id: grant, clients: [permit-desk" + (certificateSha256.empty() ? "" : ", counter-desk") +
+      "], purposes: [permit], allow: [org.holder, org.box] }\n";
   return files;
 }
 
@@ -237,42 +246,58 @@ bool accepts(std::uint16_t port) {
   return connected;
 }
 
-// nginx run in the foreground from a configuration file, stopped (SIGTERM) when the object goes.
-class ForegroundNginx {
+// A balancer (nginx or HAProxy) run in the foreground, its stdout and stderr in `output`, up
+// once `port` accepts connections, stopped (SIGTERM) when the object goes.
+class ForegroundBalancer {
  public:
-  ForegroundNginx(const fs::path& conf, std::uint16_t port) {
+  ForegroundBalancer(std::vector<std::string> command, const fs::path& output,
+                     std::uint16_t port) {
     pid_ = ::fork();
     if (pid_ == 0) {
-      const auto path = conf.string();
-      ::execlp("nginx", "nginx", "-c", path.c_str(), "-g", "daemon off;",
-               static_cast<char*>(nullptr));
+      const int out = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      ::dup2(out, STDOUT_FILENO);
+      ::dup2(out, STDERR_FILENO);
+      std::vector<char*> argv;
+      for (auto& word : command) argv.push_back(word.data());
+      argv.push_back(nullptr);
+      ::execvp(argv[0], argv.data());
       ::_exit(127);
     }
-    // Up when its port accepts a connection.
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < until) {
       if (accepts(port)) return;
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        throw std::runtime_error("nginx exited at start");
+        throw std::runtime_error(command[0] + " exited at start:\n" + readText(output));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    throw std::runtime_error("nginx did not listen in 10 s");
+    throw std::runtime_error(command[0] + " did not listen in 10 s:\n" + readText(output));
   }
-  ~ForegroundNginx() {
+  ~ForegroundBalancer() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
     int status = 0;
     ::waitpid(pid_, &status, 0);
   }
-  ForegroundNginx(const ForegroundNginx&) = delete;
-  ForegroundNginx& operator=(const ForegroundNginx&) = delete;
+  ForegroundBalancer(const ForegroundBalancer&) = delete;
+  ForegroundBalancer& operator=(const ForegroundBalancer&) = delete;
 
  private:
   pid_t pid_ = -1;
 };
+
+// Waits (at most 10 s) until `file` holds `text`; what it holds then.
+std::string awaitText(const fs::path& file, const std::string& text) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string content = readText(file);
+  while (content.find(text) == std::string::npos && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    content = readText(file);
+  }
+  return content;
+}
 
 // The nginx example run for real in front of two gateways over TLS and a third instance that is
 // down (nothing listens on its port): every resolve is answered, a resolve sent to the dead
@@ -305,7 +330,8 @@ TEST(DeploymentKitTest, NginxExampleRetriesOnlyResolveOnAnotherInstance) {
   conf = replaced(conf, "max_fails=2", "max_fails=0");
   const auto file = scratch.path() / "nginx.conf";
   writeText(file, conf);
-  ForegroundNginx nginx(file, port);
+  ForegroundBalancer nginx({"nginx", "-c", file.string(), "-g", "daemon off;"},
+                           scratch.path() / "nginx.out", port);
 
   const auto url = "https://127.0.0.1:" + std::to_string(port);
   const auto curl = "curl -sS --max-time 10 --cacert " + (tls / "gateway-ca.crt").string() +
@@ -361,6 +387,89 @@ TEST(DeploymentKitTest, HaproxyExampleParsesWithoutWarnings) {
   const auto check = run("haproxy -dW -c -f " + file.string());
   EXPECT_EQ(check.exitCode, 0) << check.output;
   EXPECT_NE(check.output.find("Configuration file is valid"), std::string::npos) << check.output;
+}
+
+// The HAProxy example run for real in front of two gateways over TLS and a third instance that
+// is down: its /readyz checks (HTTP over verified TLS, SNI) keep the two live instances up and
+// take the dead one out; an API-key client is answered through the terminating frontend; a
+// certificate client is answered through the pass-through frontend, authenticated by the
+// gateway itself from its certificate (no API key sent).
+TEST(DeploymentKitTest, HaproxyExampleChecksReadyzAndPassesCertificatesThrough) {
+  ScratchDirectory scratch;
+  writeNamedCertificates(scratch.path());
+  if (::testing::Test::HasFatalFailure()) return;
+  const auto tls = scratch.path() / "tls";
+  writeText(tls / "balancer.pem", readText(tls / "balancer.crt") + readText(tls / "balancer.key"));
+  const auto clientCa = TestCertificate::authority("oncegate deploy test clients CA");
+  const auto counterDesk =
+      TestCertificate::issued(clientCa, "counter-desk", TestCertificate::Use::Client);
+  writeText(tls / "client.crt", counterDesk.certificatePem());
+  writeText(tls / "client.key", counterDesk.keyPem());
+
+  auto files = gatewayFiles(
+      licensingDatabase(scratch),
+      "tls: { cert: tls/gateway.crt, key: tls/gateway.key, client_ca: tls/clients-ca.crt }\n",
+      counterDesk.sha256());
+  files["tls/gateway.crt"] = readText(tls / "balancer.crt");
+  files["tls/gateway.key"] = readText(tls / "balancer.key");
+  files["tls/clients-ca.crt"] = clientCa.certificatePem();
+  GatewayProcess first(files);
+  GatewayProcess second(files);
+  const auto deadPort = unusedLoopbackPort();
+  const auto apiPort = unusedLoopbackPort();
+  const auto passThroughPort = unusedLoopbackPort();
+
+  auto cfg = readText(kDeploy / "haproxy" / "oncegate.cfg");
+  cfg = replaced(cfg, "/etc/oncegate/tls/", tls.string() + "/");
+  // No syslog here: the log goes to HAProxy's stdout.
+  cfg = replaced(cfg, "log /dev/log local0", "log stdout format raw local0");
+  // Small enough for any descriptor limit a test machine has (20,000 takes about 40,000).
+  cfg = replaced(cfg, "maxconn 20000", "maxconn 1000");
+  cfg = replaced(cfg, "bind :443 ", "bind 127.0.0.1:" + std::to_string(apiPort) + " ");
+  cfg = replaced(cfg, "bind :9443", "bind 127.0.0.1:" + std::to_string(passThroughPort));
+  cfg = replaced(cfg, "10.0.0.11:8080", "127.0.0.1:" + std::to_string(first.port()));
+  cfg = replaced(cfg, "10.0.0.12:8080", "127.0.0.1:" + std::to_string(second.port()));
+  cfg = replaced(cfg, "10.0.0.13:8080", "127.0.0.1:" + std::to_string(deadPort));
+  const auto file = scratch.path() / "haproxy.cfg";
+  writeText(file, cfg);
+  const auto output = scratch.path() / "haproxy.out";
+  ForegroundBalancer haproxy({"haproxy", "-db", "-f", file.string()}, output, apiPort);
+
+  // The dead instance leaves every backend (fall 2, inter 1s); the live ones never do.
+  std::string log;
+  for (const std::string backend : {"oncegate_read", "oncegate_once", "oncegate_admin",
+                                    "oncegate_tls"}) {
+    log = awaitText(output, "Server " + backend + "/gw-c is DOWN");
+    EXPECT_NE(log.find("Server " + backend + "/gw-c is DOWN"), std::string::npos) << log;
+  }
+  EXPECT_EQ(log.find("gw-a is DOWN"), std::string::npos) << log;
+  EXPECT_EQ(log.find("gw-b is DOWN"), std::string::npos) << log;
+
+  const auto ca = " --cacert " + (tls / "gateway-ca.crt").string();
+  const auto curl = "curl -sS --max-time 10 -w '\\n%{http_code}' -d '" + kResolveBody + "'" + ca;
+  for (int i = 0; i < 4; ++i) {
+    const auto byKey = run(curl + " -H 'Authorization: Bearer " + kApiKey +
+                           "' https://127.0.0.1:" + std::to_string(apiPort) + "/v1/resolve");
+    EXPECT_TRUE(byKey.output.ends_with("\n200")) << byKey.output;
+    EXPECT_NE(byKey.output.find(R"("org.holder":{"status":"ok")"), std::string::npos)
+        << byKey.output;
+    const auto byCertificate =
+        run(curl + " --cert " + (tls / "client.crt").string() + " --key " +
+            (tls / "client.key").string() + " https://127.0.0.1:" +
+            std::to_string(passThroughPort) + "/v1/resolve");
+    EXPECT_TRUE(byCertificate.output.ends_with("\n200")) << byCertificate.output;
+    EXPECT_NE(byCertificate.output.find(R"("org.holder":{"status":"ok")"), std::string::npos)
+        << byCertificate.output;
+  }
+  // Without its certificate the same request through the pass-through port is the gateway's
+  // own 401: HAProxy did not authenticate anyone.
+  const auto anonymous =
+      run(curl + " https://127.0.0.1:" + std::to_string(passThroughPort) + "/v1/resolve");
+  EXPECT_TRUE(anonymous.output.ends_with("\n401")) << anonymous.output;
+  // /metrics is refused at the balancer.
+  const auto metrics = run("curl -sS --max-time 10 -o /dev/null -w '%{http_code}'" + ca +
+                           " https://127.0.0.1:" + std::to_string(apiPort) + "/metrics");
+  EXPECT_EQ(metrics.output, "404") << metrics.output;
 }
 
 TEST(DeploymentKitTest, AlertRulesPassPromtoolAndTheirUnitTests) {
