@@ -2,15 +2,18 @@
 // the systemd unit by systemd-analyze (verify, and its offline security exposure), the nginx and
 // HAProxy examples by nginx -t and haproxy -c (warnings fail), the alert rules by promtool (check
 // and the rules' unit tests), and every oncegate_ metric, label and label value the rules name
-// against the /metrics of a real gateway.
+// against the /metrics of a real gateway. The nginx and HAProxy examples also run for real in
+// front of two gateways over TLS and an instance that is down (retries, health checks, TLS
+// termination and pass-through).
 //
 // The configurations are checked as shipped, except for their file system paths: certificates,
 // logs and the pid file move into a scratch directory (the test makes the certificates), and
-// the unit's ExecStart points at the binary just built (verify requires it to exist).
+// the unit's ExecStart points at the binary just built (verify requires it to exist); the live
+// runs also move addresses and ports to loopback.
 
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -57,7 +60,9 @@ CommandResult run(const std::string& command) {
   if (pipe == nullptr) return result;
   char buffer[1024];
   std::size_t count = 0;
-  while ((count = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, count);
+  while ((count = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+    result.output.append(buffer, count);
+  }
   const int status = ::pclose(pipe);
   result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
@@ -133,11 +138,14 @@ ConfigFiles gatewayFiles(const std::string& database, const std::string& gateway
                                 : "  - { id: counter-desk, cert_sha256: " + certificateSha256 +
                                       ", purposes: [permit] }\n";
   ConfigFiles files;
-  files["gateway.yaml"] = "listen: 127.0.0.1:1\nthreads: 1\naudit: { path: audit/trail.jsonl }\n"
-                          "hash_key: " + randomHex(40) + "\ninclude: [all.yaml]\n" + gatewayLines;
+  files["gateway.yaml"] =
+      "listen: 127.0.0.1:1\nthreads: 1\naudit: { path: audit/trail.jsonl }\n"
+      "hash_key: " +
+      randomHex(40) + "\ninclude: [all.yaml]\n" + gatewayLines;
   files["all.yaml"] =
       "sources:\n"
-      "  - { id: licensing, department: 商务局, odbc: \"Driver=SQLite3;Database=" + database +
+      "  - { id: licensing, department: 商务局, odbc: \"Driver=SQLite3;Database=" +
+      database +
       "\" }\n"
       "  - { id: archive, department: 档案局, odbc: \"Driver=NoSuchOdbcDriver;Database=x\",\n"
       "      retry: 50ms }\n"
@@ -152,18 +160,21 @@ ConfigFiles gatewayFiles(const std::string& database, const std::string& gateway
       "  - { id: org.holder, dataset: licensing.licence, column: holder }\n"
       "  - { id: org.box, dataset: archive.file, column: box }\n"
       "clients:\n"
-      "  - { id: permit-desk, api_key_sha256: " + sha256sum(kApiKey) + ", purposes: [permit] }\n" +
-      certificateClient +
+      "  - { id: permit-desk, api_key_sha256: " +
+      sha256sum(kApiKey) + ", purposes: [permit] }\n" + certificateClient +
       "policies:\n"
-      "  - { id: grant, clients: [permit-desk" + (certificateSha256.empty() ? "" : ", counter-desk") +
+      "  - { id: grant, clients: [permit-desk" +
+      (certificateSha256.empty() ? "" : ", counter-desk") +
       "], purposes: [permit], allow: [org.holder, org.box] }\n";
   return files;
 }
 
 std::string licensingDatabase(const ScratchDirectory& scratch) {
   const auto database = (scratch.path() / "licensing.db").string();
-  runSqliteSql(database, "CREATE TABLE licence (code TEXT PRIMARY KEY, holder TEXT);"
-                         "INSERT INTO licence VALUES ('" + kCompany + "', '部署测试有限公司');");
+  runSqliteSql(database,
+               "CREATE TABLE licence (code TEXT PRIMARY KEY, holder TEXT);"
+               "INSERT INTO licence VALUES ('" +
+                   kCompany + "', '部署测试有限公司');");
   return database;
 }
 
@@ -222,13 +233,13 @@ void writeNamedCertificates(const fs::path& directory) {
   writeText(tls / "san.ext", "subjectAltName=DNS:oncegate.example.internal,IP:127.0.0.1\n");
   const auto t = tls.string() + "/";
   const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
-  const auto made = run(
-      "openssl req -x509" + ec + " -keyout " + t + "ca.key -out " + t +
-      "gateway-ca.crt -days 1 -subj /CN=oncegate-deploy-test-ca && openssl req" + ec +
-      " -keyout " + t + "balancer.key -out " + t +
-      "server.csr -subj /CN=oncegate.example.internal && openssl x509 -req -in " + t +
-      "server.csr -CA " + t + "gateway-ca.crt -CAkey " + t + "ca.key -CAcreateserial -days 1 -out " +
-      t + "balancer.crt -extfile " + t + "san.ext");
+  const auto made =
+      run("openssl req -x509" + ec + " -keyout " + t + "ca.key -out " + t +
+          "gateway-ca.crt -days 1 -subj /CN=oncegate-deploy-test-ca && openssl req" + ec +
+          " -keyout " + t + "balancer.key -out " + t +
+          "server.csr -subj /CN=oncegate.example.internal && openssl x509 -req -in " + t +
+          "server.csr -CA " + t + "gateway-ca.crt -CAkey " + t +
+          "ca.key -CAcreateserial -days 1 -out " + t + "balancer.crt -extfile " + t + "san.ext");
   ASSERT_EQ(made.exitCode, 0) << made.output;
 }
 
@@ -250,8 +261,7 @@ bool accepts(std::uint16_t port) {
 // once `port` accepts connections, stopped (SIGTERM) when the object goes.
 class ForegroundBalancer {
  public:
-  ForegroundBalancer(std::vector<std::string> command, const fs::path& output,
-                     std::uint16_t port) {
+  ForegroundBalancer(std::vector<std::string> command, const fs::path& output, std::uint16_t port) {
     pid_ = ::fork();
     if (pid_ == 0) {
       const int out = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -371,9 +381,11 @@ TEST(DeploymentKitTest, NginxExampleRetriesOnlyResolveOnAnotherInstance) {
   EXPECT_NE(lines.find("\"POST /v1/resolve\" 200 "), std::string::npos) << lines;
   EXPECT_TRUE(std::regex_search(lines, std::regex("\"POST /v1/resolve\" 200 \\S+ " + dead +
                                                   ", 127\\.0\\.0\\.1:[0-9]+ 502, 200 ")))
-      << "no resolve was tried on the dead instance and then answered by another:\n" << lines;
+      << "no resolve was tried on the dead instance and then answered by another:\n"
+      << lines;
   EXPECT_FALSE(std::regex_search(lines, std::regex("\"GET /v1/catalog\" \\d+ \\S+ [^\\n]*, ")))
-      << "a catalog request was sent to two instances:\n" << lines;
+      << "a catalog request was sent to two instances:\n"
+      << lines;
 }
 
 TEST(DeploymentKitTest, HaproxyExampleParsesWithoutWarnings) {
@@ -437,8 +449,8 @@ TEST(DeploymentKitTest, HaproxyExampleChecksReadyzAndPassesCertificatesThrough) 
 
   // The dead instance leaves every backend (fall 2, inter 1s); the live ones never do.
   std::string log;
-  for (const std::string backend : {"oncegate_read", "oncegate_once", "oncegate_admin",
-                                    "oncegate_tls"}) {
+  for (const std::string backend :
+       {"oncegate_read", "oncegate_once", "oncegate_admin", "oncegate_tls"}) {
     log = awaitText(output, "Server " + backend + "/gw-c is DOWN");
     EXPECT_NE(log.find("Server " + backend + "/gw-c is DOWN"), std::string::npos) << log;
   }
@@ -453,10 +465,9 @@ TEST(DeploymentKitTest, HaproxyExampleChecksReadyzAndPassesCertificatesThrough) 
     EXPECT_TRUE(byKey.output.ends_with("\n200")) << byKey.output;
     EXPECT_NE(byKey.output.find(R"("org.holder":{"status":"ok")"), std::string::npos)
         << byKey.output;
-    const auto byCertificate =
-        run(curl + " --cert " + (tls / "client.crt").string() + " --key " +
-            (tls / "client.key").string() + " https://127.0.0.1:" +
-            std::to_string(passThroughPort) + "/v1/resolve");
+    const auto byCertificate = run(curl + " --cert " + (tls / "client.crt").string() + " --key " +
+                                   (tls / "client.key").string() + " https://127.0.0.1:" +
+                                   std::to_string(passThroughPort) + "/v1/resolve");
     EXPECT_TRUE(byCertificate.output.ends_with("\n200")) << byCertificate.output;
     EXPECT_NE(byCertificate.output.find(R"("org.holder":{"status":"ok")"), std::string::npos)
         << byCertificate.output;
@@ -478,8 +489,8 @@ TEST(DeploymentKitTest, AlertRulesPassPromtoolAndTheirUnitTests) {
   EXPECT_EQ(check.exitCode, 0) << check.output;
   EXPECT_NE(check.output.find("SUCCESS"), std::string::npos) << check.output;
 
-  const auto tests = run("promtool test rules " +
-                         (kDeploy / "prometheus" / "oncegate-alerts.test.yml").string());
+  const auto tests =
+      run("promtool test rules " + (kDeploy / "prometheus" / "oncegate-alerts.test.yml").string());
   EXPECT_EQ(tests.exitCode, 0) << tests.output;
   EXPECT_NE(tests.output.find("SUCCESS"), std::string::npos) << tests.output;
 }
@@ -523,9 +534,10 @@ TEST(DeploymentKitTest, EveryMetricTheAlertRulesNameIsOneTheGatewayExports) {
   // source that answers and one that is down, one resolve that touches both, so that labelled
   // families have series to compare with.
   ScratchDirectory scratch;
-  const auto files = gatewayFiles(licensingDatabase(scratch),
-                                  "redis: redis://" + redisAddress() + "/0\n"
-                                  "cache: { encryption_keys: [" + randomHex(64) + "] }\n");
+  const auto files = gatewayFiles(licensingDatabase(scratch), "redis: redis://" + redisAddress() +
+                                                                  "/0\n"
+                                                                  "cache: { encryption_keys: [" +
+                                                                  randomHex(64) + "] }\n");
   GatewayProcess gateway(files);
   HttpClient client(gateway.port());
   const auto answer = client.post("/v1/resolve", kResolveBody, kApiKey);
@@ -558,7 +570,8 @@ TEST(DeploymentKitTest, EveryMetricTheAlertRulesNameIsOneTheGatewayExports) {
         const auto base = name.substr(0, name.size() - suffix.size());
         if (families.contains(base)) {
           family = base;
-          EXPECT_EQ(families.at(base).type, "histogram") << name << " on a " << families.at(base).type;
+          EXPECT_EQ(families.at(base).type, "histogram")
+              << name << " on a " << families.at(base).type;
         }
       }
     }
