@@ -12,6 +12,7 @@ packages=(
   # tests/integration/SeveralInstancesTest puts nginx in front of three gateways.
   nginx-light
   clang libclang-rt-14-dev
+  haproxy nginx-light systemd  # deploy/'s checks (tests/deploy): haproxy -c, nginx -t, systemd-analyze
   # The web console's browser tests drive Debian's Chromium with Playwright (tests/console);
   # a CJK font so that the console's Chinese renders in their screenshots.
   chromium fonts-wqy-zenhei
