@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "common/Error.h"
 #include "gateway/cache/CacheKey.h"
@@ -578,9 +579,15 @@ bool RedisClusterCache::refreshNow() {
     // A node cut off from the others may serve no slot or only some: ask another.
     if (!map || !map->complete()) continue;
     auto fresh = std::make_shared<const RedisClusterSlots>(std::move(*map));
+    std::shared_ptr<const RedisClusterSlots> previous;
     {
       std::lock_guard lock(mapMutex_);
-      map_ = std::move(fresh);
+      previous = std::exchange(map_, fresh);
+    }
+    if (!previous || previous->masters() != fresh->masters()) {
+      std::string masters;
+      for (const auto& master : fresh->masters()) masters += (masters.empty() ? "" : ", ") + master.text();
+      spdlog::info("redis cluster: slot map read from {}: masters {}", node.text(), masters);
     }
     counters_->mapRefreshes++;
     return true;
