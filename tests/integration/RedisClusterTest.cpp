@@ -31,6 +31,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 const std::string kKey = "cluster-app-key-0001";
+const std::string kDba = "cluster-dba-token-0001";
 constexpr int kPeople = 30;
 const std::vector<std::string> kFields = {"person.name", "person.amount"};
 
@@ -143,22 +144,29 @@ class RedisClusterTest : public ::testing::Test {
     }
   }
 
-  ConfigFiles config() const {
+  // With `local`, a local tier in front of the cluster, kept in step by the invalidations
+  // channel (pub/sub on a seed).
+  // `seedsReversed`: the second seed first, so that its pub/sub goes through another node.
+  ConfigFiles config(bool local = false, bool seedsReversed = false) const {
     ConfigFiles files;
     files["gateway.yaml"] =
         "listen: 127.0.0.1:1\n"
         "threads: 2\n"
         "limits: { default_rate_limit: { per_second: 1000000, burst: 1000 } }\n"
         "redis: { cluster: [" +
-        nodes_[0]->address() + ", " + nodes_[1]->address() +
+        nodes_[seedsReversed ? 1 : 0]->address() + ", " + nodes_[seedsReversed ? 0 : 1]->address() +
         "] }\n"
-        "cache: { local: false, encryption_keys: [" +
-        randomHex(64) +
+        "cache: { local: " +
+        std::string(local ? "true, local_ttl: 60s" : "false") + ", encryption_keys: [" +
+        cipherKey_ +
         "] }\n"
         "audit: { path: audit/trail.jsonl, durability: batch }\n"
         "hash_key: " +
-        randomHex(40) + "\nmask_key: " + randomHex(40) +
+        hashKey_ + "\nmask_key: " + maskKey_ +
         "\n"
+        "admin:\n  tokens:\n    - { name: dba-cluster, role: dba, token_sha256: " +
+        sha256sum(kDba) +
+        " }\n"
         "include: [all.yaml]\n";
     files["all.yaml"] =
         "sources:\n"
@@ -231,6 +239,16 @@ class RedisClusterTest : public ::testing::Test {
 
   long metric(const std::string& series) const { return metricValue(*client_, series); }
 
+  // Total keys on the masters.
+  long keysOnMasters() {
+    long total = 0;
+    for (const int port : masterPorts_) total += std::stol(nodeOnPort(port).cli({"DBSIZE"}));
+    return total;
+  }
+
+  std::string hashKey_ = randomHex(40);
+  std::string maskKey_ = randomHex(40);
+  std::string cipherKey_ = randomHex(64);
   std::vector<std::unique_ptr<RedisServerProcess>> nodes_;
   std::vector<int> masterPorts_;
   std::string database_;
@@ -364,6 +382,61 @@ TEST_F(RedisClusterTest, AMasterKilledUnderLoadCostsMissesOnlyUntilItsReplicaTak
                                          .count()),
               answers.load());
   EXPECT_GE(metric("oncegate_cache_cluster_map_refreshes_total"), 2);
+}
+
+TEST_F(RedisClusterTest, AnInvalidationEmptiesEveryMasterAndReachesTheOtherInstances) {
+  // Two instances with local tiers: an invalidation through one must reach the other's local
+  // copies over pub/sub, each on another node of the cluster (which forwards PUBLISH).
+  gateway_ = std::make_unique<GatewayProcess>(config(true));
+  client_ = std::make_unique<HttpClient>(gateway_->port());
+  const GatewayProcess other(config(true, true));
+  const HttpClient otherClient(other.port());
+  const auto subscribedBy = Clock::now() + 5s;
+  for (const GatewayProcess* instance : {static_cast<const GatewayProcess*>(gateway_.get()), &other}) {
+    while (instance->logs().find("cache invalidations: listening") == std::string::npos &&
+           Clock::now() < subscribedBy) {
+      std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_NE(instance->logs().find("cache invalidations: listening"), std::string::npos)
+        << instance->logs();
+  }
+  resolveEveryone();
+  const auto stored = Clock::now() + 5s;
+  while (keysOnMasters() != kPeople && Clock::now() < stored) std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(keysOnMasters(), kPeople);
+  // The other instance now holds person 0 in its local tier.
+  const auto otherResolves = [&] {
+    const auto response = otherClient.post("/v1/resolve", resolveBody(0), kKey);
+    EXPECT_EQ(response.status, 200);
+    return TestJson(response.body).at("/fields/person.name/cached");
+  };
+  EXPECT_EQ(otherResolves(), "true");
+  EXPECT_EQ(otherResolves(), "true");
+
+  // One subject: UNLINK on its master.
+  const auto one = client_->post(
+      "/admin/v1/cache/invalidate",
+      R"({"dataset":"registry.person","subject":{"id_card":")" + idCardOf(0) + R"("}})", kDba);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(TestJson(one.body).at("/removed"), "1");
+  EXPECT_EQ(keysOnMasters(), kPeople - 1);
+  // The other instance's local copy went too: it asks the source again.
+  const long asked = sourceQueries(otherClient, "registry");
+  const auto heard = Clock::now() + 3s;
+  while (sourceQueries(otherClient, "registry") == asked && Clock::now() < heard) {
+    otherResolves();
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_GT(sourceQueries(otherClient, "registry"), asked);
+
+  // The whole dataset: every master scanned (person 0's row is back, stored by the other).
+  const long before = keysOnMasters();
+  EXPECT_GE(before, kPeople - 1);
+  const auto all =
+      client_->post("/admin/v1/cache/invalidate", R"({"dataset":"registry.person"})", kDba);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(TestJson(all.body).at("/removed"), std::to_string(before));
+  EXPECT_EQ(keysOnMasters(), 0);
 }
 
 }  // namespace
