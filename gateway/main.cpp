@@ -115,8 +115,9 @@ Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loo
   const auto& endpoint = *config.redis;
   const bool cluster = endpoint.topology == oncegate::RedisEndpoint::Topology::Cluster;
   // On a Cluster, the login is checked on the first seed (every node has the same users).
-  const auto checked = cluster ? oncegate::RedisClusterCache::nodeEndpoint(endpoint, endpoint.seeds.front())
-                               : endpoint;
+  const auto checked =
+      cluster ? oncegate::RedisClusterCache::nodeEndpoint(endpoint, endpoint.seeds.front())
+              : endpoint;
   // A refused login (wrong password) stops the start here: otherwise every lookup would miss,
   // forever, with nothing but a log line to say why. Redis merely down is waited for instead.
   try {
@@ -130,12 +131,13 @@ Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loo
   Cache out;
   std::unique_ptr<oncegate::DatasetCache> shared;
   if (cluster) {
-    auto redis = std::make_unique<oncegate::RedisClusterCache>(endpoint, loops.all(), kRedisTimeout,
-                                                               cipher);
+    auto redis =
+        std::make_unique<oncegate::RedisClusterCache>(endpoint, loops.all(), kRedisTimeout, cipher);
     out.cluster = redis.get();
     shared = std::move(redis);
   } else {
-    auto redis = std::make_unique<oncegate::RedisCache>(endpoint, loops.all(), kRedisTimeout, cipher);
+    auto redis =
+        std::make_unique<oncegate::RedisCache>(endpoint, loops.all(), kRedisTimeout, cipher);
     out.redis = redis.get();
     shared = std::move(redis);
   }
@@ -143,7 +145,8 @@ Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loo
     out.cache = std::move(shared);
     return out;
   }
-  auto tiered = std::make_unique<oncegate::TieredCache>(std::move(shared), local.entries, local.ttl);
+  auto tiered =
+      std::make_unique<oncegate::TieredCache>(std::move(shared), local.entries, local.ttl);
   out.tiered = tiered.get();
   out.cache = std::move(tiered);
   return out;

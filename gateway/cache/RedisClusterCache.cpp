@@ -157,9 +157,10 @@ class RedisClusterCache::NodeConnection : public std::enable_shared_from_this<No
     if (closed_) return;
     if (!reportedDown_) {
       reportedDown_ = true;
-      spdlog::warn("redis cluster node {}:{} unavailable ({}); its keys miss until it is back or "
-                   "another master serves them",
-                   endpoint_.host, endpoint_.port, why);
+      spdlog::warn(
+          "redis cluster node {}:{} unavailable ({}); its keys miss until it is back or "
+          "another master serves them",
+          endpoint_.host, endpoint_.port, why);
     }
     cache_.requestRefresh();
   }
@@ -283,8 +284,7 @@ class RedisClusterCache::LoopRouter : public std::enable_shared_from_this<LoopRo
   bool closed_ = false;
 };
 
-void RedisClusterCache::LoopRouter::lookup(const std::vector<std::string>& keys,
-                                           LookupDone done) {
+void RedisClusterCache::LoopRouter::lookup(const std::vector<std::string>& keys, LookupDone done) {
   auto pending = std::make_shared<PendingLookup>(loop_, keys, std::move(done));
   const auto map = cache_.currentMap();
   if (!map) {
@@ -339,11 +339,10 @@ bool RedisClusterCache::LoopRouter::sendMget(
   arguments.reserve(indices->size() + 1);
   arguments.emplace_back("MGET");
   for (const auto index : *indices) arguments.emplace_back(pending->keys[index]);
-  const bool sent = connection.send(
-      arguments, [self = shared_from_this(), pending, indices,
-                  redirectsLeft](const redisReply* reply) {
-        self->onMgetReply(pending, indices, reply, redirectsLeft);
-      });
+  const bool sent = connection.send(arguments, [self = shared_from_this(), pending, indices,
+                                                redirectsLeft](const redisReply* reply) {
+    self->onMgetReply(pending, indices, reply, redirectsLeft);
+  });
   if (sent) pending->waitedOn.push_back(connection.weak_from_this());
   return sent;
 }
@@ -374,8 +373,7 @@ void RedisClusterCache::LoopRouter::onMgetReply(
       spdlog::debug("redis cluster lookup refused: {}", std::string(reply->str, reply->len));
     }
   }
-  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY ||
-      reply->elements != indices->size()) {
+  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != indices->size()) {
     counters.errors++;
     missAll(*pending, *indices);
     settleOne(pending);
@@ -586,7 +584,8 @@ bool RedisClusterCache::refreshNow() {
     }
     if (!previous || previous->masters() != fresh->masters()) {
       std::string masters;
-      for (const auto& master : fresh->masters()) masters += (masters.empty() ? "" : ", ") + master.text();
+      for (const auto& master : fresh->masters())
+        masters += (masters.empty() ? "" : ", ") + master.text();
       spdlog::info("redis cluster: slot map read from {}: masters {}", node.text(), masters);
     }
     counters_->mapRefreshes++;

@@ -78,7 +78,8 @@ std::optional<RedisClusterSlots> RedisClusterSlots::fromReply(const redisReply* 
     if (address.host.empty() || address.host == "?") address.host = askedHost;
     auto known = std::find(map.masters_.begin(), map.masters_.end(), address);
     if (known == map.masters_.end()) {
-      if (map.masters_.size() == static_cast<std::size_t>(std::numeric_limits<std::int16_t>::max())) {
+      if (map.masters_.size() ==
+          static_cast<std::size_t>(std::numeric_limits<std::int16_t>::max())) {
         return std::nullopt;
       }
       known = map.masters_.insert(map.masters_.end(), std::move(address));

@@ -64,7 +64,8 @@ std::vector<ClusterNode> clusterNodes(const RedisServerProcess& asked) {
     node.id = id;
     node.port = std::stoi(address.substr(address.find(':') + 1, address.find('@')));
     node.master = flags.find("master") != std::string::npos;
-    node.failed = flags.find("fail") != std::string::npos && flags.find("fail?") == std::string::npos;
+    node.failed =
+        flags.find("fail") != std::string::npos && flags.find("fail?") == std::string::npos;
     out.push_back(node);
   }
   return out;
@@ -208,7 +209,8 @@ class RedisClusterTest : public ::testing::Test {
     TestJson json(response.body);
     EXPECT_EQ(json.at("/fields/person.name/value"), "Person " + std::to_string(person));
     bool cached = true;
-    for (const auto& field : kFields) cached = cached && json.at("/fields/" + field + "/cached") == "true";
+    for (const auto& field : kFields)
+      cached = cached && json.at("/fields/" + field + "/cached") == "true";
     return {200, cached};
   }
 
@@ -295,9 +297,9 @@ TEST_F(RedisClusterTest, FollowsAskDuringASlotsMigrationAndMovedAfterIt) {
   // That master answers -ASK for it; the gateway asks the importing master.
   EXPECT_EQ(to.cli({"CLUSTER", "SETSLOT", slot, "IMPORTING", fromId}), "OK");
   EXPECT_EQ(from.cli({"CLUSTER", "SETSLOT", slot, "MIGRATING", toId}), "OK");
-  EXPECT_EQ(from.cli({"MIGRATE", "127.0.0.1", std::to_string(to.port()), "", "0", "5000", "KEYS",
-                      key}),
-            "OK");
+  EXPECT_EQ(
+      from.cli({"MIGRATE", "127.0.0.1", std::to_string(to.port()), "", "0", "5000", "KEYS", key}),
+      "OK");
   EXPECT_EQ(resolveEveryone(), kPeople);
   EXPECT_GE(metric("oncegate_cache_cluster_ask_total"), 1);
   EXPECT_EQ(metric("oncegate_cache_cluster_moved_total"), 0);
@@ -372,15 +374,15 @@ TEST_F(RedisClusterTest, AMasterKilledUnderLoadCostsMissesOnlyUntilItsReplicaTak
   load.stop();
   EXPECT_EQ(failures, 0) << "every answer under load was a 200";
   EXPECT_GT(answers, 100);
-  std::printf("[ measured ] failover %lld ms after the kill; cache in use again %lld ms after it; "
-              "%d answers under load\n",
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(promotedAt - killedAt)
-                      .count()),
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         servedAgainAt - promotedAt)
-                                         .count()),
-              answers.load());
+  std::printf(
+      "[ measured ] failover %lld ms after the kill; cache in use again %lld ms after it; "
+      "%d answers under load\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(promotedAt - killedAt).count()),
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(servedAgainAt - promotedAt)
+              .count()),
+      answers.load());
   EXPECT_GE(metric("oncegate_cache_cluster_map_refreshes_total"), 2);
 }
 
@@ -392,7 +394,8 @@ TEST_F(RedisClusterTest, AnInvalidationEmptiesEveryMasterAndReachesTheOtherInsta
   const GatewayProcess other(config(true, true));
   const HttpClient otherClient(other.port());
   const auto subscribedBy = Clock::now() + 5s;
-  for (const GatewayProcess* instance : {static_cast<const GatewayProcess*>(gateway_.get()), &other}) {
+  for (const GatewayProcess* instance :
+       {static_cast<const GatewayProcess*>(gateway_.get()), &other}) {
     while (instance->logs().find("cache invalidations: listening") == std::string::npos &&
            Clock::now() < subscribedBy) {
       std::this_thread::sleep_for(50ms);

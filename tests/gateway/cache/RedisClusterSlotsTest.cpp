@@ -1,10 +1,10 @@
-#include "gateway/cache/RedisClusterSlots.h"
-
 #include <gtest/gtest.h>
 #include <hiredis.h>
 
 #include <memory>
 #include <string>
+
+#include "gateway/cache/RedisClusterSlots.h"
 
 namespace oncegate {
 namespace {
@@ -37,8 +37,7 @@ std::string range(int first, int last, const std::string& host, int port, int re
 // Three masters, the usual split of redis-cli --cluster create.
 std::string threeMasters(const std::string& firstHost = "127.0.0.1") {
   return "*3\r\n" + range(0, 5460, firstHost, 7000, 7003) +
-         range(5461, 10922, "127.0.0.1", 7001, 7004) +
-         range(10923, 16383, "127.0.0.1", 7002, 7005);
+         range(5461, 10922, "127.0.0.1", 7001, 7004) + range(10923, 16383, "127.0.0.1", 7002, 7005);
 }
 
 TEST(RedisClusterSlotsTest, SlotsAreCrc16XmodemOfTheKeyModulo16384) {
@@ -102,8 +101,7 @@ TEST(RedisClusterSlotsTest, RefusesWhatIsNotASlotMap) {
   EXPECT_FALSE(RedisClusterSlots::fromReply(parsed("*1\r\n*2\r\n:0\r\n:5\r\n").get(), "h"));
   EXPECT_FALSE(
       RedisClusterSlots::fromReply(parsed("*1\r\n" + range(5, 16384, "h", 1, 2)).get(), "h"));
-  EXPECT_FALSE(
-      RedisClusterSlots::fromReply(parsed("*1\r\n" + range(9, 3, "h", 1, 2)).get(), "h"));
+  EXPECT_FALSE(RedisClusterSlots::fromReply(parsed("*1\r\n" + range(9, 3, "h", 1, 2)).get(), "h"));
   EXPECT_FALSE(
       RedisClusterSlots::fromReply(parsed("*1\r\n" + range(0, 3, "h", 70000, 2)).get(), "h"));
 }
