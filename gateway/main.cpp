@@ -34,6 +34,7 @@
 #include "gateway/cache/MemoryCache.h"
 #include "gateway/cache/RedisBlockingClient.h"
 #include "gateway/cache/RedisCache.h"
+#include "gateway/cache/RedisClusterCache.h"
 #include "gateway/cache/RedisPubSubChannel.h"
 #include "gateway/cache/TieredCache.h"
 #include "gateway/config/Configuration.h"
@@ -101,6 +102,7 @@ struct Cache {
   oncegate::TieredCache* tiered = nullptr;
   const oncegate::RedisCache* redis = nullptr;
   const oncegate::MemoryCache* memory = nullptr;
+  const oncegate::RedisClusterCache* cluster = nullptr;  // instead of `redis` on a Cluster
 };
 
 Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loops) {
@@ -111,22 +113,43 @@ Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loo
     return {std::move(memory), nullptr, nullptr, tier};
   }
   const auto& endpoint = *config.redis;
+  const bool cluster = endpoint.topology == oncegate::RedisEndpoint::Topology::Cluster;
+  // On a Cluster, the login is checked on the first seed (every node has the same users).
+  const auto checked =
+      cluster ? oncegate::RedisClusterCache::nodeEndpoint(endpoint, endpoint.seeds.front())
+              : endpoint;
   // A refused login (wrong password) stops the start here: otherwise every lookup would miss,
   // forever, with nothing but a log line to say why. Redis merely down is waited for instead.
   try {
-    oncegate::RedisBlockingClient::checkLogin(endpoint, kRedisLoginCheckTimeout);
+    oncegate::RedisBlockingClient::checkLogin(checked, kRedisLoginCheckTimeout);
   } catch (const oncegate::Error& e) {
     if (e.code() == oncegate::ErrorCode::InvalidConfig) throw;
     spdlog::warn("redis cache {}:{} not reachable at startup ({}); serving misses until it is",
-                 endpoint.host, endpoint.port, e.detail());
+                 checked.host, checked.port, e.detail());
   }
   auto cipher = std::make_shared<const oncegate::CacheValueCipher>(config.cacheEncryptionKeys);
-  auto redis = std::make_unique<oncegate::RedisCache>(endpoint, loops.all(), kRedisTimeout, cipher);
-  const auto* shared = redis.get();
-  if (!local.enabled) return {std::move(redis), nullptr, shared, nullptr};
-  auto tiered = std::make_unique<oncegate::TieredCache>(std::move(redis), local.entries, local.ttl);
-  auto* tier = tiered.get();
-  return {std::move(tiered), tier, shared, nullptr};
+  Cache out;
+  std::unique_ptr<oncegate::DatasetCache> shared;
+  if (cluster) {
+    auto redis =
+        std::make_unique<oncegate::RedisClusterCache>(endpoint, loops.all(), kRedisTimeout, cipher);
+    out.cluster = redis.get();
+    shared = std::move(redis);
+  } else {
+    auto redis =
+        std::make_unique<oncegate::RedisCache>(endpoint, loops.all(), kRedisTimeout, cipher);
+    out.redis = redis.get();
+    shared = std::move(redis);
+  }
+  if (!local.enabled) {
+    out.cache = std::move(shared);
+    return out;
+  }
+  auto tiered =
+      std::make_unique<oncegate::TieredCache>(std::move(shared), local.entries, local.ttl);
+  out.tiered = tiered.get();
+  out.cache = std::move(tiered);
+  return out;
 }
 
 // Admin calls are counted under one route label (their paths carry document ids).
@@ -165,6 +188,11 @@ void gatherComponents(const oncegate::FileAuditLog& audit, const oncegate::Audit
   };
   if (cache.tiered != nullptr) tierSample(oncegate::CacheTier::Local, cache.tiered->localStats());
   if (cache.redis != nullptr) tierSample(oncegate::CacheTier::Redis, cache.redis->stats());
+  if (cache.cluster != nullptr) {
+    tierSample(oncegate::CacheTier::Redis, cache.cluster->stats());
+    const auto followed = cache.cluster->clusterStats();
+    samples.redisCluster = {followed.moved, followed.asked, followed.mapRefreshes};
+  }
   if (cache.memory != nullptr) tierSample(oncegate::CacheTier::Memory, cache.memory->stats());
   samples.logLinesDropped = logs.droppedLines();
 }

@@ -15,6 +15,7 @@
 
 #include "common/Error.h"
 #include "gateway/cache/RedisBlockingClient.h"
+#include "gateway/cache/RedisClusterCache.h"
 
 namespace oncegate {
 
@@ -131,6 +132,18 @@ void RedisPubSubChannel::run() {
 }
 
 redisContext* RedisPubSubChannel::connect(std::string& why) const {
+  if (endpoint_.topology == RedisEndpoint::Topology::Cluster) {
+    // Any node will do: Redis Cluster propagates PUBLISH to every node. The seeds in turn.
+    for (const auto& seed : endpoint_.seeds) {
+      try {
+        return RedisBlockingClient::connect(RedisClusterCache::nodeEndpoint(endpoint_, seed),
+                                            kConnectTimeout, kReplyTimeout);
+      } catch (const Error& e) {
+        why = seed.text() + ": " + e.detail();
+      }
+    }
+    return nullptr;
+  }
   try {
     return RedisBlockingClient::connect(endpoint_, kConnectTimeout, kReplyTimeout);
   } catch (const Error& e) {

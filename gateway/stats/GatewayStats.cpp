@@ -151,6 +151,13 @@ void GatewayStats::writeCache(const ComponentSamples& components,
   for (const auto& tier : components.cacheTiers) writer.counter({tier.tier}, tier.timeouts);
   writer.begin(metric::kCacheUndecryptable);
   for (const auto& tier : components.cacheTiers) writer.counter({tier.tier}, tier.undecryptable);
+  const auto& cluster = components.redisCluster;
+  writer.begin(metric::kCacheClusterMoved);
+  if (cluster) writer.counter({}, cluster->moved);
+  writer.begin(metric::kCacheClusterAsk);
+  if (cluster) writer.counter({}, cluster->asked);
+  writer.begin(metric::kCacheClusterMapRefreshes);
+  if (cluster) writer.counter({}, cluster->mapRefreshes);
 }
 
 void GatewayStats::writeScrape(const ComponentSamples& components, std::string& out) const {

@@ -66,6 +66,17 @@ inline constexpr MetricFamily kCacheUndecryptable{
     "oncegate_cache_undecryptable_total", Counter,
     "Cached values that did not decrypt (unknown key id, altered, truncated): answered as misses.",
     "", {"tier"}};
+// Redis Cluster (pulled at scrape time: RedisClusterSample; no series without a Cluster).
+inline constexpr MetricFamily kCacheClusterMoved{
+    "oncegate_cache_cluster_moved_total", Counter,
+    "Redis Cluster MOVED redirections followed (a slot had a new master; the map is re-read).", "",
+    {}};
+inline constexpr MetricFamily kCacheClusterAsk{
+    "oncegate_cache_cluster_ask_total", Counter,
+    "Redis Cluster ASK redirections followed (a slot was being migrated).", "", {}};
+inline constexpr MetricFamily kCacheClusterMapRefreshes{
+    "oncegate_cache_cluster_map_refreshes_total", Counter,
+    "Redis Cluster slot maps read (CLUSTER SLOTS) and put in force.", "", {}};
 
 // Source databases (pulled at scrape time: SourceSample).
 inline constexpr MetricFamily kSourceQueries{
@@ -147,6 +158,7 @@ inline constexpr std::array kAllFamilies = {
     &kRequests, &kRequestDuration, &kRateLimited, &kFieldOutcomes, &kInflightJoins,
     &kConnectionsOpen, &kRequestsInFlight, &kConnectionsRefused, &kRequestsShed, &kAcceptErrors,
     &kCacheHits, &kCacheMisses, &kCacheErrors, &kCacheTimeouts, &kCacheUndecryptable,
+    &kCacheClusterMoved, &kCacheClusterAsk, &kCacheClusterMapRefreshes,
     &kSourceQueries, &kSourceFailures, &kSourceTimeouts, &kSourceShortCircuited, &kSourceConnects,
     &kSourceQueryDuration, &kSourceConnectionsInUse, &kSourceQueueDepth, &kSourceBreakerOpen,
     &kSourceDown, &kSourceAbandonedWorkers,

@@ -137,6 +137,7 @@ ComponentSamples fullyPopulated() {
     components.sources.push_back(source);
   }
   components.cacheTiers = {{"local", 0, 0, 0}, {"redis", 9, 2, 4}};
+  components.redisCluster = RedisClusterSample{5, 2, 7};
   components.audit.queueDepth = 17;
   components.audit.written = 123456;
   LatencyHistogram fsyncs;
@@ -178,6 +179,16 @@ TEST(GatewayStatsTest, AFullyPopulatedScrapePassesPromtool) {
   std::filesystem::remove(file);
   EXPECT_EQ(status, 0) << complaints << "\n--- scrape:\n" << scrape;
   EXPECT_EQ(complaints, "") << scrape;
+}
+
+// The Cluster's counters appear only with a cache on a Cluster (no series at all otherwise).
+TEST(GatewayStatsTest, ClusterRedirectsAndMapRefreshesAreWrittenWhenSampled) {
+  GatewayStats stats(kRoutes, {"redis"});
+  EXPECT_EQ(valueOf(scrapeOf(stats), "oncegate_cache_cluster_moved_total"), -1);
+  const auto scrape = scrapeOf(stats, fullyPopulated());
+  EXPECT_EQ(valueOf(scrape, "oncegate_cache_cluster_moved_total"), 5);
+  EXPECT_EQ(valueOf(scrape, "oncegate_cache_cluster_ask_total"), 2);
+  EXPECT_EQ(valueOf(scrape, "oncegate_cache_cluster_map_refreshes_total"), 7);
 }
 
 }  // namespace
