@@ -237,7 +237,7 @@ TEST(ConfigurationTest, ReadsADatasetWithItsSourcesDialect) {
   dir.write("s.yaml",
             "sources:\n  - { id: hr, department: hr, odbc: \"Driver=MariaDB Unicode;Server=db\" }\n");
   const auto config = loadConfiguration(dir.path());
-  const auto* dataset = config.catalog.dataset("d");
+  const auto* dataset = config.mappings.dataset("d");
   ASSERT_NE(dataset, nullptr);
   EXPECT_EQ(dataset->sql(), "SELECT `name:cn` FROM t # :old\nWHERE k = ? AND n <> 'it\\'s :x'\n");
   EXPECT_EQ(dataset->params().size(), 1u);
