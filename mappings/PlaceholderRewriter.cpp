@@ -56,7 +56,11 @@ PlaceholderRewriter::Result PlaceholderRewriter::rewrite(std::string_view query)
     if (c == '\'' || c == '"' || (mysql && c == '`')) {
       // MariaDB's "..." is a string like '...'; standard SQL's is an identifier, as is `...`.
       const bool isString = c == '\'' || (mysql && c == '"');
-      const auto end = endOfQuoted(query, i, mysql && isString);
+      // PostgreSQL's E'...' takes backslash escapes too; in date'...' the e ends a type name.
+      const bool escapeString = c == '\'' && i > 0 &&
+                                (query[i - 1] == 'E' || query[i - 1] == 'e') &&
+                                (i < 2 || !isIdentifierChar(query[i - 2]));
+      const auto end = endOfQuoted(query, i, (mysql && isString) || escapeString);
       if (end == std::string_view::npos) {
         return fail(isString ? "query has an unterminated string literal"
                              : "query has an unterminated quoted identifier");

@@ -71,9 +71,8 @@ std::optional<std::string> driverOfDataSource(SQLHENV environment, std::string_v
   SQLSMALLINT driverLength = 0;
   SQLUSMALLINT direction = SQL_FETCH_FIRST;
   while (succeeded(SQLDataSources(environment, direction, name.data(),
-                                  static_cast<SQLSMALLINT>(name.size()), &nameLength,
-                                  driver.data(), static_cast<SQLSMALLINT>(driver.size()),
-                                  &driverLength))) {
+                                  static_cast<SQLSMALLINT>(name.size()), &nameLength, driver.data(),
+                                  static_cast<SQLSMALLINT>(driver.size()), &driverLength))) {
     direction = SQL_FETCH_NEXT;
     if (equalsIgnoringAsciiCase(reinterpret_cast<const char*>(name.data()), dsn)) {
       return std::string(reinterpret_cast<const char*>(driver.data()));
@@ -99,9 +98,8 @@ std::string attributesOfDriver(SQLHENV environment, std::string_view name) {
       continue;
     }
     // Pairs separated by NUL bytes, the list ending in two.
-    const auto length = std::min<std::size_t>(static_cast<std::size_t>(std::max<SQLSMALLINT>(
-                                                  attributesLength, 0)),
-                                              attributes.size());
+    const auto length = std::min<std::size_t>(
+        static_cast<std::size_t>(std::max<SQLSMALLINT>(attributesLength, 0)), attributes.size());
     std::string text(reinterpret_cast<const char*>(attributes.data()), length);
     std::replace(text.begin(), text.end(), '\0', ' ');
     return text;

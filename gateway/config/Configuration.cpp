@@ -150,10 +150,9 @@ Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocume
       mappings.addSubject(body);
     } else if (kind == "datasets") {
       // An unknown source is MappingCatalog's to report; until then standard rules read it.
-      const auto dialect = body.find("source") ? dialects.find(body.at("source").asString())
-                                               : dialects.end();
-      mappings.addDataset(body, dialect == dialects.end() ? SqlDialect::Standard
-                                                          : dialect->second);
+      const auto dialect =
+          body.find("source") ? dialects.find(body.at("source").asString()) : dialects.end();
+      mappings.addDataset(body, dialect == dialects.end() ? SqlDialect::Standard : dialect->second);
     } else if (kind == "fields") {
       mappings.addField(body);
     } else if (kind == "forms") {

@@ -1,5 +1,3 @@
-#include "connectors/odbc/OdbcDialect.h"
-
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -8,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "connectors/odbc/OdbcDialect.h"
 
 namespace oncegate::odbc {
 namespace {
@@ -49,9 +49,8 @@ TEST(OdbcDialectTest, FollowsADataSourceToItsDriverAndItsLibrary) {
         std::ofstream(directory / "odbcinst.ini")
             << "[Dept Connector]\nDriver=/usr/lib/x86_64-linux-gnu/odbc/libmaodbc.so\n\n"
                "[SQLite3]\nDriver=libsqlite3odbc.so\n";
-        std::ofstream(directory / "odbc.ini")
-            << "[hr_db]\nDriver=Dept Connector\nServer=db\n\n"
-               "[tax_db]\nDriver=SQLite3\nDatabase=/tmp/tax.db\n";
+        std::ofstream(directory / "odbc.ini") << "[hr_db]\nDriver=Dept Connector\nServer=db\n\n"
+                                                 "[tax_db]\nDriver=SQLite3\nDatabase=/tmp/tax.db\n";
         ::setenv("ODBCSYSINI", directory.c_str(), 1);
         int wrong = 0;
         const auto expect = [&wrong](const char* connection, SqlDialect dialect) {

@@ -117,10 +117,11 @@ INSERT INTO `it mariadb person` VALUES ('110101198503070011', '张三丰', 39, 9
     query: SELECT `name:cn` FROM `it mariadb person` WHERE id_card = :id_card
     params: { id_card: subject.id_card }
 )";
-    fields += "  - { id: person.who, dataset: mdb.lexical, column: \"who:am:i\" }\n"
-              "  - { id: person.quoted, dataset: mdb.lexical, column: quoted }\n"
-              "  - { id: person.double_quoted, dataset: mdb.lexical, column: double_quoted }\n"
-              "  - { id: person.down, dataset: mdb.down, column: \"name:cn\" }\n";
+    fields +=
+        "  - { id: person.who, dataset: mdb.lexical, column: \"who:am:i\" }\n"
+        "  - { id: person.quoted, dataset: mdb.lexical, column: quoted }\n"
+        "  - { id: person.double_quoted, dataset: mdb.lexical, column: double_quoted }\n"
+        "  - { id: person.down, dataset: mdb.down, column: \"name:cn\" }\n";
     return "sources:\n"
            "  - { id: mdb, department: 民政局, odbc: \"" +
            mariadbOdbc() +
@@ -160,11 +161,11 @@ INSERT INTO `it mariadb person` VALUES ('110101198503070011', '张三丰', 39, 9
   TestJson resolve(const std::string& idCard, const std::vector<std::string>& fieldIds) {
     std::string fieldList;
     for (const auto& id : fieldIds) fieldList += (fieldList.empty() ? "\"" : ",\"") + id + "\"";
-    const auto response = client_->post(
-        "/v1/resolve",
-        R"({"purpose":"marriage","subject":{"type":"person","id_card":")" + idCard +
-            R"("},"fields":[)" + fieldList + "]}",
-        kClientKey);
+    const auto response =
+        client_->post("/v1/resolve",
+                      R"({"purpose":"marriage","subject":{"type":"person","id_card":")" + idCard +
+                          R"("},"fields":[)" + fieldList + "]}",
+                      kClientKey);
     EXPECT_EQ(response.status, 200) << response.body;
     return TestJson(response.body);
   }

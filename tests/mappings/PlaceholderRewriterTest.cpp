@@ -1,10 +1,10 @@
-#include "mappings/PlaceholderRewriter.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "mappings/PlaceholderRewriter.h"
 
 namespace oncegate {
 namespace {
@@ -34,8 +34,9 @@ TEST(PlaceholderRewriterTest, StandardLeavesLiteralsIdentifiersCastsAndCommentsA
   const auto out = standard(
       "SELECT 'it''s :not', \"odd:name\", created::date /* :c */ FROM t WHERE k = :key -- :tail");
   EXPECT_EQ(out.problem, "");
-  EXPECT_EQ(out.sql,
-            "SELECT 'it''s :not', \"odd:name\", created::date /* :c */ FROM t WHERE k = ? -- :tail");
+  EXPECT_EQ(
+      out.sql,
+      "SELECT 'it''s :not', \"odd:name\", created::date /* :c */ FROM t WHERE k = ? -- :tail");
   EXPECT_THAT(out.names, ElementsAre("key"));
 }
 
@@ -109,6 +110,16 @@ TEST(PlaceholderRewriterTest, StandardBackslashIsNoEscape) {
   // The same query in MariaDB never closes its string.
   EXPECT_EQ(mysql(R"(SELECT 'c:\' FROM t WHERE k = :key)").problem,
             "query has an unterminated string literal");
+}
+
+TEST(PlaceholderRewriterTest, StandardEscapeStringTakesBackslashEscapes) {
+  // PostgreSQL's E'...': 'it\'s :x' is one string there as in MariaDB.
+  const auto out = standard(R"(SELECT E'it\'s :x', e'\\' FROM t WHERE k = :key)");
+  EXPECT_EQ(out.problem, "");
+  EXPECT_EQ(out.sql, R"(SELECT E'it\'s :x', e'\\' FROM t WHERE k = ?)");
+  EXPECT_THAT(out.names, ElementsAre("key"));
+  // The e of a type name before a literal is no escape prefix.
+  EXPECT_THAT(standard(R"(SELECT date'c:\' FROM t WHERE k = :key)").names, ElementsAre("key"));
 }
 
 TEST(PlaceholderRewriterTest, ReportsWhatCannotBeBound) {

@@ -234,8 +234,9 @@ TEST(ConfigurationTest, ReadsADatasetWithItsSourcesDialect) {
   ConfigDirectory dir;
   dir.write("gateway.yaml", std::string(kGatewayHead) + "include: [m.yaml, s.yaml]\n");
   dir.write("m.yaml", datasets);
-  dir.write("s.yaml",
-            "sources:\n  - { id: hr, department: hr, odbc: \"Driver=MariaDB Unicode;Server=db\" }\n");
+  dir.write(
+      "s.yaml",
+      "sources:\n  - { id: hr, department: hr, odbc: \"Driver=MariaDB Unicode;Server=db\" }\n");
   const auto config = loadConfiguration(dir.path());
   const auto* dataset = config.mappings.dataset("d");
   ASSERT_NE(dataset, nullptr);
