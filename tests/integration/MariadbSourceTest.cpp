@@ -2,7 +2,7 @@
 // Unicode") and the real gateway: a dataset per column type, answered typed as the fields say; a
 // query written in MariaDB's own lexical rules (backtick identifiers, # comments, backslash
 // escapes in strings), whose `:name`s inside those are left alone; a subject without a row
-// (not_found) and a MariaDB that cannot be reached (unavailable).
+// (not_found) and a MariaDB that cannot be reached or refuses the login (unavailable).
 
 #include <gtest/gtest.h>
 
@@ -85,7 +85,8 @@ INSERT INTO `it mariadb person` VALUES ('110101198503070011', '张三丰', 39, 9
 )");
   }
 
-  static std::string configuration(const std::string& unreachableOdbc) {
+  static std::string configuration(const std::string& unreachableOdbc,
+                                   const std::string& refusedOdbc) {
     std::string datasets;
     std::string fields;
     for (const auto& typed : typedColumns()) {
@@ -116,18 +117,27 @@ INSERT INTO `it mariadb person` VALUES ('110101198503070011', '张三丰', 39, 9
     subject: person
     query: SELECT `name:cn` FROM `it mariadb person` WHERE id_card = :id_card
     params: { id_card: subject.id_card }
+  - id: mdb.refused
+    source: mdb_refused
+    subject: person
+    query: SELECT `name:cn` FROM `it mariadb person` WHERE id_card = :id_card
+    params: { id_card: subject.id_card }
 )";
     fields +=
         "  - { id: person.who, dataset: mdb.lexical, column: \"who:am:i\" }\n"
         "  - { id: person.quoted, dataset: mdb.lexical, column: quoted }\n"
         "  - { id: person.double_quoted, dataset: mdb.lexical, column: double_quoted }\n"
-        "  - { id: person.down, dataset: mdb.down, column: \"name:cn\" }\n";
+        "  - { id: person.down, dataset: mdb.down, column: \"name:cn\" }\n"
+        "  - { id: person.refused, dataset: mdb.refused, column: \"name:cn\" }\n";
     return "sources:\n"
            "  - { id: mdb, department: 民政局, odbc: \"" +
            mariadbOdbc() +
            "\", pool: 2 }\n"
            "  - { id: mdb_down, department: 民政局, odbc: \"" +
            unreachableOdbc +
+           "\", pool: 1, timeout: 2s }\n"
+           "  - { id: mdb_refused, department: 民政局, odbc: \"" +
+           refusedOdbc +
            "\", pool: 1, timeout: 2s }\n"
            "subjects:\n"
            "  - { id: person, key: id_card, pattern: \"^[0-9]{17}[0-9X]$\" }\n"
@@ -141,19 +151,27 @@ INSERT INTO `it mariadb person` VALUES ('110101198503070011', '张三丰', 39, 9
            "  - { id: grant, clients: [civil-app], purposes: [marriage], allow: [\"person.*\"] }\n";
   }
 
+  // MariaDB's own connection string with `from` replaced by `to`.
+  static std::string odbcWith(const std::string& from, const std::string& to) {
+    std::string connection = mariadbOdbc();
+    const auto at = connection.find(from);
+    EXPECT_NE(at, std::string::npos) << connection;
+    if (at != std::string::npos) connection.replace(at, from.size(), to);
+    return connection;
+  }
+
   void SetUp() override {
-    // MariaDB's own connection string, but a port nothing listens on.
-    std::string unreachable = mariadbOdbc();
-    const auto port = "Port=" + mariadbPort();
-    const auto at = unreachable.find(port);
-    ASSERT_NE(at, std::string::npos) << unreachable;
-    unreachable.replace(at, port.size(), "Port=" + std::to_string(unusedLoopbackPort()));
+    // A port nothing listens on; a server that refuses the login (the throwaway server checks no
+    // passwords, so an unknown database is what it refuses).
+    const auto unreachable =
+        odbcWith("Port=" + mariadbPort(), "Port=" + std::to_string(unusedLoopbackPort()));
+    const auto refused = odbcWith("Database=oncegate_test", "Database=oncegate_no_such_db");
 
     ConfigFiles files;
     files["gateway.yaml"] =
         "listen: 127.0.0.1:1\nthreads: 2\naudit: { path: audit/trail.jsonl }\nhash_key: " +
         randomHex(40) + "\ninclude: [all.yaml]\n";
-    files["all.yaml"] = configuration(unreachable);
+    files["all.yaml"] = configuration(unreachable, refused);
     gateway_ = std::make_unique<GatewayProcess>(files);
     client_ = std::make_unique<HttpClient>(gateway_->port());
   }
@@ -203,9 +221,10 @@ TEST_F(MariadbSourceTest, ASubjectWithoutARowIsNotFound) {
   EXPECT_EQ(answer.at("/fields/person.who/status"), "not_found");
 }
 
-TEST_F(MariadbSourceTest, AnUnreachableMariadbIsUnavailableAndSparesTheOthers) {
-  const auto answer = resolve(kPerson, {"person.down", "person.age"});
+TEST_F(MariadbSourceTest, AnUnreachableOrRefusingMariadbIsUnavailableAndSparesTheOthers) {
+  const auto answer = resolve(kPerson, {"person.down", "person.refused", "person.age"});
   EXPECT_EQ(answer.at("/fields/person.down/status"), "unavailable");
+  EXPECT_EQ(answer.at("/fields/person.refused/status"), "unavailable");
   EXPECT_EQ(answer.at("/fields/person.age/status"), "ok");
   EXPECT_EQ(rawValue(answer, "person.age"), "39");
   EXPECT_EQ(gateway_->stop(), 0);
