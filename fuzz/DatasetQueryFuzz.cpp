@@ -2,7 +2,7 @@
 // target declares, one by one, the params the dataset asks for, until it is accepted or refused
 // for another reason. An accepted dataset must bind exactly what its SQL holds: every `?` the
 // rewriter wrote has one param, the rest of the text is copied unchanged, and each param is a
-// `:name` of the query as written.
+// `:name` of the query as written. Every input is read in each SQL dialect (standard, MariaDB).
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 
 #include "common/ConfigNode.h"
 #include "common/Error.h"
+#include "common/SqlDialect.h"
 #include "fuzz/FuzzProperty.h"
 #include "mappings/Dataset.h"
 
@@ -32,7 +33,7 @@ std::string missingParam(const std::string& message) {
   return message.substr(nameBegin, message.size() - kAfter.size() - nameBegin);
 }
 
-void check(const std::string& query) {
+void check(const std::string& query, SqlDialect dialect) {
   YAML::Node item;
   item["id"] = "fuzz.dataset";
   item["source"] = "fuzz";
@@ -43,7 +44,7 @@ void check(const std::string& query) {
   // Each round declares one more param; a query has at most one placeholder per two bytes.
   for (std::size_t round = 0; round <= query.size() / 2 + 1; ++round) {
     try {
-      const auto dataset = Dataset::parse(ConfigNode(item, origin));
+      const auto dataset = Dataset::parse(ConfigNode(item, origin), dialect);
       const auto& sql = dataset.sql();
       const auto marks = static_cast<std::size_t>(std::count(sql.begin(), sql.end(), '?'));
       const auto written = static_cast<std::size_t>(std::count(query.begin(), query.end(), '?'));
@@ -79,6 +80,8 @@ void check(const std::string& query) {
 }  // namespace oncegate
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  oncegate::check(std::string(reinterpret_cast<const char*>(data), size));
+  const std::string query(reinterpret_cast<const char*>(data), size);
+  oncegate::check(query, oncegate::SqlDialect::Standard);
+  oncegate::check(query, oncegate::SqlDialect::MySql);
   return 0;
 }

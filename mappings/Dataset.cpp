@@ -5,76 +5,11 @@
 #include <utility>
 
 #include "common/Digest.h"
+#include "mappings/PlaceholderRewriter.h"
 
 namespace oncegate {
 
 namespace {
-
-bool isIdentifierStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-bool isIdentifierChar(char c) { return isIdentifierStart(c) || (c >= '0' && c <= '9'); }
-
-struct RewrittenQuery {
-  std::string sql;
-  std::vector<std::string> names;  // one per `?`, in order
-};
-
-// Copies a quoted run starting at query[i] (a string literal or a quoted identifier) into `out`.
-// A doubled quote inside is an escaped quote and simply closes and reopens the run. Returns the
-// index after the closing quote, or npos when the run is not closed.
-std::size_t copyQuoted(std::string_view query, std::size_t i, std::string& out) {
-  const char quote = query[i];
-  const auto close = query.find(quote, i + 1);
-  if (close == std::string_view::npos) return close;
-  out.append(query.substr(i, close + 1 - i));
-  return close + 1;
-}
-
-// Rewrites `:name` placeholders to `?`, leaving string literals, quoted identifiers, comments
-// and PostgreSQL `::type` casts untouched. Fails through `node` on what cannot be bound safely.
-RewrittenQuery rewritePlaceholders(std::string_view query, const ConfigNode& node) {
-  RewrittenQuery out;
-  out.sql.reserve(query.size());
-  std::size_t i = 0;
-  while (i < query.size()) {
-    const char c = query[i];
-    const char next = i + 1 < query.size() ? query[i + 1] : '\0';
-    if (c == '\'' || c == '"') {
-      i = copyQuoted(query, i, out.sql);
-      if (i == std::string_view::npos) {
-        node.fail(c == '\'' ? "query has an unterminated string literal"
-                            : "query has an unterminated quoted identifier");
-      }
-    } else if (c == '-' && next == '-') {
-      const auto end = std::min(query.find('\n', i), query.size());
-      out.sql.append(query.substr(i, end - i));
-      i = end;
-    } else if (c == '/' && next == '*') {
-      const auto close = query.find("*/", i + 2);
-      if (close == std::string_view::npos) node.fail("query has an unterminated /* comment");
-      out.sql.append(query.substr(i, close + 2 - i));
-      i = close + 2;
-    } else if (c == ':' && next == ':') {
-      out.sql.append("::");
-      i += 2;
-    } else if (c == ':' && isIdentifierStart(next)) {
-      std::size_t end = i + 1;
-      while (end < query.size() && isIdentifierChar(query[end])) ++end;
-      out.names.emplace_back(query.substr(i + 1, end - i - 1));
-      out.sql.push_back('?');
-      i = end;
-    } else if (c == '?') {
-      // A bare `?` would shift every later parameter: names are the only way to bind.
-      node.fail("query uses '?': write named placeholders such as :id_card");
-    } else {
-      out.sql.push_back(c);
-      ++i;
-    }
-  }
-  return out;
-}
 
 DatasetParam parseParam(const std::string& name, const ConfigNode& value) {
   static constexpr std::string_view kSubjectPrefix = "subject.";
@@ -97,7 +32,7 @@ DatasetParam parseParam(const std::string& name, const ConfigNode& value) {
 
 }  // namespace
 
-Dataset Dataset::parse(const ConfigNode& item) {
+Dataset Dataset::parse(const ConfigNode& item, SqlDialect dialect) {
   item.allowOnlyKeys(
       {"id", "source", "subject", "query", "params", "ttl", "not_found_ttl", "description"});
   Dataset dataset;
@@ -109,7 +44,8 @@ Dataset Dataset::parse(const ConfigNode& item) {
 
   const auto queryNode = item.at("query");
   dataset.query_ = queryNode.asString();
-  auto rewritten = rewritePlaceholders(dataset.query_, queryNode);
+  auto rewritten = PlaceholderRewriter(dialect).rewrite(dataset.query_);
+  if (!rewritten.problem.empty()) queryNode.fail(rewritten.problem);
   dataset.sql_ = std::move(rewritten.sql);
   if (rewritten.names.empty()) {
     queryNode.fail("query has no :name placeholder: a dataset must be keyed by its params");

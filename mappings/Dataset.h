@@ -5,12 +5,14 @@
 #include <vector>
 
 #include "common/ConfigNode.h"
+#include "common/SqlDialect.h"
 #include "mappings/DatasetParam.h"
 
 namespace oncegate {
 
 // One parameterised query on one source that yields at most one row per key. Its `:name`
-// placeholders are rewritten to positional `?` at load, so executing it needs no parsing.
+// placeholders are rewritten to positional `?` at load (with the lexical rules of its source's
+// SQL dialect), so executing it needs no parsing.
 class Dataset {
  public:
   static constexpr std::chrono::milliseconds kDefaultTtl = std::chrono::minutes(10);
@@ -19,7 +21,8 @@ class Dataset {
 
   // One item of a `datasets:` list: { id, source, subject, query, params, ttl, not_found_ttl,
   // description }. References to sources, subjects and fields are checked by MappingCatalog.
-  static Dataset parse(const ConfigNode& item);
+  // `dialect` is the SQL dialect of the source it names (odbcDialect).
+  static Dataset parse(const ConfigNode& item, SqlDialect dialect = SqlDialect::Standard);
 
   const std::string& id() const { return id_; }
   const std::string& source() const { return source_; }

@@ -22,8 +22,8 @@ void MappingDocuments::addSubject(const ConfigNode& item) {
   subjects_.push_back(SubjectType::parse(item));
 }
 
-void MappingDocuments::addDataset(const ConfigNode& item) {
-  datasets_.push_back(Dataset::parse(item));
+void MappingDocuments::addDataset(const ConfigNode& item, SqlDialect dialect) {
+  datasets_.push_back(Dataset::parse(item, dialect));
 }
 
 void MappingDocuments::addField(const ConfigNode& item) { fields_.push_back(Field::parse(item)); }

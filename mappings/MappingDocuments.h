@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "common/ConfigNode.h"
+#include "common/SqlDialect.h"
 #include "mappings/Dataset.h"
 #include "mappings/Field.h"
 #include "mappings/Form.h"
@@ -21,7 +22,8 @@ class MappingDocuments {
   void addForms(const ConfigNode& list);
   // One item at a time (a configuration document, an admin body).
   void addSubject(const ConfigNode& item);
-  void addDataset(const ConfigNode& item);
+  // `dialect`: the SQL dialect of the dataset's source (see Dataset::parse).
+  void addDataset(const ConfigNode& item, SqlDialect dialect = SqlDialect::Standard);
   void addField(const ConfigNode& item);
   void addForm(const ConfigNode& item);
 

@@ -8,6 +8,8 @@ packages=(
   unixodbc unixodbc-dev odbc-postgresql libsqliteodbc libssl-dev libsodium-dev openssl
   libgtest-dev libgmock-dev libgoogle-perftools-dev
   redis-server redis-tools postgresql postgresql-contrib sqlite3 curl python3 python3-cryptography
+  mariadb-server
+  odbc-mariadb
   prometheus libjson-validator-perl iproute2
   # tests/integration/SeveralInstancesTest puts nginx in front of three gateways.
   nginx-light

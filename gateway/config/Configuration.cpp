@@ -10,6 +10,8 @@
 #include "common/ConfigNode.h"
 #include "common/Error.h"
 #include "common/SecretReferences.h"
+#include "common/SqlDialect.h"
+#include "connectors/odbc/OdbcDialect.h"
 #include "mappings/MappingDocuments.h"
 #include "policies/Client.h"
 #include "policies/Policy.h"
@@ -124,21 +126,33 @@ Configuration buildConfiguration(GatewayConfig gateway, std::vector<ConfigDocume
   std::vector<Client> clients;
   std::vector<Policy> policies;
   std::map<std::string, std::string> sourceLocations;
+  // Sources first, wherever they are written: a dataset's query is read with the lexical rules
+  // of its source's SQL dialect.
+  std::map<std::string, SqlDialect> dialects;
+  for (const auto& document : documents) {
+    if (document.kind != "sources") continue;
+    const auto& body = document.body;
+    auto source = parseSource(body, secretReferencesFor(gateway, document));
+    const auto [first, inserted] = sourceLocations.emplace(source.id, source.location);
+    if (!inserted) {
+      body.at("id").fail("duplicate source id '" + source.id + "' (first declared at " +
+                         first->second + ")");
+    }
+    dialects[source.id] = odbc::odbcDialect(source.odbc);
+    sources.push_back(std::move(source));
+  }
   for (const auto& document : documents) {
     const auto& kind = document.kind;
     const auto& body = document.body;
     if (kind == "sources") {
-      auto source = parseSource(body, secretReferencesFor(gateway, document));
-      const auto [first, inserted] = sourceLocations.emplace(source.id, source.location);
-      if (!inserted) {
-        body.at("id").fail("duplicate source id '" + source.id + "' (first declared at " +
-                           first->second + ")");
-      }
-      sources.push_back(std::move(source));
+      continue;
     } else if (kind == "subjects") {
       mappings.addSubject(body);
     } else if (kind == "datasets") {
-      mappings.addDataset(body);
+      // An unknown source is MappingCatalog's to report; until then standard rules read it.
+      const auto dialect =
+          body.find("source") ? dialects.find(body.at("source").asString()) : dialects.end();
+      mappings.addDataset(body, dialect == dialects.end() ? SqlDialect::Standard : dialect->second);
     } else if (kind == "fields") {
       mappings.addField(body);
     } else if (kind == "forms") {

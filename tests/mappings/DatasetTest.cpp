@@ -69,6 +69,21 @@ TEST(DatasetTest, LeavesLiteralsIdentifiersCastsAndCommentsAlone) {
   EXPECT_EQ(dataset.params()[1].name, "key");
 }
 
+TEST(DatasetTest, ReadsTheQueryInItsSourcesDialect) {
+  const std::string text = R"(- id: d
+  source: s
+  subject: person
+  query: "SELECT `a:b` FROM t WHERE k = :key"
+  params: { key: subject.id_card }
+)";
+  const auto mysql =
+      Dataset::parse(ConfigNode::parse(text, "test.yaml").items().front(), SqlDialect::MySql);
+  EXPECT_EQ(mysql.sql(), "SELECT `a:b` FROM t WHERE k = ?");
+  ASSERT_EQ(mysql.params().size(), 1u);
+  // In standard SQL a backtick is plain text: `:b` is a placeholder without a param.
+  EXPECT_THAT(errorOf(text), HasSubstr("placeholder :b has no entry in params"));
+}
+
 TEST(DatasetTest, KeepsParamsInPlaceholderOrder) {
   const auto dataset =
       parseFirst(datasetWith("SELECT a FROM t WHERE y = :year AND k = :id_card",

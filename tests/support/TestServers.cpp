@@ -26,6 +26,10 @@ std::string redisAddress() { return requireEnv("ONCEGATE_TEST_REDIS"); }
 
 std::string postgresOdbc() { return requireEnv("ONCEGATE_TEST_PG_ODBC"); }
 
+std::string mariadbOdbc() { return requireEnv("ONCEGATE_TEST_MARIADB_ODBC"); }
+
+std::string mariadbPort() { return requireEnv("ONCEGATE_TEST_MARIADB_PORT"); }
+
 void runPostgresSql(const std::string& sql) {
   const std::string bin = requireEnv("ONCEGATE_TEST_PG_BIN");
   const std::string port = requireEnv("ONCEGATE_TEST_PG_PORT");
@@ -42,6 +46,25 @@ void runPostgresSql(const std::string& sql) {
   const int status = std::system(command.c_str());
   std::remove(path);
   ASSERT_EQ(status, 0) << "psql failed on:\n" << sql;
+}
+
+void runMariadbSql(const std::string& sql) {
+  const std::string port = mariadbPort();
+  char path[] = "/tmp/oncegate-sql-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  {
+    std::ofstream out(path);
+    out << sql;
+  }
+  // utf8mb4 on the client side too: the scripts hold Chinese text.
+  const std::string command = "mariadb --protocol=tcp -h 127.0.0.1 -P " + port +
+                              " -u root --default-character-set=utf8mb4 oncegate_test < " + path +
+                              " >/dev/null";
+  const int status = std::system(command.c_str());
+  std::remove(path);
+  ASSERT_EQ(status, 0) << "mariadb failed on:\n" << sql;
 }
 
 }  // namespace oncegate::testing

@@ -219,6 +219,38 @@ TEST(ConfigurationTest, RejectsADatasetOnAnUnknownSource) {
   EXPECT_THAT(message, HasSubstr("unknown source 'tax'"));
 }
 
+// A dataset is read with its source's SQL dialect, known from the driver its connection string
+// names, wherever the source is declared (here in a file included after the dataset's).
+TEST(ConfigurationTest, ReadsADatasetWithItsSourcesDialect) {
+  const std::string datasets = std::string(kSubjects) + R"(datasets:
+  - id: d
+    source: hr
+    subject: person
+    query: |
+      SELECT `name:cn` FROM t # :old
+      WHERE k = :id_card AND n <> 'it\'s :x'
+    params: { id_card: subject.id_card }
+)";
+  ConfigDirectory dir;
+  dir.write("gateway.yaml", std::string(kGatewayHead) + "include: [m.yaml, s.yaml]\n");
+  dir.write("m.yaml", datasets);
+  dir.write(
+      "s.yaml",
+      "sources:\n  - { id: hr, department: hr, odbc: \"Driver=MariaDB Unicode;Server=db\" }\n");
+  const auto config = loadConfiguration(dir.path());
+  const auto* dataset = config.mappings.dataset("d");
+  ASSERT_NE(dataset, nullptr);
+  EXPECT_EQ(dataset->sql(), "SELECT `name:cn` FROM t # :old\nWHERE k = ? AND n <> 'it\\'s :x'\n");
+  EXPECT_EQ(dataset->params().size(), 1u);
+
+  // The same query on a SQLite source is standard SQL: its string ends at \' and another opens.
+  ConfigDirectory sqlite;
+  sqlite.write("gateway.yaml", std::string(kGatewayHead) + "include: [m.yaml, s.yaml]\n");
+  sqlite.write("m.yaml", datasets);
+  sqlite.write("s.yaml", "sources:\n" + source("hr", "/data/hr.db"));
+  EXPECT_THAT(rejection(sqlite), HasSubstr("unterminated string literal"));
+}
+
 TEST(ConfigurationTest, RejectsAChainedDatasetCycle) {
   ConfigDirectory dir;
   dir.write("gateway.yaml", std::string(kGatewayHead) + "include: [s.yaml, m/*.yaml]\n");

@@ -1,0 +1,1 @@
+SELECT 'it\'s :x', "say \":y\"", 'c:\\' FROM t WHERE k = :key

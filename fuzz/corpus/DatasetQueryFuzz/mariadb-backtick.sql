@@ -1,0 +1,1 @@
+SELECT `odd:name`, `a``:b` FROM `t:1` WHERE k = :key

@@ -1,0 +1,1 @@
+SELECT 5--:n FROM t WHERE k = :key -- :old

@@ -1,0 +1,2 @@
+SELECT a # the :old key
+FROM t WHERE k = :key #:tail
