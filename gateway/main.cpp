@@ -117,8 +117,11 @@ Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loo
     oncegate::RedisBlockingClient::checkLogin(endpoint, kRedisLoginCheckTimeout);
   } catch (const oncegate::Error& e) {
     if (e.code() == oncegate::ErrorCode::InvalidConfig) throw;
-    spdlog::warn("redis cache {}:{} not reachable at startup ({}); serving misses until it is",
-                 endpoint.host, endpoint.port, e.detail());
+    spdlog::warn("redis cache {} not reachable at startup ({}); serving misses until it is",
+                 endpoint.topology == oncegate::RedisEndpoint::Topology::Sentinel
+                     ? "(Sentinel master " + endpoint.masterName + ")"
+                     : endpoint.host + ":" + std::to_string(endpoint.port),
+                 e.detail());
   }
   auto cipher = std::make_shared<const oncegate::CacheValueCipher>(config.cacheEncryptionKeys);
   auto redis = std::make_unique<oncegate::RedisCache>(endpoint, loops.all(), kRedisTimeout, cipher);
@@ -165,6 +168,10 @@ void gatherComponents(const oncegate::FileAuditLog& audit, const oncegate::Audit
   };
   if (cache.tiered != nullptr) tierSample(oncegate::CacheTier::Local, cache.tiered->localStats());
   if (cache.redis != nullptr) tierSample(oncegate::CacheTier::Redis, cache.redis->stats());
+  if (cache.redis != nullptr && cache.redis->sentinel() != nullptr) {
+    samples.redisSentinel = {cache.redis->sentinel()->switches(),
+                             cache.redis->sentinel()->masterKnown()};
+  }
   if (cache.memory != nullptr) tierSample(oncegate::CacheTier::Memory, cache.memory->stats());
   samples.logLinesDropped = logs.droppedLines();
 }

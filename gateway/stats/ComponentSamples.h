@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "gateway/stats/AuditSample.h"
 #include "gateway/stats/CacheTierSample.h"
 #include "gateway/stats/ListenerSample.h"
+#include "gateway/stats/RedisSentinelSample.h"
 #include "gateway/stats/SourceSample.h"
 
 namespace oncegate {
@@ -16,6 +18,7 @@ struct ComponentSamples {
   std::uint64_t configVersion = 0;
   std::vector<SourceSample> sources;
   std::vector<CacheTierSample> cacheTiers;
+  std::optional<RedisSentinelSample> redisSentinel;  // with redis: { sentinel: ... } only
   AuditSample audit;
   ListenerSample listener;
   std::uint64_t logLinesDropped = 0;

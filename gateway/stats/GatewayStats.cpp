@@ -151,6 +151,10 @@ void GatewayStats::writeCache(const ComponentSamples& components,
   for (const auto& tier : components.cacheTiers) writer.counter({tier.tier}, tier.timeouts);
   writer.begin(metric::kCacheUndecryptable);
   for (const auto& tier : components.cacheTiers) writer.counter({tier.tier}, tier.undecryptable);
+  writer.begin(metric::kRedisMasterSwitches);
+  if (components.redisSentinel) writer.counter({}, components.redisSentinel->masterSwitches);
+  writer.begin(metric::kRedisMasterKnown);
+  if (components.redisSentinel) writer.gauge({}, components.redisSentinel->masterKnown ? 1.0 : 0.0);
 }
 
 void GatewayStats::writeScrape(const ComponentSamples& components, std::string& out) const {

@@ -67,6 +67,16 @@ inline constexpr MetricFamily kCacheUndecryptable{
     "Cached values that did not decrypt (unknown key id, altered, truncated): answered as misses.",
     "", {"tier"}};
 
+// Redis Sentinel (pulled at scrape time: RedisSentinelSample; no sample without Sentinel).
+inline constexpr MetricFamily kRedisMasterSwitches{
+    "oncegate_redis_master_switches_total", Counter,
+    "Times the Redis master named by the sentinels changed since start (failovers followed).", "",
+    {}};
+inline constexpr MetricFamily kRedisMasterKnown{
+    "oncegate_redis_master_known", Gauge,
+    "1 once a sentinel has told where the Redis master is, else 0 (Redis cache serves misses).",
+    "", {}};
+
 // Source databases (pulled at scrape time: SourceSample).
 inline constexpr MetricFamily kSourceQueries{
     "oncegate_source_queries_total", Counter,
@@ -147,6 +157,7 @@ inline constexpr std::array kAllFamilies = {
     &kRequests, &kRequestDuration, &kRateLimited, &kFieldOutcomes, &kInflightJoins,
     &kConnectionsOpen, &kRequestsInFlight, &kConnectionsRefused, &kRequestsShed, &kAcceptErrors,
     &kCacheHits, &kCacheMisses, &kCacheErrors, &kCacheTimeouts, &kCacheUndecryptable,
+    &kRedisMasterSwitches, &kRedisMasterKnown,
     &kSourceQueries, &kSourceFailures, &kSourceTimeouts, &kSourceShortCircuited, &kSourceConnects,
     &kSourceQueryDuration, &kSourceConnectionsInUse, &kSourceQueueDepth, &kSourceBreakerOpen,
     &kSourceDown, &kSourceAbandonedWorkers,
