@@ -2,15 +2,19 @@
 // a client asks without pause: a forced failover (SENTINEL FAILOVER), then a crash (SIGKILL) of
 // the master that took over. Every answer during both is a 200 (the cache falls back to misses,
 // the source answers), and the cache is used on the new master within seconds of each switch:
-// its keyspace hits rise, and /metrics counts the switches the gateway followed.
+// its keyspace hits rise, and /metrics counts the switches the gateway followed. Beside it, two
+// pub/sub channels on the same sentinels (what carries store changes and invalidations between
+// instances) still hear each other after both switches.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
@@ -18,6 +22,8 @@
 
 #include "GatewayMetrics.h"
 #include "GatewayProcess.h"
+#include "gateway/cache/RedisEndpoint.h"
+#include "gateway/cache/RedisPubSubChannel.h"
 #include "HttpClient.h"
 #include "RedisServerProcess.h"
 #include "TestCommands.h"
@@ -108,6 +114,26 @@ class ResolveLoad {
   std::thread thread_;
 };
 
+// What a channel heard, for waiting on a message.
+class HeardMessages {
+ public:
+  RedisPubSubChannel::Listener listener() {
+    return [this](std::optional<std::string_view> message) {
+      if (!message) return;
+      std::lock_guard lock(mutex_);
+      heard_.emplace_back(*message);
+    };
+  }
+  bool has(const std::string& message) {
+    std::lock_guard lock(mutex_);
+    return std::find(heard_.begin(), heard_.end(), message) != heard_.end();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> heard_;
+};
+
 class RedisSentinelTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -146,7 +172,12 @@ class RedisSentinelTest : public ::testing::Test {
         milliseconds(10'000)));
 
     std::string seeds;
-    for (const auto& sentinel : sentinels_) seeds += (seeds.empty() ? "" : ", ") + sentinel->address();
+    for (const auto& sentinel : sentinels_) {
+      seeds += (seeds.empty() ? "" : ", ") + sentinel->address();
+      endpoint_.seeds.push_back({"127.0.0.1", sentinel->port()});
+    }
+    endpoint_.topology = RedisEndpoint::Topology::Sentinel;
+    endpoint_.masterName = "m";
     ConfigFiles files;
     files["gateway.yaml"] =
         "listen: 127.0.0.1:1\nthreads: 2\n"
@@ -211,7 +242,20 @@ class RedisSentinelTest : public ::testing::Test {
     return waitFor([&] { return keyspaceHits(master) >= before + 20; }, milliseconds(5000));
   }
 
+  // Publishes `message` on `from` until `to` hears it (a message published while the channel
+  // reconnects is lost: the channel is only a hint), or `patience` runs out.
+  static bool heardThrough(RedisPubSubChannel& from, HeardMessages& to, const std::string& message,
+                           milliseconds patience) {
+    return waitFor(
+        [&] {
+          from.publish(message);
+          return waitFor([&] { return to.has(message); }, milliseconds(200));
+        },
+        patience);
+  }
+
   std::string database_;
+  RedisEndpoint endpoint_;
   std::unique_ptr<RedisServerProcess> first_;
   std::unique_ptr<RedisServerProcess> second_;
   std::vector<std::unique_ptr<RedisServerProcess>> sentinels_;
@@ -224,6 +268,13 @@ TEST_F(RedisSentinelTest, AnswersThroughAForcedFailoverAndAMasterCrashAndUsesThe
                       milliseconds(5000)));
   ResolveLoad load(gateway_->port());
   ASSERT_TRUE(cacheUsedOn(*first_)) << "the cache was never used on the first master";
+  const RedisPubSubChannel::Wording wording{"test messages", "none"};
+  RedisPubSubChannel speaker(endpoint_, "oncegate:test:sentinel", wording);
+  RedisPubSubChannel hearer(endpoint_, "oncegate:test:sentinel", wording);
+  HeardMessages heard;
+  speaker.start([](std::optional<std::string_view>) {});
+  hearer.start(heard.listener());
+  ASSERT_TRUE(heardThrough(speaker, heard, "before", milliseconds(5000)));
 
   // Forced: the first master is demoted to a replica, still answering (reads, ROLE slave).
   sentinels_[0]->cli({"SENTINEL", "FAILOVER", "m"});
@@ -248,6 +299,11 @@ TEST_F(RedisSentinelTest, AnswersThroughAForcedFailoverAndAMasterCrashAndUsesThe
   std::printf("master crash: cache used on the new master %lld ms after the SIGKILL\n",
               static_cast<long long>(
                   std::chrono::duration_cast<milliseconds>(Clock::now() - killed).count()));
+
+  EXPECT_TRUE(heardThrough(speaker, heard, "after both", milliseconds(5000)))
+      << "pub/sub did not follow the master";
+  hearer.stop();
+  speaker.stop();
 
   load.finish();
   EXPECT_GT(load.answered(), 50);
