@@ -4,7 +4,8 @@
 // the source answers), and the cache is used on the new master within seconds of each switch:
 // its keyspace hits rise, and /metrics counts the switches the gateway followed. Beside it, two
 // pub/sub channels on the same sentinels (what carries store changes and invalidations between
-// instances) still hear each other after both switches.
+// instances) still hear each other after both switches, and a blocking client (an admin's
+// invalidation) writes on the new master.
 
 #include <gtest/gtest.h>
 
@@ -22,6 +23,7 @@
 
 #include "GatewayMetrics.h"
 #include "GatewayProcess.h"
+#include "gateway/cache/RedisBlockingClient.h"
 #include "gateway/cache/RedisEndpoint.h"
 #include "gateway/cache/RedisPubSubChannel.h"
 #include "HttpClient.h"
@@ -304,6 +306,9 @@ TEST_F(RedisSentinelTest, AnswersThroughAForcedFailoverAndAMasterCrashAndUsesThe
       << "pub/sub did not follow the master";
   hearer.stop();
   speaker.stop();
+  // An admin's invalidation (a blocking client) writes on the master now in charge: UNLINK on a
+  // replica would be refused (READONLY), and the client checks ROLE besides.
+  EXPECT_EQ(RedisBlockingClient(endpoint_, milliseconds(2000)).unlink({"oncegate:test:none"}), 0U);
 
   load.finish();
   EXPECT_GT(load.answered(), 50);

@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <vector>
@@ -112,12 +111,13 @@ TEST(RedisSentinelDiscoveryTest, AMovedMasterIsCountedAndToldToListenersUntilThe
 // On its thread: the first answer reaches waitForMaster(), and a client suspecting the master
 // makes the sentinels be asked again at once (not at the next periodic check).
 TEST(RedisSentinelDiscoveryTest, TheThreadFindsTheMasterAndAsksAgainWhenItIsSuspected) {
-  FakeSentinels sentinels;
-  sentinels.set({master(kMasterX), noAnswer(), noAnswer()});
-  RedisSentinelDiscovery discovery(sentinelEndpoint(), sentinels.ask());
+  // Declared before the discovery, whose thread uses them until it is destroyed.
   std::mutex mutex;
   std::condition_variable moved;
   int told = 0;
+  FakeSentinels sentinels;
+  sentinels.set({master(kMasterX), noAnswer(), noAnswer()});
+  RedisSentinelDiscovery discovery(sentinelEndpoint(), sentinels.ask());
   discovery.listen([&] {
     std::lock_guard lock(mutex);
     ++told;
