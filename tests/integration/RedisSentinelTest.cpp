@@ -26,6 +26,7 @@
 #include "gateway/cache/RedisBlockingClient.h"
 #include "gateway/cache/RedisEndpoint.h"
 #include "gateway/cache/RedisPubSubChannel.h"
+#include "gateway/cache/RedisSentinelDiscovery.h"
 #include "HttpClient.h"
 #include "RedisServerProcess.h"
 #include "TestCommands.h"
@@ -314,6 +315,30 @@ TEST_F(RedisSentinelTest, AnswersThroughAForcedFailoverAndAMasterCrashAndUsesThe
   EXPECT_GT(load.answered(), 50);
   EXPECT_EQ(load.failed(), 0) << load.firstFailure();
   EXPECT_EQ(switchesFollowed(), 2);
+}
+
+// A sentinel that wants a password (requirepass): the discovery logs in with sentinel_password;
+// without it, with a wrong one, or asking for a name it does not monitor, it hears no master.
+TEST(RedisSentinelPasswordTest, TheSentinelsAreAskedWithTheSentinelPassword) {
+  RedisServerProcess master;
+  RedisServerProcess sentinel(
+      {"sentinel resolve-hostnames no", "requirepass sentinel-secret-1",
+       "sentinel monitor m 127.0.0.1 " + std::to_string(master.port()) + " 1"},
+      RedisServerProcess::Role::Sentinel);
+  RedisEndpoint endpoint;
+  endpoint.topology = RedisEndpoint::Topology::Sentinel;
+  endpoint.masterName = "m";
+  endpoint.seeds = {{"127.0.0.1", sentinel.port()}};
+  endpoint.sentinelPassword = "sentinel-secret-1";
+  EXPECT_EQ(RedisSentinelDiscovery(endpoint).discover(),
+            (RedisAddress{"127.0.0.1", master.port()}));
+  for (const char* password : {"wrong-password", ""}) {
+    endpoint.sentinelPassword = password;
+    EXPECT_EQ(RedisSentinelDiscovery(endpoint).discover(), std::nullopt) << password;
+  }
+  endpoint.sentinelPassword = "sentinel-secret-1";
+  endpoint.masterName = "not-monitored";
+  EXPECT_EQ(RedisSentinelDiscovery(endpoint).discover(), std::nullopt);
 }
 
 }  // namespace
