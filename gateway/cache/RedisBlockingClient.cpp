@@ -124,13 +124,7 @@ redisContext* RedisBlockingClient::openNode(const RedisEndpoint& endpoint,
   // Also the first command a server that wants a password and got none refuses (NOAUTH).
   setupCommand({"CLIENT", "SETNAME", endpoint.clientName});
   if (mustBeMaster) {
-    // A master demoted by a failover still answers, as a replica: reads stale, writes refused.
-    const auto role = setup.run({"ROLE"});
-    const redisReply* reply = role.reply.get();
-    const bool master = reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
-                        reply->element[0]->type == REDIS_REPLY_STRING &&
-                        std::string_view(reply->element[0]->str, reply->element[0]->len) == "master";
-    if (!master) {
+    if (!RedisSentinelDiscovery::saysMaster(setup.run({"ROLE"}).reply.get())) {
       throw unavailable("redis at " + endpoint.host + ":" + std::to_string(endpoint.port) +
                         " is no longer the master");
     }

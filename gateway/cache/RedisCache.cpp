@@ -338,11 +338,7 @@ void RedisCache::Connection::onRoleReply(redisAsyncContext* context, void* reply
   auto* self = static_cast<Connection*>(context->data);
   const auto* answer = static_cast<const redisReply*>(reply);
   if (answer == nullptr) return;
-  const bool master = answer->type == REDIS_REPLY_ARRAY && answer->elements > 0 &&
-                      answer->element[0]->type == REDIS_REPLY_STRING &&
-                      std::string_view(answer->element[0]->str, answer->element[0]->len) ==
-                          "master";
-  if (master) return;
+  if (RedisSentinelDiscovery::saysMaster(answer)) return;
   spdlog::warn("redis cache {}:{} is no longer the master; asking the sentinels again",
                self->endpoint_.host, self->endpoint_.port);
   if (self->context_ == context) redisAsyncDisconnect(context);

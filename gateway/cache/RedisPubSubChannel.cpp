@@ -210,8 +210,8 @@ bool RedisPubSubChannel::subscribe() {
     subscriber_ = nullptr;
   }
   if (!subscribeReported_) {
-    spdlog::warn("{}: cannot listen on Redis {} ({}); {}; retrying", wording_.what,
-                 where(), why, wording_.fallback);
+    spdlog::warn("{}: cannot listen on Redis {} ({}); {}; retrying", wording_.what, where(), why,
+                 wording_.fallback);
   }
   subscribeReported_ = true;
   return false;
@@ -233,8 +233,8 @@ void RedisPubSubChannel::dropSubscriber(const std::string& why) {
   redisFree(subscriber_);
   subscriber_ = nullptr;
   subscribed_ = false;
-  spdlog::warn("{}: lost Redis {} ({}); {} meanwhile; reconnecting", wording_.what,
-               where(), why, wording_.fallback);
+  spdlog::warn("{}: lost Redis {} ({}); {} meanwhile; reconnecting", wording_.what, where(), why,
+               wording_.fallback);
   subscribeReported_ = true;
 }
 

@@ -145,10 +145,8 @@ std::shared_ptr<RedisSentinelDiscovery> RedisSentinelDiscovery::of(const RedisEn
 RedisSentinelDiscovery::RedisSentinelDiscovery(const RedisEndpoint& endpoint, AskSentinel ask)
     : endpoint_(endpoint), ask_(std::move(ask)) {
   if (!ask_) {
-    ask_ = [password = endpoint_.sentinelPassword,
-            name = endpoint_.masterName](const RedisAddress& sentinel) {
-      return askOverNetwork(sentinel, password, name);
-    };
+    ask_ = [password = endpoint_.sentinelPassword, name = endpoint_.masterName](
+               const RedisAddress& sentinel) { return askOverNetwork(sentinel, password, name); };
   }
   wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wakeFd_ < 0) {
@@ -292,8 +290,8 @@ bool RedisSentinelDiscovery::followSwitches() {
   for (const auto& sentinel : endpoint_.seeds) {
     subscriber = connectSentinel(sentinel, endpoint_.sentinelPassword, why);
     if (!subscriber) continue;
-    const Reply reply(static_cast<redisReply*>(
-        redisCommand(subscriber.get(), "SUBSCRIBE %b", kSwitchChannel.data(), kSwitchChannel.size())));
+    const Reply reply(static_cast<redisReply*>(redisCommand(
+        subscriber.get(), "SUBSCRIBE %b", kSwitchChannel.data(), kSwitchChannel.size())));
     if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
         textOf(reply->element[0]) == "subscribe") {
       break;
@@ -319,9 +317,9 @@ bool RedisSentinelDiscovery::followSwitches() {
       }
       lastPing = now;
     }
-    const auto wait = std::clamp(
-        std::chrono::duration_cast<milliseconds>(std::min(lastPing + kPingInterval, recheckAt) - now),
-        milliseconds(1), kPingInterval);
+    const auto wait = std::clamp(std::chrono::duration_cast<milliseconds>(
+                                     std::min(lastPing + kPingInterval, recheckAt) - now),
+                                 milliseconds(1), kPingInterval);
     pollfd watched[2] = {{subscriber->fd, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
     if (::poll(watched, 2, static_cast<int>(wait.count())) <= 0) continue;
     if ((watched[1].revents & POLLIN) != 0) {
@@ -345,8 +343,13 @@ bool RedisSentinelDiscovery::followSwitches() {
   return true;
 }
 
+bool RedisSentinelDiscovery::saysMaster(const redisReply* roleReply) {
+  return roleReply != nullptr && roleReply->type == REDIS_REPLY_ARRAY && roleReply->elements > 0 &&
+         textOf(roleReply->element[0]) == "master";
+}
+
 std::optional<RedisAddress> RedisSentinelDiscovery::parseSwitchMaster(std::string_view payload,
-                                                                     std::string_view masterName) {
+                                                                      std::string_view masterName) {
   std::vector<std::string_view> words;
   while (!payload.empty()) {
     const auto space = payload.find(' ');

@@ -16,6 +16,8 @@
 #include "gateway/cache/RedisAddress.h"
 #include "gateway/cache/RedisEndpoint.h"
 
+struct redisReply;
+
 namespace oncegate {
 
 // Where the master of a Sentinel-monitored Redis is now, for every connection the gateway opens
@@ -92,6 +94,10 @@ class RedisSentinelDiscovery {
   // NEW-PORT"), when NAME is `masterName`; else nullopt.
   static std::optional<RedisAddress> parseSwitchMaster(std::string_view payload,
                                                        std::string_view masterName);
+
+  // Whether a data node's answer to ROLE says it is the master. A master demoted by a failover
+  // still answers, as a replica: reads stale, writes refused.
+  static bool saysMaster(const redisReply* roleReply);
 
   // "master NAME via sentinels h:p,h:p", for log lines in place of a host and port.
   std::string description() const;

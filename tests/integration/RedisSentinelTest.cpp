@@ -23,13 +23,13 @@
 
 #include "GatewayMetrics.h"
 #include "GatewayProcess.h"
+#include "HttpClient.h"
+#include "RedisServerProcess.h"
+#include "TestCommands.h"
 #include "gateway/cache/RedisBlockingClient.h"
 #include "gateway/cache/RedisEndpoint.h"
 #include "gateway/cache/RedisPubSubChannel.h"
 #include "gateway/cache/RedisSentinelDiscovery.h"
-#include "HttpClient.h"
-#include "RedisServerProcess.h"
-#include "TestCommands.h"
 
 namespace oncegate::testing {
 namespace {
@@ -165,7 +165,8 @@ class RedisSentinelTest : public ::testing::Test {
     ASSERT_TRUE(waitFor(
         [&] {
           for (const auto& sentinel : sentinels_) {
-            if (sentinel->cli({"SENTINEL", "CKQUORUM", "m"}).find("3 usable") == std::string::npos ||
+            if (sentinel->cli({"SENTINEL", "CKQUORUM", "m"}).find("3 usable") ==
+                    std::string::npos ||
                 sentinel->cli({"SENTINEL", "REPLICAS", "m"}).empty()) {
               return false;
             }
@@ -185,14 +186,20 @@ class RedisSentinelTest : public ::testing::Test {
     files["gateway.yaml"] =
         "listen: 127.0.0.1:1\nthreads: 2\n"
         "limits: { default_rate_limit: { per_second: 100000 } }\n"
-        "redis: { sentinel: [" + seeds + "], master: m }\n"
-        "cache: { local: false, encryption_keys: [" + randomHex(64) + "] }\n"
+        "redis: { sentinel: [" +
+        seeds +
+        "], master: m }\n"
+        "cache: { local: false, encryption_keys: [" +
+        randomHex(64) +
+        "] }\n"
         "audit: { path: audit/trail.jsonl, durability: batch }\n"
-        "hash_key: " + randomHex(40) + "\ninclude: [all.yaml]\n";
+        "hash_key: " +
+        randomHex(40) + "\ninclude: [all.yaml]\n";
     files["all.yaml"] =
         "sources:\n"
         "  - { id: registry, department: registry office, odbc: \"Driver=SQLite3;Database=" +
-        database_ + "\" }\n"
+        database_ +
+        "\" }\n"
         "subjects:\n"
         "  - { id: person, key: id_card, pattern: \"^ZS[0-9]{16}$\" }\n"
         "datasets:\n"
@@ -201,7 +208,9 @@ class RedisSentinelTest : public ::testing::Test {
         "fields:\n"
         "  - { id: person.name, dataset: registry.person, column: name }\n"
         "clients:\n"
-        "  - { id: sentinel-app, api_key_sha256: " + sha256sum(kKey) + ", purposes: [check] }\n"
+        "  - { id: sentinel-app, api_key_sha256: " +
+        sha256sum(kKey) +
+        ", purposes: [check] }\n"
         "policies:\n"
         "  - { id: sentinel-grant, clients: [sentinel-app], purposes: [check], allow: "
         "[\"person.*\"] }\n";
@@ -231,8 +240,9 @@ class RedisSentinelTest : public ::testing::Test {
       agreed = said;
     }
     const auto newline = agreed.find('\n');
-    return newline == std::string::npos ? 0
-                                        : static_cast<std::uint16_t>(std::stoi(agreed.substr(newline + 1)));
+    return newline == std::string::npos
+               ? 0
+               : static_cast<std::uint16_t>(std::stoi(agreed.substr(newline + 1)));
   }
 
   long switchesFollowed() const {

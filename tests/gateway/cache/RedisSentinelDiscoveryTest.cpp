@@ -2,13 +2,13 @@
 // what a silent one changes (nothing), what counts as a master switch, who is told, and the
 // +switch-master message. RedisSentinelTest (integration) runs it against real sentinels.
 
-#include "gateway/cache/RedisSentinelDiscovery.h"
-
 #include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <mutex>
 #include <vector>
+
+#include "gateway/cache/RedisSentinelDiscovery.h"
 
 namespace oncegate {
 namespace {
