@@ -8,6 +8,9 @@
 // invalidation) writes on the new master.
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -349,6 +352,36 @@ TEST(RedisSentinelPasswordTest, TheSentinelsAreAskedWithTheSentinelPassword) {
   endpoint.sentinelPassword = "sentinel-secret-1";
   endpoint.masterName = "not-monitored";
   EXPECT_EQ(RedisSentinelDiscovery(endpoint).discover(), std::nullopt);
+}
+
+// A sentinel that takes the connection and never answers (a hung process: here a socket that
+// listens and never reads) is skipped once kSentinelTimeout has passed, for the next one.
+TEST(RedisSentinelSilenceTest, ASentinelThatNeverAnswersIsSkippedWithinItsTimeout) {
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(silent, 8), 0);
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  RedisServerProcess master;
+  RedisServerProcess sentinel(
+      {"sentinel resolve-hostnames no",
+       "sentinel monitor m 127.0.0.1 " + std::to_string(master.port()) + " 1"},
+      RedisServerProcess::Role::Sentinel);
+  RedisEndpoint endpoint;
+  endpoint.topology = RedisEndpoint::Topology::Sentinel;
+  endpoint.masterName = "m";
+  endpoint.seeds = {{"127.0.0.1", ntohs(address.sin_port)}, {"127.0.0.1", sentinel.port()}};
+  const auto started = Clock::now();
+  EXPECT_EQ(RedisSentinelDiscovery(endpoint).discover(),
+            (RedisAddress{"127.0.0.1", master.port()}));
+  const auto took = Clock::now() - started;
+  EXPECT_GE(took, RedisSentinelDiscovery::kSentinelTimeout);
+  EXPECT_LT(took, 3 * RedisSentinelDiscovery::kSentinelTimeout);
+  ::close(silent);
 }
 
 }  // namespace
