@@ -124,8 +124,11 @@ Cache makeCache(const oncegate::GatewayConfig& config, oncegate::EventLoops& loo
     oncegate::RedisBlockingClient::checkLogin(checked, kRedisLoginCheckTimeout);
   } catch (const oncegate::Error& e) {
     if (e.code() == oncegate::ErrorCode::InvalidConfig) throw;
-    spdlog::warn("redis cache {}:{} not reachable at startup ({}); serving misses until it is",
-                 checked.host, checked.port, e.detail());
+    spdlog::warn("redis cache {} not reachable at startup ({}); serving misses until it is",
+                 endpoint.topology == oncegate::RedisEndpoint::Topology::Sentinel
+                     ? "(Sentinel master " + endpoint.masterName + ")"
+                     : checked.host + ":" + std::to_string(checked.port),
+                 e.detail());
   }
   auto cipher = std::make_shared<const oncegate::CacheValueCipher>(config.cacheEncryptionKeys);
   Cache out;
@@ -192,6 +195,10 @@ void gatherComponents(const oncegate::FileAuditLog& audit, const oncegate::Audit
     tierSample(oncegate::CacheTier::Redis, cache.cluster->stats());
     const auto followed = cache.cluster->clusterStats();
     samples.redisCluster = {followed.moved, followed.asked, followed.mapRefreshes};
+  }
+  if (cache.redis != nullptr && cache.redis->sentinel() != nullptr) {
+    samples.redisSentinel = {cache.redis->sentinel()->switches(),
+                             cache.redis->sentinel()->masterKnown()};
   }
   if (cache.memory != nullptr) tierSample(oncegate::CacheTier::Memory, cache.memory->stats());
   samples.logLinesDropped = logs.droppedLines();

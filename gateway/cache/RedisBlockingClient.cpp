@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "common/Error.h"
+#include "gateway/cache/RedisSentinelDiscovery.h"
 
 namespace oncegate {
 
@@ -62,9 +63,33 @@ void RedisBlockingClient::checkLogin(const RedisEndpoint& endpoint,
   redisFree(open(endpoint, timeout, timeout, ErrorCode::InvalidConfig));
 }
 
-redisContext* RedisBlockingClient::open(const RedisEndpoint& endpoint,
+redisContext* RedisBlockingClient::open(const RedisEndpoint& configured,
                                         std::chrono::milliseconds connectTimeout,
                                         std::chrono::milliseconds replyTimeout, ErrorCode refusal) {
+  if (configured.topology != RedisEndpoint::Topology::Sentinel) {
+    return openNode(configured, connectTimeout, replyTimeout, refusal, false);
+  }
+  const auto discovery = RedisSentinelDiscovery::of(configured);
+  const auto master = discovery->waitForMaster(connectTimeout);
+  if (!master) {
+    throw unavailable("redis " + discovery->description() + ": no sentinel told where it is");
+  }
+  RedisEndpoint endpoint = configured;
+  endpoint.host = master->host;
+  endpoint.port = master->port;
+  try {
+    return openNode(endpoint, connectTimeout, replyTimeout, refusal, true);
+  } catch (const Error&) {
+    // Down, or no longer the master: the sentinels are asked again for the next attempt.
+    discovery->suspect(*master);
+    throw;
+  }
+}
+
+redisContext* RedisBlockingClient::openNode(const RedisEndpoint& endpoint,
+                                            std::chrono::milliseconds connectTimeout,
+                                            std::chrono::milliseconds replyTimeout,
+                                            ErrorCode refusal, bool mustBeMaster) {
   redisContext* context =
       redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timevalOf(connectTimeout));
   if (context == nullptr) throw unavailable("redis connect: out of memory");
@@ -98,6 +123,12 @@ redisContext* RedisBlockingClient::open(const RedisEndpoint& endpoint,
   if (endpoint.database != 0) setupCommand({"SELECT", std::to_string(endpoint.database)});
   // Also the first command a server that wants a password and got none refuses (NOAUTH).
   setupCommand({"CLIENT", "SETNAME", endpoint.clientName});
+  if (mustBeMaster) {
+    if (!RedisSentinelDiscovery::saysMaster(setup.run({"ROLE"}).reply.get())) {
+      throw unavailable("redis at " + endpoint.host + ":" + std::to_string(endpoint.port) +
+                        " is no longer the master");
+    }
+  }
   setup.context_ = nullptr;  // handed to the caller
   return context;
 }

@@ -15,7 +15,8 @@ namespace oncegate {
 
 // One blocking Redis connection for the rare calls made off the I/O threads (an admin's cache
 // invalidation): connects, logs in and selects the database as the endpoint says, and gives up
-// on any reply slower than `timeout`. Errors: CacheUnavailable, with Redis' text in the detail.
+// on any reply slower than `timeout`. With Sentinel it connects to the master the sentinels
+// name, and a failure makes them be asked again (RedisSentinelDiscovery::suspect). Errors: CacheUnavailable, with Redis' text in the detail.
 class RedisBlockingClient {
  public:
   RedisBlockingClient(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout);
@@ -50,9 +51,15 @@ class RedisBlockingClient {
   // Runs a command given as its arguments; throws CacheUnavailable on a failure or an error reply.
   struct Reply;
   Reply run(const std::vector<std::string>& arguments);
-  // connect(), with an error reply to a setup command thrown as `refusal`.
+  // connect(), with an error reply to a setup command thrown as `refusal`. With Sentinel, the
+  // master the sentinels name (RedisSentinelDiscovery), which must answer ROLE as the master.
   static redisContext* open(const RedisEndpoint& endpoint, std::chrono::milliseconds connectTimeout,
                             std::chrono::milliseconds replyTimeout, ErrorCode refusal);
+  // open() on the data node at endpoint.host:port.
+  static redisContext* openNode(const RedisEndpoint& endpoint,
+                                std::chrono::milliseconds connectTimeout,
+                                std::chrono::milliseconds replyTimeout, ErrorCode refusal,
+                                bool mustBeMaster);
 
   redisContext* context_ = nullptr;
 };

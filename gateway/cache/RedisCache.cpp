@@ -16,6 +16,7 @@
 #include "gateway/cache/CacheKey.h"
 #include "gateway/cache/RedisAsioAdapter.h"
 #include "gateway/cache/RedisBlockingClient.h"
+#include "gateway/cache/RedisSentinelDiscovery.h"
 
 namespace oncegate {
 
@@ -29,6 +30,15 @@ constexpr milliseconds kEraseTimeout{2000};
 constexpr milliseconds kMaxReconnectDelay{2000};
 // A connect that neither succeeds nor fails (a host that drops SYNs) is abandoned after this.
 constexpr milliseconds kConnectTimeout{2000};
+
+// Error replies that say this node cannot serve as the master now (a failover demoted it, it is
+// loading its data, it lost its master): with Sentinel, the sentinels are asked again.
+bool meansNotTheMaster(const redisReply* reply) {
+  if (reply == nullptr || reply->type != REDIS_REPLY_ERROR) return false;
+  const std::string_view text(reply->str, reply->len);
+  return text.starts_with("READONLY") || text.starts_with("LOADING") ||
+         text.starts_with("MASTERDOWN");
+}
 
 // The answers of a lookup that got no usable reply: every key missed in Redis.
 std::vector<CacheAnswer> redisMisses(std::size_t count) {
@@ -54,9 +64,11 @@ struct RedisCache::Counters {
 class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::io_context& loop, RedisEndpoint endpoint, milliseconds timeout,
-             std::shared_ptr<Counters> counters, std::shared_ptr<const CacheValueCipher> cipher)
+             std::shared_ptr<Counters> counters, std::shared_ptr<const CacheValueCipher> cipher,
+             std::shared_ptr<RedisSentinelDiscovery> discovery)
       : loop_(loop),
         endpoint_(std::move(endpoint)),
+        discovery_(std::move(discovery)),
         timeout_(timeout),
         counters_(std::move(counters)),
         cipher_(std::move(cipher)),
@@ -74,6 +86,25 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
 
   void lookup(const std::vector<std::string>& keys, LookupDone done);
   void store(const std::string& key, const std::string& bytes, milliseconds ttl);
+
+  // Runs on the loop when the sentinels name another master: pending lookups finish with misses
+  // and the connection moves at once, whatever the reconnect delay had become.
+  void followMaster() {
+    if (closed_ || !discovery_) return;
+    const auto master = discovery_->master();
+    if (!master || (master->host == endpoint_.host && master->port == endpoint_.port &&
+                    state_ != State::Down)) {
+      return;
+    }
+    drop();
+    markHealthy();
+    // A pending reconnect's handler connects when cancelled (see scheduleReconnect).
+    if (reconnectPending_) {
+      reconnectTimer_.cancel();
+    } else {
+      connect();
+    }
+  }
 
   // Called by the cache's destructor, with the loop stopped.
   void close() {
@@ -111,11 +142,15 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
   static void onConnect(const redisAsyncContext* context, int status);
   static void onDisconnect(const redisAsyncContext* context, int status);
   static void onSetupReply(redisAsyncContext* context, void* reply, void* privdata);
+  static void onRoleReply(redisAsyncContext* context, void* reply, void* privdata);
+  // With Sentinel: `reply` says this node is not the master now; disconnects (and so asks again).
+  void leaveIfNotTheMaster(redisAsyncContext* context, const redisReply* reply);
   static void onLookupReply(redisAsyncContext* context, void* reply, void* privdata);
   static void onStoreReply(redisAsyncContext* context, void* reply, void* privdata);
 
   asio::io_context& loop_;
-  RedisEndpoint endpoint_;
+  RedisEndpoint endpoint_;  // with Sentinel, host and port are the master's as last discovered
+  std::shared_ptr<RedisSentinelDiscovery> discovery_;  // Sentinel only
   milliseconds timeout_;
   std::shared_ptr<Counters> counters_;
   std::shared_ptr<const CacheValueCipher> cipher_;
@@ -138,6 +173,17 @@ class RedisCache::Connection : public std::enable_shared_from_this<Connection> {
 
 void RedisCache::Connection::connect() {
   if (closed_ || context_ != nullptr || resolving_) return;
+  if (discovery_) {
+    // Only reads what the discovery's thread found: no sentinel I/O on this loop.
+    const auto master = discovery_->master();
+    if (!master) return markDown("no sentinel has told where the master is yet");
+    if (master->host != endpoint_.host || master->port != endpoint_.port) {
+      endpoint_.host = master->host;
+      endpoint_.port = master->port;
+      addresses_.clear();
+      nextAddress_ = 0;
+    }
+  }
   boost::system::error_code notAnAddress;
   asio::ip::make_address(endpoint_.host, notAnAddress);
   if (!notAnAddress) return connectTo(endpoint_.host);
@@ -206,6 +252,8 @@ void RedisCache::Connection::connectTo(const std::string& address) {
     redisAsyncCommand(context, &Connection::onSetupReply, nullptr, "CLIENT SETNAME %b",
                       endpoint_.clientName.data(), endpoint_.clientName.size());
   }
+  // A master demoted by a failover still answers, as a replica: reads stale, writes refused.
+  if (discovery_) redisAsyncCommand(context, &Connection::onRoleReply, nullptr, "ROLE");
 
   connectTimer_.expires_after(kConnectTimeout);
   connectTimer_.async_wait(
@@ -229,6 +277,7 @@ void RedisCache::Connection::drop() {
 
 void RedisCache::Connection::markDown(const char* why) {
   state_ = State::Down;
+  if (discovery_ && !closed_) discovery_->suspect(RedisAddress{endpoint_.host, endpoint_.port});
   if (!reportedDown_ && !closed_) {
     reportedDown_ = true;
     spdlog::warn("redis cache {}:{} unavailable ({}); serving misses and reconnecting",
@@ -242,9 +291,10 @@ void RedisCache::Connection::scheduleReconnect() {
   reconnectPending_ = true;
   reconnectTimer_.expires_after(reconnectDelay_);
   reconnectDelay_ = std::min(reconnectDelay_ * 2, kMaxReconnectDelay);
-  reconnectTimer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+  // Cancelled by followMaster() to connect at once, or by close() (then connect() does nothing).
+  reconnectTimer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
     self->reconnectPending_ = false;
-    if (!error) self->connect();
+    self->connect();
   });
 }
 
@@ -282,6 +332,24 @@ void RedisCache::Connection::onSetupReply(redisAsyncContext* context, void* repl
                 self->endpoint_.port, std::string(answer->str, answer->len));
   self->counters_->errors++;
   if (self->context_ == context) redisAsyncDisconnect(context);
+}
+
+void RedisCache::Connection::onRoleReply(redisAsyncContext* context, void* reply, void*) {
+  auto* self = static_cast<Connection*>(context->data);
+  const auto* answer = static_cast<const redisReply*>(reply);
+  if (answer == nullptr) return;
+  if (RedisSentinelDiscovery::saysMaster(answer)) return;
+  spdlog::warn("redis cache {}:{} is no longer the master; asking the sentinels again",
+               self->endpoint_.host, self->endpoint_.port);
+  if (self->context_ == context) redisAsyncDisconnect(context);
+}
+
+void RedisCache::Connection::leaveIfNotTheMaster(redisAsyncContext* context,
+                                                 const redisReply* reply) {
+  if (!discovery_ || context_ != context || !meansNotTheMaster(reply)) return;
+  spdlog::warn("redis cache {}:{} answered {}; asking the sentinels again", endpoint_.host,
+               endpoint_.port, std::string(reply->str, std::min<std::size_t>(reply->len, 64)));
+  redisAsyncDisconnect(context);
 }
 
 void RedisCache::Connection::lookup(const std::vector<std::string>& keys, LookupDone done) {
@@ -330,6 +398,7 @@ void RedisCache::Connection::onLookupReply(redisAsyncContext* context, void* rep
   if (pending.finished) return;  // answered after its timeout: nobody waits for it any more
   const auto* answer = static_cast<const redisReply*>(reply);
   if (answer == nullptr || answer->type != REDIS_REPLY_ARRAY || answer->elements != pending.count) {
+    self->leaveIfNotTheMaster(context, answer);
     self->finishWithMisses(pending, false);
     return;
   }
@@ -400,22 +469,38 @@ void RedisCache::Connection::onStoreReply(redisAsyncContext* context, void* repl
   auto* self = static_cast<Connection*>(context->data);
   const auto* answer = static_cast<const redisReply*>(reply);
   if (answer == nullptr || answer->type == REDIS_REPLY_ERROR) self->counters_->errors++;
+  self->leaveIfNotTheMaster(context, answer);
 }
 
 RedisCache::RedisCache(const RedisEndpoint& endpoint, const std::vector<asio::io_context*>& loops,
                        milliseconds timeout, std::shared_ptr<const CacheValueCipher> cipher)
     : endpoint_(endpoint), counters_(std::make_shared<Counters>()) {
+  if (endpoint.topology == RedisEndpoint::Topology::Sentinel) {
+    discovery_ = RedisSentinelDiscovery::of(endpoint);
+  }
   connections_.reserve(loops.size());
+  std::vector<std::pair<asio::io_context*, std::shared_ptr<Connection>>> onLoops;
   for (auto* loop : loops) {
     if (loop == nullptr) continue;
-    auto connection = std::make_shared<Connection>(*loop, endpoint, timeout, counters_, cipher);
+    auto connection =
+        std::make_shared<Connection>(*loop, endpoint, timeout, counters_, cipher, discovery_);
     connections_.push_back(connection);
+    onLoops.emplace_back(loop, connection);
     // Registers the loop's thread and connects, both on that thread.
     asio::post(*loop, [connection] { connection->start(); });
+  }
+  if (discovery_) {
+    masterMoved_ = discovery_->listen([onLoops] {
+      for (const auto& [loop, connection] : onLoops) {
+        asio::post(*loop, [connection] { connection->followMaster(); });
+      }
+    });
   }
 }
 
 RedisCache::~RedisCache() {
+  // No more posts to the loops from the discovery's thread once this returns.
+  if (discovery_) discovery_->unlisten(masterMoved_);
   for (auto& connection : connections_) {
     try {
       connection->close();

@@ -9,6 +9,7 @@
 #include "gateway/cache/CacheValueCipher.h"
 #include "gateway/cache/DatasetCache.h"
 #include "gateway/cache/RedisEndpoint.h"
+#include "gateway/cache/RedisSentinelDiscovery.h"
 
 namespace boost::asio {
 class io_context;
@@ -28,6 +29,12 @@ namespace oncegate {
 // connection is down, lookups complete at once with misses and stores are dropped; it reconnects
 // in the background, waiting 100 ms after a failure, doubling up to 2 s. Nothing here blocks a
 // loop (connect is async) or throws to the caller.
+//
+// With Sentinel, each connection goes to the master RedisSentinelDiscovery last found (its
+// thread asks the sentinels; a loop only reads the answer) and checks ROLE. A connection error,
+// a timeout or a READONLY/LOADING/MASTERDOWN reply makes the sentinels be asked again while the
+// connection backs off as above; a master switch the discovery hears moves every connection at
+// once.
 //
 // Values are sealed with `cipher` (the cache key as associated data) before they leave the
 // process, so Redis never holds a row in clear; a value that does not open (a key retired or
@@ -51,6 +58,8 @@ class RedisCache : public DatasetCache {
   std::uint64_t erase(const std::string& key, bool wholeDataset) override;
 
   CacheStats stats() const;
+  // With Sentinel, what follows the master (for /metrics); else nullptr.
+  const RedisSentinelDiscovery* sentinel() const { return discovery_.get(); }
 
  private:
   struct Counters;
@@ -59,6 +68,8 @@ class RedisCache : public DatasetCache {
   Connection* connectionOfThisThread() const;
 
   RedisEndpoint endpoint_;
+  std::shared_ptr<RedisSentinelDiscovery> discovery_;  // Sentinel only
+  std::uint64_t masterMoved_ = 0;                      // discovery_'s listener
   std::shared_ptr<Counters> counters_;
   std::vector<std::shared_ptr<Connection>> connections_;
 };

@@ -16,6 +16,7 @@
 #include "common/Error.h"
 #include "gateway/cache/RedisBlockingClient.h"
 #include "gateway/cache/RedisClusterCache.h"
+#include "gateway/cache/RedisSentinelDiscovery.h"
 
 namespace oncegate {
 
@@ -69,13 +70,29 @@ RedisPubSubChannel::~RedisPubSubChannel() {
   ::close(wakeFd_);
 }
 
+std::string RedisPubSubChannel::where() const {
+  if (endpoint_.topology == RedisEndpoint::Topology::Sentinel) {
+    return "(Sentinel master " + endpoint_.masterName + ")";
+  }
+  return endpoint_.host + ":" + std::to_string(endpoint_.port);
+}
+
 void RedisPubSubChannel::start(Listener listener) {
   listener_ = std::move(listener);
   stopping_ = false;
+  if (endpoint_.topology == RedisEndpoint::Topology::Sentinel) {
+    discovery_ = RedisSentinelDiscovery::of(endpoint_);
+    masterMovedListener_ = discovery_->listen([this] {
+      masterMoved_ = true;
+      wake();
+    });
+  }
   thread_ = std::thread([this] { run(); });
 }
 
 void RedisPubSubChannel::stop() {
+  if (discovery_) discovery_->unlisten(masterMovedListener_);
+  discovery_.reset();
   stopping_ = true;
   wake();
   if (thread_.joinable()) thread_.join();
@@ -115,6 +132,7 @@ void RedisPubSubChannel::drainWakeups() {
 void RedisPubSubChannel::run() {
   auto retryDelay = kFirstRetryDelay;
   while (!stopping_) {
+    if (masterMoved_.exchange(false)) followMaster();
     publishPending();
     if (subscriber_ == nullptr) {
       if (!subscribe()) {
@@ -172,8 +190,7 @@ void RedisPubSubChannel::publishPending() {
   }
   if (messages.empty()) {
     if (publishReported_) {
-      spdlog::info("{}: publishing on Redis {}:{} again", wording_.what, endpoint_.host,
-                   endpoint_.port);
+      spdlog::info("{}: publishing on Redis {} again", wording_.what, where());
     }
     publishReported_ = false;
     return;
@@ -182,8 +199,8 @@ void RedisPubSubChannel::publishPending() {
   if (publisher_ != nullptr) redisFree(publisher_);
   publisher_ = nullptr;
   if (!publishReported_) {
-    spdlog::warn("{}: could not publish on Redis {}:{} ({}); {} until Redis is back", wording_.what,
-                 endpoint_.host, endpoint_.port, why, wording_.fallback);
+    spdlog::warn("{}: could not publish on Redis {} ({}); {} until Redis is back", wording_.what,
+                 where(), why, wording_.fallback);
   }
   publishReported_ = true;
 }
@@ -198,8 +215,7 @@ bool RedisPubSubChannel::subscribe() {
       lastHeard_ = lastPing_ = Clock::now();
       subscribed_ = true;
       subscribeReported_ = false;
-      spdlog::info("{}: listening on Redis {}:{} channel {}", wording_.what, endpoint_.host,
-                   endpoint_.port, channel_);
+      spdlog::info("{}: listening on Redis {} channel {}", wording_.what, where(), channel_);
       return true;
     }
     if (reply) why = "unexpected answer to SUBSCRIBE";
@@ -207,19 +223,31 @@ bool RedisPubSubChannel::subscribe() {
     subscriber_ = nullptr;
   }
   if (!subscribeReported_) {
-    spdlog::warn("{}: cannot listen on Redis {}:{} ({}); {}; retrying", wording_.what,
-                 endpoint_.host, endpoint_.port, why, wording_.fallback);
+    spdlog::warn("{}: cannot listen on Redis {} ({}); {}; retrying", wording_.what, where(), why,
+                 wording_.fallback);
   }
   subscribeReported_ = true;
   return false;
+}
+
+void RedisPubSubChannel::followMaster() {
+  // Both reconnect on their next use, to the master the sentinels name now (and a subscriber
+  // left on a demoted master would hear nothing published on the new one).
+  if (publisher_ != nullptr) redisFree(publisher_);
+  publisher_ = nullptr;
+  if (subscriber_ == nullptr) return;
+  redisFree(subscriber_);
+  subscriber_ = nullptr;
+  subscribed_ = false;
+  spdlog::info("{}: the Redis master moved; subscribing on the new one", wording_.what);
 }
 
 void RedisPubSubChannel::dropSubscriber(const std::string& why) {
   redisFree(subscriber_);
   subscriber_ = nullptr;
   subscribed_ = false;
-  spdlog::warn("{}: lost Redis {}:{} ({}); {} meanwhile; reconnecting", wording_.what,
-               endpoint_.host, endpoint_.port, why, wording_.fallback);
+  spdlog::warn("{}: lost Redis {} ({}); {} meanwhile; reconnecting", wording_.what, where(), why,
+               wording_.fallback);
   subscribeReported_ = true;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,11 +18,14 @@ struct redisContext;
 
 namespace oncegate {
 
+class RedisSentinelDiscovery;
+
 // One Redis pub/sub channel that instances sharing a Redis use to tell each other something at
 // once (a new store version, a cache invalidation): publishes text messages and hears them. Only
 // ever a hint: a message may be lost (Redis down, a reconnect), so whoever uses it has a way to
 // get there without it. One thread of its own does all Redis I/O, so publish() never waits on
-// Redis, and Redis being down never slows the caller.
+// Redis, and Redis being down never slows the caller. With Sentinel it talks to the master
+// RedisSentinelDiscovery names and moves (resubscribes) as soon as that one changes.
 class RedisPubSubChannel {
  public:
   // A message heard; nullopt after every successful (re)subscription, when messages may have
@@ -78,6 +82,10 @@ class RedisPubSubChannel {
   void wake();
   void drainWakeups();
   redisContext* connect(std::string& why) const;
+  // Drops both connections after a master switch; they reconnect to the new master.
+  void followMaster();
+  // host:port, or the Sentinel master's name, for log lines.
+  std::string where() const;
 
   const RedisEndpoint endpoint_;
   const std::string channel_;
@@ -98,6 +106,10 @@ class RedisPubSubChannel {
   std::chrono::steady_clock::time_point lastPing_;
   bool subscribeReported_ = false;  // an outage was logged; the next success says so
   bool publishReported_ = false;
+
+  std::shared_ptr<RedisSentinelDiscovery> discovery_;  // Sentinel only, while started
+  std::uint64_t masterMovedListener_ = 0;
+  std::atomic<bool> masterMoved_{false};
 
   std::atomic<std::uint64_t> received_{0};
   std::atomic<bool> subscribed_{false};

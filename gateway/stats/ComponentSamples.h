@@ -8,6 +8,7 @@
 #include "gateway/stats/CacheTierSample.h"
 #include "gateway/stats/ListenerSample.h"
 #include "gateway/stats/RedisClusterSample.h"
+#include "gateway/stats/RedisSentinelSample.h"
 #include "gateway/stats/SourceSample.h"
 
 namespace oncegate {
@@ -19,6 +20,7 @@ struct ComponentSamples {
   std::vector<SourceSample> sources;
   std::vector<CacheTierSample> cacheTiers;
   std::optional<RedisClusterSample> redisCluster;  // with a cache on a Redis Cluster
+  std::optional<RedisSentinelSample> redisSentinel;  // with redis: { sentinel: ... } only
   AuditSample audit;
   ListenerSample listener;
   std::uint64_t logLinesDropped = 0;

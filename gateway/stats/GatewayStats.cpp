@@ -158,6 +158,10 @@ void GatewayStats::writeCache(const ComponentSamples& components,
   if (cluster) writer.counter({}, cluster->asked);
   writer.begin(metric::kCacheClusterMapRefreshes);
   if (cluster) writer.counter({}, cluster->mapRefreshes);
+  writer.begin(metric::kRedisMasterSwitches);
+  if (components.redisSentinel) writer.counter({}, components.redisSentinel->masterSwitches);
+  writer.begin(metric::kRedisMasterKnown);
+  if (components.redisSentinel) writer.gauge({}, components.redisSentinel->masterKnown ? 1.0 : 0.0);
 }
 
 void GatewayStats::writeScrape(const ComponentSamples& components, std::string& out) const {

@@ -78,6 +78,16 @@ inline constexpr MetricFamily kCacheClusterMapRefreshes{
     "oncegate_cache_cluster_map_refreshes_total", Counter,
     "Redis Cluster slot maps read (CLUSTER SLOTS) and put in force.", "", {}};
 
+// Redis Sentinel (pulled at scrape time: RedisSentinelSample; no sample without Sentinel).
+inline constexpr MetricFamily kRedisMasterSwitches{
+    "oncegate_redis_master_switches_total", Counter,
+    "Times the Redis master named by the sentinels changed since start (failovers followed).", "",
+    {}};
+inline constexpr MetricFamily kRedisMasterKnown{
+    "oncegate_redis_master_known", Gauge,
+    "1 once a sentinel has told where the Redis master is, else 0 (Redis cache serves misses).",
+    "", {}};
+
 // Source databases (pulled at scrape time: SourceSample).
 inline constexpr MetricFamily kSourceQueries{
     "oncegate_source_queries_total", Counter,
@@ -159,6 +169,7 @@ inline constexpr std::array kAllFamilies = {
     &kConnectionsOpen, &kRequestsInFlight, &kConnectionsRefused, &kRequestsShed, &kAcceptErrors,
     &kCacheHits, &kCacheMisses, &kCacheErrors, &kCacheTimeouts, &kCacheUndecryptable,
     &kCacheClusterMoved, &kCacheClusterAsk, &kCacheClusterMapRefreshes,
+    &kRedisMasterSwitches, &kRedisMasterKnown,
     &kSourceQueries, &kSourceFailures, &kSourceTimeouts, &kSourceShortCircuited, &kSourceConnects,
     &kSourceQueryDuration, &kSourceConnectionsInUse, &kSourceQueueDepth, &kSourceBreakerOpen,
     &kSourceDown, &kSourceAbandonedWorkers,

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "RedisServerProcess.h"
 #include "TestServers.h"
 #include "common/Error.h"
 #include "gateway/cache/CacheKey.h"
@@ -493,6 +494,69 @@ TEST_F(RedisCacheTest, AHostThatDoesNotResolveMeansQuickMisses) {
   const auto outcome = lookupOn(loop(), *cache_, {unique("x")});
   EXPECT_FALSE(outcome.values.at(0).has_value());
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+}
+
+// With Sentinel, every loop's connection goes to the master a sentinel names and, after a forced
+// failover, to the new one: each loop's stores land there. The old master keeps answering, as a
+// master of its own until the sentinel demotes it ~8 s later, so only the switch moves them. The discovery's thread reaches the loops
+// here, so ThreadSanitizer sees that path too.
+TEST_F(RedisCacheTest, WithSentinelEveryLoopFollowsAForcedFailover) {
+  const std::string noSyncDelay = "repl-diskless-sync-delay 0";  // Redis 7 waits 5 s otherwise
+  testing::RedisServerProcess first({noSyncDelay});
+  testing::RedisServerProcess second(
+      {noSyncDelay, "replicaof 127.0.0.1 " + std::to_string(first.port())});
+  testing::RedisServerProcess sentinel(
+      {"sentinel resolve-hostnames no",
+       "sentinel monitor m 127.0.0.1 " + std::to_string(first.port()) + " 1"},
+      testing::RedisServerProcess::Role::Sentinel);
+  const auto within = [](auto condition, std::chrono::milliseconds patience) {
+    const auto deadline = Clock::now() + patience;
+    while (!condition()) {
+      if (Clock::now() > deadline) return false;
+      std::this_thread::sleep_for(50ms);
+    }
+    return true;
+  };
+  ASSERT_TRUE(within(
+      [&] {
+        return !sentinel.cli({"SENTINEL", "REPLICAS", "m"}).empty() &&
+               second.cli({"INFO", "replication"}).find("master_link_status:up") !=
+                   std::string::npos;
+      },
+      10s));
+  RedisEndpoint endpoint;
+  endpoint.topology = RedisEndpoint::Topology::Sentinel;
+  endpoint.masterName = "m";
+  endpoint.seeds = {{"127.0.0.1", sentinel.port()}};
+  start(endpoint, 500ms, 2);
+  // Stored through loop `i` and read back, on the master `master`.
+  const auto storedOn = [&](std::size_t i, const testing::RedisServerProcess& master,
+                            const std::string& key) {
+    return within(
+        [&] {
+          storeOn(loop(i), *cache_, key, "row", 60s);
+          return lookupOn(loop(i), *cache_, {key}).values.at(0) ==
+                     std::optional<std::string>("row") &&
+                 master.cli({"EXISTS", key}) == "1";
+        },
+        8s);
+  };
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(storedOn(i, first, unique("before-" + std::to_string(i)))) << "loop " << i;
+  }
+  sentinel.cli({"SENTINEL", "FAILOVER", "m"});
+  ASSERT_TRUE(within(
+      [&] {
+        return sentinel.cli({"SENTINEL", "get-master-addr-by-name", "m"})
+            .ends_with("\n" + std::to_string(second.port()));
+      },
+      10s));
+  // The demoted master is made a replica by the sentinel only ~8 s later: until then, a write
+  // that landed there would not reach `second`.
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(storedOn(i, second, unique("after-" + std::to_string(i)))) << "loop " << i;
+  }
+  EXPECT_EQ(cache_->sentinel()->switches(), 1U);
 }
 
 }  // namespace

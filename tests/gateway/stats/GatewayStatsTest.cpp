@@ -116,6 +116,18 @@ TEST(GatewayStatsTest, AScrapeWritesEveryDeclaredFamilyOnceInOrder) {
   EXPECT_EQ(helped, declared);
 }
 
+// The Sentinel series exist only when the gateway follows a Sentinel master: a standalone
+// Redis has no master to know, and a 0 there would read as an alert.
+TEST(GatewayStatsTest, SentinelSeriesAppearOnlyWithASentinelSample) {
+  GatewayStats stats(kRoutes, {"redis"});
+  EXPECT_EQ(valueOf(scrapeOf(stats), "oncegate_redis_master_known"), -1);
+  ComponentSamples components;
+  components.redisSentinel = RedisSentinelSample{2, true};
+  const auto scrape = scrapeOf(stats, components);
+  EXPECT_EQ(valueOf(scrape, "oncegate_redis_master_switches_total"), 2);
+  EXPECT_EQ(valueOf(scrape, "oncegate_redis_master_known"), 1);
+}
+
 ComponentSamples fullyPopulated() {
   ComponentSamples components;
   components.configVersion = 42;
@@ -138,6 +150,7 @@ ComponentSamples fullyPopulated() {
   }
   components.cacheTiers = {{"local", 0, 0, 0}, {"redis", 9, 2, 4}};
   components.redisCluster = RedisClusterSample{5, 2, 7};
+  components.redisSentinel = RedisSentinelSample{3, true};
   components.audit.queueDepth = 17;
   components.audit.written = 123456;
   LatencyHistogram fsyncs;
