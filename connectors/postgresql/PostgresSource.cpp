@@ -71,6 +71,7 @@ struct Connection {
   bool reading = false;
   bool writing = false;
   bool dead = false;  // closed: handlers that still hold it do nothing
+  bool flushPosted = false;
   std::uint64_t answered = 0;
   std::optional<net::steady_timer> connectTimer;
   std::optional<net::steady_timer> dropTimer;
@@ -289,8 +290,9 @@ void LoopPool::pump() {
     send(best, job);
   }
   if (waiting.empty()) return;
-  // Queries wait: open the connections that are neither open nor opening.
-  for (auto& connection : connections) {
+  // Queries wait: open the connections that are neither open nor opening. (A copy: a failed
+  // connect replaces its slot.)
+  for (auto& connection : std::vector<ConnectionPtr>(connections)) {
     if (!connection->ready && connection->conn == nullptr) connect(connection);
   }
 }
@@ -349,7 +351,14 @@ void LoopPool::send(const ConnectionPtr& connection, const JobPtr& job) {
     breakConnection(connection, PQerrorMessage(conn));
     return;
   }
-  flush(connection);
+  // One write for every query queued in this turn of the loop, not one per query.
+  if (!connection->flushPosted) {
+    connection->flushPosted = true;
+    net::post(loop, [self = shared_from_this(), connection] {
+      connection->flushPosted = false;
+      if (!self->closed && !connection->dead) self->flush(connection);
+    });
+  }
 }
 
 void LoopPool::setSocket(const ConnectionPtr& connection) {
@@ -620,7 +629,7 @@ void LoopPool::expire(const JobPtr& job) {
                       "source '" + state.config.id + "' did not answer in time",
                       "the query ran past its timeout; it was cancelled")),
          true);
-  for (auto& connection : connections) {
+  for (auto& connection : std::vector<ConnectionPtr>(connections)) {
     if (!connection->inflight.empty() && connection->inflight.front() == job) {
       cancelFront(connection);
     }
