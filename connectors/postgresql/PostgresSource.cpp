@@ -71,6 +71,7 @@ struct Connection {
   bool reading = false;
   bool writing = false;
   bool dead = false;  // closed: handlers that still hold it do nothing
+  Clock::time_point notBefore;  // an empty slot whose last connect failed opens again from here
   bool flushPosted = false;
   std::uint64_t answered = 0;
   std::optional<net::steady_timer> connectTimer;
@@ -265,14 +266,24 @@ void LoopPool::pump() {
   if (connections.size() < size) {
     while (connections.size() < size) connections.push_back(std::make_shared<Connection>());
   }
+  const auto now = Clock::now();
+  const auto openable = [now](const ConnectionPtr& connection) {
+    return connection->conn == nullptr && now >= connection->notBefore;
+  };
   while (!waiting.empty()) {
+    // An idle connection first. With none, the pool grows first (a slow query holds up what is
+    // pipelined behind it, so queries spread over all `size` connections before they queue
+    // behind one another); only a full pool of busy connections pipelines, onto the least busy.
     ConnectionPtr best;
+    bool growing = false;
     for (auto& connection : connections) {
-      if (connection->ready && (!best || connection->inflight.size() < best->inflight.size())) {
-        best = connection;
+      if (connection->ready) {
+        if (!best || connection->inflight.size() < best->inflight.size()) best = connection;
+      } else if (connection->conn != nullptr || openable(connection)) {
+        growing = true;
       }
     }
-    if (!best) break;
+    if (!best || (!best->inflight.empty() && growing)) break;
     auto job = waiting.front();
     waiting.pop_front();
     state.queued.fetch_sub(1, std::memory_order_relaxed);
@@ -290,10 +301,18 @@ void LoopPool::pump() {
     send(best, job);
   }
   if (waiting.empty()) return;
-  // Queries wait: open the connections that are neither open nor opening. (A copy: a failed
+  // Queries wait: open connections for them, one per waiting query at most. (A copy: a failed
   // connect replaces its slot.)
+  std::size_t opening = 0;
+  for (const auto& connection : connections) {
+    if (!connection->ready && connection->conn != nullptr) ++opening;
+  }
   for (auto& connection : std::vector<ConnectionPtr>(connections)) {
-    if (!connection->ready && connection->conn == nullptr) connect(connection);
+    if (opening >= waiting.size()) break;
+    if (openable(connection)) {
+      ++opening;
+      connect(connection);
+    }
   }
 }
 
@@ -433,15 +452,18 @@ void LoopPool::pollConnect(const ConnectionPtr& connection) {
 void LoopPool::connectFailed(const ConnectionPtr& connection, const std::string& why) {
   release(connection);
   const auto now = Clock::now();
+  for (auto& slot : connections) {
+    if (slot->conn == nullptr) slot->notBefore = now + state.config.retry;
+  }
+  // Another connection may still be opening or open: the waiting queries go there.
+  const bool anyUp = std::any_of(connections.begin(), connections.end(), [](const auto& other) {
+    return other->conn != nullptr;
+  });
+  if (anyUp) return pump();
   state.down.store(true, std::memory_order_relaxed);
   state.downUntil.store((now + state.config.retry).time_since_epoch().count(),
                         std::memory_order_relaxed);
   state.breaker.failed(now);
-  // Another connection may still be opening or open; the waiting queries fail only when none is.
-  const bool anyUp = std::any_of(connections.begin(), connections.end(), [](const auto& other) {
-    return other->conn != nullptr;
-  });
-  if (anyUp) return;
   const auto error = state.shown(
       state.unavailable("source '" + state.config.id + "' is unavailable: cannot connect", why));
   auto waiters = std::move(waiting);
@@ -522,6 +544,7 @@ void LoopPool::drain(const ConnectionPtr& connection) {
         connection->dropTimer.reset();  // the cancelled query ended: the connection is idle
       }
       cancelFront(connection);
+      if (!waiting.empty()) pump();  // an idle connection, or one less in flight
       continue;
     }
     take(connection, job, result);

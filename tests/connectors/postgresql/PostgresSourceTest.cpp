@@ -229,6 +229,20 @@ TEST_F(PostgresSourceTest, PipelinesManyQueriesOnOneConnection) {
   EXPECT_EQ(stats.inUse, 0u);
 }
 
+TEST_F(PostgresSourceTest, AQueryDoesNotQueueBehindASlowOneWhileThePoolHasRoom) {
+  PostgresSource source(postgresConfig("pg_room", 2));
+  std::promise<QueryOutcome> slow;
+  auto slowAnswer = slow.get_future();
+  source.execute(SourceQuery{"SELECT pg_sleep(1.5) AS slept", {}}, Source::Clock::now() + 10s,
+                 [&slow](QueryOutcome outcome) { slow.set_value(std::move(outcome)); });
+  const auto start = Source::Clock::now();
+  EXPECT_EQ(column(run(source, "SELECT 1 AS one"), "one"), Value::integer(1));
+  EXPECT_LT(Source::Clock::now() - start, 1s);  // on the second connection, not behind the sleep
+  ASSERT_EQ(slowAnswer.wait_for(10s), std::future_status::ready);
+  EXPECT_FALSE(slowAnswer.get().error);
+  EXPECT_EQ(source.stats().connects, 2u);
+}
+
 TEST_F(PostgresSourceTest, ASlowQueryTimesOutAndIsCancelledOnTheServer) {
   auto config = postgresConfig("pg_timeout", 1);
   config.timeout = 300ms;
