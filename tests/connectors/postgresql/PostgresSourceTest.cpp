@@ -1,6 +1,7 @@
 #include "connectors/postgresql/PostgresSource.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -295,6 +296,21 @@ TEST_F(PostgresSourceTest, ARunningQueryWhoseBackendIsKilledIsSentAgainOnANewCon
   EXPECT_FALSE(outcome.error) << outcome.error->message();
   EXPECT_EQ(column(run(source, "SELECT 2 AS two"), "two"), Value::integer(2));
   EXPECT_EQ(source.stats().connects, 2u);
+}
+
+TEST_F(PostgresSourceTest, AServerRestartIsRecoveredFrom) {
+  PostgresSource source(postgresConfig("pg_restart", 2));
+  const auto directory = column(run(source, "SELECT current_setting('data_directory') AS d"), "d");
+  const char* bin = std::getenv("ONCEGATE_TEST_PG_BIN");
+  ASSERT_NE(bin, nullptr) << "ONCEGATE_TEST_PG_BIN is not set: run scripts/test-servers.sh env";
+  const std::string command = std::string(::getuid() == 0 ? "runuser -u postgres -- " : "") +
+                              bin + "/pg_ctl -D " + directory.text() + " -l " + directory.text() +
+                              "/../server.log -m fast -w restart >/dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  // The idle connection went with the old server: the query is answered on a new one.
+  EXPECT_EQ(column(run(source, "SELECT 2 AS two"), "two"), Value::integer(2));
+  EXPECT_EQ(source.stats().connects, 2u);
+  EXPECT_FALSE(source.stats().down);
 }
 
 TEST_F(PostgresSourceTest, TheBreakerOpensAfterFailuresInARow) {
