@@ -1,6 +1,7 @@
 #include "connectors/postgresql/PostgresSource.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -264,6 +265,34 @@ TEST_F(PostgresSourceTest, ASlowQueryTimesOutAndIsCancelledOnTheServer) {
   const auto stats = source.stats();
   EXPECT_EQ(stats.timeouts, 1u);
   EXPECT_EQ(stats.connects, 1u);
+}
+
+TEST_F(PostgresSourceTest, AConnectionWhoseCancelledQueryDoesNotEndIsDropped) {
+  auto config = postgresConfig("pg_frozen", 1);
+  config.timeout = 300ms;
+  config.breakerFailures = 1000;  // the timeouts below must not open it
+  PostgresSource source(config);
+  const auto pid = static_cast<pid_t>(
+      column(run(source, "SELECT pg_backend_pid() AS pid"), "pid").asInt());
+  // A frozen backend (SIGSTOP) neither answers nor honours the cancel; thawed whatever happens.
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  struct Thaw {
+    pid_t pid;
+    ~Thaw() { ::kill(pid, SIGCONT); }
+  } thaw{pid};
+  const auto start = Source::Clock::now();
+  const auto frozen = run(source, "SELECT 1 AS one");
+  ASSERT_TRUE(frozen.error);
+  EXPECT_EQ(frozen.error->code(), ErrorCode::SourceTimeout);
+  // Queries pipelined behind the frozen one time out too, until kDropAfter after the cancel the
+  // connection is dropped; the next query then gets a new connection.
+  QueryOutcome next;
+  do {
+    next = run(source, "SELECT 2 AS two");
+  } while (next.error && Source::Clock::now() - start < 5s);
+  EXPECT_EQ(column(next, "two"), Value::integer(2));
+  EXPECT_LT(Source::Clock::now() - start, 300ms + PostgresSource::kDropAfter + 1500ms);
+  EXPECT_EQ(source.stats().connects, 2u);
 }
 
 TEST_F(PostgresSourceTest, AKilledBackendIsReplacedAndTheQueryAnswered) {
