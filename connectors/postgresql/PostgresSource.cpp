@@ -785,7 +785,8 @@ PostgresSource::~PostgresSource() {
   }
   auto* current = state.loops ? state.loops->current() : nullptr;
   for (std::size_t i = 0; i < pools.size(); ++i) {
-    auto& [loop, pool] = pools[i];
+    Loop* loop = pools[i].first;
+    const auto& pool = pools[i].second;
     const bool onThisThread = loop == current || loop == privateLoopOfThisThread;
     // Shared loops that have stopped were (or are being) closed by PostgresLoops::stop().
     if (shared[i] && !state.loops->running()) continue;
