@@ -363,6 +363,34 @@ if ((${R[cold.walked]} > cold_hi - cold_lo + 1)); then
     BENCH_WALK_LO="$cold_lo" BENCH_WALK_HI="$cold_hi"
 fi
 
+# ---- cold-libpq (pgasync): cold with the six sources on `postgresql:` (libpq's pipeline API on
+# the I/O loops) instead of ODBC: a never-used gateway, empty Redis and a fresh hash key, the
+# same walk; pool 4 per source (2 connections per loop, each carrying many queries at once).
+cold_libpq_run() {
+  [[ -n $gw_pid ]] && stop_gateway
+  redis-cli -p "$redis_port" flushall >/dev/null
+  fresh_hash_key
+  start_gateway "$state/config-libpq" cold-libpq || { tail -n 20 "$state/gateway-cold-libpq.log" >&2; die "libpq gateway did not start"; }
+  wrk_run cold-libpq "$gw_url/v1/resolve" "$conns" "$cold_libpq_secs" walk "$hot_fields" \
+    BENCH_WALK_LO="$cold_lo" BENCH_WALK_HI="$cold_hi"
+}
+cp -r "$state/config" "$state/config-libpq"
+sed -E -i -e 's/odbc: "Driver=PostgreSQL Unicode;Server=127\.0\.0\.1;Port=\$\{ONCEGATE_BENCH_PG_PORT\};Database=oncegate_bench;Uid=([a-z_]+);Pwd=;[^"]*"/postgresql: "host=127.0.0.1 port=${ONCEGATE_BENCH_PG_PORT} dbname=oncegate_bench user=\1"/' \
+  -e 's/pool: 8,/pool: 4,/' "$state/config-libpq/sources.yaml"
+grep -q 'odbc:' "$state/config-libpq/sources.yaml" && die "config-libpq still has an odbc: source"
+cold_libpq_secs=$cold_secs
+[[ -n $gw_pid ]] && stop_gateway
+start_gateway "$state/config-libpq" check-libpq || { tail -n 20 "$state/gateway-check-libpq.log" >&2; die "libpq gateway did not start"; }
+check_body "$hot_fields" 1 10
+check_body "$wide_fields" 1 35
+cold_libpq_run
+if ((${R[cold-libpq.walked]} > cold_hi - cold_lo + 1)); then
+  cold_libpq_secs=$(awk -v n=$((cold_hi - cold_lo + 1)) -v r="${R[cold-libpq.rps]}" 'BEGIN {s = int(0.8 * n / r); print s < 1 ? 1 : s}')
+  echo "   cold-libpq walk wrapped: again for ${cold_libpq_secs}s" >&2
+  cold_libpq_run
+fi
+# ---- end cold-libpq
+
 # Wide: warm some subjects (all six datasets) in a fresh gateway, then alternate a warmed
 # subject with a never-asked one.
 restart_cold_gateway wide
@@ -614,6 +642,12 @@ hot_redis_ratio=$(calc "${R[hot-redis.rps]} / ${R[nginx.rps]} * 100")
 cold_dqps=$(calc "${R[cold.rps]} * 3")
 cold_ratio=$(calc "$cold_dqps / ${R[pgbench.qps]} * 100")
 wide_dqps=$(calc "${R[wide.rps]} * 6")
+# cold-libpq (pgasync)
+cold_libpq_dqps=$(calc "${R[cold-libpq.rps]} * 3")
+cold_libpq_ratio=$(calc "$cold_libpq_dqps / ${R[pgbench.qps]} * 100")
+cold_libpq_vs_cold=$(calc "${R[cold-libpq.rps]} / ${R[cold.rps]}" 2)
+cold_libpq_note="cold with the six sources on postgresql: (libpq pipeline, pool 4), ${cold_libpq_secs}s; ${cold_libpq_vs_cold}x cold's req/s"
+((${R[cold-libpq.walked]} > cold_hi - cold_lo + 1)) && cold_libpq_note="**walk wrapped: some requests were cached**"
 cold_note="10 fields / 3 datasets, subjects $cold_lo..$cold_hi each once, ${cold_secs}s"
 ((${R[cold.walked]} > cold_hi - cold_lo + 1)) && cold_note="**walk wrapped: some requests were cached**"
 wide_note="35 fields / 6 datasets (1 chained): subjects 1..$wide_warm_n cached, alternating with never-asked ones"
@@ -639,6 +673,7 @@ report=$bench/results/$stamp.md
   row hot-signed hot-signed "hot with signing: (Ed25519, one signature per answer): ${signed_ratio} of hot's req/s"
   row hot-redis hot-redis "$hot_redis_note"
   row cold cold "$cold_note"
+  row cold-libpq cold-libpq "$cold_libpq_note"
   row wide wide "$wide_note"
   row connections connections "hot at 1,000 connections"
   echo
@@ -658,6 +693,7 @@ report=$bench/results/$stamp.md
   echo "| hot-signed >= 0.9 of hot (req/s, same run) | ${R[hot-signed.rps]} vs ${R[hot.rps]} = ${signed_ratio} | $(verdict "$signed_ratio >= 0.9") |"
   echo "| hot-redis >= 30% of nginx | ${hot_redis_ratio}% | $(verdict "$hot_redis_ratio >= 30") |"
   echo "| cold >= 50% of pgbench (dataset queries/s) | $cold_dqps vs ${R[pgbench.qps]} = ${cold_ratio}% | $(verdict "$cold_ratio >= 50") |"
+  echo "| cold-libpq >= 50% of pgbench (dataset queries/s) | $cold_libpq_dqps vs ${R[pgbench.qps]} = ${cold_libpq_ratio}% | $(verdict "$cold_libpq_ratio >= 50") |"
   echo "| wide p99 < 50 ms, dataset qps >= cold's | p99 $(ms "${R[wide.p99_us]}") ms, $wide_dqps vs $cold_dqps datasets/s | $(verdict "${R[wide.p99_us]} < 50000 && $wide_dqps >= $cold_dqps") |"
   echo "| connections: RSS < 150 MB, no errors | ${R[connections.rss]} MB, ${R[connections.errors]} errors | $(verdict "${R[connections.rss]} < 150 && ${R[connections.errors]} == 0") |"
   echo

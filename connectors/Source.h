@@ -29,8 +29,9 @@ struct SourceStats {
   LatencyHistogram::Snapshot queryDuration;
 };
 
-// One department database. Implementations run queries on their own worker threads: execute()
-// never blocks its caller, so HTTP I/O threads can call it. Each query returns at most one row.
+// One department database. execute() never blocks its caller, so HTTP I/O threads can call it:
+// OdbcSource runs queries on worker threads of its own; PostgresSource runs them on the calling
+// I/O loop itself (connectors/postgresql/README.md). Each query returns at most one row.
 class Source {
  public:
   using Clock = std::chrono::steady_clock;
@@ -44,8 +45,9 @@ class Source {
   // a little late (a cancel, a give-up) and says more than a bare timeout.
   static constexpr std::chrono::milliseconds kWaitGrace{2000};
 
-  // Queues `query`, never blocking. `done` runs exactly once, on a thread of the source (callers
-  // post back to their own thread), never while the source holds a lock of its own, and must not
+  // Queues `query`, never blocking. `done` runs exactly once, on a thread of the source or (a
+  // PostgresSource called on an I/O loop) on the caller's loop thread; callers post back to
+  // their own thread. It never runs while the source holds a lock of its own, and must not
   // block: destroying the source waits for completions already running. A query still queued at
   // `deadline` is not sent; it completes with SourceTimeout at its deadline. A query refused
   // (queue full) completes at once with SourceUnavailable. A database that is down completes

@@ -31,8 +31,8 @@ std::string_view trim(std::string_view text) {
 }  // namespace
 
 SourceConfig parseSource(const ConfigNode& item, const SecretReferences& references) {
-  item.allowOnlyKeys(
-      {"id", "department", "odbc", "pool", "timeout", "retry", "breaker", "max_value"});
+  item.allowOnlyKeys({"id", "department", "odbc", "postgresql", "pool", "timeout", "retry",
+                      "breaker", "max_value"});
   SourceConfig config;
   config.location = item.location();
 
@@ -43,15 +43,30 @@ SourceConfig parseSource(const ConfigNode& item, const SecretReferences& referen
   }
   config.department = item.at("department").asString();
 
-  const auto odbcNode = item.at("odbc");
-  config.odbcAsWritten = odbcNode.asString();
-  config.odbc = odbcNode.asExpandedString(references);
+  const auto odbcNode = item.find("odbc");
+  const auto postgresqlNode = item.find("postgresql");
+  if (odbcNode && postgresqlNode) {
+    postgresqlNode->fail("source '" + config.id +
+                         "' has both odbc: and postgresql:; give exactly one connection");
+  }
+  if (!odbcNode && !postgresqlNode) {
+    item.fail("source '" + config.id +
+              "' has no connection: give odbc: \"<ODBC connection string>\" or postgresql: "
+              "\"<libpq conninfo or URI>\"");
+  }
+  const auto& connectionNode = odbcNode ? *odbcNode : *postgresqlNode;
+  config.driver = odbcNode ? SourceConfig::Driver::Odbc : SourceConfig::Driver::Postgresql;
+  config.odbcAsWritten = connectionNode.asString();
+  config.odbc = connectionNode.asExpandedString(references);
   // Each on its own, only to blank them from messages later; the whole string resolved above, so
   // every one of them is allowed and resolves.
   for (const auto& reference : SecretReferences::referencesIn(config.odbcAsWritten)) {
     config.resolvedReferences.push_back(references.expand("${" + reference + "}"));
   }
-  if (trim(config.odbc).empty()) odbcNode.fail("the odbc connection string is empty");
+  if (trim(config.odbc).empty()) {
+    connectionNode.fail(odbcNode ? "the odbc connection string is empty"
+                                 : "the postgresql connection string is empty");
+  }
 
   if (auto pool = item.find("pool")) {
     config.pool = static_cast<int>(pool->asInt(1, SourceConfig::kMaxPool));

@@ -25,9 +25,16 @@ struct SourceConfig {
   static constexpr std::size_t kMinMaxValueBytes = 1024;
   static constexpr std::size_t kMaxMaxValueBytes = 16 * 1024 * 1024;
 
+  // How the source is reached: `odbc:` (an ODBC connection string, any database) or
+  // `postgresql:` (a libpq conninfo or URI, PostgreSQL on the I/O loops: PostgresSource).
+  enum class Driver { Odbc, Postgresql };
+
   std::string id;
   std::string department;
-  std::string odbc;  // the expanded connection string: holds secrets, never log or answer it
+  Driver driver = Driver::Odbc;
+  // The expanded connection string (ODBC or libpq, as `driver` says; the name stays for the
+  // many readers that only pass it on): holds secrets, never log or answer it.
+  std::string odbc;
   // The connection string as written, ${...} references unexpanded: what answers and logs show
   // (through redactConnectionString).
   std::string odbcAsWritten;
@@ -48,8 +55,9 @@ struct SourceConfig {
   std::string location;  // "file:line" of the entry, for errors found later
 };
 
-// Parses the `sources:` list; rejects unknown keys, bad or duplicate ids and out-of-range values
-// with an InvalidConfig error naming file and line.
+// Parses the `sources:` list; rejects unknown keys, bad or duplicate ids, out-of-range values and
+// an entry with both or neither of `odbc:` and `postgresql:`, with an InvalidConfig error naming
+// file and line.
 // One item of a `sources:` list (or an admin body). Duplicate ids across the whole
 // configuration are the configuration loader's to find (gateway/Configuration).
 // Its ${...} references resolve through `references` (see SecretReferences).

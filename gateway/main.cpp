@@ -22,7 +22,7 @@
 #include "common/Error.h"
 #include "common/JsonWriter.h"
 #include "common/YamlJson.h"
-#include "connectors/odbc/OdbcSource.h"
+#include "connectors/postgresql/PostgresLoops.h"
 #include "gateway/admin/AdminRouter.h"
 #include "gateway/api/ApiHandler.h"
 #include "gateway/audit/AuditCheckpointSigner.h"
@@ -332,9 +332,11 @@ int main(int argc, char** argv) {
     oncegate::SnapshotRetirer retirer;
     std::vector<std::string> routes = oncegate::ApiHandler::routes();
     routes.emplace_back(kAdminRoute);
+    // `postgresql:` sources run on the I/O loops once these start (see PostgresSource).
+    const auto postgresLoops = std::make_shared<oncegate::PostgresLoops>();
     oncegate::LiveConfiguration live(
-        [](const oncegate::SourceConfig& source) {
-          return std::shared_ptr<oncegate::Source>(oncegate::makeOdbcSource(source));
+        [postgresLoops](const oncegate::SourceConfig& source) {
+          return oncegate::SourceSet::open(source, postgresLoops);
         },
         retirer);
     auto [store, sync] = installStartingConfiguration(*options, live);
@@ -342,6 +344,16 @@ int main(int argc, char** argv) {
     const oncegate::GatewayConfig gateway = live.current()->config.gateway;
     const auto& httpConfig = gateway.http;
     oncegate::EventLoops loops(httpConfig.threads);
+    // Once the loop threads have stopped, and before their io_contexts go (also when an exception
+    // unwinds this block), the PostgreSQL sources close their connections and socket waits there.
+    struct PostgresLoopsStop {
+      oncegate::EventLoops& loops;
+      oncegate::PostgresLoops& postgres;
+      ~PostgresLoopsStop() {
+        loops.stop();
+        postgres.stop();
+      }
+    } postgresLoopsStop{loops, *postgresLoops};
     const Cache caches = makeCache(gateway, loops);
     auto& cache = caches.cache;
     auto* tiered = caches.tiered;
@@ -453,6 +465,7 @@ int main(int argc, char** argv) {
       adminServer->start();
     }
     listening = &server;
+    postgresLoops->start(loops.all(), &oncegate::EventLoops::current);
     loops.start();
     if (sync) sync->start(gateway.storePoll, storeChanges.get());
     if (adminServer) {
@@ -488,6 +501,7 @@ int main(int argc, char** argv) {
     admin.stop();
     accesses.stop();
     loops.stop();
+    postgresLoops->stop();
   } catch (const oncegate::Error& e) {
     spdlog::critical("{}", e.message());
     if (!e.detail().empty()) spdlog::debug("{}", e.detail());

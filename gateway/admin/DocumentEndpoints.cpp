@@ -61,7 +61,7 @@ void writeDocument(std::string_view kind, const ConfigNode& body, JsonWriter& js
   for (const auto& entry : yaml) {
     const auto& key = entry.first.Scalar();
     json.key(key);
-    if (key == "odbc" && entry.second.IsScalar()) {
+    if ((key == "odbc" || key == "postgresql") && entry.second.IsScalar()) {
       json.string(redactConnectionString(entry.second.Scalar()));
     } else {
       writeYamlAsJson(entry.second, json);

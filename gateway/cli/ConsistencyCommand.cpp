@@ -13,7 +13,6 @@
 #include "common/Error.h"
 #include "common/JsonWriter.h"
 #include "connectors/odbc/OdbcClient.h"
-#include "connectors/odbc/OdbcSource.h"
 #include "gateway/cli/CtlCommand.h"
 #include "gateway/reports/ConsistencyCheck.h"
 #include "gateway/reports/RecentSubjects.h"
@@ -92,7 +91,7 @@ int runConsistency(const CtlArguments& arguments, std::ostream& out, std::ostrea
   spdlog::set_default_logger(spdlog::stderr_logger_mt("oncegatectl"));
   SourceSet sources;
   for (const auto& source : config->sources) {
-    sources.add(std::shared_ptr<Source>(makeOdbcSource(source)));
+    sources.add(SourceSet::open(source));
   }
   const GatewaySnapshot snapshot(std::move(*config), std::move(sources));
   const auto report = ConsistencyCheck::run(snapshot, *indicator, subjects);

@@ -7,7 +7,7 @@
 
 #include "common/Error.h"
 #include "connectors/SourceProbe.h"
-#include "connectors/odbc/OdbcSource.h"
+#include "gateway/runtime/SourceSet.h"
 #include "gateway/cli/CtlCommand.h"
 
 namespace oncegate {
@@ -41,7 +41,7 @@ int runTestSource(const CtlArguments& arguments, std::ostream& out, std::ostream
     return kCtlExitFailed;
   }
   const auto probed = SourceProbe::run(*found, [](const SourceConfig& single) {
-    return std::shared_ptr<Source>(makeOdbcSource(single));
+    return SourceSet::open(single);
   });
   out << "source:     " << probed.source << "\n"
       << "connection: " << probed.connection << "\n";

@@ -12,6 +12,8 @@
 
 namespace oncegate {
 
+class PostgresLoops;
+
 // The live sources of a configuration, by id. Built by the composition root.
 class SourceSet {
  public:
@@ -24,6 +26,11 @@ class SourceSet {
   static SourceSet reusing(const std::vector<SourceConfig>& wanted,
                            const std::vector<SourceConfig>& before, const SourceSet& live,
                            const Factory& open);
+
+  // A live source of the kind its connection names: OdbcSource for `odbc:`, PostgresSource for
+  // `postgresql:` (on `postgresLoops`; null: on a loop thread of its own, as tools run it).
+  static std::shared_ptr<Source> open(const SourceConfig& config,
+                                      std::shared_ptr<PostgresLoops> postgresLoops = nullptr);
 
   void add(std::shared_ptr<Source> source) {
     auto id = source->id();

@@ -110,8 +110,32 @@ TEST(SourceConfigTest, RejectsMissingRequiredKeys) {
             "sources/hr.yaml:2: missing required key 'id'");
   EXPECT_EQ(rejection("sources:\n  - { id: hr, odbc: x }\n"),
             "sources/hr.yaml:2: missing required key 'department'");
+}
+
+TEST(SourceConfigTest, TakesAPostgresqlConnectionInsteadOfOdbc) {
+  ::setenv("HR_PW", "pg-s3cret", 1);
+  const auto sources = parseText(
+      "sources:\n"
+      "  - { id: hr, department: HR, postgresql: \"host=db port=5432 password=${HR_PW}\" }\n"
+      "  - { id: tax, department: Tax, odbc: \"DSN=tax\" }\n");
+  ASSERT_EQ(sources.size(), 2u);
+  EXPECT_EQ(sources[0].driver, SourceConfig::Driver::Postgresql);
+  EXPECT_EQ(sources[0].odbcAsWritten, "host=db port=5432 password=${HR_PW}");
+  EXPECT_EQ(sources[0].odbc, "host=db port=5432 password=pg-s3cret");
+  EXPECT_EQ(redactConnectionString(sources[0].odbc), "host=db port=5432 password=***");
+  EXPECT_EQ(sources[1].driver, SourceConfig::Driver::Odbc);
+}
+
+TEST(SourceConfigTest, RejectsASourceWithBothOdbcAndPostgresql) {
+  EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR, odbc: x, postgresql: y }\n"),
+            "sources/hr.yaml:2: source 'hr' has both odbc: and postgresql:; give exactly one "
+            "connection");
+}
+
+TEST(SourceConfigTest, RejectsASourceWithNeitherOdbcNorPostgresql) {
   EXPECT_EQ(rejection("sources:\n  - { id: hr, department: HR }\n"),
-            "sources/hr.yaml:2: missing required key 'odbc'");
+            "sources/hr.yaml:2: source 'hr' has no connection: give odbc: \"<ODBC connection "
+            "string>\" or postgresql: \"<libpq conninfo or URI>\"");
 }
 
 TEST(SourceConfigTest, RejectsBadId) {

@@ -106,6 +106,8 @@ TEST_F(LiveConfigurationTest, EverySettingOfASourceCountsAsAChange) {
       R"({ id: hr, department: hr bureau, odbc: "DSN=hr", breaker: { failures: 2 } })",
       R"({ id: hr, department: hr bureau, odbc: "DSN=hr", breaker: { open_for: 9s } })",
       R"({ id: hr, department: hr bureau, odbc: "DSN=hr", max_value: 2KiB })",
+      // The same string under the other connection key is another connector.
+      R"({ id: hr, department: hr bureau, postgresql: "DSN=hr" })",
   };
   for (const auto& source : changed) {
     const auto next = live_.build(configurationOf({source}), 2, base.get());
