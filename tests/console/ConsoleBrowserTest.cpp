@@ -219,6 +219,11 @@ class ConsoleBrowserTest : public ::testing::Test {
     return false;
   }
 
+  static std::string pgPort() {
+    const char* port = std::getenv("ONCEGATE_TEST_PG_PORT");
+    return port == nullptr ? "" : port;
+  }
+
   // Playwright on the specs: its exit status (0 when every spec passed).
   int runPlaywright() const {
     const auto screenshots = kBinaryDir / "console-screenshots";
@@ -230,6 +235,9 @@ class ConsoleBrowserTest : public ::testing::Test {
         {"SUBJECT_ID", kSubject},
         {"SCREENSHOT_DIR", screenshots.string()},
         {"SPARE_SQLITE_PATH", (directory_ / "spare.db").string()},
+        // A source on libpq (postgresql:) for the form's other connector: the test database.
+        {"SPARE_PG_CONNINFO", "host=127.0.0.1 port=" + pgPort() + " dbname=" + database_.name() +
+                                  " user=postgres"},
         {"PLAYWRIGHT_OUTPUT_DIR", (kBinaryDir / "console-test-results").string()},
         // @playwright/test lives in console/node_modules; the specs live apart from it.
         {"NODE_PATH", (kSourceDir / "console" / "node_modules").string()},

@@ -48,7 +48,8 @@ addStrings({
     "sources.form.edit": "编辑数据源 {id}",
     "sources.form.id": "标识",
     "sources.form.department": "部门",
-    "sources.form.odbc": "ODBC 连接串",
+    "sources.form.kind": "连接方式",
+    "sources.form.odbc": "连接串",
     "sources.form.odbcHint": "密码不会显示：网关只返回 ***。请在下方输入密码（替换连接串中的 ***），或使用 ${名称} 引用 gateway.yaml 中的密钥。",
     "sources.form.secret": "密码",
     "sources.form.secretHint": "仅在连接串含 *** 时使用，提交时替换 ***；不会保存在页面中。",
@@ -103,7 +104,8 @@ addStrings({
     "sources.form.edit": "Edit source {id}",
     "sources.form.id": "Id",
     "sources.form.department": "Department",
-    "sources.form.odbc": "ODBC connection string",
+    "sources.form.kind": "Connector",
+    "sources.form.odbc": "Connection string",
     "sources.form.odbcHint": "Passwords are never shown: the gateway answers ***. Type the password below (it replaces the ***), or use a ${NAME} reference to a secret of gateway.yaml.",
     "sources.form.secret": "Password",
     "sources.form.secretHint": "Only when the connection string holds ***: it replaces them when sent, and is not kept by the page.",
@@ -213,7 +215,7 @@ export default {
         h("td", { "data-test": `latency-${item.id}` }, latencyText(status?.latency_ms)),
         h("td", {}, status ? `${fmtNumber(status.queries)} / ${fmtNumber(status.failures)}` : "–"),
         h("td", { "data-test": `probe-${item.id}` }, probeText(status?.last_probe)),
-        h("td", {}, h("code", { class: "connection" }, item.odbc ?? "")),
+        h("td", {}, h("code", { class: "connection" }, item.odbc ?? item.postgresql ?? "")),
         actions);
     }
 
@@ -261,7 +263,13 @@ export default {
         "data-test": `source-${name}`, autocomplete: "off", ...attrs });
       const id = input("id", item?.id, { readonly: editing, pattern: "[a-z0-9_.\\-]+" });
       const department = input("department", item?.department);
-      const odbc = input("odbc", item?.odbc, { class: "wide", spellcheck: "false" });
+      // `odbc:` or `postgresql:` (libpq on the gateway's I/O loops): exactly one per source.
+      const kind = h("select", { name: "kind", "data-test": "source-kind" },
+        h("option", { value: "odbc" }, "ODBC"),
+        h("option", { value: "postgresql" }, "PostgreSQL (libpq)"));
+      kind.value = item?.postgresql !== undefined ? "postgresql" : "odbc";
+      const odbc = input("odbc", item?.odbc ?? item?.postgresql,
+        { class: "wide", spellcheck: "false" });
       // Never filled from the gateway: it has no password to give, and must not.
       const secret = input("secret", "", { type: "password", autocomplete: "new-password" });
       const pool = input("pool", item?.pool, { type: "number", min: 1, max: 64 });
@@ -290,8 +298,10 @@ export default {
           }
           connection = connection.split(kBlanked).join(secret.value);
         }
-        const document = { ...(item ?? {}), id: id.value.trim(), department: department.value.trim(),
-          odbc: connection };
+        const document = { ...(item ?? {}), id: id.value.trim(), department: department.value.trim() };
+        delete document.odbc;
+        delete document.postgresql;
+        document[kind.value] = connection;
         if (pool.value !== "") document.pool = Number(pool.value);
         else delete document.pool;
         if (timeout.value.trim() !== "") document.timeout = timeout.value.trim();
@@ -334,6 +344,7 @@ export default {
         h("h2", {}, editing ? t("sources.form.edit", { id: item.id }) : t("sources.form.new")),
         label("sources.form.id", id),
         label("sources.form.department", department),
+        label("sources.form.kind", kind),
         label("sources.form.odbc", odbc, h("small", {}, t("sources.form.odbcHint")), odbcProblem),
         label("sources.form.secret", secret, h("small", {}, t("sources.form.secretHint"))),
         label("sources.form.pool", pool),

@@ -46,6 +46,26 @@ test("the DBA sees the sources healthy, registers a spare one and tests it inlin
   await expect(page.locator('[data-test="source-odbc-problem"]')).not.toBeEmpty();
   await page.locator('[data-test="source-cancel"]').click();
 
+  // The other connector: a PostgreSQL source on libpq, tested before it is saved and listed
+  // with its connection string.
+  const pgId = "spare_ledger";
+  await page.locator('[data-test="source-new"]').click();
+  await page.locator('[data-test="source-id"]').fill(pgId);
+  await page.locator('[data-test="source-department"]').fill("公积金中心");
+  await page.locator('[data-test="source-kind"]').selectOption("postgresql");
+  await page.locator('[data-test="source-odbc"]').fill(process.env.SPARE_PG_CONNINFO);
+  await page.locator('[data-test="source-form-test"]').click();
+  await expect(page.locator('[data-test="source-form-test-result"] .ok')).toBeVisible();
+  await page.locator('[data-test="source-save"]').click();
+  await expect(page.locator(`[data-test="source-${pgId}"] code.connection`))
+    .toHaveText(process.env.SPARE_PG_CONNINFO);
+  await page.locator(`[data-test="edit-${pgId}"]`).click();
+  await expect(page.locator('[data-test="source-kind"]')).toHaveValue("postgresql");
+  await page.locator('[data-test="source-cancel"]').click();
+  await page.locator(`[data-test="remove-${pgId}"]`).click();
+  await page.locator(`[data-test="remove-${pgId}"]`).click();
+  await expect(page.locator(`[data-test="source-${pgId}"]`)).toHaveCount(0);
+
   await page.screenshot({ path: `${shots}/sources-dba.png`, fullPage: true });
 
   // Leave the configuration as the other specs expect it.
