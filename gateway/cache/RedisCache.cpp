@@ -16,6 +16,7 @@
 #include "gateway/cache/CacheKey.h"
 #include "gateway/cache/RedisAsioAdapter.h"
 #include "gateway/cache/RedisBlockingClient.h"
+#include "gateway/cache/RedisLogin.h"
 #include "gateway/cache/RedisSentinelDiscovery.h"
 
 namespace oncegate {
@@ -235,23 +236,7 @@ void RedisCache::Connection::connectTo(const std::string& address) {
   redisAsyncSetDisconnectCallback(context, &Connection::onDisconnect);
 
   // Sent at once: hiredis writes them first when the socket connects, ahead of any lookup.
-  if (!endpoint_.password.empty()) {
-    if (endpoint_.username.empty()) {
-      redisAsyncCommand(context, &Connection::onSetupReply, nullptr, "AUTH %b",
-                        endpoint_.password.data(), endpoint_.password.size());
-    } else {
-      redisAsyncCommand(context, &Connection::onSetupReply, nullptr, "AUTH %b %b",
-                        endpoint_.username.data(), endpoint_.username.size(),
-                        endpoint_.password.data(), endpoint_.password.size());
-    }
-  }
-  if (endpoint_.database != 0) {
-    redisAsyncCommand(context, &Connection::onSetupReply, nullptr, "SELECT %d", endpoint_.database);
-  }
-  if (!endpoint_.clientName.empty()) {
-    redisAsyncCommand(context, &Connection::onSetupReply, nullptr, "CLIENT SETNAME %b",
-                      endpoint_.clientName.data(), endpoint_.clientName.size());
-  }
+  queueRedisLogin(context, endpoint_, &Connection::onSetupReply);
   // A master demoted by a failover still answers, as a replica: reads stale, writes refused.
   if (discovery_) redisAsyncCommand(context, &Connection::onRoleReply, nullptr, "ROLE");
 

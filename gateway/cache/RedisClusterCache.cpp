@@ -18,6 +18,7 @@
 #include "gateway/cache/CacheKey.h"
 #include "gateway/cache/RedisAsioAdapter.h"
 #include "gateway/cache/RedisBlockingClient.h"
+#include "gateway/cache/RedisLogin.h"
 
 namespace oncegate {
 
@@ -135,20 +136,7 @@ class RedisClusterCache::NodeConnection : public std::enable_shared_from_this<No
     redisAsyncSetConnectCallback(context, &NodeConnection::onConnect);
     redisAsyncSetDisconnectCallback(context, &NodeConnection::onDisconnect);
     // Written first when the socket connects, ahead of any command.
-    if (!endpoint_.password.empty()) {
-      if (endpoint_.username.empty()) {
-        redisAsyncCommand(context, &NodeConnection::onSetupReply, nullptr, "AUTH %b",
-                          endpoint_.password.data(), endpoint_.password.size());
-      } else {
-        redisAsyncCommand(context, &NodeConnection::onSetupReply, nullptr, "AUTH %b %b",
-                          endpoint_.username.data(), endpoint_.username.size(),
-                          endpoint_.password.data(), endpoint_.password.size());
-      }
-    }
-    if (!endpoint_.clientName.empty()) {
-      redisAsyncCommand(context, &NodeConnection::onSetupReply, nullptr, "CLIENT SETNAME %b",
-                        endpoint_.clientName.data(), endpoint_.clientName.size());
-    }
+    queueRedisLogin(context, endpoint_, &NodeConnection::onSetupReply);
     return true;
   }
 
