@@ -10,7 +10,7 @@
 namespace oncegate {
 
 namespace postgres {
-struct SourceState;
+struct PostgresSourceState;
 }
 
 // A PostgreSQL department database (`postgresql:` source) reached through libpq's asynchronous
@@ -58,7 +58,7 @@ class PostgresSource final : public Source {
   SourceStats stats() const override;
 
  private:
-  std::shared_ptr<postgres::SourceState> state_;
+  std::shared_ptr<postgres::PostgresSourceState> state_;
 };
 
 // What the gateway calls to build a `postgresql:` source.
