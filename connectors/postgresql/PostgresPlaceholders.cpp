@@ -6,9 +6,7 @@ namespace oncegate::postgres {
 
 namespace {
 
-bool isTagCharacter(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
+bool isTagCharacter(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
 // The length of the dollar-quote tag ($tag$ or $$) starting at `at`, or 0 when none starts there
 // ($1 is a parameter, not a tag).

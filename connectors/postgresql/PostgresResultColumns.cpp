@@ -40,9 +40,12 @@ int numericScale(int typmod) {
 // std::to_string prints it.
 Value floatValue(std::string_view text) {
   double number = 0;
-  if (text == "NaN") number = std::nan("");
-  else if (text == "Infinity") number = HUGE_VAL;
-  else if (text == "-Infinity") number = -HUGE_VAL;
+  if (text == "NaN")
+    number = std::nan("");
+  else if (text == "Infinity")
+    number = HUGE_VAL;
+  else if (text == "-Infinity")
+    number = -HUGE_VAL;
   else {
     const auto parsed = std::from_chars(text.data(), text.data() + text.size(), number);
     if (parsed.ec != std::errc()) return Value::string(std::string(text));
@@ -59,7 +62,8 @@ Value floatValue(std::string_view text) {
 // digits as ODBC's nanoseconds print, the zone offset dropped. Anything else ("infinity", BC
 // dates) is passed on as text rather than invented.
 Value datetimeValue(std::string_view text) {
-  if (text.size() < 19 || text[10] != ' ' || text[4] != '-') return Value::string(std::string(text));
+  if (text.size() < 19 || text[10] != ' ' || text[4] != '-')
+    return Value::string(std::string(text));
   std::string out(text.substr(0, 19));
   out[10] = 'T';
   std::string_view rest = text.substr(19);

@@ -16,7 +16,8 @@ namespace oncegate {
 // One blocking Redis connection for the rare calls made off the I/O threads (an admin's cache
 // invalidation): connects, logs in and selects the database as the endpoint says, and gives up
 // on any reply slower than `timeout`. With Sentinel it connects to the master the sentinels
-// name, and a failure makes them be asked again (RedisSentinelDiscovery::suspect). Errors: CacheUnavailable, with Redis' text in the detail.
+// name, and a failure makes them be asked again (RedisSentinelDiscovery::suspect). Errors:
+// CacheUnavailable, with Redis' text in the detail.
 class RedisBlockingClient {
  public:
   RedisBlockingClient(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout);

@@ -7,8 +7,8 @@
 
 #include "common/Error.h"
 #include "connectors/SourceProbe.h"
-#include "gateway/runtime/SourceSet.h"
 #include "gateway/cli/CtlCommand.h"
+#include "gateway/runtime/SourceSet.h"
 
 namespace oncegate {
 
@@ -40,9 +40,8 @@ int runTestSource(const CtlArguments& arguments, std::ostream& out, std::ostream
         << ")\n";
     return kCtlExitFailed;
   }
-  const auto probed = SourceProbe::run(*found, [](const SourceConfig& single) {
-    return SourceSet::open(single);
-  });
+  const auto probed =
+      SourceProbe::run(*found, [](const SourceConfig& single) { return SourceSet::open(single); });
   out << "source:     " << probed.source << "\n"
       << "connection: " << probed.connection << "\n";
   if (!probed.ok) {

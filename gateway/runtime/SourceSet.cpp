@@ -12,10 +12,10 @@ namespace {
 // Every setting the live source was opened with; only `location` (where it is written) is left
 // out. A setting missing here would keep the old object, and the change would never take effect.
 bool sameSource(const SourceConfig& a, const SourceConfig& b) {
-  return a.id == b.id && a.department == b.department && a.driver == b.driver &&
-         a.odbc == b.odbc && a.pool == b.pool &&
-         a.timeout == b.timeout && a.retry == b.retry && a.breakerFailures == b.breakerFailures &&
-         a.breakerOpenFor == b.breakerOpenFor && a.maxValueBytes == b.maxValueBytes;
+  return a.id == b.id && a.department == b.department && a.driver == b.driver && a.odbc == b.odbc &&
+         a.pool == b.pool && a.timeout == b.timeout && a.retry == b.retry &&
+         a.breakerFailures == b.breakerFailures && a.breakerOpenFor == b.breakerOpenFor &&
+         a.maxValueBytes == b.maxValueBytes;
 }
 
 }  // namespace

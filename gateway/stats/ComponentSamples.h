@@ -19,7 +19,7 @@ struct ComponentSamples {
   std::uint64_t configVersion = 0;
   std::vector<SourceSample> sources;
   std::vector<CacheTierSample> cacheTiers;
-  std::optional<RedisClusterSample> redisCluster;  // with a cache on a Redis Cluster
+  std::optional<RedisClusterSample> redisCluster;    // with a cache on a Redis Cluster
   std::optional<RedisSentinelSample> redisSentinel;  // with redis: { sentinel: ... } only
   AuditSample audit;
   ListenerSample listener;

@@ -236,8 +236,8 @@ class ConsoleBrowserTest : public ::testing::Test {
         {"SCREENSHOT_DIR", screenshots.string()},
         {"SPARE_SQLITE_PATH", (directory_ / "spare.db").string()},
         // A source on libpq (postgresql:) for the form's other connector: the test database.
-        {"SPARE_PG_CONNINFO", "host=127.0.0.1 port=" + pgPort() + " dbname=" + database_.name() +
-                                  " user=postgres"},
+        {"SPARE_PG_CONNINFO",
+         "host=127.0.0.1 port=" + pgPort() + " dbname=" + database_.name() + " user=postgres"},
         {"PLAYWRIGHT_OUTPUT_DIR", (kBinaryDir / "console-test-results").string()},
         // @playwright/test lives in console/node_modules; the specs live apart from it.
         {"NODE_PATH", (kSourceDir / "console" / "node_modules").string()},

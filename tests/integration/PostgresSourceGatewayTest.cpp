@@ -23,8 +23,8 @@ namespace {
 
 const std::string kClientKey = "postgres-source-it-client-key";
 constexpr int kSubjects = 40;
-const char* const kColumns[] = {"name", "age", "big", "salary", "ratio", "born", "updated",
-                                "stamped", "active", "note"};
+const char* const kColumns[] = {"name", "age",     "big",     "salary", "ratio",
+                                "born", "updated", "stamped", "active", "note"};
 
 std::string subject(int number) {
   const auto digits = std::to_string(number);  // number < kSubjects: 8 digits at most
@@ -43,14 +43,21 @@ std::string conninfo() {
 // One dataset and its fields on `source`, named after it.
 std::string datasetOn(const std::string& source) {
   std::string text =
-      "  - id: " + source + ".person\n"
-      "    source: " + source + "\n"
+      "  - id: " + source +
+      ".person\n"
+      "    source: " +
+      source +
+      "\n"
       "    subject: org\n"
       "    query: SELECT name, age, big, salary, ratio, born, updated, stamped, active, note\n"
       "           FROM it_pg_person WHERE credit_code = :code\n"
       "    params: { code: subject.credit_code }\n"
-      "  - id: " + source + ".slow\n"
-      "    source: " + source + "\n"
+      "  - id: " +
+      source +
+      ".slow\n"
+      "    source: " +
+      source +
+      "\n"
       "    subject: org\n"
       "    query: SELECT 'late' AS late FROM pg_sleep(3) WHERE CAST(:code AS text) IS NOT NULL\n"
       "    params: { code: subject.credit_code }\n";
@@ -95,15 +102,17 @@ class PostgresSourceGatewayTest : public ::testing::Test {
         randomHex(40) + "\ninclude: [all.yaml]\n";
     files["all.yaml"] =
         "sources:\n"
-        "  - { id: viapq, department: 市场监管局, postgresql: \"" + conninfo() +
+        "  - { id: viapq, department: 市场监管局, postgresql: \"" +
+        conninfo() +
         "\", pool: 4, timeout: 300ms }\n"
-        "  - { id: viaodbc, department: 市场监管局, odbc: \"" + postgresOdbc() +
+        "  - { id: viaodbc, department: 市场监管局, odbc: \"" +
+        postgresOdbc() +
         "\", pool: 2, timeout: 300ms }\n"
         "subjects:\n"
         "  - { id: org, key: credit_code, pattern: \"^[0-9A-Z]{18}$\" }\n"
         "datasets:\n" +
-        datasetOn("viapq") + datasetOn("viaodbc") +
-        "fields:\n" + fieldsOn("viapq") + fieldsOn("viaodbc") +
+        datasetOn("viapq") + datasetOn("viaodbc") + "fields:\n" + fieldsOn("viapq") +
+        fieldsOn("viaodbc") +
         "clients:\n"
         "  - { id: permit-app, api_key_sha256: " +
         sha256sum(kClientKey) +
@@ -148,7 +157,8 @@ TEST_F(PostgresSourceGatewayTest, AnswersAsTheOdbcSourceDoesForEveryField) {
       EXPECT_EQ(answer.at(pq + "/value"), answer.at(odbc + "/value")) << column;
     }
   }
-  const auto answer = resolve(*client_, subject(3), {"viapq.salary", "viapq.updated", "viapq.note"});
+  const auto answer =
+      resolve(*client_, subject(3), {"viapq.salary", "viapq.updated", "viapq.note"});
   EXPECT_EQ(answer.at("/fields/viapq.note/status"), "not_found");  // NULL, as over ODBC
   EXPECT_EQ(answer.at("/fields/viapq.salary/value"), "1000.35");
   EXPECT_EQ(answer.at("/fields/viapq.updated/value"), "2026-01-31T08:00:00.250");

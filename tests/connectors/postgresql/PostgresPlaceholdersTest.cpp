@@ -1,6 +1,6 @@
-#include "connectors/postgresql/PostgresPlaceholders.h"
-
 #include <gtest/gtest.h>
+
+#include "connectors/postgresql/PostgresPlaceholders.h"
 
 namespace oncegate::postgres {
 namespace {

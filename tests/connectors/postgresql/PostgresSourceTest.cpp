@@ -1,5 +1,3 @@
-#include "connectors/postgresql/PostgresSource.h"
-
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -17,6 +15,7 @@
 #include "TestServers.h"
 #include "common/Error.h"
 #include "connectors/odbc/OdbcSource.h"
+#include "connectors/postgresql/PostgresSource.h"
 
 namespace oncegate {
 namespace {
@@ -104,7 +103,9 @@ class PostgresSourceTest : public ::testing::Test {
         "  ('330102199605060022', 'Li Si', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,\n"
         "   NULL, NULL, false, NULL, '2026-02-01 09:30:15.25', NULL, NULL, NULL, NULL);\n");
   }
-  static void TearDownTestSuite() { testing::runPostgresSql("DROP TABLE IF EXISTS pg_test_person;"); }
+  static void TearDownTestSuite() {
+    testing::runPostgresSql("DROP TABLE IF EXISTS pg_test_person;");
+  }
 };
 
 TEST_F(PostgresSourceTest, ReadsEachTypeAsTheOdbcSourceDoes) {
@@ -143,10 +144,10 @@ TEST_F(PostgresSourceTest, ReadsEachTypeAsTheOdbcSourceDoes) {
 
 TEST_F(PostgresSourceTest, BindsEachKindOfParameterAsText) {
   PostgresSource source(postgresConfig("pg_params"));
-  EXPECT_EQ(column(run(source, "SELECT name FROM pg_test_person WHERE age = ?",
-                       {Value::integer(64)}),
-                   "name"),
-            Value::string("张三"));
+  EXPECT_EQ(
+      column(run(source, "SELECT name FROM pg_test_person WHERE age = ?", {Value::integer(64)}),
+             "name"),
+      Value::string("张三"));
   EXPECT_EQ(column(run(source, "SELECT name FROM pg_test_person WHERE salary = ?",
                        {Value::decimal("108618.50")}),
                    "name"),
@@ -194,8 +195,9 @@ TEST_F(PostgresSourceTest, ADescribeOnlyQueryGivesTheColumnsWithNullParams) {
 TEST_F(PostgresSourceTest, EachStatementIsPreparedOncePerConnection) {
   PostgresSource source(postgresConfig("pg_prepared", 1));
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(column(run(source, "SELECT age /* prepared-once */ FROM pg_test_person WHERE "
-                                 "id_card = ?",
+    EXPECT_EQ(column(run(source,
+                         "SELECT age /* prepared-once */ FROM pg_test_person WHERE "
+                         "id_card = ?",
                          {Value::string("330102196001010011")}),
                      "age"),
               Value::integer(64));
@@ -217,8 +219,9 @@ TEST_F(PostgresSourceTest, PipelinesManyQueriesOnOneConnection) {
   for (auto& answer : answers) futures.push_back(answer.get_future());
   for (int i = 0; i < kQueries; ++i) {
     source.execute(SourceQuery{"SELECT ?::int * 2 AS doubled", {Value::integer(i)}},
-                   Source::Clock::now() + 10s,
-                   [&answers, i](QueryOutcome outcome) { answers[i].set_value(std::move(outcome)); });
+                   Source::Clock::now() + 10s, [&answers, i](QueryOutcome outcome) {
+                     answers[i].set_value(std::move(outcome));
+                   });
   }
   for (int i = 0; i < kQueries; ++i) {
     ASSERT_EQ(futures[i].wait_for(15s), std::future_status::ready);
@@ -272,8 +275,8 @@ TEST_F(PostgresSourceTest, AConnectionWhoseCancelledQueryDoesNotEndIsDropped) {
   config.timeout = 300ms;
   config.breakerFailures = 1000;  // the timeouts below must not open it
   PostgresSource source(config);
-  const auto pid = static_cast<pid_t>(
-      column(run(source, "SELECT pg_backend_pid() AS pid"), "pid").asInt());
+  const auto pid =
+      static_cast<pid_t>(column(run(source, "SELECT pg_backend_pid() AS pid"), "pid").asInt());
   // A frozen backend (SIGSTOP) neither answers nor honours the cancel; thawed whatever happens.
   ASSERT_EQ(::kill(pid, SIGSTOP), 0);
   struct Thaw {
@@ -316,8 +319,9 @@ TEST_F(PostgresSourceTest, ARunningQueryWhoseBackendIsKilledIsSentAgainOnANewCon
                  [&answer](QueryOutcome outcome) { answer.set_value(std::move(outcome)); });
   std::int64_t killed = 0;
   for (int i = 0; i < 200 && killed == 0; ++i) {
-    killed = count("SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE "
-                   "application_name = 'pg_killed_busy' AND query LIKE '%pg_sleep%'");
+    killed = count(
+        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE "
+        "application_name = 'pg_killed_busy' AND query LIKE '%pg_sleep%'");
   }
   EXPECT_EQ(killed, 1);
   ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
@@ -332,8 +336,8 @@ TEST_F(PostgresSourceTest, AServerRestartIsRecoveredFrom) {
   const auto directory = column(run(source, "SELECT current_setting('data_directory') AS d"), "d");
   const char* bin = std::getenv("ONCEGATE_TEST_PG_BIN");
   ASSERT_NE(bin, nullptr) << "ONCEGATE_TEST_PG_BIN is not set: run scripts/test-servers.sh env";
-  const std::string command = std::string(::getuid() == 0 ? "runuser -u postgres -- " : "") +
-                              bin + "/pg_ctl -D " + directory.text() + " -l " + directory.text() +
+  const std::string command = std::string(::getuid() == 0 ? "runuser -u postgres -- " : "") + bin +
+                              "/pg_ctl -D " + directory.text() + " -l " + directory.text() +
                               "/../server.log -m fast -w restart >/dev/null 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   // The idle connection went with the old server: the query is answered on a new one.
@@ -403,11 +407,11 @@ TEST_F(PostgresSourceTest, AQueryStartedOnALoopCompletesOnThatLoop) {
     for (int i = 0; i < 2; ++i) {
       net::post(*contexts[i], [&source, &sameThread, i] {
         const auto caller = std::this_thread::get_id();
-        source.execute(SourceQuery{"SELECT 1 AS one", {}}, Source::Clock::now() + 10s,
-                       [&sameThread, i, caller](QueryOutcome outcome) {
-                         sameThread[i].set_value(!outcome.error &&
-                                                 std::this_thread::get_id() == caller);
-                       });
+        source.execute(
+            SourceQuery{"SELECT 1 AS one", {}}, Source::Clock::now() + 10s,
+            [&sameThread, i, caller](QueryOutcome outcome) {
+              sameThread[i].set_value(!outcome.error && std::this_thread::get_id() == caller);
+            });
       });
     }
     for (auto& promise : sameThread) {

@@ -498,8 +498,8 @@ TEST_F(RedisCacheTest, AHostThatDoesNotResolveMeansQuickMisses) {
 
 // With Sentinel, every loop's connection goes to the master a sentinel names and, after a forced
 // failover, to the new one: each loop's stores land there. The old master keeps answering, as a
-// master of its own until the sentinel demotes it ~8 s later, so only the switch moves them. The discovery's thread reaches the loops
-// here, so ThreadSanitizer sees that path too.
+// master of its own until the sentinel demotes it ~8 s later, so only the switch moves them. The
+// discovery's thread reaches the loops here, so ThreadSanitizer sees that path too.
 TEST_F(RedisCacheTest, WithSentinelEveryLoopFollowsAForcedFailover) {
   const std::string noSyncDelay = "repl-diskless-sync-delay 0";  // Redis 7 waits 5 s otherwise
   testing::RedisServerProcess first({noSyncDelay});
