@@ -6,20 +6,22 @@
 # machine where wall-clock figures do not; callgrind_annotate on the kept output says where
 # they go.
 #
-# Usage: bench/callgrind-hot.sh [--signed] [--requests N] [--keep DIR]
+# Usage: bench/callgrind-hot.sh [--signed] [--quiet] [--requests N] [--keep DIR]
+#   --signed: with `signing:` (hot-signed); --quiet: with `log: { requests: false }`
 # Needs: a built gateway (ONCEGATE_BUILD_DIR, default build: RelWithDebInfo or Release), the
 # test servers running (scripts/test-servers.sh start; their `env` exported), valgrind.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ONCEGATE_BUILD_DIR:-$root/build}
-requests=2000 subjects=200 signed=0 keep=''
+requests=2000 subjects=200 signed=0 quiet=0 keep=''
 while (($#)); do
   case $1 in
     --signed) signed=1 ;;
+    --quiet) quiet=1 ;;
     --requests) requests=$2; shift ;;
     --keep) keep=$2; shift ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -55,6 +57,7 @@ done
 # benchmark's hot scenario.
 sed -i -e 's/^threads: .*/threads: 1/' -e 's/^cache: { /cache: { local_ttl: 10m, /' "$state/config/gateway.yaml"
 grep -q 'local_ttl: 10m' "$state/config/gateway.yaml" || { echo "cannot set cache.local_ttl" >&2; exit 1; }
+((quiet)) && echo 'log: { requests: false }' >>"$state/config/gateway.yaml"
 if ((signed)); then
   openssl genpkey -algorithm ed25519 -out "$state/signing-key.pem" 2>/dev/null
   printf 'signing: { keys: [{ id: bench, private_key: "${file:%s}" }] }\n' "$state/signing-key.pem" \
@@ -106,4 +109,4 @@ for f in "$state"/callgrind.out.*; do
   ir=$(awk '/^summary:/ {print $2}' "$f")
   total=$((total + ${ir:-0}))
 done
-echo "Ir per hot request: $((total / requests)) ($total over $requests requests$( ((signed)) && echo ', signed'))"
+echo "Ir per hot request: $((total / requests)) ($total over $requests requests$( ((signed)) && echo ', signed')$( ((quiet)) && echo ', no request lines'))"
