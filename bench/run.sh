@@ -347,6 +347,65 @@ fi
 wrk_run hot-redis "$gw_url/v1/resolve" "$conns" "$scenario_s" random "$hot_fields" "${random_hot[@]}"
 stop_gateway
 
+# ---------------------------------------------------------------------------- pinned (per core)
+# One core each, in turn: the gateway with `threads: 1`, then nginx with one worker, both
+# pinned to core 0 (every thread of theirs), and wrk -t1 pinned to core 1, so that neither the
+# load generator nor the other server takes the measured core. Same wrk script, same hot
+# requests. Runs while Redis still holds the hot set under the same hash key.
+pinned_wrk() { # NAME URL: wrk -t1 on core 1, random hot subjects
+  local name=$1 url=$2
+  R[$name.conns]=$conns
+  printf '   %-24s -c%-5s %-12s ... ' "$name" "$conns" "${scenario_s}s" >&2
+  if [[ -n $gw_pid && $url == "$gw_url"* ]]; then
+    echo 5 >"/proc/$gw_pid/clear_refs"
+    R[$name.q0]=$(source_queries)
+  fi
+  env BENCH_KEY="$api_key" BENCH_FIELDS="$hot_fields" BENCH_MODE=random BENCH_THREADS=1 "${random_hot[@]}" \
+    taskset -c 1 wrk -t1 -c"$conns" -d"${scenario_s}s" --timeout 5s -s "$bench/lua/resolve.lua" "$url" \
+    >"$state/wrk-$name.txt" 2>&1 &
+  wrk_pid=$!
+  wrk_finish "$name" "$url"
+}
+say "pinned: one core for the server (taskset -c 0), one for wrk -t1 (taskset -c 1)"
+cp -r "$state/config" "$state/config-pinned"
+sed -i 's/^threads: .*/threads: 1/' "$state/config-pinned/gateway.yaml"
+grep -q '^threads: 1$' "$state/config-pinned/gateway.yaml" || die "config-pinned has no threads: 1"
+start_gateway "$state/config-pinned" pinned || die "gateway did not start ($state/gateway-pinned.log)"
+taskset -a -p -c 0 "$gw_pid" >/dev/null || die "cannot pin the gateway to core 0"
+warm pinned "$hot_fields" 1 "$hot_n"
+pinned_wrk pinned "$gw_url/v1/resolve"
+stop_gateway
+mkdir -p "$state/nginx-pinned/tmp"
+grep -q '\$' "$state/hot-response.json" && die "hot response contains '\$': cannot inline it in nginx.conf"
+cat >"$state/nginx-pinned/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $state/nginx-pinned/nginx.pid;
+error_log $state/nginx-pinned/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path $state/nginx-pinned/tmp;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      default_type application/json;
+      return 200 "$(sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' "$state/hot-response.json")";
+    }
+  }
+}
+CONF
+taskset -c 0 nginx -c "$state/nginx-pinned/nginx.conf" -p "$state/nginx-pinned" -e "$state/nginx-pinned/error.log" &
+nginx_pid=$!
+for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/" && break; sleep 0.1; done
+[[ $(curl -s "http://127.0.0.1:$nginx_port/" | wc -c) == "$hot_bytes" ]] || die "pinned nginx does not answer the hot body"
+pinned_wrk nginx-pinned "http://127.0.0.1:$nginx_port/v1/resolve"
+kill -QUIT "$nginx_pid"
+wait "$nginx_pid" || true
+nginx_pid=''
+# ---------------------------------------------------------------------------- end of pinned
+
 # Cold: a never-used gateway, and subjects nobody asked for, each once. 100,000 subjects last
 # only seconds at thousands of requests/s, so cold runs half as long as the other scenarios,
 # and when a thread's walk wraps anyway (it would then hit the cache), it runs again, as fresh,
@@ -638,6 +697,7 @@ row() { # NAME LABEL NOTE
 
 hot_ratio=$(calc "${R[hot.rps]} / ${R[nginx.rps]} * 100")
 signed_ratio=$(calc "${R[hot-signed.rps]} / ${R[hot.rps]}" 3)
+pinned_ratio=$(calc "${R[pinned.rps]} / ${R[nginx-pinned.rps]}" 3)
 hot_redis_ratio=$(calc "${R[hot-redis.rps]} / ${R[nginx.rps]} * 100")
 cold_dqps=$(calc "${R[cold.rps]} * 3")
 cold_ratio=$(calc "$cold_dqps / ${R[pgbench.qps]} * 100")
@@ -676,6 +736,7 @@ report=$bench/results/$stamp.md
   row cold-libpq cold-libpq "$cold_libpq_note"
   row wide wide "$wide_note"
   row connections connections "hot at 1,000 connections"
+  row pinned pinned "hot on one core: threads: 1, gateway on core 0, wrk -t1 on core 1 (nginx-pinned: ${R[nginx-pinned.rps]} req/s)"
   echo
   echo "## Ceilings"
   echo
@@ -684,6 +745,7 @@ report=$bench/results/$stamp.md
   echo "| nginx | $conns | ${R[nginx.rps]} req/s | $(ms "${R[nginx.p50_us]}") | $(ms "${R[nginx.p99_us]}") | ${R[nginx.errors]} | ${R[nginx.rss]} | fixed $hot_bytes-byte JSON, worker_processes 2, same wrk script |"
   echo "| redis MGET | $conns | ${R[redis.rps]} MGET/s | ${R[redis.p50_ms]} | ${R[redis.p99_ms]} | - | ${R[redis.rss]} | redis-benchmark, 3 keys of the cached rows' sizes |"
   echo "| pgbench | $conns | ${R[pgbench.qps]} queries/s (${R[pgbench.tps]} tps) | ${R[pgbench.p50_ms]} | ${R[pgbench.p99_ms]} | ${R[pgbench.failed]:-0} | - | -M prepared, the 3 hot dataset queries per transaction |"
+  echo "| nginx-pinned | $conns | ${R[nginx-pinned.rps]} req/s | $(ms "${R[nginx-pinned.p50_us]}") | $(ms "${R[nginx-pinned.p99_us]}") | ${R[nginx-pinned.errors]} | - | the per-core ceiling: same fixed body, worker_processes 1 on core 0, wrk -t1 on core 1 |"
   echo
   echo "## Targets"
   echo
@@ -691,6 +753,7 @@ report=$bench/results/$stamp.md
   echo "|---|---|---|"
   echo "| hot >= 50% of nginx, p99 < 10 ms | ${hot_ratio}%, p99 $(ms "${R[hot.p99_us]}") ms | $(verdict "$hot_ratio >= 50 && ${R[hot.p99_us]} < 10000") |"
   echo "| hot-signed >= 0.9 of hot (req/s, same run) | ${R[hot-signed.rps]} vs ${R[hot.rps]} = ${signed_ratio} | $(verdict "$signed_ratio >= 0.9") |"
+  echo "| pinned >= 0.5 of nginx-pinned (one core each, same run) | ${R[pinned.rps]} vs ${R[nginx-pinned.rps]} = ${pinned_ratio} | $(verdict "$pinned_ratio >= 0.5") |"
   echo "| hot-redis >= 30% of nginx | ${hot_redis_ratio}% | $(verdict "$hot_redis_ratio >= 30") |"
   echo "| cold >= 50% of pgbench (dataset queries/s) | $cold_dqps vs ${R[pgbench.qps]} = ${cold_ratio}% | $(verdict "$cold_ratio >= 50") |"
   echo "| cold-libpq >= 50% of pgbench (dataset queries/s) | $cold_libpq_dqps vs ${R[pgbench.qps]} = ${cold_libpq_ratio}% | $(verdict "$cold_libpq_ratio >= 50") |"

@@ -52,9 +52,19 @@ void JsonWriter::escape(std::string_view text, std::string& out) {
   const auto plain = [](unsigned char c) { return kPlain[c]; };
   std::size_t i = 0;
   while (i < text.size()) {
-    // Copy the longest run that needs no escaping in one append: most text is such a run.
+    // Copy the longest run that needs no escaping in one append: most text is such a run, and
+    // valid UTF-8 (Chinese names, addresses) belongs to it rather than going a sequence at a time.
     std::size_t run = i;
-    while (run < text.size() && plain(static_cast<unsigned char>(text[run]))) ++run;
+    while (run < text.size()) {
+      const auto c = static_cast<unsigned char>(text[run]);
+      if (plain(c)) {
+        ++run;
+        continue;
+      }
+      const std::size_t length = c >= 0x80 ? utf8SequenceLength(text, run) : 0;
+      if (length == 0) break;
+      run += length;
+    }
     out.append(text.data() + i, run - i);
     i = run;
     if (i == text.size()) break;

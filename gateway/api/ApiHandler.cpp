@@ -162,9 +162,12 @@ struct ApiExchange {
     stats->countRequest(routeTemplate, response.status, took);
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(took);
     // Never the subject, never a value: request id, who, what route, how it ended, how long.
-    spdlog::info("request {} {} {} client={} status={} latency_us={}", requestId,
-                 logText(request.method), logText(route), client ? client->id : "-",
-                 response.status, micros.count());
+    // Off with `log: { requests: false }` (the audit trail has every data request anyway).
+    if (snapshot == nullptr || snapshot->config.gateway.logRequests) {
+      spdlog::info("request {} {} {} client={} status={} latency_us={}", requestId,
+                   logText(request.method), logText(route), client ? client->id : "-",
+                   response.status, micros.count());
+    }
     respond(std::move(response));
   }
   void fail(const Error& error) {

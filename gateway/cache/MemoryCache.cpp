@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "gateway/cache/CacheKey.h"
+#include "gateway/cache/RowCodec.h"
 
 namespace oncegate {
 
@@ -47,7 +48,11 @@ void MemoryCache::lookup(const std::vector<std::string>& keys, LookupDone done) 
       answer.markMissedIn(tier_);
       continue;
     }
-    answer.bytes = entry->second.bytes;
+    if (entry->second.row) {
+      answer.row = entry->second.row;
+    } else {
+      answer.bytes = entry->second.bytes;
+    }
     ++found;
   }
   hits_ += found;
@@ -57,16 +62,24 @@ void MemoryCache::lookup(const std::vector<std::string>& keys, LookupDone done) 
 
 void MemoryCache::store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) {
   if (ttl <= std::chrono::milliseconds::zero()) return;
+  // Decoded here, once, outside the shard's lock, rather than on every hit.
+  Entry stored;
+  if (auto decoded = decodeCachedRow(bytes)) {
+    stored.row = std::make_shared<const CachedRow>(std::move(*decoded));
+  } else {
+    stored.bytes = std::move(bytes);
+  }
   const auto now = Clock::now();
   const auto expires = now + ttl;
+  stored.expires = expires;
   auto& shard = shardOf(key);
   std::lock_guard lock(shard.mutex);
   auto existing = shard.entries.find(key);
   if (existing != shard.entries.end()) {
-    existing->second = Entry{std::move(bytes), expires};
+    existing->second = std::move(stored);
   } else {
     if (shard.entries.size() >= maxPerShard_) makeRoom(shard, now);
-    shard.entries.emplace(key, Entry{std::move(bytes), expires});
+    shard.entries.emplace(key, std::move(stored));
   }
   shard.earliestExpiry = std::min(shard.earliestExpiry, expires);
 }

@@ -5,19 +5,23 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "gateway/cache/CacheStats.h"
 #include "gateway/cache/DatasetCache.h"
+#include "gateway/cache/RowCodec.h"
 
 namespace oncegate {
 
 // The in-process DatasetCache, used when gateway.yaml has no `redis:`. Thread-safe: keys are
 // spread over shards, each with its own mutex, so I/O threads rarely wait on one another.
 // Lookups complete inline. Entries expire when read after their TTL; the entry count is bounded,
-// and a full shard drops its expired entries first, then an arbitrary one.
+// and a full shard drops its expired entries first, then an arbitrary one. Entries that are
+// encoded rows (RowCodec) are kept decoded and answered as such (CacheAnswer::row), so a hit
+// neither decodes nor copies them; other bytes are kept and answered as they are.
 class MemoryCache : public DatasetCache {
  public:
   static constexpr std::size_t kDefaultMaxEntries = 100000;
@@ -38,7 +42,8 @@ class MemoryCache : public DatasetCache {
   static constexpr std::size_t kShardCount = 16;
 
   struct Entry {
-    std::string bytes;
+    std::shared_ptr<const CachedRow> row;  // when the bytes were an encoded row
+    std::string bytes;                     // otherwise
     Clock::time_point expires;
   };
   struct Shard {

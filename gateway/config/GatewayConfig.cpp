@@ -251,7 +251,7 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
                                  const std::optional<std::string>& listenOverride) {
   document.allowOnlyKeys({"listen", "threads", "redis", "cache", "audit", "limits", "admin",
                           "store", "store_poll", "include", "hash_key", "mask_key", "tls",
-                          "admin_listen", "signing"});
+                          "admin_listen", "signing", "log"});
   GatewayConfig config;
   config.baseDir = baseDir;
   if (auto listen = document.find("listen")) {
@@ -281,6 +281,10 @@ GatewayConfig parseGatewayConfig(const ConfigNode& document, const std::filesyst
   const auto audit = document.find("audit");
   config.audit = audit ? parseAuditConfig(*audit, baseDir) : defaultAuditConfig(baseDir);
   if (auto v = document.find("limits")) parseLimits(*v, config);
+  if (auto v = document.find("log")) {
+    v->allowOnlyKeys({"requests"});
+    if (auto requests = v->find("requests")) config.logRequests = requests->asBool();
+  }
   if (auto v = document.find("admin")) parseAdmin(*v, config);
   if (auto v = document.find("store"))
     config.store = v->asExpandedString(SecretReferences::any(baseDir));

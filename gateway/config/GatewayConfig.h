@@ -61,6 +61,9 @@ struct GatewayConfig {
   // `signing:`, the keys of signed answers; absent: answers are not signed.
   std::optional<SigningConfig> signing;
   AuditConfig audit;
+  // log.requests: one info line per /v1 request (id, method, route, client, status, latency).
+  // The audit trail records every data request anyway; a busy instance may drop the lines.
+  bool logRequests = true;
   std::size_t maxFields = 500;
   std::chrono::milliseconds requestTimeout{5000};
   // limits.verify_attempts: guesses per client, subject and field at /v1/verify.

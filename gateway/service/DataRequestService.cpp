@@ -374,7 +374,7 @@ void DataRequestService::settle(const std::shared_ptr<Run>& run) {
       case DatasetOutcome::State::Found: {
         std::optional<Value> value;
         try {
-          value = decided.field->valueFrom(outcome.row);
+          value = decided.field->valueFrom(*outcome.row);
         } catch (const Error& e) {
           spdlog::warn("request {} field {}: {}", call.requestId, field.id, e.message());
           field.status = FieldStatus::Unavailable;

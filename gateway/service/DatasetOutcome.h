@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -12,7 +13,8 @@ struct DatasetOutcome {
   enum class State { Pending, Found, NotFound, Unavailable };
 
   State state = State::Pending;
-  Row row;  // when Found
+  // When Found. Shared: a hit in the in-process cache lends its decoded row, uncopied.
+  std::shared_ptr<const Row> row;
   bool fromCache = false;
   // How long the source took to answer (the wait for a shared query included), in milliseconds;
   // none when no source answered (a cache hit, a dataset never asked, no answer in time). The

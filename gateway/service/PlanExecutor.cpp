@@ -109,7 +109,7 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
         return std::nullopt;
       }
       try {
-        Value value = binding.field->valueFrom(upstream->row);
+        Value value = binding.field->valueFrom(*upstream->row);
         if (value.isNull()) {
           settle(index, State::NotFound, {});
           return std::nullopt;
@@ -150,12 +150,17 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
     for (std::size_t k = 0; k < indexes.size(); ++k) {
       const std::size_t index = indexes[k];
       if (k < cached.size()) countCacheAnswer(plan_.datasets[index].dataset->id(), cached[k]);
-      auto decoded =
-          k < cached.size() && cached[k].bytes ? decodeCachedRow(*cached[k].bytes) : std::nullopt;
-      if (decoded) {
+      // The in-process tier answers decoded rows; bytes (from Redis) are decoded here.
+      std::shared_ptr<const CachedRow> row = k < cached.size() ? cached[k].row : nullptr;
+      if (row == nullptr && k < cached.size() && cached[k].bytes) {
+        if (auto decoded = decodeCachedRow(*cached[k].bytes)) {
+          row = std::make_shared<const CachedRow>(std::move(*decoded));
+        }
+      }
+      if (row != nullptr) {
         outcomes_[index].fromCache = true;
-        if (*decoded) {
-          outcomes_[index].row = std::move(**decoded);
+        if (*row) {
+          outcomes_[index].row = std::shared_ptr<const Row>(row, &**row);
           complete(index, State::Found, {});
         } else {
           complete(index, State::NotFound, {});
@@ -223,7 +228,7 @@ class PlanExecutor::Run : public std::enable_shared_from_this<PlanExecutor::Run>
       return complete(index, State::Unavailable, outcome.error->message());
     }
     if (outcome.row) {
-      outcomes_[index].row = *outcome.row;
+      outcomes_[index].row = std::make_shared<const Row>(*outcome.row);
       return complete(index, State::Found, {});
     }
     complete(index, State::NotFound, {});

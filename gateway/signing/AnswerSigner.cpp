@@ -29,11 +29,12 @@ std::string AnswerSigner::sign(std::string_view body) const {
   std::string input;
   input.reserve(encodedHeader_.size() + 1 + (body.size() * 4 + 2) / 3);
   input.append(encodedHeader_).push_back('.');
-  input.append(base64UrlEncode(body));
-  const auto encoded = base64UrlEncode(key_.sign(input));
+  appendBase64Url(body, input);
+  const auto signature = key_.sign(input);
   std::string value;
-  value.reserve(encodedHeader_.size() + 2 + encoded.size());
-  value.append(encodedHeader_).append("..").append(encoded);
+  value.reserve(encodedHeader_.size() + 2 + (signature.size() * 4 + 2) / 3);
+  value.append(encodedHeader_).append("..");
+  appendBase64Url(signature, value);
   return value;
 }
 

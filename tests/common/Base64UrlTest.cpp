@@ -16,6 +16,15 @@ TEST(Base64UrlTest, EncodesTheRfc4648Vectors) {
   EXPECT_EQ(base64UrlEncode("foobar"), "Zm9vYmFy");
 }
 
+// What a signing input is made of: a prefix, then the encoding appended to it.
+TEST(Base64UrlTest, AppendsAfterWhatTheBufferHolds) {
+  std::string out = "header.";
+  appendBase64Url("fooba", out);
+  EXPECT_EQ(out, "header.Zm9vYmE");
+  appendBase64Url("", out);
+  EXPECT_EQ(out, "header.Zm9vYmE");
+}
+
 TEST(Base64UrlTest, UsesTheUrlAlphabet) {
   EXPECT_EQ(base64UrlEncode("\xfb\xff\xbf"), "-_-_");
   EXPECT_EQ(base64UrlDecode("-_-_"), std::string("\xfb\xff\xbf"));

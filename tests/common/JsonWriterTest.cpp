@@ -26,6 +26,15 @@ TEST(JsonWriterTest, KeepsChineseTextAndReplacesInvalidUtf8) {
   EXPECT_EQ(out, "\"张三\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
+// Valid sequences pass whole between escapes and invalid bytes, each invalid byte (a surrogate's
+// three, a cut-off sequence's two) becoming one replacement character.
+TEST(JsonWriterTest, MixesUtf8RunsEscapesAndInvalidBytes) {
+  std::string out;
+  JsonWriter(out).string("人社局\"王芳\"\n\xed\xa0\x80财政\xe5\xb8");
+  EXPECT_EQ(out,
+            "\"人社局\\\"王芳\\\"\\n\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD财政\xEF\xBF\xBD\xEF\xBF\xBD\"");
+}
+
 TEST(JsonWriterTest, WritesValuesByKind) {
   std::string out;
   JsonWriter json(out);

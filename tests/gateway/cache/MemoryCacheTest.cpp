@@ -5,6 +5,7 @@
 
 #include "gateway/cache/CacheKey.h"
 #include "gateway/cache/MemoryCache.h"
+#include "gateway/cache/RowCodec.h"
 
 namespace oncegate {
 namespace {
@@ -53,6 +54,30 @@ TEST(MemoryCacheTest, StoredBytesComeBackInKeyOrder) {
   EXPECT_EQ(values[2], std::string("bytes\0with nul", 14));
   EXPECT_EQ(cache.stats().hits, 2u);
   EXPECT_EQ(cache.stats().misses, 1u);
+}
+
+// An encoded row is kept decoded: its hits lend the one decoded row (no bytes, no decoding),
+// also for a cached "no row", and a replaced entry does not change a row already handed out.
+TEST(MemoryCacheTest, EncodedRowsAreAnsweredDecodedAndShared) {
+  MemoryCache cache;
+  const Row row{{"name", "grade"}, {Value::string("王芳"), Value::integer(7)}};
+  cache.store("found", encodeCachedRow(row), 1h);
+  cache.store("absent", encodeCachedRow(std::nullopt), 1h);
+  std::vector<CacheAnswer> first;
+  std::vector<CacheAnswer> second;
+  cache.lookup({"found", "absent"}, [&](auto answers) { first = std::move(answers); });
+  cache.lookup({"found"}, [&](auto answers) { second = std::move(answers); });
+  ASSERT_EQ(first.size(), 2U);
+  ASSERT_TRUE(first[0].hit());
+  EXPECT_FALSE(first[0].bytes);
+  ASSERT_TRUE(first[0].row && *first[0].row);
+  EXPECT_EQ(**first[0].row, row);
+  EXPECT_EQ(second[0].row, first[0].row);  // the same decoded row, not a copy
+  ASSERT_TRUE(first[1].hit() && first[1].row);
+  EXPECT_FALSE(*first[1].row);  // a cached "no row"
+
+  cache.store("found", encodeCachedRow(std::nullopt), 1h);
+  EXPECT_EQ(**first[0].row, row);
 }
 
 TEST(MemoryCacheTest, AnswersNameTheTierThatHitOrMissed) {

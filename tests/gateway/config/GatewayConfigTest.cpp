@@ -105,6 +105,20 @@ TEST(GatewayConfigTest, ReadsEveryKey) {
 }
 
 // signing: is SigningConfig's (tests/gateway/signing); here only that gateway.yaml hands it over.
+// One line per request unless `log: { requests: false }`; nothing else is accepted under log.
+TEST(GatewayConfigTest, RequestLinesAreOnUnlessTurnedOff) {
+  EXPECT_TRUE(parse(kHashKeyLine).logRequests);
+  EXPECT_TRUE(parse(std::string(kHashKeyLine) + "log: { requests: true }\n").logRequests);
+  EXPECT_FALSE(parse(std::string(kHashKeyLine) + "log: { requests: false }\n").logRequests);
+  try {
+    parse(std::string(kHashKeyLine) + "log: { level: debug }\n");
+    FAIL() << "log.level accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidConfig);
+    EXPECT_THAT(e.message(), HasSubstr("level"));
+  }
+}
+
 TEST(GatewayConfigTest, SigningIsOptionalAndParsedBySigningConfig) {
   EXPECT_FALSE(parse(kHashKeyLine).signing.has_value());
   const auto config =

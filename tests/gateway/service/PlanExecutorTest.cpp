@@ -209,9 +209,9 @@ TEST_F(PlanExecutorTest, TwelveFieldsOverThreeDatasetsRunThreeQueries) {
     EXPECT_EQ(outcome.state, State::Found);
     EXPECT_FALSE(outcome.fromCache);
   }
-  EXPECT_EQ(outcomes[indexOf(request, "hr.employee")].row, employeeRow("GJJ-1"));
-  EXPECT_EQ(outcomes[indexOf(request, "hr.pension")].row, pension);
-  EXPECT_EQ(outcomes[indexOf(request, "tax.income")].row, income);
+  EXPECT_EQ(*outcomes[indexOf(request, "hr.employee")].row, employeeRow("GJJ-1"));
+  EXPECT_EQ(*outcomes[indexOf(request, "hr.pension")].row, pension);
+  EXPECT_EQ(*outcomes[indexOf(request, "tax.income")].row, income);
   EXPECT_THAT(hr_->queries(), SizeIs(2));
   EXPECT_THAT(tax_->queries(), SizeIs(1));
   EXPECT_THAT(fund_->queries(), SizeIs(0));
@@ -260,9 +260,9 @@ TEST_F(PlanExecutorTest, ChainedDatasetRunsAfterItsUpstreamWithTheUpstreamValueB
   ASSERT_THAT(outcomes, SizeIs(3));
   EXPECT_EQ(outcomes[indexOf(request, "hr.employee")].state, State::Found);
   EXPECT_EQ(outcomes[indexOf(request, "fund.account")].state, State::Found);
-  EXPECT_EQ(outcomes[indexOf(request, "fund.account")].row, account);
+  EXPECT_EQ(*outcomes[indexOf(request, "fund.account")].row, account);
   EXPECT_EQ(outcomes[indexOf(request, "fund.loan")].state, State::Found);
-  EXPECT_EQ(outcomes[indexOf(request, "fund.loan")].row, loan);
+  EXPECT_EQ(*outcomes[indexOf(request, "fund.loan")].row, loan);
   const auto asked = fund_->queries();
   ASSERT_THAT(asked, SizeIs(2));
   EXPECT_EQ(asked[0].sql, sqlOf("fund.account"));
@@ -332,7 +332,7 @@ TEST_F(PlanExecutorTest, SecondRunIsServedFromTheCache) {
   ASSERT_THAT(second, SizeIs(1));
   EXPECT_EQ(second[0].state, State::Found);
   EXPECT_TRUE(second[0].fromCache);
-  EXPECT_EQ(second[0].row, first[0].row);
+  EXPECT_EQ(*second[0].row, *first[0].row);
   EXPECT_THAT(hr_->queries(), SizeIs(1));
 
   // Another subject is another key: it goes to the source.
@@ -399,7 +399,7 @@ TEST_F(PlanExecutorTest, ConcurrentRunsForTheSameKeyShareOneQuery) {
     ASSERT_THAT(outcomes, SizeIs(1));
     EXPECT_EQ(outcomes[0].state, State::Found);
     EXPECT_FALSE(outcomes[0].fromCache);
-    EXPECT_EQ(outcomes[0].row, income);
+    EXPECT_EQ(*outcomes[0].row, income);
   }
   EXPECT_THAT(tax_->queries(), SizeIs(1));
 }
@@ -419,7 +419,7 @@ TEST_F(PlanExecutorTest, HangingSourceIsUnavailableAtTheDeadlineWhileTheOtherIsF
   EXPECT_EQ(hung.state, State::Unavailable);
   EXPECT_EQ(hung.problem, "no answer within the request budget");
   EXPECT_EQ(outcomes[indexOf(request, "tax.income")].state, State::Found);
-  EXPECT_EQ(outcomes[indexOf(request, "tax.income")].row, income);
+  EXPECT_EQ(*outcomes[indexOf(request, "tax.income")].row, income);
 }
 
 TEST_F(PlanExecutorTest, AnAnswerAfterTheDeadlineStillFillsTheCache) {
@@ -441,7 +441,7 @@ TEST_F(PlanExecutorTest, AnAnswerAfterTheDeadlineStillFillsTheCache) {
   ASSERT_THAT(next, SizeIs(1));
   EXPECT_EQ(next[0].state, State::Found);
   EXPECT_TRUE(next[0].fromCache);
-  EXPECT_EQ(next[0].row, income);
+  EXPECT_EQ(*next[0].row, income);
   EXPECT_THAT(tax_->queries(), SizeIs(1));
 }
 
