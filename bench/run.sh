@@ -5,7 +5,9 @@
 # pgbench), and prints a Markdown report, also written to bench/results/<UTC timestamp>.md.
 # Everything it starts is stopped on exit. See bench/README.md for what each number means.
 #
-# Usage: bench/run.sh [--quick]     (--quick: seconds-long runs, a smoke test of the harness)
+# Usage: bench/run.sh [--quick] [--pinned]
+#   --quick: seconds-long runs, a smoke test of the harness
+#   --pinned: only the pinned scenario and its nginx ceiling, for work on the per-core cost
 # Environment: BENCH_PG_PORT (25432), BENCH_REDIS_PORT (26379), BENCH_GATEWAY_PORT (28080),
 #   BENCH_NGINX_PORT (28081), BENCH_SKIP_BUILD=1 (use build-release as it is), BENCH_KEEP=1
 #   (keep the state directory: logs, audit trail, generated config).
@@ -19,12 +21,13 @@ bench=$root/bench
 # unknown key, hot-redis runs with the hot configuration and the report says so.
 HOT_REDIS_EXTRA_CONFIG=${HOT_REDIS_EXTRA_CONFIG-'cache: { local: off, encryption_keys: ["${ONCEGATE_BENCH_CACHE_KEY}"] }'}
 
-quick=0
+quick=0 pinned_only=0
 for arg in "$@"; do
   case $arg in
     --quick) quick=1 ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown option: $arg (usage: bench/run.sh [--quick])" >&2; exit 2 ;;
+    --pinned) pinned_only=1 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option: $arg (usage: bench/run.sh [--quick] [--pinned])" >&2; exit 2 ;;
   esac
 done
 
@@ -312,6 +315,9 @@ for ds in hr.employee establishment.staffing finance.salary; do
 done
 
 random_hot=(BENCH_RANDOM_LO=1 BENCH_RANDOM_HI="$hot_n")
+if ((pinned_only)); then
+  stop_gateway
+else
 wrk_run hot "$gw_url/v1/resolve" "$conns" "$scenario_s" random "$hot_fields" "${random_hot[@]}"
 stop_gateway
 # hot-signed right after hot, on the same Redis and hash key, its in-process cache warmed alike:
@@ -346,6 +352,7 @@ if ! start_gateway "$state/config-hot-redis" hot-redis; then
 fi
 wrk_run hot-redis "$gw_url/v1/resolve" "$conns" "$scenario_s" random "$hot_fields" "${random_hot[@]}"
 stop_gateway
+fi # pinned_only
 
 # ---------------------------------------------------------------------------- pinned (per core)
 # One core each, in turn: the gateway with `threads: 1`, then nginx with one worker, both
@@ -404,6 +411,11 @@ pinned_wrk nginx-pinned "http://127.0.0.1:$nginx_port/v1/resolve"
 kill -QUIT "$nginx_pid"
 wait "$nginx_pid" || true
 nginx_pid=''
+if ((pinned_only)); then
+  printf '\npinned: %s req/s, nginx-pinned: %s req/s, ratio %s (target >= 0.5)\n' "${R[pinned.rps]}" \
+    "${R[nginx-pinned.rps]}" "$(awk -v a="${R[pinned.rps]}" -v b="${R[nginx-pinned.rps]}" 'BEGIN {printf "%.3f", a / b}')"
+  exit 0
+fi
 # ---------------------------------------------------------------------------- end of pinned
 
 # Cold: a never-used gateway, and subjects nobody asked for, each once. 100,000 subjects last

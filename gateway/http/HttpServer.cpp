@@ -35,7 +35,8 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using TlsStream = beast::ssl_stream<tcp::socket>;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -49,6 +50,8 @@ constexpr std::chrono::milliseconds kLingerQuiet{2'000};
 constexpr std::chrono::milliseconds kLingerTotal{5'000};
 constexpr std::size_t kLingerBytes = 16 * 1024 * 1024;
 constexpr std::size_t kLingerChunk = 16 * 1024;
+// The most a read asks the socket for at once (Beast's composed reads use the same).
+constexpr std::size_t kReadChunk = 64 * 1024;
 // Seconds a shed client is told to wait (Retry-After).
 constexpr std::string_view kRetryAfterSeconds = "1";
 
@@ -75,7 +78,13 @@ struct OpenSessions {
 
 // One client connection. Every handler runs on the connection's own loop (one thread per loop),
 // so the session needs no strand. do_X starts an operation, on_X handles its completion.
-// Stream is beast::tcp_stream (plain HTTP) or TlsStream (HTTPS: a handshake comes first).
+// Stream is tcp::socket (plain HTTP) or TlsStream (HTTPS: a handshake comes first).
+//
+// Timeouts: every read and every asynchronous write runs under a deadline (setDeadline), and
+// one timer per connection, the watchdog, closes the connection once the deadline has passed.
+// Moving the deadline later costs nothing: the watchdog, when it goes off early, sleeps again
+// until the deadline as it then stands. A timer per operation (beast::tcp_stream's) would re-arm
+// the reactor's timerfd and post a cancellation through the event loop on every request.
 template <class Stream>
 class Session final : public DrainableSession,
                       public std::enable_shared_from_this<Session<Stream>> {
@@ -91,6 +100,7 @@ class Session final : public DrainableSession,
   Session(const HttpServerConfig& config, HttpHandler& handler, std::shared_ptr<OpenSessions> open,
           bool refused, StreamArguments&&... streamArguments)
       : stream_(std::forward<StreamArguments>(streamArguments)...),
+        watchdog_(stream_.get_executor()),
         config_(config),
         handler_(handler),
         refused_(refused),
@@ -115,7 +125,7 @@ class Session final : public DrainableSession,
     // listed or sees the flag here, so none stays open for its idle timeout.
     const bool acceptedDuringDrain = open_->draining;
     beast::error_code ec;
-    const auto remote = lowest().socket().remote_endpoint(ec);
+    const auto remote = socket().remote_endpoint(ec);
     if (!ec) remoteAddress_ = remote.address().to_string();
     if (refused_) open_->connectionsRefused.fetch_add(1);
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -139,18 +149,44 @@ class Session final : public DrainableSession,
       if (self->answering_) return;
       self->beginAnswering();
       self->drainAsked_ = true;
-      self->lowest().cancel();
+      beast::error_code ec;
+      self->socket().cancel(ec);
     });
   }
 
  private:
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
+
+  // The pending read or write must end within `timeout` from now.
+  void setDeadline(std::chrono::milliseconds timeout) {
+    deadline_ = Clock::now() + timeout;
+    if (deadline_ < watchdogAlarm_) armWatchdog();
+  }
+
+  // With the handler: no read or write is pending, and the handler has timeouts of its own.
+  void clearDeadline() { deadline_ = Clock::time_point::max(); }
+
+  void armWatchdog() {
+    watchdogAlarm_ = deadline_;
+    watchdog_.expires_at(deadline_);  // cancels an alarm set for later: onWatchdog ignores it
+    watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec != net::error::operation_aborted) self->onWatchdog();
+    });
+  }
+
+  void onWatchdog() {
+    watchdogAlarm_ = Clock::time_point::max();
+    if (closed_ || deadline_ == Clock::time_point::max()) return;  // the next deadline re-arms it
+    if (Clock::now() < deadline_) return armWatchdog();
+    spdlog::debug("connection from {} timed out", remoteAddress_);
+    close();  // the pending operation completes with an error, and its handler closes too
+  }
 
   // A handshake gets the read timeout; one that fails (plaintext HTTP, an old protocol, a client
   // certificate the CA did not sign, a scanner) only closes the connection.
   void doHandshake() {
     if constexpr (kTls) {
-      lowest().expires_after(config_.readTimeout);
+      setDeadline(config_.readTimeout);
       stream_.async_handshake(
           net::ssl::stream_base::server,
           [self = shared_from_this()](beast::error_code ec) { self->onHandshake(ec); });
@@ -178,25 +214,65 @@ class Session final : public DrainableSession,
            true);
   }
 
+  // The next request. Its bytes are read with the stream's own read_some and fed to the parser
+  // here: Beast's composed http::async_read posts its completion through the event loop when
+  // the bytes are already buffered, as nearly every request's body is, an extra pass through
+  // the reactor per request.
   void doRead() {
     parser_.emplace();
     parser_->header_limit(config_.maxHeader);
     parser_->body_limit(config_.maxBody);
     // Idle keep-alive connections get idleTimeout for the next request; once bytes arrive the
-    // whole request must come within readTimeout (set again in onHeader).
-    lowest().expires_after(firstRequest_ ? config_.readTimeout : config_.idleTimeout);
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
+    // whole request must come within readTimeout (set in doReadSome).
+    setDeadline(firstRequest_ ? config_.readTimeout : config_.idleTimeout);
+    if (buffer_.size() != 0) return parseBuffered();  // the client sent it with the previous one
+    doReadSome();
   }
 
-  void onHeader(beast::error_code ec) {
+  void doReadSome() {
+    if (parser_->got_some() || buffer_.size() != 0) setDeadline(config_.readTimeout);
+    stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, kReadChunk)),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t count) {
+                              self->onReadSome(ec, count);
+                            });
+  }
+
+  void onReadSome(beast::error_code ec, std::size_t count) {
+    buffer_.commit(count);
+    if (ec == net::error::eof) {
+      // The client closed its side: a request cut short is malformed, none at all is the end.
+      if (!parser_->got_some() && buffer_.size() == 0) return onReadError(http::error::end_of_stream);
+      beast::error_code eofEc;
+      parser_->put_eof(eofEc);
+      if (eofEc) return onReadError(eofEc);
+      return onRead();
+    }
     if (ec) return onReadError(ec);
-    lowest().expires_after(config_.readTimeout);
+    parseBuffered();
+  }
+
+  // Parses what the buffer holds; reads more when the request is not whole yet.
+  void parseBuffered() {
+    for (;;) {
+      const bool headerWasDone = parser_->is_header_done();
+      beast::error_code ec;
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) return doReadSome();
+      if (ec) return onReadError(ec);
+      if (!headerWasDone && parser_->is_header_done() && !onHeader()) return;
+      if (parser_->is_done()) return onRead();
+      if (used == 0 || buffer_.size() == 0) return doReadSome();
+    }
+  }
+
+  // The header is whole: checks what it announces before the body is read. False when the
+  // request has been answered or the read goes on elsewhere (after 100 Continue).
+  bool onHeader() {
     const auto length = parser_->content_length();
     if (length && *length > config_.maxBody) {
-      return refuse(
-          Error(ErrorCode::PayloadTooLarge, "the request body is larger than limits.max_body"));
+      refuse(Error(ErrorCode::PayloadTooLarge, "the request body is larger than limits.max_body"));
+      return false;
     }
     // simdjson reads up to SIMDJSON_PADDING bytes past the end: reserve them once, up front.
     parser_->get().body().reserve(static_cast<std::size_t>(length.value_or(0)) +
@@ -205,35 +281,24 @@ class Session final : public DrainableSession,
     // the go-ahead before sending the body; answering at once saves every such request that
     // second.
     if (beast::iequals(parser_->get()[http::field::expect], "100-continue") &&
-        buffer_.size() == 0) {
-      return net::async_write(stream_, net::buffer(kContinue),
-                              [self = shared_from_this()](beast::error_code writeEc, std::size_t) {
-                                if (writeEc) return self->close();
-                                self->doReadBody();
-                              });
+        buffer_.size() == 0 && !parser_->is_done()) {
+      setDeadline(config_.readTimeout);
+      net::async_write(stream_, net::buffer(kContinue),
+                       [self = shared_from_this()](beast::error_code writeEc, std::size_t) {
+                         if (writeEc) return self->close();
+                         self->doReadSome();
+                       });
+      return false;
     }
-    doReadBody();
-  }
-
-  void doReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code readEc, std::size_t) {
-                       self->onRead(readEc);
-                     });
+    return true;
   }
 
   void onReadError(beast::error_code ec) {
-    if (ec == net::error::operation_aborted && drainAsked_) {
+    if (ec == net::error::operation_aborted && drainAsked_ && !closed_) {
       drainAsked_ = false;
       if (!requestBegun()) return close();
       // Go on reading the same request (the parser keeps what it has); onRead answers it 503.
-      lowest().expires_after(config_.readTimeout);
-      if (parser_->is_header_done()) return doReadBody();
-      return http::async_read_header(
-          stream_, buffer_, *parser_,
-          [self = shared_from_this()](beast::error_code headerEc, std::size_t) {
-            self->onHeader(headerEc);
-          });
+      return doReadSome();
     }
     if (ec == http::error::body_limit) {
       return refuse(
@@ -242,9 +307,8 @@ class Session final : public DrainableSession,
     if (ec == http::error::header_limit) {
       return refuse(Error(ErrorCode::HeadersTooLarge, "the request headers are too large"));
     }
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::eof ||
-        ec == net::error::operation_aborted) {
+    if (closed_ || ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+        ec == net::error::eof || ec == net::error::operation_aborted) {
       return close();
     }
     if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
@@ -253,10 +317,9 @@ class Session final : public DrainableSession,
     close();
   }
 
-  void onRead(beast::error_code ec) {
-    if (ec) return onReadError(ec);
+  void onRead() {
     firstRequest_ = false;
-    lowest().expires_never();
+    clearDeadline();
     auto message = parser_->release();
     parser_.reset();  // so that requestBegun() speaks of the next request only
     keepAlive_ = message.keep_alive();
@@ -323,7 +386,7 @@ class Session final : public DrainableSession,
   bool requestBegun() {
     if (buffer_.size() != 0 || (parser_ && parser_->got_some())) return true;
     beast::error_code ec;
-    return lowest().socket().available(ec) != 0 && !ec;
+    return socket().available(ec) != 0 && !ec;
   }
 
   void beginAnswering() {
@@ -377,7 +440,7 @@ class Session final : public DrainableSession,
     if constexpr (!kTls) {
       if (writeAtOnce()) return onWrite({});
     }
-    lowest().expires_after(config_.readTimeout);
+    setDeadline(config_.readTimeout);
     const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
     net::async_write(
         stream_, buffers,
@@ -391,12 +454,12 @@ class Session final : public DrainableSession,
   // three in all. Whatever the socket does not take at once (a slow reader, a large answer) is
   // left in head_/body_ and written asynchronously under the timeout as before.
   bool writeAtOnce() {
-    auto& socket = lowest().socket();
+    auto& plain = socket();
     beast::error_code ec;
-    if (!socket.non_blocking()) socket.non_blocking(true, ec);
+    if (!plain.non_blocking()) plain.non_blocking(true, ec);
     if (ec) return false;
     const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
-    const std::size_t written = socket.write_some(buffers, ec);
+    const std::size_t written = plain.write_some(buffers, ec);
     if (ec) return false;  // would block, or failed: the asynchronous write meets it again
     if (written == head_.size() + body_.size()) return true;
     if (written < head_.size()) {
@@ -431,7 +494,7 @@ class Session final : public DrainableSession,
   void linger() {
     lingerAfterAnswer_ = false;
     beast::error_code ec;
-    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return close();
     lingerDeadline_ = std::chrono::steady_clock::now() + kLingerTotal;
     lingered_ = 0;
@@ -443,8 +506,8 @@ class Session final : public DrainableSession,
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         lingerDeadline_ - std::chrono::steady_clock::now());
     if (left.count() <= 0 || lingered_ >= kLingerBytes) return close();
-    lowest().expires_after(std::min(left, kLingerQuiet));
-    lowest().async_read_some(buffer_.prepare(kLingerChunk),
+    setDeadline(std::min(left, kLingerQuiet));
+    socket().async_read_some(buffer_.prepare(kLingerChunk),
                              [self = shared_from_this()](beast::error_code ec, std::size_t count) {
                                if (ec) return self->close();
                                self->lingered_ += count;
@@ -454,12 +517,19 @@ class Session final : public DrainableSession,
 
   void close() {
     endAnswering();  // a request that began arriving at a drain and never completed
+    if (closed_) return;
+    closed_ = true;
     beast::error_code ec;
-    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
-    lowest().socket().close(ec);
+    socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket().close(ec);
+    watchdog_.cancel();  // its wait holds the session
   }
 
   Stream stream_;
+  net::steady_timer watchdog_;
+  Clock::time_point deadline_ = Clock::time_point::max();        // see setDeadline
+  Clock::time_point watchdogAlarm_ = Clock::time_point::max();  // when it goes off; max: idle
+  bool closed_ = false;
   const HttpServerConfig config_;  // a copy: a session may outlive a reloaded server config
   HttpHandler& handler_;
   beast::flat_buffer buffer_;
@@ -554,8 +624,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
                                            *tls->asio)
           ->start();
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(config_, handler_, open_, refused,
-                                                   std::move(socket))
+      std::make_shared<Session<tcp::socket>>(config_, handler_, open_, refused, std::move(socket))
           ->start();
     }
     doAccept();

@@ -207,14 +207,21 @@ TEST(HttpServerTest, AConnectionPastMaxConnectionsIsAnswered503WithRetryAfter) {
     EXPECT_THAT(refused, HasSubstr("\"error\":\"overloaded\""));
     EXPECT_TRUE(third.closedByPeer());
   }
-  // Once the connections are closed, the gateway serves again; the refusal was counted.
+  // Once the connections are closed, the gateway serves again; the refusal was counted. The
+  // server may not have seen the first two close yet when the client connects: a refusal
+  // meanwhile is counted as well.
   HttpClient client(gateway.port());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  long refusedWhileClosing = 0;
   long refusedCount = -1;
-  while (refusedCount < 1 && std::chrono::steady_clock::now() < deadline) {
+  while (refusedCount < 0 && std::chrono::steady_clock::now() < deadline) {
+    if (client.get("/healthz").status == 503) {
+      ++refusedWhileClosing;
+      continue;
+    }
     refusedCount = metricValue(client, "oncegate_connections_refused_total");
   }
-  EXPECT_EQ(refusedCount, 1);
+  EXPECT_EQ(refusedCount, 1 + refusedWhileClosing);
 }
 
 TEST(HttpServerTest, EchoesAValidTraceparentAndAlwaysSetsARequestId) {

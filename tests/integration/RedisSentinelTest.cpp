@@ -294,7 +294,7 @@ TEST_F(RedisSentinelTest, AnswersThroughAForcedFailoverAndAMasterCrashAndUsesThe
 
   // Forced: the first master keeps answering (as a master of its own until the sentinels demote
   // it ~8 s later): only the switch the gateway hears moves it.
-  sentinels_[0]->cli({"SENTINEL", "FAILOVER", "m"});
+  ASSERT_TRUE(sentinels_[0]->forceFailover("m", milliseconds(10'000)));
   ASSERT_TRUE(waitFor([&] { return masterPort() == second_->port(); }, milliseconds(10'000)));
   const auto switched = Clock::now();
   ASSERT_TRUE(waitFor([&] { return switchesFollowed() >= 1; }, milliseconds(3000)));

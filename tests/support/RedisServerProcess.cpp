@@ -127,4 +127,14 @@ std::string RedisServerProcess::cli(const std::vector<std::string>& args) const 
   return output;
 }
 
+bool RedisServerProcess::forceFailover(const std::string& master,
+                                       std::chrono::milliseconds patience) const {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (cli({"SENTINEL", "FAILOVER", master}) != "OK") {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
 }  // namespace oncegate::testing

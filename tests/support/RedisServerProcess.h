@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -32,6 +33,11 @@ class RedisServerProcess {
   // redis-cli -p PORT ARGS...: its standard output without the trailing newline. Fails the test
   // when redis-cli exits non-zero (a Redis error reply alone does not make it exit non-zero).
   std::string cli(const std::vector<std::string>& args) const;
+
+  // Asks this sentinel to fail `master` over (SENTINEL FAILOVER) until it agrees; false when it
+  // has not within `patience`. A sentinel lists a replica before it has read the replica's INFO,
+  // and until then refuses with NOGOODSLAVE, a reply cli() does not fail on.
+  bool forceFailover(const std::string& master, std::chrono::milliseconds patience) const;
 
   // SIGKILL and reap: the server is gone at once, as in a crash or a pulled cable.
   void kill();

@@ -544,7 +544,7 @@ TEST_F(RedisCacheTest, WithSentinelEveryLoopFollowsAForcedFailover) {
   for (std::size_t i = 0; i < 2; ++i) {
     EXPECT_TRUE(storedOn(i, first, unique("before-" + std::to_string(i)))) << "loop " << i;
   }
-  sentinel.cli({"SENTINEL", "FAILOVER", "m"});
+  ASSERT_TRUE(sentinel.forceFailover("m", 10s));
   ASSERT_TRUE(within(
       [&] {
         return sentinel.cli({"SENTINEL", "get-master-addr-by-name", "m"})
