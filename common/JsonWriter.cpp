@@ -3,7 +3,9 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "common/Value.h"
 
@@ -39,6 +41,22 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
   return length;
 }
 
+// Whether the eight bytes at `bytes` are all printable ASCII other than '"' and '\\', tested a
+// word at a time: keys, field ids and most values are such text, and escape() spends most of its
+// time scanning it. (v - 0x01..) & ~v & 0x80.. is non-zero exactly when some byte of v is zero;
+// the same with 0x20.. when some byte is below 0x20, given none has its high bit set.
+bool eightPlainAsciiBytes(const char* bytes) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  std::uint64_t word = 0;
+  std::memcpy(&word, bytes, sizeof word);
+  const auto hasZeroByte = [&](std::uint64_t v) { return (v - kOnes) & ~v & kHighBits; };
+  const std::uint64_t notPlain = (word & kHighBits) | ((word - kOnes * 0x20) & ~word & kHighBits) |
+                                 hasZeroByte(word ^ (kOnes * '"')) |
+                                 hasZeroByte(word ^ (kOnes * '\\'));
+  return notPlain == 0;
+}
+
 }  // namespace
 
 void JsonWriter::escape(std::string_view text, std::string& out) {
@@ -56,6 +74,8 @@ void JsonWriter::escape(std::string_view text, std::string& out) {
     // valid UTF-8 (Chinese names, addresses) belongs to it rather than going a sequence at a time.
     std::size_t run = i;
     while (run < text.size()) {
+      while (run + 8 <= text.size() && eightPlainAsciiBytes(text.data() + run)) run += 8;
+      if (run == text.size()) break;
       const auto c = static_cast<unsigned char>(text[run]);
       if (plain(c)) {
         ++run;
@@ -107,39 +127,34 @@ void JsonWriter::escape(std::string_view text, std::string& out) {
 }
 
 void JsonWriter::separate() {
-  if (afterKey_) {
-    afterKey_ = false;
-    return;
-  }
-  if (!first_.empty()) {
-    if (!first_.back()) out_.push_back(',');
-    first_.back() = false;
-  }
+  if (depth_ == 0) return;
+  const char last = out_.back();
+  if (last != '{' && last != '[' && last != ':') out_.push_back(',');
 }
 
 JsonWriter& JsonWriter::beginObject() {
   separate();
   out_.push_back('{');
-  first_.push_back(true);
+  ++depth_;
   return *this;
 }
 
 JsonWriter& JsonWriter::endObject() {
   out_.push_back('}');
-  first_.pop_back();
+  --depth_;
   return *this;
 }
 
 JsonWriter& JsonWriter::beginArray() {
   separate();
   out_.push_back('[');
-  first_.push_back(true);
+  ++depth_;
   return *this;
 }
 
 JsonWriter& JsonWriter::endArray() {
   out_.push_back(']');
-  first_.pop_back();
+  --depth_;
   return *this;
 }
 
@@ -148,7 +163,6 @@ JsonWriter& JsonWriter::key(std::string_view name) {
   out_.push_back('"');
   escape(name, out_);
   out_ += "\":";
-  afterKey_ = true;
   return *this;
 }
 

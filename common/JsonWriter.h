@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace oncegate {
 
@@ -40,9 +39,10 @@ class JsonWriter {
   void separate();
 
   std::string& out_;
-  // One entry per open container: true until its first element is written.
-  std::vector<bool> first_;
-  bool afterKey_ = false;
+  // Containers open. Inside one, whether a comma comes before the next element is told by the
+  // last byte written: none after '{', '[' or a key's ':', one after any complete value (which
+  // ends in '}', ']', '"', a digit or a letter).
+  unsigned depth_ = 0;
 };
 
 }  // namespace oncegate

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "common/JsonWriter.h"
 #include "common/Value.h"
 
@@ -33,6 +37,31 @@ TEST(JsonWriterTest, MixesUtf8RunsEscapesAndInvalidBytes) {
   JsonWriter(out).string("人社局\"王芳\"\n\xed\xa0\x80财政\xe5\xb8");
   EXPECT_EQ(out,
             "\"人社局\\\"王芳\\\"\\n\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD财政\xEF\xBF\xBD\xEF\xBF\xBD\"");
+}
+
+// Plain text is scanned eight bytes at a time: a byte that needs escaping, or starts UTF-8, is
+// found wherever it falls in a word, and a tail shorter than a word is scanned too.
+TEST(JsonWriterTest, FindsWhatNeedsEscapingAtEveryPositionOfAWord) {
+  const std::vector<std::pair<std::string, std::string>> specials = {
+      {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"},     {std::string(1, '\0'), "\\u0000"},
+      {"\x1f", "\\u001f"}, {"\x7f", "\x7f"}, {"\xff", "\xEF\xBF\xBD"}, {"张", "张"}};
+  for (const auto& [special, escaped] : specials) {
+    for (std::size_t before = 0; before < 17; ++before) {
+      const std::string plain(before, 'a');
+      std::string out;
+      JsonWriter::escape(plain + special + "bcdefghij", out);
+      EXPECT_EQ(out, plain + escaped + "bcdefghij") << "after " << before << " plain bytes";
+    }
+  }
+}
+
+TEST(JsonWriterTest, PlacesCommasAfterEveryKindOfValueAndRawJson) {
+  std::string out;
+  JsonWriter json(out);
+  json.beginArray().raw(R"({"k":[1]})").string("").integer(7).number(0.5).boolean(false).null();
+  json.beginArray().endArray().beginObject().key("x").raw("[]").key("y").string("}").endObject();
+  json.endArray();
+  EXPECT_EQ(out, R"([{"k":[1]},"",7,0.5,false,null,[],{"x":[],"y":"}"}])");
 }
 
 TEST(JsonWriterTest, WritesValuesByKind) {
