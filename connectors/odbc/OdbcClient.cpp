@@ -10,6 +10,7 @@
 
 #include "common/Error.h"
 #include "connectors/SourceConfig.h"
+#include "connectors/odbc/OdbcDriverConnect.h"
 #include "connectors/odbc/OdbcEnvironment.h"
 #include "connectors/odbc/OdbcError.h"
 #include "connectors/odbc/OdbcHandle.h"
@@ -21,7 +22,7 @@ namespace oncegate::odbc {
 namespace {
 
 // Long enough for a server on another host, short enough that a dead one fails a start quickly.
-constexpr SQLULEN kLoginTimeoutSeconds = 5;
+constexpr std::chrono::seconds kLoginTimeout{5};
 
 SQLPOINTER asPointer(SQLULEN number) { return reinterpret_cast<SQLPOINTER>(number); }
 
@@ -57,14 +58,7 @@ OdbcClient::~OdbcClient() = default;
 void OdbcClient::connect() {
   session_.reset();
   auto session = std::make_shared<Session>();
-  SQLSetConnectAttr(session->connection.get(), SQL_ATTR_LOGIN_TIMEOUT,
-                    asPointer(kLoginTimeoutSeconds), 0);
-  std::string text = connectionString_;
-  SQLSMALLINT outLength = 0;
-  const SQLRETURN rc = SQLDriverConnect(
-      session->connection.get(), nullptr, reinterpret_cast<SQLCHAR*>(text.data()),
-      static_cast<SQLSMALLINT>(text.size()), nullptr, 0, &outLength, SQL_DRIVER_NOPROMPT);
-  if (!succeeded(rc)) {
+  if (!succeeded(driverConnect(session->connection.get(), connectionString_, kLoginTimeout))) {
     const auto diagnostics = OdbcDiagnostics::read(session->connection);
     throw Error(ErrorCode::SourceUnavailable,
                 withState("'" + name_ + "' cannot be reached", diagnostics.sqlstate),

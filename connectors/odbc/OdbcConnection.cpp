@@ -5,6 +5,7 @@
 
 #include "common/Error.h"
 #include "connectors/SourceConfig.h"
+#include "connectors/odbc/OdbcDriverConnect.h"
 #include "connectors/odbc/OdbcError.h"
 
 namespace oncegate::odbc {
@@ -16,15 +17,7 @@ OdbcConnection::OdbcConnection(std::shared_ptr<OdbcEnvironment> environment,
       handle_(SQL_HANDLE_DBC, environment_->get()),
       sourceId_(sourceId),
       maxValueBytes_(maxValueBytes) {
-  // ODBC passes the integer attribute through its pointer parameter.
-  SQLSetConnectAttr(handle_.get(), SQL_ATTR_LOGIN_TIMEOUT,
-                    reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(loginTimeout.count())), 0);
-  std::string text = connection;
-  SQLSMALLINT outLength = 0;
-  const SQLRETURN rc = SQLDriverConnect(
-      handle_.get(), nullptr, reinterpret_cast<SQLCHAR*>(text.data()),
-      static_cast<SQLSMALLINT>(text.size()), nullptr, 0, &outLength, SQL_DRIVER_NOPROMPT);
-  if (!succeeded(rc)) {
+  if (!succeeded(driverConnect(handle_.get(), connection, loginTimeout))) {
     const auto diagnostics = OdbcDiagnostics::read(handle_);
     throw Error(
         ErrorCode::SourceUnavailable, "source '" + sourceId_ + "' cannot be reached",

@@ -476,8 +476,8 @@ RedisCache::RedisCache(const RedisEndpoint& endpoint, const std::vector<asio::io
   }
   if (discovery_) {
     masterMoved_ = discovery_->listen([onLoops] {
-      for (const auto& [loop, connection] : onLoops) {
-        asio::post(*loop, [connection] { connection->followMaster(); });
+      for (const auto& onLoop : onLoops) {
+        asio::post(*onLoop.first, [connection = onLoop.second] { connection->followMaster(); });
       }
     });
   }

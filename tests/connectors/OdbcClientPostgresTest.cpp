@@ -2,9 +2,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <clocale>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "TestServers.h"
 #include "common/Error.h"
@@ -31,6 +36,38 @@ class OdbcClientPostgresTest : public ::testing::Test {
 
   std::string table_;
 };
+
+// psqlODBC calls setlocale(LC_CTYPE, "") on every connect and reads the name it returns;
+// setlocale frees the name of the call before, so two connects at once could read freed memory
+// (AddressSanitizer saw it in the gateway: a source's worker and the audit shipper connecting as
+// it started). Connects are made one at a time (driverConnect). Each round puts LC_CTYPE back to
+// "C" and lets eight threads connect together; before the fix most runs under ASan failed.
+TEST_F(OdbcClientPostgresTest, ConnectsFromManyThreadsAtOnceWhileTheDriverSetsTheLocale) {
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 80;
+  const std::string before = std::setlocale(LC_CTYPE, nullptr);
+  ::setenv("LC_ALL", "C.UTF-8", 1);
+  int answered = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::setlocale(LC_CTYPE, "C");
+    std::atomic<int> ready{0};
+    std::atomic<int> roundAnswered{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        ++ready;
+        while (ready.load() < kThreads) std::this_thread::yield();
+        OdbcClient client(testing::postgresOdbc(), "test store");
+        if (client.query("SELECT 1 AS one").at(0).values.at(0).asInt() == 1) ++roundAnswered;
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    answered += roundAnswered.load();
+  }
+  ::unsetenv("LC_ALL");
+  std::setlocale(LC_CTYPE, before.c_str());
+  EXPECT_EQ(answered, kThreads * kRounds);
+}
 
 TEST_F(OdbcClientPostgresTest, InsertsWithParametersAndQueriesTypedRows) {
   OdbcClient client(testing::postgresOdbc(), "test store");
