@@ -36,7 +36,12 @@ class JsonWriter {
   static void escape(std::string_view text, std::string& out);
 
  private:
-  void separate();
+  // Called before every element: inline, being most of what writing a small element costs.
+  void separate() {
+    if (depth_ == 0) return;
+    const char last = out_.back();
+    if (last != '{' && last != '[' && last != ':') out_.push_back(',');
+  }
 
   std::string& out_;
   // Containers open. Inside one, whether a comma comes before the next element is told by the

@@ -1,6 +1,7 @@
 #include "gateway/cache/MemoryCache.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 #include "gateway/cache/CacheKey.h"
@@ -11,8 +12,23 @@ namespace oncegate {
 MemoryCache::MemoryCache(std::size_t maxEntries, CacheTier tier)
     : maxPerShard_(std::max<std::size_t>(1, maxEntries / kShardCount)), tier_(tier) {}
 
+std::size_t MemoryCache::KeyHash::operator()(const std::string& key) const {
+  constexpr std::size_t kTail = 16;
+  if (key.size() < kTail) return std::hash<std::string>{}(key);
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+  std::memcpy(&high, key.data() + key.size() - kTail, sizeof high);
+  std::memcpy(&low, key.data() + key.size() - sizeof low, sizeof low);
+  // splitmix64's finaliser: every bit of the sixteen characters reaches every bit of the hash.
+  std::uint64_t h = high * 0x9E3779B97F4A7C15ULL ^ low;
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+  return static_cast<std::size_t>(h ^ (h >> 31));
+}
+
 MemoryCache::Shard& MemoryCache::shardOf(const std::string& key) {
-  return shards_[std::hash<std::string>{}(key) % kShardCount];
+  // The high bits: the map's buckets take the hash modulo their count, mostly its low bits.
+  return shards_[(KeyHash{}(key) >> 56) % kShardCount];
 }
 
 std::uint64_t MemoryCache::erase(const std::string& key, bool wholeDataset) {

@@ -46,9 +46,16 @@ class MemoryCache : public DatasetCache {
     std::string bytes;                     // otherwise
     Clock::time_point expires;
   };
+  // Cache keys end in the hex of an HMAC (CacheKey.h), as good as a hash already: their last
+  // sixteen characters are mixed into one. Hashing all ~80 bytes of a key, twice per lookup
+  // (shard, then bucket), took ~5% of a hot request with 10,000 subjects cached. Shorter keys are
+  // hashed whole; keys that share their last sixteen characters only share a bucket.
+  struct KeyHash {
+    std::size_t operator()(const std::string& key) const;
+  };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, Entry> entries;
+    std::unordered_map<std::string, Entry, KeyHash> entries;
     // No entry expires before this: lets a full shard skip a useless scan for expired entries.
     Clock::time_point earliestExpiry = Clock::time_point::max();
   };

@@ -39,14 +39,14 @@ TEST(JsonWriterTest, MixesUtf8RunsEscapesAndInvalidBytes) {
             "\"人社局\\\"王芳\\\"\\n\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD财政\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
-// Plain text is scanned eight bytes at a time: a byte that needs escaping, or starts UTF-8, is
-// found wherever it falls in a word, and a tail shorter than a word is scanned too.
+// Plain text is scanned sixteen or eight bytes at a time: a byte that needs escaping, or starts
+// UTF-8, is found wherever it falls in a block, and a tail shorter than a block is scanned too.
 TEST(JsonWriterTest, FindsWhatNeedsEscapingAtEveryPositionOfAWord) {
   const std::vector<std::pair<std::string, std::string>> specials = {
       {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"},     {std::string(1, '\0'), "\\u0000"},
       {"\x1f", "\\u001f"}, {"\x7f", "\x7f"}, {"\xff", "\xEF\xBF\xBD"}, {"张", "张"}};
   for (const auto& [special, escaped] : specials) {
-    for (std::size_t before = 0; before < 17; ++before) {
+    for (std::size_t before = 0; before < 40; ++before) {
       const std::string plain(before, 'a');
       std::string out;
       JsonWriter::escape(plain + special + "bcdefghij", out);

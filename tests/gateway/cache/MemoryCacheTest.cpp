@@ -106,6 +106,19 @@ TEST(MemoryCacheTest, StoreReplacesAnEntry) {
   EXPECT_EQ(cache.size(), 1u);
 }
 
+// Keys are hashed by their last sixteen characters (an HMAC's hex in real keys): keys that
+// share them share a bucket and shard, and are still told apart.
+TEST(MemoryCacheTest, KeysSharingTheirLastSixteenCharactersStayApart) {
+  MemoryCache cache;
+  const std::string tail = "0123456789abcdef";
+  cache.store("og:1:a:" + tail, "a", 1min);
+  cache.store("og:1:b:" + tail, "b", 1min);
+  cache.store(tail, "tail alone", 1min);
+  const auto values = lookupNow(cache, {"og:1:b:" + tail, "og:1:a:" + tail, tail, "og:1:c:" + tail});
+  EXPECT_EQ(values, (Values{"b", "a", "tail alone", std::nullopt}));
+  EXPECT_EQ(cache.size(), 3u);
+}
+
 TEST(MemoryCacheTest, EntriesExpireAfterTheirTtl) {
   MemoryCache cache;
   cache.store("short", "x", 30ms);
