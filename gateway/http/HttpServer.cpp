@@ -219,6 +219,7 @@ class Session final : public DrainableSession,
   // the bytes are already buffered, as nearly every request's body is, an extra pass through
   // the reactor per request.
   void doRead() {
+    requestDeadlineSet_ = false;
     parser_.emplace();
     parser_->header_limit(config_.maxHeader);
     parser_->body_limit(config_.maxBody);
@@ -230,7 +231,12 @@ class Session final : public DrainableSession,
   }
 
   void doReadSome() {
-    if (parser_->got_some() || buffer_.size() != 0) setDeadline(config_.readTimeout);
+    // From the request's first byte, once: a deadline moved on at every read would let a client
+    // that sends a byte at a time keep the connection for ever.
+    if (!requestDeadlineSet_ && (parser_->got_some() || buffer_.size() != 0)) {
+      requestDeadlineSet_ = true;
+      setDeadline(config_.readTimeout);
+    }
     stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, kReadChunk)),
                             [self = shared_from_this()](beast::error_code ec, std::size_t count) {
                               self->onReadSome(ec, count);
@@ -530,6 +536,7 @@ class Session final : public DrainableSession,
   Clock::time_point deadline_ = Clock::time_point::max();        // see setDeadline
   Clock::time_point watchdogAlarm_ = Clock::time_point::max();  // when it goes off; max: idle
   bool closed_ = false;
+  bool requestDeadlineSet_ = false;  // the request being read has its readTimeout deadline
   const HttpServerConfig config_;  // a copy: a session may outlive a reloaded server config
   HttpHandler& handler_;
   beast::flat_buffer buffer_;

@@ -4,9 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <string>
 
@@ -70,6 +72,15 @@ class RawConnection {
     char byte = 0;
     return ::recv(fd_, &byte, 1, 0) == 0;
   }
+  // True when the server closes the connection within `patience` (an end of stream, or a reset
+  // when it had closed with bytes of ours unread); false when it is still open then.
+  bool closedByPeerWithin(std::chrono::milliseconds patience) {
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(patience.count())) <= 0) return false;
+    char byte = 0;
+    const auto n = ::recv(fd_, &byte, 1, MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
 
  private:
   int fd_;
@@ -129,6 +140,22 @@ TEST(HttpServerTest, ClosesAConnectionThatSendsItsRequestTooSlowly) {
   const auto waited = std::chrono::steady_clock::now() - started;
   EXPECT_GE(waited, std::chrono::milliseconds(300));
   EXPECT_LT(waited, std::chrono::seconds(4));
+}
+
+// read_timeout bounds the whole request from its first byte, not each read: a client sending a
+// byte at a time, each well within the timeout, is cut off all the same (slowloris).
+TEST(HttpServerTest, ClosesAConnectionThatTricklesItsRequest) {
+  GatewayProcess gateway(minimalConfig());  // read_timeout: 400ms
+  RawConnection connection(gateway.port());
+  const auto started = std::chrono::steady_clock::now();
+  connection.send("GET /healthz HTTP/1.1\r\nX-Slow: ");
+  bool closed = false;
+  while (!closed && std::chrono::steady_clock::now() - started < std::chrono::seconds(4)) {
+    closed = connection.closedByPeerWithin(std::chrono::milliseconds(100));
+    if (!closed) connection.send("a");
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
 }
 
 TEST(HttpServerTest, ClosesAnIdleKeepAliveConnection) {
