@@ -31,9 +31,14 @@ constexpr std::string_view kContinuesKey = "\"continues\":\"";
 std::optional<std::string> AuditTrailCursor::firstLineOf(const std::filesystem::path& file) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
+  auto line = firstLineAt(fd);
+  ::close(fd);
+  return line;
+}
+
+std::optional<std::string> AuditTrailCursor::firstLineAt(int fd) {
   std::string line;
   std::string chunk(kChunk, '\0');
-  std::optional<std::string> result;
   for (off_t at = 0; line.size() < kMaxFirstLine;) {
     const ssize_t count = pread(fd, chunk.data(), chunk.size(), at);
     if (count <= 0) break;
@@ -41,14 +46,12 @@ std::optional<std::string> AuditTrailCursor::firstLineOf(const std::filesystem::
     const auto newline = got.find('\n');
     if (newline != std::string_view::npos) {
       line.append(got.substr(0, newline));
-      result = std::move(line);
-      break;
+      return line;
     }
     line.append(got);
     at += count;
   }
-  ::close(fd);
-  return result;
+  return std::nullopt;
 }
 
 namespace {
@@ -145,19 +148,25 @@ bool AuditTrailCursor::startAtOldest() {
   // A writer creates a file, then writes its first line: after a rotation, the record naming the
   // file before it. Started before that line, shipping would begin at the newest file and skip
   // every earlier one; the next poll finds the line.
-  if (!firstLineOf(path_)) return false;
   auto file = path_;
   const auto directory = path_.has_parent_path() ? path_.parent_path() : ".";
   std::set<std::filesystem::path> visited{file};
   while (true) {
-    const auto first = firstLineOf(file);
-    const auto continues = first ? continuesOf(*first) : std::nullopt;
+    // Each file is opened before its first line is read, and shipping starts from that very
+    // descriptor: looked at by name and opened after, the file at path_ could be one a rotation
+    // had just created, and the file it renamed, never shipped (CI saw 3,000 records missing).
+    open(file, 0);
+    const auto first = firstLineAt(fd_);
+    if (!first) {  // a file a rotation has just created: the next poll finds its first line
+      close();
+      return false;
+    }
+    const auto continues = continuesOf(*first);
     if (!continues) break;
     const auto earlier = directory / *continues;
     if (!std::filesystem::exists(earlier, error) || !visited.insert(earlier).second) break;
     file = earlier;
   }
-  open(file, 0);
   return true;
 }
 

@@ -53,6 +53,8 @@ class AuditTrailCursor {
 
   // The first whole line of `file` (without its newline); nullopt when it has none (yet).
   static std::optional<std::string> firstLineOf(const std::filesystem::path& file);
+  // The same, of the file open as `fd`.
+  static std::optional<std::string> firstLineAt(int fd);
 
  private:
   void open(const std::filesystem::path& file, std::uint64_t offset);
