@@ -262,6 +262,7 @@ wrk_run() {
   wrk_finish "$1" "$2"
 }
 
+calc() { awk "BEGIN {printf \"%.${2:-1}f\", $1}"; }
 ms() { awk -v us="$1" 'BEGIN {printf "%.2f", us / 1000}'; }
 
 # warm NAME FIELDS LO HI: asks every subject of [LO, HI] once. Each wrk thread stops after its
@@ -415,7 +416,7 @@ wait "$nginx_pid" || true
 nginx_pid=''
 if ((pinned_only)); then
   printf '\npinned: %s req/s, nginx-pinned: %s req/s, ratio %s (target >= 0.5)\n' "${R[pinned.rps]}" \
-    "${R[nginx-pinned.rps]}" "$(awk -v a="${R[pinned.rps]}" -v b="${R[nginx-pinned.rps]}" 'BEGIN {printf "%.3f", a / b}')"
+    "${R[nginx-pinned.rps]}" "$(calc "${R[pinned.rps]} / ${R[nginx-pinned.rps]}" 3)"
   exit 0
 fi
 # ---------------------------------------------------------------------------- end of pinned
@@ -489,8 +490,6 @@ scale_cleanup() {
   scale_pids=()
 }
 trap 'scale_cleanup; cleanup' EXIT
-
-scale_calc() { awk "BEGIN {printf \"%.${2:-1}f\", $1}"; }
 
 scale_requests() { # PORT: requests the instance has answered
   curl -sf "http://127.0.0.1:$1/metrics" | awk '/^oncegate_requests_total[{ ]/ {s += $NF} END {print s + 0}'
@@ -584,7 +583,7 @@ scale_measure() {
   wrk_run "$name" "http://127.0.0.1:$nginx_port/v1/resolve" "$conns" "$scale_s" random "$hot_fields" "${random_hot[@]}"
   R[scale-$n.queries]=$((${R[scale-$n.queries]:-0} + $(scale_source_queries) - queries))
   R[scale-$n.requests]=$((${R[scale-$n.requests]:-0} + ${R[$name.requests]}))
-  R[scale-$n.seconds]=$(scale_calc "${R[scale-$n.seconds]:-0} + ${R[$name.duration_s]}" 3)
+  R[scale-$n.seconds]=$(calc "${R[scale-$n.seconds]:-0} + ${R[$name.duration_s]}" 3)
   for i in $(seq 0 $((n - 1))); do
     R[scale-$n.share$i]=$((${R[scale-$n.share$i]:-0} + $(scale_requests "${scale_ports[$i]}") - counts[i]))
   done
@@ -621,12 +620,12 @@ scale_report() {
   local n i per
   local -a rps=()
   for n in 1 2 3; do
-    rps[n]=$(scale_calc "${R[scale-$n.requests]} / ${R[scale-$n.seconds]}")
+    rps[n]=$(calc "${R[scale-$n.requests]} / ${R[scale-$n.seconds]}")
   done
   for n in 1 2 3; do
     per=''
-    for i in $(seq 0 $((n - 1))); do per+="${per:+ / }$(scale_calc "${R[scale-$n.share$i]} / ${R[scale-$n.seconds]}" 0)"; done
-    echo "| $n | ${rps[n]} (${R[scale-$n-a.rps]}, ${R[scale-$n-b.rps]}) | $per | $(ms "${R[scale-$n-a.p50_us]}"), $(ms "${R[scale-$n-b.p50_us]}") | $(ms "${R[scale-$n-a.p99_us]}"), $(ms "${R[scale-$n-b.p99_us]}") | $((${R[scale-$n-a.errors]} + ${R[scale-$n-b.errors]})) | $(scale_calc "${R[scale-$n.queries]} / ${R[scale-$n.requests]}" 2) | $(scale_calc "${rps[n]} / ${rps[1]}" 2) | $(scale_calc "${rps[n]} / ${R[scale-nginx.rps]} * 100")% |"
+    for i in $(seq 0 $((n - 1))); do per+="${per:+ / }$(calc "${R[scale-$n.share$i]} / ${R[scale-$n.seconds]}" 0)"; done
+    echo "| $n | ${rps[n]} (${R[scale-$n-a.rps]}, ${R[scale-$n-b.rps]}) | $per | $(ms "${R[scale-$n-a.p50_us]}"), $(ms "${R[scale-$n-b.p50_us]}") | $(ms "${R[scale-$n-a.p99_us]}"), $(ms "${R[scale-$n-b.p99_us]}") | $((${R[scale-$n-a.errors]} + ${R[scale-$n-b.errors]})) | $(calc "${R[scale-$n.queries]} / ${R[scale-$n.requests]}" 2) | $(calc "${rps[n]} / ${rps[1]}" 2) | $(calc "${rps[n]} / ${R[scale-nginx.rps]} * 100")% |"
   done
   echo "| nginx alone | ${R[scale-nginx.rps]} | - | $(ms "${R[scale-nginx.p50_us]}") | $(ms "${R[scale-nginx.p99_us]}") | ${R[scale-nginx.errors]} | - | - | 100% |"
   echo
@@ -700,7 +699,6 @@ R[pgbench.qps]=$(awk -v t="${R[pgbench.tps]}" 'BEGIN {printf "%.1f", 3 * t}')
 printf '%s tps = %s queries/s\n' "${R[pgbench.tps]}" "${R[pgbench.qps]}" >&2
 
 # ---------------------------------------------------------------------------- report
-calc() { awk "BEGIN {printf \"%.${2:-1}f\", $1}"; }
 verdict() { awk "BEGIN {print ($1) ? \"PASS\" : \"FAIL\"}"; }
 row() { # NAME LABEL NOTE
   local n=$1

@@ -31,31 +31,28 @@ std::string utcTimestamp() { return utcTimestamp(std::chrono::system_clock::now(
 // second per thread, and only the milliseconds each time.
 std::string utcTimestamp(std::chrono::system_clock::time_point at) {
   struct SecondText {
-    std::time_t second = -1;
+    bool formatted = false;
+    std::time_t second = 0;
     char text[32] = {};  // "YYYY-MM-DDTHH:MM:SS"
     std::size_t length = 0;
   };
   thread_local SecondText last;
   const auto sinceEpoch =
       std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-  if (sinceEpoch < 0) {  // before 1970: not a time the gateway writes; formatted the long way
-    const auto now = utcNow(at);
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                  now.tm.tm_year + 1900, now.tm.tm_mon + 1, now.tm.tm_mday, now.tm.tm_hour,
-                  now.tm.tm_min, now.tm.tm_sec, now.millis);
-    return buffer;
-  }
-  const auto second = static_cast<std::time_t>(sinceEpoch / 1000);
-  const int millis = static_cast<int>(sinceEpoch % 1000);
-  if (second != last.second) {
+  // Rounded down, so that a time before 1970 has its milliseconds from 0 to 999 as well.
+  auto seconds = sinceEpoch / 1000;
+  if (sinceEpoch % 1000 < 0) --seconds;
+  const auto second = static_cast<std::time_t>(seconds);
+  const int millis = static_cast<int>(sinceEpoch - seconds * 1000);
+  if (!last.formatted || second != last.second) {
     std::tm tm{};
     gmtime_r(&second, &tm);
-    const int length =
-        std::snprintf(last.text, sizeof last.text, "%04d-%02d-%02dT%02d:%02d:%02d",
-                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    const int length = std::snprintf(last.text, sizeof last.text, "%04d-%02d-%02dT%02d:%02d:%02d",
+                                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                                     tm.tm_min, tm.tm_sec);
     last.length = std::min(static_cast<std::size_t>(std::max(length, 0)), sizeof last.text - 1);
     last.second = second;
+    last.formatted = true;
   }
   std::string out;
   out.reserve(last.length + 5);

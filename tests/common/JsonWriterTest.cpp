@@ -35,16 +35,23 @@ TEST(JsonWriterTest, KeepsChineseTextAndReplacesInvalidUtf8) {
 TEST(JsonWriterTest, MixesUtf8RunsEscapesAndInvalidBytes) {
   std::string out;
   JsonWriter(out).string("人社局\"王芳\"\n\xed\xa0\x80财政\xe5\xb8");
-  EXPECT_EQ(out,
-            "\"人社局\\\"王芳\\\"\\n\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD财政\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_EQ(
+      out,
+      "\"人社局\\\"王芳\\\"\\n\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD财政\xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 
 // Plain text is scanned sixteen or eight bytes at a time: a byte that needs escaping, or starts
 // UTF-8, is found wherever it falls in a block, and a tail shorter than a block is scanned too.
 TEST(JsonWriterTest, FindsWhatNeedsEscapingAtEveryPositionOfAWord) {
   const std::vector<std::pair<std::string, std::string>> specials = {
-      {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"},     {std::string(1, '\0'), "\\u0000"},
-      {"\x1f", "\\u001f"}, {"\x7f", "\x7f"}, {"\xff", "\xEF\xBF\xBD"}, {"张", "张"}};
+      {"\"", "\\\""},
+      {"\\", "\\\\"},
+      {"\n", "\\n"},
+      {std::string(1, '\0'), "\\u0000"},
+      {"\x1f", "\\u001f"},
+      {"\x7f", "\x7f"},
+      {"\xff", "\xEF\xBF\xBD"},
+      {"张", "张"}};
   for (const auto& [special, escaped] : specials) {
     for (std::size_t before = 0; before < 40; ++before) {
       const std::string plain(before, 'a');

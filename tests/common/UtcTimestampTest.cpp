@@ -1,9 +1,9 @@
-#include "common/UtcTimestamp.h"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
+
+#include "common/UtcTimestamp.h"
 
 namespace oncegate {
 namespace {
@@ -19,6 +19,13 @@ TEST(UtcTimestampTest, WritesMillisecondsInUtc) {
   EXPECT_EQ(utcTimestamp(at(1'796'506'867'676)), "2026-12-05T21:41:07.676Z");
   EXPECT_EQ(utcTimestamp(at(0)), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(utcTimestamp(at(951'782'400'009)), "2000-02-29T00:00:00.009Z");
+}
+
+// Rounded down to the second: one millisecond before 1970 is 23:59:59.999 of the day before.
+TEST(UtcTimestampTest, ATimeBefore1970KeepsItsMillisecondsPositive) {
+  EXPECT_EQ(utcTimestamp(at(-1)), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(utcTimestamp(at(-1'000)), "1969-12-31T23:59:59.000Z");
+  EXPECT_EQ(utcTimestamp(at(-1'001)), "1969-12-31T23:59:58.999Z");
 }
 
 // The date and time of day are kept from one call to the next within a second: a call for

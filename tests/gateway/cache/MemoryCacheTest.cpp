@@ -114,7 +114,8 @@ TEST(MemoryCacheTest, KeysSharingTheirLastSixteenCharactersStayApart) {
   cache.store("og:1:a:" + tail, "a", 1min);
   cache.store("og:1:b:" + tail, "b", 1min);
   cache.store(tail, "tail alone", 1min);
-  const auto values = lookupNow(cache, {"og:1:b:" + tail, "og:1:a:" + tail, tail, "og:1:c:" + tail});
+  const auto values =
+      lookupNow(cache, {"og:1:b:" + tail, "og:1:a:" + tail, tail, "og:1:c:" + tail});
   EXPECT_EQ(values, (Values{"b", "a", "tail alone", std::nullopt}));
   EXPECT_EQ(cache.size(), 3u);
 }
