@@ -136,6 +136,7 @@ class HttpSession final : public DrainableSession,
 
  private:
   tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
+  bool closed() { return !socket().is_open(); }
 
   // The pending read or write must end within `timeout` from now.
   void setDeadline(std::chrono::milliseconds timeout) {
@@ -156,7 +157,7 @@ class HttpSession final : public DrainableSession,
 
   void onWatchdog() {
     watchdogAlarm_ = Clock::time_point::max();
-    if (closed_ || deadline_ == Clock::time_point::max()) return;  // the next deadline re-arms it
+    if (closed() || deadline_ == Clock::time_point::max()) return;  // the next deadline re-arms it
     if (Clock::now() < deadline_) return armWatchdog();
     spdlog::debug("connection from {} timed out", remoteAddress_);
     close();  // the pending operation completes with an error, and its handler closes too
@@ -281,7 +282,7 @@ class HttpSession final : public DrainableSession,
   }
 
   void onReadError(beast::error_code ec) {
-    if (ec == net::error::operation_aborted && drainAsked_ && !closed_) {
+    if (ec == net::error::operation_aborted && drainAsked_ && !closed()) {
       drainAsked_ = false;
       if (!requestBegun()) return close();
       // Go on reading the same request (the parser keeps what it has); onRead answers it 503.
@@ -294,7 +295,7 @@ class HttpSession final : public DrainableSession,
     if (ec == http::error::header_limit) {
       return refuse(Error(ErrorCode::HeadersTooLarge, "the request headers are too large"));
     }
-    if (closed_ || ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+    if (closed() || ec == http::error::end_of_stream || ec == net::error::connection_reset ||
         ec == net::error::eof || ec == net::error::operation_aborted) {
       return close();
     }
@@ -504,8 +505,7 @@ class HttpSession final : public DrainableSession,
 
   void close() {
     endAnswering();  // a request that began arriving at a drain and never completed
-    if (closed_) return;
-    closed_ = true;
+    if (closed()) return;
     beast::error_code ec;
     socket().shutdown(tcp::socket::shutdown_send, ec);
     socket().close(ec);
@@ -516,7 +516,6 @@ class HttpSession final : public DrainableSession,
   net::steady_timer watchdog_;
   Clock::time_point deadline_ = Clock::time_point::max();       // see setDeadline
   Clock::time_point watchdogAlarm_ = Clock::time_point::max();  // when it goes off; max: idle
-  bool closed_ = false;
   bool requestDeadlineSet_ = false;  // the request being read has its readTimeout deadline
   const HttpServerConfig config_;    // a copy: a session may outlive a reloaded server config
   HttpHandler& handler_;
