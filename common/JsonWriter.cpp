@@ -1,6 +1,6 @@
 #include "common/JsonWriter.h"
 
-#include <array>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -10,6 +10,8 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+
+#include <simdjson.h>
 
 #include "common/Value.h"
 
@@ -45,42 +47,97 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
   return length;
 }
 
-// Whether the eight bytes at `bytes` are all printable ASCII other than '"' and '\\'.
-// (v - 0x01..) & ~v & 0x80.. is non-zero exactly when some byte of v is zero; the same with
-// 0x20.. when some byte is below 0x20, given none has its high bit set.
-bool eightPlainAsciiBytes(const char* bytes) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
-  std::uint64_t word = 0;
-  std::memcpy(&word, bytes, sizeof word);
-  const auto hasZeroByte = [&](std::uint64_t v) { return (v - kOnes) & ~v & kHighBits; };
-  const std::uint64_t notPlain = (word & kHighBits) | ((word - kOnes * 0x20) & ~word & kHighBits) |
-                                 hasZeroByte(word ^ (kOnes * '"')) |
-                                 hasZeroByte(word ^ (kOnes * '\\'));
-  return notPlain == 0;
+// Appends `text`, in which no byte needs escaping, replacing each byte that does not begin a
+// valid UTF-8 sequence with U+FFFD: the slow way, taken only for text simdjson found invalid.
+void appendReplacingInvalidUtf8(std::string_view text, std::string& out) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t length = utf8SequenceLength(text, i);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    } else {
+      out.append(text.data() + i, length);
+      i += length;
+    }
+  }
 }
 
-// How many of the `size` bytes at `bytes` are printable ASCII other than '"' and '\\' before
-// the first that is not (it may stop short of that one, never past it). Keys, field ids and
-// most values are such text, and escape() spent most of its time looking at it a byte at a time:
-// sixteen at a time with SSE2 (every x86-64 has it), eight at a time otherwise.
-std::size_t plainAsciiPrefix(const char* bytes, std::size_t size) {
+#if defined(__SSE2__)
+// The `size` (at most 8) bytes at `bytes` in the low bytes of a word, the rest zero, read without
+// reading past them (sanitizers would rightly object) and without a round trip through memory:
+// a short string's last bytes were copied into a buffer and loaded back as a vector, and that
+// load, waiting for the copy's narrower stores, stalled the whole scan.
+std::uint64_t loadUpTo8(const char* bytes, std::size_t size) {
+  std::uint64_t word = 0;
+  if (size == 8) {
+    std::memcpy(&word, bytes, 8);
+  } else if (size >= 4) {
+    // Two four-byte reads that overlap; the bytes both hold are the same, so or-ing is harmless.
+    std::uint32_t first = 0;
+    std::uint32_t last = 0;
+    std::memcpy(&first, bytes, 4);
+    std::memcpy(&last, bytes + size - 4, 4);
+    word = first | (static_cast<std::uint64_t>(last) << (8 * (size - 4)));
+  } else {
+    for (std::size_t i = 0; i < size; ++i) {
+      word |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+    }
+  }
+  return word;
+}
+
+// Bit i set when byte i of `block` must be escaped: below 0x20 (unsigned), '"' or '\\'.
+unsigned specialBytes(__m128i block) {
+  const __m128i belowSpace =
+      _mm_cmpeq_epi8(_mm_max_epu8(block, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+  const __m128i special =
+      _mm_or_si128(belowSpace, _mm_or_si128(_mm_cmpeq_epi8(block, _mm_set1_epi8('"')),
+                                            _mm_cmpeq_epi8(block, _mm_set1_epi8('\\'))));
+  return static_cast<unsigned>(_mm_movemask_epi8(special));
+}
+#endif
+
+// How many of the `size` bytes at `bytes` come before the first that must be escaped (a control
+// character, '"' or '\\'); `nonAscii` is set when a byte from 0x80 up lies among them, as the
+// run must then be checked as UTF-8. Most strings written are short keys, ids and values: with
+// SSE2 (every x86-64 has it) a string is looked at sixteen bytes at a time, the last few through
+// a padded copy, so a short string costs one comparison rather than a loop over its bytes.
+std::size_t plainRun(const char* bytes, std::size_t size, bool& nonAscii) {
   std::size_t done = 0;
 #if defined(__SSE2__)
-  // A signed compare: bytes from 0x80 up are negative, so "below 0x20" takes them in too.
-  const __m128i space = _mm_set1_epi8(0x20);
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
+  unsigned high = 0;
+  const auto scan = [&](__m128i block, unsigned valid) {
+    const unsigned special = specialBytes(block) & valid;
+    const unsigned before = special == 0 ? valid : (special & -special) - 1;
+    high |= static_cast<unsigned>(_mm_movemask_epi8(block)) & before;
+    return special;
+  };
   for (; done + 16 <= size; done += 16) {
-    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + done));
-    const __m128i special =
-        _mm_or_si128(_mm_cmplt_epi8(block, space),
-                     _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash)));
-    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(special));
-    if (mask != 0) return done + static_cast<std::size_t>(__builtin_ctz(mask));
+    const auto special =
+        scan(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + done)), 0xFFFF);
+    if (special != 0) {
+      nonAscii = high != 0;
+      return done + static_cast<std::size_t>(__builtin_ctz(special));
+    }
+  }
+  if (done < size) {
+    const std::size_t left = size - done;
+    const std::uint64_t low = loadUpTo8(bytes + done, std::min<std::size_t>(left, 8));
+    const std::uint64_t high8 = left > 8 ? loadUpTo8(bytes + done + 8, left - 8) : 0;
+    const unsigned valid = (1U << left) - 1;
+    const auto special =
+        scan(_mm_set_epi64x(static_cast<long long>(high8), static_cast<long long>(low)), valid);
+    done = special != 0 ? done + static_cast<std::size_t>(__builtin_ctz(special)) : size;
+  }
+  nonAscii = high != 0;
+#else
+  for (; done < size; ++done) {
+    const auto c = static_cast<unsigned char>(bytes[done]);
+    if (c < 0x20 || c == '"' || c == '\\') break;
+    nonAscii = nonAscii || c >= 0x80;
   }
 #endif
-  while (done + 8 <= size && eightPlainAsciiBytes(bytes + done)) done += 8;
   return done;
 }
 
@@ -88,34 +145,20 @@ std::size_t plainAsciiPrefix(const char* bytes, std::size_t size) {
 
 void JsonWriter::escape(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  // Bytes that go out as they are: printable ASCII but the quote and the backslash.
-  static constexpr auto kPlain = [] {
-    std::array<bool, 256> table{};
-    for (int c = 0x20; c < 0x80; ++c) table[c] = c != '"' && c != '\\';
-    return table;
-  }();
-  const auto plain = [](unsigned char c) { return kPlain[c]; };
   std::size_t i = 0;
-  while (i < text.size()) {
-    // Copy the longest run that needs no escaping in one append: most text is such a run, and
-    // valid UTF-8 (Chinese names, addresses) belongs to it rather than going a sequence at a time.
-    std::size_t run = i;
-    while (run < text.size()) {
-      run += plainAsciiPrefix(text.data() + run, text.size() - run);
-      if (run == text.size()) break;
-      const auto c = static_cast<unsigned char>(text[run]);
-      if (plain(c)) {
-        ++run;
-        continue;
-      }
-      const std::size_t length = c >= 0x80 ? utf8SequenceLength(text, run) : 0;
-      if (length == 0) break;
-      run += length;
+  while (true) {
+    // The longest run that needs no escaping goes in one append; valid UTF-8 (Chinese names,
+    // addresses) belongs to it, checked by simdjson only when the run has such bytes at all.
+    bool nonAscii = false;
+    const std::size_t end = i + plainRun(text.data() + i, text.size() - i, nonAscii);
+    const std::string_view run = text.substr(i, end - i);
+    if (!nonAscii || simdjson::validate_utf8(run.data(), run.size())) {
+      out.append(run);
+    } else {
+      appendReplacingInvalidUtf8(run, out);
     }
-    out.append(text.data() + i, run - i);
-    i = run;
-    if (i == text.size()) break;
-    const auto c = static_cast<unsigned char>(text[i]);
+    if (end == text.size()) return;
+    const auto c = static_cast<unsigned char>(text[end]);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -133,23 +176,11 @@ void JsonWriter::escape(std::string_view text, std::string& out) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          const std::size_t length = utf8SequenceLength(text, i);
-          if (length == 0) {
-            out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
-            ++i;
-          } else {
-            out.append(text.data() + i, length);
-            i += length;
-          }
-          continue;
-        }
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
     }
-    ++i;
+    i = end + 1;
   }
 }
 

@@ -6,6 +6,14 @@
 
 namespace oncegate {
 
+const Value* Row::find(std::string_view column, ColumnPosition& last) const {
+  const std::size_t at = last.get();
+  if (at < columns.size() && at < values.size() && columns[at] == column) return &values[at];
+  const Value* found = find(column);
+  if (found != nullptr) last.set(static_cast<std::uint32_t>(found - values.data()));
+  return found;
+}
+
 const Value* Row::find(std::string_view column) const {
   const std::size_t count = std::min(columns.size(), values.size());
   // Names usually match as written (the configuration names the columns of its own query), so

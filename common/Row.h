@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ColumnPosition.h"
 #include "common/Value.h"
 
 namespace oncegate {
@@ -17,6 +18,9 @@ struct Row {
 
   // The value of `column`, or nullptr when the row has no such column.
   const Value* find(std::string_view column) const;
+  // The same, looking first where `last` says the column was in the previous row read, and
+  // updating it: for a reader of one column of many rows of the same layout.
+  const Value* find(std::string_view column, ColumnPosition& last) const;
 
   friend bool operator==(const Row& a, const Row& b) = default;
 };

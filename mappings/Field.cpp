@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <string_view>
+#include <utility>
 
 #include "common/Error.h"
 
@@ -242,6 +243,7 @@ std::optional<Value> toKind(const Value& raw, ValueKind type, std::optional<int>
   switch (type) {
     case ValueKind::Null:
     case ValueKind::String:
+      if (from == ValueKind::String) return raw;
       return Value::string(raw.toString());
     case ValueKind::Int:
       if (from == ValueKind::Int) return raw;
@@ -343,7 +345,7 @@ Field Field::parse(const ConfigNode& item) {
 }
 
 Value Field::valueFrom(const Row& row) const {
-  const Value* raw = row.find(column_);
+  const Value* raw = row.find(column_, columnPosition_);
   if (raw == nullptr) {
     throw Error(ErrorCode::SourceUnavailable, "field " + id_ + ": column " + column_ +
                                                   " is not in the row of dataset " + dataset_);
@@ -370,7 +372,7 @@ Value Field::convert(const Value& raw) const {
     case Transform::Lower:
       return Value::string(withAsciiCase(value->text(), false));
   }
-  return *value;
+  return std::move(*value);
 }
 
 }  // namespace oncegate

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "common/ColumnPosition.h"
 #include "common/ConfigNode.h"
 #include "common/Row.h"
 #include "common/SharingClass.h"
@@ -63,6 +64,7 @@ class Field {
   std::string id_;
   std::string dataset_;
   std::string column_;
+  mutable ColumnPosition columnPosition_;  // a hint for valueFrom, not part of the mapping
   ValueKind type_ = kDefaultType;
   std::optional<int> scale_;
   Transform transform_ = Transform::None;

@@ -50,7 +50,7 @@ bool isYearText(std::string_view text) {
 
 }  // namespace
 
-Value applyMask(MaskKind kind, const Value& value, std::string_view maskKey) {
+Value applyMask(MaskKind kind, Value value, std::string_view maskKey) {
   if (value.isNull() || kind == MaskKind::None) return value;
   switch (kind) {
     case MaskKind::None:

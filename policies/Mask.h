@@ -13,6 +13,6 @@ namespace oncegate {
 // show_first_1 on one character, give only '*'s. year_only on a value that is not a date or
 // datetime gives "***" (it fails closed). `maskKey` is gateway.yaml's mask_key, the same on every
 // instance so that hashes stay comparable; with an empty key `hash` gives "***" (fails closed).
-Value applyMask(MaskKind kind, const Value& value, std::string_view maskKey);
+Value applyMask(MaskKind kind, Value value, std::string_view maskKey);
 
 }  // namespace oncegate

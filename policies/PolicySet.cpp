@@ -61,25 +61,33 @@ const std::vector<std::size_t>* PolicySet::grantsFor(std::string_view client,
 PolicyDecision PolicySet::decide(std::string_view client, std::string_view purpose,
                                  std::string_view field, SharingClass sharing,
                                  TimePoint now) const {
+  return forPurpose(client, purpose).decide(field, sharing, now);
+}
+
+PolicySet::ForPurpose::ForPurpose(const PolicySet& set, std::string_view client,
+                                  std::string_view purpose)
+    : set_(set), client_(client), purpose_(purpose), grants_(set.grantsFor(client, purpose)) {}
+
+PolicyDecision PolicySet::ForPurpose::decide(std::string_view field, SharingClass sharing,
+                                             TimePoint now) const {
   using Effect = PolicyDecision::Effect;
   if (sharing == SharingClass::None) {
     return {Effect::Deny, MaskKind::None, {}, "sharing class none: never shared"};
   }
-  const auto* grants = grantsFor(client, purpose);
-  if (grants == nullptr) {
+  if (grants_ == nullptr) {
     return {
         Effect::Deny,
         MaskKind::None,
         {},
-        "purpose " + std::string(purpose) + " is not allowed for client " + std::string(client)};
+        "purpose " + std::string(purpose_) + " is not allowed for client " + std::string(client_)};
   }
 
   const Policy* allowing = nullptr;
   const FieldPattern* allowPattern = nullptr;
   const Policy* verifying = nullptr;
   const Policy* expired = nullptr;
-  for (const auto index : *grants) {
-    const Policy& policy = policies_[index];
+  for (const auto index : *grants_) {
+    const Policy& policy = set_.policies_[index];
     if (!policy.inForce(now)) {
       if (expired == nullptr &&
           (policy.allowMatch(field) != nullptr || policy.verifiesOnly(field))) {
@@ -106,8 +114,8 @@ PolicyDecision PolicySet::decide(std::string_view client, std::string_view purpo
     // another's mask.
     MaskKind mask = MaskKind::None;
     const Policy* masking = nullptr;
-    for (const auto index : *grants) {
-      const Policy& policy = policies_[index];
+    for (const auto index : *grants_) {
+      const Policy& policy = set_.policies_[index];
       if (!policy.inForce(now)) continue;
       const auto next = mostRestrictive(mask, policy.maskFor(field));
       if (next != mask) masking = &policy;
@@ -123,7 +131,7 @@ PolicyDecision PolicySet::decide(std::string_view client, std::string_view purpo
   return {Effect::Deny,
           MaskKind::None,
           {},
-          "no grant for " + std::string(client) + "/" + std::string(purpose)};
+          "no grant for " + std::string(client_) + "/" + std::string(purpose_)};
 }
 
 bool PolicySet::requiresCase(std::string_view client, std::string_view purpose,

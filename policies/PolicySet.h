@@ -35,6 +35,24 @@ class PolicySet {
   PolicyDecision decide(std::string_view client, std::string_view purpose, std::string_view field,
                         SharingClass sharing, TimePoint now) const;
 
+  // decide() for many fields of one client x purpose (a request's), with the pair looked up
+  // once rather than per field. Views the set and both names: it lives no longer than they do.
+  class ForPurpose {
+   public:
+    PolicyDecision decide(std::string_view field, SharingClass sharing, TimePoint now) const;
+
+   private:
+    friend class PolicySet;
+    ForPurpose(const PolicySet& set, std::string_view client, std::string_view purpose);
+    const PolicySet& set_;
+    std::string_view client_;
+    std::string_view purpose_;
+    const std::vector<std::size_t>* grants_;
+  };
+  ForPurpose forPurpose(std::string_view client, std::string_view purpose) const {
+    return ForPurpose(*this, client, purpose);
+  }
+
   // True when a policy in force for client x purpose has require_case: requests need a case
   // number.
   bool requiresCase(std::string_view client, std::string_view purpose, TimePoint now) const;

@@ -273,6 +273,7 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
   // Decide every field first, then plan only those that may be read: a denied field costs no
   // query.
   const auto now = std::chrono::system_clock::now();
+  const auto policies = config.policies.forPurpose(c.client->id, c.request.purpose);
   std::unordered_set<std::string_view> seen;
   std::vector<std::string> planned;
   const auto decide = [&](const std::string& id, std::string claim) {
@@ -285,8 +286,7 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
     if (decided.field == nullptr || &config.mappings.subjectOf(*decided.field) != type) {
       field.status = FieldStatus::UnknownField;
     } else {
-      decided.decision = config.policies.decide(c.client->id, c.request.purpose, id,
-                                                decided.field->sharing(), now);
+      decided.decision = policies.decide(id, decided.field->sharing(), now);
       using Effect = PolicyDecision::Effect;
       if (decided.decision.effect == Effect::Deny) {
         field.status = FieldStatus::Denied;
@@ -387,7 +387,7 @@ void DataRequestService::settle(const std::shared_ptr<Run>& run) {
           field.match = value->toString() == decided.claim;
         } else {
           field.status = FieldStatus::Ok;
-          field.value = applyMask(decided.decision.mask, *value, maskKey);
+          field.value = applyMask(decided.decision.mask, std::move(*value), maskKey);
         }
         break;
       }

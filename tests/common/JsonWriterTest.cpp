@@ -62,6 +62,28 @@ TEST(JsonWriterTest, FindsWhatNeedsEscapingAtEveryPositionOfAWord) {
   }
 }
 
+// Strings shorter than a block are read in pieces of eight, four and single bytes: every length
+// up to two blocks, with a byte to escape (or an invalid one) at every position, and none.
+TEST(JsonWriterTest, EscapesStringsOfEveryShortLength) {
+  for (std::size_t length = 0; length <= 32; ++length) {
+    const std::string plain(length, 'x');
+    std::string out;
+    JsonWriter::escape(plain, out);
+    EXPECT_EQ(out, plain) << "length " << length;
+    for (std::size_t at = 0; at < length; ++at) {
+      for (const auto& [special, escaped] : std::vector<std::pair<char, std::string>>{
+               {'"', "\\\""}, {'\x01', "\\u0001"}, {'\xfe', "\xEF\xBF\xBD"}}) {
+        std::string text = plain;
+        text[at] = special;
+        std::string expected = plain.substr(0, at) + escaped + plain.substr(at + 1);
+        out.clear();
+        JsonWriter::escape(text, out);
+        EXPECT_EQ(out, expected) << "length " << length << ", at " << at;
+      }
+    }
+  }
+}
+
 TEST(JsonWriterTest, PlacesCommasAfterEveryKindOfValueAndRawJson) {
   std::string out;
   JsonWriter json(out);

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/Digest.h"
 #include "common/Error.h"
@@ -253,6 +255,31 @@ TEST_F(PolicySetTest, PurposeTheClientMayNotUseIsDenied) {
   EXPECT_EQ(policies_.decide("ghost", "retirement", "person.name", SharingClass::Unconditional, now)
                 .effect,
             Effect::Deny);
+}
+
+// A request looks its client x purpose up once and decides each field against it: the same
+// decisions as deciding each field on its own, for a pair with grants and for pairs without.
+TEST_F(PolicySetTest, DecidingForOnePurposeDecidesAsDecideDoes) {
+  const auto now = at(2026, 6, 1);
+  for (const auto& [client, purpose] :
+       std::vector<std::pair<std::string, std::string>>{{"retirement-app", "retirement"},
+                                                        {"retirement-app", "pension"},
+                                                        {"retirement-app", "audit"},
+                                                        {"nobody", "retirement"}}) {
+    const auto forPurpose = policies_.forPurpose(client, purpose);
+    for (const auto* field : {"person.name", "person.id_card", "person.health.x", "person.phone",
+                              "fund.secret", "fund.balance", "legacy.x", "open.id", "other"}) {
+      for (const auto sharing :
+           {SharingClass::Conditional, SharingClass::Unconditional, SharingClass::None}) {
+        const auto one = policies_.decide(client, purpose, field, sharing, now);
+        const auto many = forPurpose.decide(field, sharing, now);
+        EXPECT_EQ(many.effect, one.effect) << client << "/" << purpose << " " << field;
+        EXPECT_EQ(many.mask, one.mask) << field;
+        EXPECT_EQ(many.policy, one.policy) << field;
+        EXPECT_EQ(many.reason, one.reason) << field;
+      }
+    }
+  }
 }
 
 TEST_F(PolicySetTest, FindsPoliciesById) {
