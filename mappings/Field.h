@@ -57,6 +57,9 @@ class Field {
   // throws Error(SourceUnavailable): the mapping and the data disagree, so the field is
   // reported unavailable. The message never contains the value itself (it may be personal).
   Value valueFrom(const Row& row) const;
+  // Starts loading what valueFrom(row) will read (Row::prefetch), for a caller about to read
+  // several fields of several rows.
+  void prefetchFrom(const Row& row) const { row.prefetch(columnPosition_); }
   // The same conversion for a raw value already taken out of a row.
   Value convert(const Value& raw) const;
 

@@ -363,6 +363,14 @@ bool DataRequestService::verifyAttemptAllowed(const Call& call, const std::strin
 void DataRequestService::settle(const std::shared_ptr<Run>& run) {
   const Call& call = *run->call;
   const auto& maskKey = call.snapshot->config.gateway.maskKey;
+  // Cached rows are cold in memory (10,000 subjects' rows outgrow the last-level cache): start
+  // loading every field's column and value first, so that their misses overlap instead of
+  // coming one field after another (~4% of a hot request on one core).
+  for (const auto& decided : run->decided) {
+    if (!decided.plan) continue;
+    const auto& row = run->outcomes[*decided.plan].row;
+    if (row != nullptr) decided.field->prefetchFrom(*row);
+  }
   for (std::size_t i = 0; i < run->answer.fields.size(); ++i) {
     auto& field = run->answer.fields[i];
     const auto& decided = run->decided[i];
