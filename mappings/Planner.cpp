@@ -39,13 +39,25 @@ ResolutionPlan Planner::plan(std::string_view subjectType,
       }
       continue;
     }
-    auto& fields = addDataset(out, slot, d).fields;
-    const Field* field = &catalog_.fields_[fieldIt->second];
-    if (std::find(fields.begin(), fields.end(), field) == fields.end()) fields.push_back(field);
+    addField(out, slot, catalog_.fields_[fieldIt->second]);
   }
 
   complete(out, slot);
   return out;
+}
+
+ResolutionPlan Planner::plan(const std::vector<const Field*>& fields) const {
+  ResolutionPlan out;
+  std::vector<std::uint32_t> slot(catalog_.datasets_.size(), kNotPlanned);
+  for (const Field* field : fields) addField(out, slot, *field);
+  complete(out, slot);
+  return out;
+}
+
+void Planner::addField(ResolutionPlan& out, std::vector<std::uint32_t>& slot,
+                       const Field& field) const {
+  auto& fields = addDataset(out, slot, catalog_.fieldDataset_[catalog_.indexOf(field)]).fields;
+  if (std::find(fields.begin(), fields.end(), &field) == fields.end()) fields.push_back(&field);
 }
 
 ResolutionPlan Planner::planDataset(std::string_view datasetId) const {

@@ -21,6 +21,10 @@ class Planner {
   // once). Requested duplicates are planned once. An unknown subject type makes every field
   // unknown.
   ResolutionPlan plan(std::string_view subjectType, const std::vector<std::string>& fieldIds) const;
+  // The same for fields already taken from this planner's catalog (MappingCatalog::field) and
+  // checked to be about one subject type, as a request's are once decided: nothing is looked up
+  // by id again.
+  ResolutionPlan plan(const std::vector<const Field*>& fields) const;
 
   // The plan that runs one dataset (every field it answers) and the datasets it chains from, as
   // a dry run needs; empty when the catalog has no such dataset.
@@ -30,6 +34,8 @@ class Planner {
   // The plan slot of dataset `d` (the catalog's index), added on first use.
   DatasetPlan& addDataset(ResolutionPlan& out, std::vector<std::uint32_t>& slot,
                           std::size_t d) const;
+  // Plans `field` (the catalog's own) in its dataset's slot, once.
+  void addField(ResolutionPlan& out, std::vector<std::uint32_t>& slot, const Field& field) const;
   // Adds the datasets that planned ones chain from, orders them by stage and binds every param.
   void complete(ResolutionPlan& out, std::vector<std::uint32_t>& slot) const;
 

@@ -2,10 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 
 #include "common/JsonWriter.h"
@@ -274,10 +274,15 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
   // query.
   const auto now = std::chrono::system_clock::now();
   const auto policies = config.policies.forPurpose(c.client->id, c.request.purpose);
-  std::unordered_set<std::string_view> seen;
-  std::vector<std::string> planned;
+  std::vector<const Field*> planned;
   const auto decide = [&](const std::string& id, std::string claim) {
-    if (!seen.insert(id).second) return;
+    // A field asked twice is answered once. A scan of those decided so far: a request has a few
+    // dozen fields (limits.max_fields bounds them), and hashing every id cost more than this.
+    const auto& answered = run->answer.fields;
+    if (std::any_of(answered.begin(), answered.end(),
+                    [&](const DataAnswer::Field& field) { return field.id == id; })) {
+      return;
+    }
     DataAnswer::Field field;
     field.id = id;
     Run::Decided decided;
@@ -304,7 +309,7 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
       } else if (c.kind == Kind::Verify && !verifyAttemptAllowed(c, id, field)) {
         // Answered without a query; the audit record says "limited".
       } else {
-        planned.push_back(id);
+        planned.push_back(decided.field);
         decided.plan = 0;  // set once planned, below
       }
     }
@@ -319,7 +324,7 @@ void DataRequestService::serve(std::shared_ptr<Call> call, Done done) {
     for (const auto& [id, claim] : c.request.claims) decide(id, claim);
   }
   try {
-    run->plan = snapshot.planner.plan(type->id(), planned);
+    run->plan = snapshot.planner.plan(planned);
   } catch (Error& e) {
     return run->done(std::move(e));
   }

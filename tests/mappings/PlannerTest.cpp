@@ -171,6 +171,30 @@ TEST_F(PlannerTest, OneQueryPerDatasetEvenWhenChainsShareIt) {
   EXPECT_THAT(fieldIds(plan.datasets[1]), ElementsAre("fund.balance"));
 }
 
+// Fields a request has already resolved are planned as their ids would be: same datasets, same
+// order, same bindings, a duplicate planned once.
+TEST_F(PlannerTest, FieldsTakenFromTheCatalogArePlannedAsTheirIdsAre) {
+  const std::vector<std::string> ids = {"fund.balance", "person.name", "tax.year", "person.name",
+                                        "fund.loan_balance"};
+  std::vector<const Field*> fields;
+  for (const auto& id : ids) fields.push_back(catalog_.field(id));
+  const auto byId = planner_.plan("person", ids);
+  const auto byField = planner_.plan(fields);
+  EXPECT_THAT(byField.unknownFields, IsEmpty());
+  ASSERT_EQ(datasetIds(byField), datasetIds(byId));
+  for (std::size_t i = 0; i < byId.datasets.size(); ++i) {
+    EXPECT_EQ(fieldIds(byField.datasets[i]), fieldIds(byId.datasets[i]));
+    EXPECT_EQ(byField.datasets[i].stage, byId.datasets[i].stage);
+    EXPECT_EQ(byField.datasets[i].upstream, byId.datasets[i].upstream);
+    ASSERT_EQ(byField.datasets[i].bindings.size(), byId.datasets[i].bindings.size());
+    for (std::size_t b = 0; b < byId.datasets[i].bindings.size(); ++b) {
+      EXPECT_EQ(byField.datasets[i].bindings[b].field, byId.datasets[i].bindings[b].field);
+      EXPECT_EQ(byField.datasets[i].bindings[b].upstream, byId.datasets[i].bindings[b].upstream);
+    }
+  }
+  EXPECT_THAT(fieldIds(byField.datasets[0]), ElementsAre("person.name"));
+}
+
 TEST_F(PlannerTest, UnknownAndDuplicateFieldsAreReportedOnce) {
   const auto plan =
       planner_.plan("person", {"nope", "person.name", "person.name", "nope", "person.*"});
