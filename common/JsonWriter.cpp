@@ -210,7 +210,15 @@ JsonWriter& JsonWriter::endArray() {
   return *this;
 }
 
-JsonWriter& JsonWriter::key(std::string_view name) {
+JsonWriter& JsonWriter::key(LiteralKey name) {
+  separate();
+  out_.push_back('"');
+  out_.append(name.text());
+  out_ += "\":";
+  return *this;
+}
+
+JsonWriter& JsonWriter::escapedKey(std::string_view name) {
   separate();
   out_.push_back('"');
   escape(name, out_);

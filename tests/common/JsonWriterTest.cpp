@@ -84,6 +84,19 @@ TEST(JsonWriterTest, EscapesStringsOfEveryShortLength) {
   }
 }
 
+// Keys written in the code go out as they are (the compiler has checked them); keys made at run
+// time, whatever their type, are escaped.
+TEST(JsonWriterTest, WritesLiteralKeysAsTheyAreAndEscapesEveryOtherKey) {
+  const std::string fromCaller = "a\"b";
+  const char* pointer = "c\\d";
+  const std::string_view view = "e\nf";
+  std::string out;
+  JsonWriter json(out);
+  json.beginObject().key("plain").integer(1).key(fromCaller).integer(2).key(pointer).integer(3);
+  json.key(view).integer(4).key(std::string("g\x01")).integer(5).endObject();
+  EXPECT_EQ(out, R"({"plain":1,"a\"b":2,"c\\d":3,"e\nf":4,"g\u0001":5})");
+}
+
 TEST(JsonWriterTest, PlacesCommasAfterEveryKindOfValueAndRawJson) {
   std::string out;
   JsonWriter json(out);
