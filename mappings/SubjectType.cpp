@@ -1,8 +1,12 @@
 #include "mappings/SubjectType.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/Error.h"
 
@@ -11,8 +15,8 @@ namespace oncegate {
 namespace {
 
 // Subject keys are short (kMaxKeyLength), so no pattern needs to repeat anything more often than
-// this; libstdc++'s regex compiler overflows a signed integer on counts past its range (undefined
-// behaviour, found by the configuration fuzzer) and builds huge automata on large ones.
+// this; a larger count only builds a huge program (RE2 refuses counts past 1000 itself, and
+// libstdc++'s regex, used before it, overflowed a signed integer on them).
 constexpr unsigned long kMaxRepetition = 1000;
 
 // The largest count of a `{n}`, `{n,}` or `{n,m}` quantifier in `pattern` (an escaped brace is a
@@ -54,17 +58,17 @@ SubjectType SubjectType::parse(const ConfigNode& item) {
                  " times; a subject key is at most " + std::to_string(kMaxKeyLength) +
                  " characters");
   }
-  try {
-    subject.regex_ = std::regex(subject.pattern_, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error& e) {
-    pattern.fail("pattern does not compile: " + std::string(e.what()));
-  }
+  RE2::Options options;
+  options.set_log_errors(false);  // the error goes into the configuration's message instead
+  auto compiled = std::make_shared<const RE2>(subject.pattern_, options);
+  if (!compiled->ok()) pattern.fail("pattern does not compile (RE2 syntax): " + compiled->error());
+  subject.regex_ = std::move(compiled);
   return subject;
 }
 
 bool SubjectType::accepts(std::string_view keyValue) const {
   if (keyValue.empty() || keyValue.size() > kMaxKeyLength) return false;
-  return std::regex_match(keyValue.begin(), keyValue.end(), regex_);
+  return RE2::FullMatch(re2::StringPiece(keyValue.data(), keyValue.size()), *regex_);
 }
 
 std::string SubjectType::keyValueOf(

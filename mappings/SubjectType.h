@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstddef>
-#include <regex>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,14 +9,19 @@
 
 #include "common/ConfigNode.h"
 
+namespace re2 {
+class RE2;
+}  // namespace re2
+
 namespace oncegate {
 
 // A kind of subject (person, org) with the name of its key and the pattern every key value must
-// match before any query runs. The pattern is compiled once, at load.
+// match before any query runs. The pattern is RE2 syntax (docs/decisions.md), compiled once, at
+// load: matching takes time linear in the key whatever the pattern, with no recursion.
 class SubjectType {
  public:
-  // Key values longer than this are refused without running the pattern, so a hostile request
-  // cannot make std::regex (which recurses per character) exhaust the stack.
+  // Key values longer than this are refused without running the pattern: no subject key is
+  // longer, and a request need not make the gateway read more.
   static constexpr std::size_t kMaxKeyLength = 256;
 
   // One item of a `subjects:` list: { id, key, pattern }.
@@ -40,7 +45,7 @@ class SubjectType {
   std::string key_;
   std::string pattern_;
   std::string location_;
-  std::regex regex_;
+  std::shared_ptr<const re2::RE2> regex_;  // shared: copies of a catalog share one program
 };
 
 }  // namespace oncegate

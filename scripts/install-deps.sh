@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache git
-  libboost-dev libsimdjson-dev libhiredis-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+  libboost-dev libsimdjson-dev libre2-dev libhiredis-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libpq-dev
   unixodbc unixodbc-dev odbc-postgresql libsqliteodbc libssl-dev libsodium-dev openssl
   libgtest-dev libgmock-dev libgoogle-perftools-dev

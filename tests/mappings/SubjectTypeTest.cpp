@@ -117,6 +117,33 @@ TEST(SubjectTypeTest, RejectsARepetitionCountNoKeyCouldNeed) {
             "^[0-9]{17}[0-9X]\\{99999\\}$");
 }
 
+// A nested repetition takes a backtracking matcher (std::regex, before RE2) time exponential in
+// the length of a key that almost matches: this test did not end (ctest's timeout ends it), and a
+// request could hold an I/O thread as long.
+TEST(SubjectTypeTest, APatternThatBacktracksBadlyStillAnswersAtOnce) {
+  const auto type = parseFirst(R"(- id: person
+  key: id_card
+  pattern: "^(a+)+$"
+)");
+  EXPECT_FALSE(type.accepts(std::string(SubjectType::kMaxKeyLength - 1, 'a') + "b"));
+  EXPECT_TRUE(type.accepts(std::string(SubjectType::kMaxKeyLength, 'a')));
+}
+
+// Patterns are RE2: what only a backtracking engine can do (lookahead, backreferences) is refused
+// when the configuration loads, with the syntax named.
+TEST(SubjectTypeTest, RejectsWhatRe2CannotMatch) {
+  EXPECT_THAT(errorOf(R"(- id: person
+  key: id_card
+  pattern: "^(?=[0-9]{18}$)[0-9]+$"
+)"),
+              HasSubstr("test.yaml:3: pattern does not compile (RE2 syntax)"));
+  EXPECT_THAT(errorOf(R"(- id: person
+  key: id_card
+  pattern: "^([0-9])\\1+$"
+)"),
+              HasSubstr("pattern does not compile (RE2 syntax)"));
+}
+
 TEST(SubjectTypeTest, RejectsUnknownKey) {
   EXPECT_THAT(errorOf(R"(- id: person
   key: id_card
