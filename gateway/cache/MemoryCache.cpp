@@ -3,18 +3,37 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <new>
+#include <utility>
 
 #include "gateway/cache/CacheKey.h"
 #include "gateway/cache/RowCodec.h"
 
 namespace oncegate {
 
+namespace {
+constexpr std::size_t kFirstCapacity = 16;
+}  // namespace
+
 MemoryCache::MemoryCache(std::size_t maxEntries, CacheTier tier)
     : maxPerShard_(std::max<std::size_t>(1, maxEntries / kShardCount)), tier_(tier) {}
 
-std::size_t MemoryCache::KeyHash::operator()(const std::string& key) const {
+void MemoryCache::EntryDeleter::operator()(Entry* entry) const {
+  entry->~Entry();
+  ::operator delete(entry);
+}
+
+MemoryCache::EntryPtr MemoryCache::makeEntry(std::string_view key) {
+  void* memory = ::operator new(sizeof(Entry) + key.size());
+  EntryPtr entry(new (memory) Entry);
+  entry->keySize = static_cast<std::uint32_t>(key.size());
+  std::memcpy(reinterpret_cast<char*>(entry.get() + 1), key.data(), key.size());
+  return entry;
+}
+
+std::uint64_t MemoryCache::hashOf(std::string_view key) {
   constexpr std::size_t kTail = 16;
-  if (key.size() < kTail) return std::hash<std::string>{}(key);
+  if (key.size() < kTail) return std::hash<std::string_view>{}(key);
   std::uint64_t high = 0;
   std::uint64_t low = 0;
   std::memcpy(&high, key.data() + key.size() - kTail, sizeof high);
@@ -23,25 +42,85 @@ std::size_t MemoryCache::KeyHash::operator()(const std::string& key) const {
   std::uint64_t h = high * 0x9E3779B97F4A7C15ULL ^ low;
   h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
   h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
-  return static_cast<std::size_t>(h ^ (h >> 31));
+  return h ^ (h >> 31);
 }
 
-MemoryCache::Shard& MemoryCache::shardOf(const std::string& key) {
-  // The high bits: the map's buckets take the hash modulo their count, mostly its low bits.
-  return shards_[(KeyHash{}(key) >> 56) % kShardCount];
+MemoryCache::Shard& MemoryCache::shardOf(std::uint64_t hash) {
+  // The high bits: a shard's slot is taken from the low ones.
+  return shards_[(hash >> 56) % kShardCount];
+}
+
+std::size_t MemoryCache::Shard::find(std::uint64_t hash, std::string_view key) const {
+  if (slots.empty()) return kNotFound;
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots[i];
+    if (!slot.entry) return kNotFound;
+    if (slot.hash == hash && slot.entry->key() == key) return i;
+  }
+}
+
+void MemoryCache::Shard::insert(std::uint64_t hash, EntryPtr entry) {
+  if ((size + 1) * 2 > slots.size()) {
+    // Grown by rehashing into a table twice as long, never more than half full.
+    std::vector<Slot> old(std::max(kFirstCapacity, slots.size() * 2));
+    old.swap(slots);
+    size = 0;
+    for (auto& slot : old) {
+      if (slot.entry) insert(slot.hash, std::move(slot.entry));
+    }
+  }
+  const std::size_t mask = slots.size() - 1;
+  std::size_t i = hash & mask;
+  while (slots[i].entry) i = (i + 1) & mask;
+  slots[i] = Slot{hash, std::move(entry)};
+  ++size;
+}
+
+void MemoryCache::Shard::eraseAt(std::size_t hole) {
+  // Backward-shift deletion: the entries after the hole that could sit in it move up, so that no
+  // probe ever meets an empty slot before the entry it looks for (no tombstones to clean up).
+  const std::size_t mask = slots.size() - 1;
+  slots[hole].entry.reset();
+  for (std::size_t next = (hole + 1) & mask; slots[next].entry; next = (next + 1) & mask) {
+    const std::size_t home = slots[next].hash & mask;
+    // The entry at `next` may move to `hole` unless its home lies cyclically in (hole, next].
+    const bool homeBetween =
+        hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
+    if (homeBetween) continue;
+    slots[hole] = std::move(slots[next]);
+    hole = next;
+  }
+  --size;
+}
+
+template <typename Keep>
+std::size_t MemoryCache::Shard::retainOnly(Keep keep) {
+  std::vector<Slot> old(slots.size());
+  old.swap(slots);
+  const std::size_t before = size;
+  size = 0;
+  for (auto& slot : old) {
+    if (slot.entry && keep(*slot.entry)) insert(slot.hash, std::move(slot.entry));
+  }
+  return before - size;
 }
 
 std::uint64_t MemoryCache::erase(const std::string& key, bool wholeDataset) {
   if (!wholeDataset) {
-    auto& shard = shardOf(key);
+    const auto hash = hashOf(key);
+    auto& shard = shardOf(hash);
     std::lock_guard lock(shard.mutex);
-    return shard.entries.erase(key);
+    const auto slot = shard.find(hash, key);
+    if (slot == Shard::kNotFound) return 0;
+    shard.eraseAt(slot);
+    return 1;
   }
   std::uint64_t removed = 0;
   for (auto& shard : shards_) {
     std::lock_guard lock(shard.mutex);
-    removed += std::erase_if(shard.entries,
-                             [&](const auto& entry) { return isCacheKeyOf(entry.first, key); });
+    removed +=
+        shard.retainOnly([&](const Entry& entry) { return !isCacheKeyOf(entry.key(), key); });
   }
   return removed;
 }
@@ -53,21 +132,23 @@ void MemoryCache::lookup(const std::vector<std::string>& keys, LookupDone done) 
   for (std::size_t i = 0; i < keys.size(); ++i) {
     auto& answer = result[i];
     answer.tier = tier_;
-    auto& shard = shardOf(keys[i]);
+    const auto hash = hashOf(keys[i]);
+    auto& shard = shardOf(hash);
     std::lock_guard lock(shard.mutex);
-    auto entry = shard.entries.find(keys[i]);
-    if (entry != shard.entries.end() && entry->second.expires <= now) {
-      shard.entries.erase(entry);
-      entry = shard.entries.end();
+    auto slot = shard.find(hash, keys[i]);
+    if (slot != Shard::kNotFound && shard.slots[slot].entry->expires <= now) {
+      shard.eraseAt(slot);
+      slot = Shard::kNotFound;
     }
-    if (entry == shard.entries.end()) {
+    if (slot == Shard::kNotFound) {
       answer.markMissedIn(tier_);
       continue;
     }
-    if (entry->second.row) {
-      answer.row = entry->second.row;
+    const Entry& entry = *shard.slots[slot].entry;
+    if (entry.row) {
+      answer.row = entry.row;
     } else {
-      answer.bytes = entry->second.bytes;
+      answer.bytes = entry.bytes;
     }
     ++found;
   }
@@ -78,46 +159,56 @@ void MemoryCache::lookup(const std::vector<std::string>& keys, LookupDone done) 
 
 void MemoryCache::store(const std::string& key, std::string bytes, std::chrono::milliseconds ttl) {
   if (ttl <= std::chrono::milliseconds::zero()) return;
-  // Decoded here, once, outside the shard's lock, rather than on every hit.
-  Entry stored;
+  // Made and decoded here, once, outside the shard's lock, rather than on every hit.
+  EntryPtr stored = makeEntry(key);
   if (auto decoded = decodeCachedRow(bytes)) {
-    stored.row = std::make_shared<const CachedRow>(std::move(*decoded));
+    stored->row = std::make_shared<const CachedRow>(std::move(*decoded));
   } else {
-    stored.bytes = std::move(bytes);
+    stored->bytes = std::move(bytes);
   }
   const auto now = Clock::now();
   const auto expires = now + ttl;
-  stored.expires = expires;
-  auto& shard = shardOf(key);
-  std::lock_guard lock(shard.mutex);
-  auto existing = shard.entries.find(key);
-  if (existing != shard.entries.end()) {
-    existing->second = std::move(stored);
-  } else {
-    if (shard.entries.size() >= maxPerShard_) makeRoom(shard, now);
-    shard.entries.emplace(key, std::move(stored));
+  stored->expires = expires;
+  const auto hash = hashOf(key);
+  auto& shard = shardOf(hash);
+  EntryPtr replaced;  // released after the lock: its row may be the last reference
+  {
+    std::lock_guard lock(shard.mutex);
+    const auto slot = shard.find(hash, key);
+    if (slot != Shard::kNotFound) {
+      replaced = std::exchange(shard.slots[slot].entry, std::move(stored));
+    } else {
+      if (shard.size >= maxPerShard_) makeRoom(shard, now);
+      shard.insert(hash, std::move(stored));
+    }
+    shard.earliestExpiry = std::min(shard.earliestExpiry, expires);
   }
-  shard.earliestExpiry = std::min(shard.earliestExpiry, expires);
 }
 
 void MemoryCache::makeRoom(Shard& shard, Clock::time_point now) {
   if (shard.earliestExpiry <= now) {
     auto earliest = Clock::time_point::max();
-    std::erase_if(shard.entries, [&](const auto& item) {
-      if (item.second.expires <= now) return true;
-      earliest = std::min(earliest, item.second.expires);
-      return false;
+    shard.retainOnly([&](const Entry& entry) {
+      if (entry.expires <= now) return false;
+      earliest = std::min(earliest, entry.expires);
+      return true;
     });
     shard.earliestExpiry = earliest;
   }
-  if (shard.entries.size() >= maxPerShard_) shard.entries.erase(shard.entries.begin());
+  if (shard.size < maxPerShard_) return;
+  // Full of live entries: one goes, the next found from where the last search stopped.
+  const std::size_t mask = shard.slots.size() - 1;
+  std::size_t i = shard.evictFrom & mask;
+  while (!shard.slots[i].entry) i = (i + 1) & mask;
+  shard.evictFrom = i + 1;
+  shard.eraseAt(i);
 }
 
 std::size_t MemoryCache::size() const {
   std::size_t total = 0;
   for (const auto& shard : shards_) {
     std::lock_guard lock(shard.mutex);
-    total += shard.entries.size();
+    total += shard.size;
   }
   return total;
 }

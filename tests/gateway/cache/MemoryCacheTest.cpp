@@ -120,6 +120,31 @@ TEST(MemoryCacheTest, KeysSharingTheirLastSixteenCharactersStayApart) {
   EXPECT_EQ(cache.size(), 3u);
 }
 
+// Entries live in an open-addressing table: removing one moves those probed past it back, and a
+// table grows as entries come. Every entry not removed stays findable, among them long runs of
+// keys with one hash (sharing their last sixteen characters) and keys of every length.
+TEST(MemoryCacheTest, RemovingEntriesLeavesEveryOtherOneFindable) {
+  MemoryCache cache(1'000'000);
+  const std::string tail = "fedcba9876543210";
+  std::vector<std::string> keys;
+  for (int i = 0; i < 600; ++i) {
+    keys.push_back(i % 2 == 0 ? "og:1:d" + std::to_string(i) + ":" + tail : std::to_string(i));
+  }
+  for (const auto& key : keys) cache.store(key, "value of " + key, 1h);
+  EXPECT_EQ(cache.size(), keys.size());
+  for (std::size_t i = 0; i < keys.size(); i += 3) EXPECT_EQ(cache.erase(keys[i], false), 1u);
+  EXPECT_EQ(cache.erase(keys[0], false), 0u);
+  const auto values = lookupNow(cache, keys);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i % 3 == 0) {
+      EXPECT_FALSE(values[i].has_value()) << keys[i];
+    } else {
+      EXPECT_EQ(values[i], "value of " + keys[i]);
+    }
+  }
+  EXPECT_EQ(cache.size(), keys.size() - 200);
+}
+
 TEST(MemoryCacheTest, EntriesExpireAfterTheirTtl) {
   MemoryCache cache;
   cache.store("short", "x", 30ms);
