@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 #include "common/Error.h"
 #include "mappings/SubjectType.h"
@@ -117,14 +118,16 @@ TEST(SubjectTypeTest, RejectsARepetitionCountNoKeyCouldNeed) {
             "^[0-9]{17}[0-9X]\\{99999\\}$");
 }
 
+// A subject type whose key has `pattern`, single-quoted in YAML: taken as written.
+std::string personKeyedBy(std::string_view pattern) {
+  return "- id: person\n  key: id_card\n  pattern: '" + std::string(pattern) + "'\n";
+}
+
 // A nested repetition takes a backtracking matcher (std::regex, before RE2) time exponential in
 // the length of a key that almost matches: this test did not end (ctest's timeout ends it), and a
 // request could hold an I/O thread as long.
 TEST(SubjectTypeTest, APatternThatBacktracksBadlyStillAnswersAtOnce) {
-  const auto type = parseFirst(R"(- id: person
-  key: id_card
-  pattern: "^(a+)+$"
-)");
+  const auto type = parseFirst(personKeyedBy("^(a+)+$").c_str());
   EXPECT_FALSE(type.accepts(std::string(SubjectType::kMaxKeyLength - 1, 'a') + "b"));
   EXPECT_TRUE(type.accepts(std::string(SubjectType::kMaxKeyLength, 'a')));
 }
@@ -132,15 +135,9 @@ TEST(SubjectTypeTest, APatternThatBacktracksBadlyStillAnswersAtOnce) {
 // Patterns are RE2: what only a backtracking engine can do (lookahead, backreferences) is refused
 // when the configuration loads, with the syntax named.
 TEST(SubjectTypeTest, RejectsWhatRe2CannotMatch) {
-  EXPECT_THAT(errorOf(R"(- id: person
-  key: id_card
-  pattern: "^(?=[0-9]{18}$)[0-9]+$"
-)"),
+  EXPECT_THAT(errorOf(personKeyedBy("^(?=[0-9]{18}$)[0-9]+$").c_str()),
               HasSubstr("test.yaml:3: pattern does not compile (RE2 syntax)"));
-  EXPECT_THAT(errorOf(R"(- id: person
-  key: id_card
-  pattern: "^([0-9])\\1+$"
-)"),
+  EXPECT_THAT(errorOf(personKeyedBy(R"(^([0-9])\1+$)").c_str()),
               HasSubstr("pattern does not compile (RE2 syntax)"));
 }
 
