@@ -26,9 +26,9 @@ class JsonWriter {
   // and escaping them one call at a time was ~4% of a hot request.
   class LiteralKey {
    public:
+    // Implicit, so that key("status") takes this overload.
     template <std::size_t N>
-    consteval LiteralKey(const char (&text)[N])  // NOLINT(google-explicit-constructor)
-        : text_(text, N - 1) {
+    consteval LiteralKey(const char (&text)[N]) : text_(text, N - 1) {
       for (std::size_t i = 0; i + 1 < N; ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
         // Not a constant expression, so a literal that would need escaping does not compile.
